@@ -1,0 +1,1 @@
+"""One module per check id: the fixer paired with checks/<same name>.py."""

@@ -1,0 +1,1 @@
+"""Renderers of results: JSON, JUnit XML, Markdown, HTML."""

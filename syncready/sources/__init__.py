@@ -1,0 +1,1 @@
+"""Readers and writers of the directories: snapshot files, Microsoft Graph, LDAP."""

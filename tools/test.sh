@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# The whole test suite from scratch: set up, then run pytest on tests/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/setup.sh
+exec .venv/bin/python -m pytest tests -q "$@"
