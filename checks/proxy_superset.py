@@ -1,0 +1,32 @@
+from syncready.addresses import is_onmicrosoft, proxy_key, split_proxy
+from syncready.checkapi import CheckMeta, failed, passed
+
+from ._common import EXISTING_TENANT, PROXY_CALCULATION
+
+META = CheckMeta(
+    id="proxy-superset", order=30, needs_counterpart=True,
+    title="Every cloud proxy address is also on the on-prem user",
+    severity="blocker", subject="cloud-user", fix="always", safety="safe",
+    description="Every value of the cloud user's proxyAddresses, except addresses in *.onmicrosoft.com "
+                "domains, must be present on the counterpart (type prefix and address compared "
+                "case-insensitively; SIP, X500 and other types included).",
+    why="Once synchronized, proxyAddresses is recalculated from AD: aliases that exist only in the cloud "
+        "are removed, and mail sent to them bounces. *.onmicrosoft.com addresses are excluded because "
+        "proxy calculation discards them from AD and re-adds the MOERA itself.",
+    how_to_fix="`syncready fix --select proxy-superset` adds each missing value to the AD user's "
+               "proxyAddresses (as a secondary, never removing a value).",
+    references=(EXISTING_TENANT, PROXY_CALCULATION),
+)
+
+
+def check(cloud_user, counterpart):
+    onprem = {proxy_key(v) for v in counterpart.proxy_addresses}
+    missing = [v for v in cloud_user.proxy_addresses
+               if proxy_key(v) not in onprem and not is_onmicrosoft(split_proxy(v)[1])]
+    if not missing:
+        return passed()
+    shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+    return failed(f"{len(missing)} cloud address(es) missing on-prem and lost at sync: {shown}; "
+                  "add them to proxyAddresses (syncready fix --select proxy-superset)",
+                  missing=missing, cloud_proxy_addresses=list(cloud_user.proxy_addresses),
+                  onprem_proxy_addresses=list(counterpart.proxy_addresses), onprem_dn=counterpart.dn)

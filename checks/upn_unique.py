@@ -1,0 +1,36 @@
+from syncready.checkapi import CheckMeta, failed, passed
+
+from ._common import DUPLICATE_RESILIENCY, SYNC_ERRORS, describe, ref
+
+META = CheckMeta(
+    id="upn-unique", order=40,
+    title="No other object holds the user's UPN",
+    severity="blocker", subject="cloud-user", fix="manual",
+    description="No other on-prem object has the cloud user's UPN as userPrincipalName, and no other cloud "
+                "user, group or contact has it as UPN or SMTP address.",
+    why="userPrincipalName and SMTP addresses must be unique across users, groups and contacts. With "
+        "two AD users sharing a UPN, soft match can pick the wrong person; a cloud object holding the "
+        "address quarantines the UPN (it becomes prefix+1234@tenant.onmicrosoft.com) or stops the export.",
+    how_to_fix="Decide which object is the person's, then change or remove the UPN or address on the "
+               "other one (in AD, or in Exchange Online for a cloud group or contact).",
+    references=(DUPLICATE_RESILIENCY, SYNC_ERRORS),
+)
+
+
+def check(cloud_user, index):
+    upn = cloud_user.upn.lower()
+    holders = []
+    onprem = index.onprem_by_upn.get(upn, ())
+    if len(onprem) > 1:
+        holders.extend(onprem)
+    for obj in index.cloud_by_upn.get(upn, ()):
+        if obj is not cloud_user:
+            holders.append(obj)
+    for obj in index.cloud_by_smtp.get(upn, ()):
+        if obj is not cloud_user and all(obj is not h for h in holders):
+            holders.append(obj)
+    if not holders:
+        return passed()
+    names = "; ".join(describe(o) for o in holders[:5])
+    return failed(f"UPN {cloud_user.upn} is also held by {names}; make it unique before sync",
+                  upn=cloud_user.upn, holders=[ref(o) for o in holders])

@@ -1,0 +1,203 @@
+"""Writes examples/contoso/: a small tenant and domain where every failure mode sits next to users that pass.
+
+Run `python examples/make_contoso.py` after changing a story; the output is committed so the demo
+needs no generation step. GUIDs and ids are derived from names (uuid5), so the output is stable.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+from syncready.sources.ldif import write_ldif
+
+HERE = Path(__file__).resolve().parent / "contoso"
+BASE = "DC=contoso,DC=test"
+DOMAIN = "contoso.com"
+MOERA = "contoso.onmicrosoft.com"
+NS = uuid.UUID("6f1c3f4e-8d1e-4b5a-9c51-2f0d2c6b7a10")
+TENANT_ID = str(uuid.uuid5(NS, "tenant"))
+
+STAFF = f"OU=Staff,{BASE}"
+CONTRACTORS = f"OU=Contractors,{BASE}"
+LEAVERS = f"OU=Leavers,{BASE}"
+SERVICE = f"OU=Service Accounts,{BASE}"
+
+
+def gid(*parts: str) -> uuid.UUID:
+    return uuid.uuid5(NS, "/".join(parts))
+
+
+class Builder:
+    def __init__(self):
+        self.cloud: list[dict] = []
+        self.groups: list[dict] = []
+        self.contacts: list[dict] = []
+        self.ad: list[tuple[str, dict]] = []
+
+    def cloud_user(self, upn, given, surname, *, mail="default", proxies=None, nickname=None, **extra):
+        local = upn.split("@")[0]
+        if mail == "default":
+            mail = upn
+        if proxies is None:
+            proxies = [f"SMTP:{mail}", f"smtp:{local}@{MOERA}"] if mail else []
+        user = {"id": str(gid("cloud", upn)), "userPrincipalName": upn, "mail": mail,
+                "mailNickname": nickname or local, "givenName": given, "surname": surname,
+                "displayName": f"{given} {surname}", "proxyAddresses": proxies,
+                "onPremisesImmutableId": None, "onPremisesSyncEnabled": None, "accountEnabled": True,
+                "userType": "Member"}
+        user.update(extra)
+        self.cloud.append(user)
+        return user
+
+    def ad_user(self, ou, cn, upn, given, surname, *, mail="default", proxies=None, sam=None, uac=512, **extra):
+        dn = f"CN={cn},{ou}"
+        local = (upn or cn).split("@")[0]
+        if mail == "default":
+            mail = upn
+        if proxies is None:
+            proxies = [f"SMTP:{mail}"] if mail else []
+        attrs = {"objectClass": ["top", "person", "organizationalPerson", "user"],
+                 "cn": [cn], "objectGUID": [gid("ad", dn).bytes_le],
+                 "sAMAccountName": [sam or local[:20]], "userAccountControl": [str(uac)]}
+        if given:
+            attrs.update(givenName=[given], sn=[surname], displayName=[f"{given} {surname}"])
+        if upn:
+            attrs["userPrincipalName"] = [upn]
+        if mail:
+            attrs["mail"] = [mail]
+        if proxies:
+            attrs["proxyAddresses"] = proxies
+        for key, value in extra.items():
+            attrs[key] = value if isinstance(value, list) else [value]
+        self.ad.append((dn, attrs))
+        return attrs
+
+    def pair(self, upn, given, surname, ou=STAFF, **cloud_extra):
+        """A cloud user and its correct AD counterpart."""
+        user = self.cloud_user(upn, given, surname, **cloud_extra)
+        self.ad_user(ou, f"{given} {surname}", upn, given, surname, mail=user["mail"],
+                     proxies=[p for p in user["proxyAddresses"] if MOERA not in p.lower()])
+        return user
+
+
+def build() -> Builder:
+    b = Builder()
+    # Users that pass: a plain pair each, in both synchronized OUs.
+    for given, surname in [("Alice", "Johnson"), ("Bob", "Smith"), ("Chloe", "Wright"), ("Daniel", "Ortiz"),
+                           ("Emma", "Fischer"), ("Felix", "Berg"), ("Hannah", "Novak"), ("Isaac", "Green"),
+                           ("Julia", "Costa"), ("Kevin", "Moore"), ("Laura", "Stein"), ("Marco", "Bianchi")]:
+        b.pair(f"{given.lower()}.{surname.lower()}@{DOMAIN}", given, surname)
+    for given, surname in [("Nadia", "Haddad"), ("Oscar", "Lind"), ("Priya", "Raman")]:
+        b.pair(f"{given.lower()}.{surname.lower()}@{DOMAIN}", given, surname, ou=CONTRACTORS)
+    b.pair(f"sam.o'brien@{DOMAIN}", "Sam", "O'Brien")                       # apostrophe: allowed
+    b.pair(f"tomas.lopez@{DOMAIN}", "Tomás", "López")                        # non-ASCII names
+    b.pair(f"zoe.muller@{DOMAIN}", "Zoë", "Müller")
+
+    # upn-exists
+    b.cloud_user(f"carol.white@{DOMAIN}", "Carol", "White")                 # no AD user at all
+    b.cloud_user(f"dave.brown@{DOMAIN}", "Dave", "Brown")                   # AD user under a .test UPN
+    b.ad_user(STAFF, "Dave Brown", "dave.brown@contoso.test", "Dave", "Brown", mail=f"dave.brown@{DOMAIN}")
+    erin = b.cloud_user(f"erin.davis@{DOMAIN}", "Erin", "Davis")            # AD user outside the scope
+    b.ad_user(LEAVERS, "Erin Davis", erin["userPrincipalName"], "Erin", "Davis", uac=514)
+    b.cloud_user(f"Frank.Miller@Contoso.com", "Frank", "Miller", mail=f"Frank.Miller@Contoso.com")
+    b.ad_user(STAFF, "Frank Miller", f"frank.miller@{DOMAIN}", "Frank", "Miller", mail=f"frank.miller@{DOMAIN}")
+
+    # mail-primary-smtp
+    b.cloud_user(f"grace.lee@{DOMAIN}", "Grace", "Lee")                     # AD mail and proxies empty
+    b.ad_user(STAFF, "Grace Lee", f"grace.lee@{DOMAIN}", "Grace", "Lee", mail=None)
+    b.cloud_user(f"henry.wilson@{DOMAIN}", "Henry", "Wilson")               # AD still has the old address
+    b.ad_user(STAFF, "Henry Wilson", f"henry.wilson@{DOMAIN}", "Henry", "Wilson", mail=f"henry.w@{DOMAIN}")
+    b.cloud_user(f"ivy.chen@{DOMAIN}", "Ivy", "Chen")                       # AD proxies without SMTP:
+    b.ad_user(STAFF, "Ivy Chen", f"ivy.chen@{DOMAIN}", "Ivy", "Chen", proxies=[f"smtp:ivy.chen@{DOMAIN}"])
+    b.cloud_user(f"jack.taylor@{DOMAIN}", "Jack", "Taylor", mail=f"Jack.Taylor@{DOMAIN}")
+    b.ad_user(STAFF, "Jack Taylor", f"jack.taylor@{DOMAIN}", "Jack", "Taylor",  # case only: passes
+              mail=f"JACK.TAYLOR@{DOMAIN}", proxies=[f"SMTP:jack.taylor@{DOMAIN}"])
+    b.cloud_user(f"kim.nguyen@{DOMAIN}", "Kim", "Nguyen", mail=None)        # no mailbox: skipped
+    b.ad_user(STAFF, "Kim Nguyen", f"kim.nguyen@{DOMAIN}", "Kim", "Nguyen", mail=None)
+    b.cloud_user(f"leo.martin@{DOMAIN}", "Leo", "Martin", proxies=[f"SMTP:leo.martin@{DOMAIN}"])
+    b.ad_user(STAFF, "Leo Martin", f"leo.martin@{DOMAIN}", "Leo", "Martin", proxies=[])  # mail only: passes
+
+    # proxy-superset
+    b.cloud_user(f"mia.garcia@{DOMAIN}", "Mia", "Garcia",
+                 proxies=[f"SMTP:mia.garcia@{DOMAIN}", f"smtp:mia@{DOMAIN}", f"smtp:sales@{DOMAIN}"])
+    b.ad_user(STAFF, "Mia Garcia", f"mia.garcia@{DOMAIN}", "Mia", "Garcia")  # aliases only in the cloud
+    b.cloud_user(f"noah.kim@{DOMAIN}", "Noah", "Kim",
+                 proxies=[f"SMTP:noah.kim@{DOMAIN}", f"SIP:noah.kim@{DOMAIN}"])
+    b.ad_user(STAFF, "Noah Kim", f"noah.kim@{DOMAIN}", "Noah", "Kim",        # prefix case differs: passes
+              proxies=[f"SMTP:noah.kim@{DOMAIN}", f"sip:NOAH.KIM@{DOMAIN}"])
+    x500 = "X500:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=olivia.rossi"
+    b.cloud_user(f"olivia.rossi@{DOMAIN}", "Olivia", "Rossi", proxies=[f"SMTP:olivia.rossi@{DOMAIN}", x500])
+    b.ad_user(STAFF, "Olivia Rossi", f"olivia.rossi@{DOMAIN}", "Olivia", "Rossi")  # X500 missing
+    b.pair(f"paul.schmidt@{DOMAIN}", "Paul", "Schmidt")                     # only the MOERA differs: passes
+
+    # upn-unique
+    quinn = b.cloud_user(f"quinn.baker@{DOMAIN}", "Quinn", "Baker")          # same UPN on two AD users
+    b.ad_user(STAFF, "Quinn Baker", quinn["userPrincipalName"], "Quinn", "Baker")
+    b.ad_user(CONTRACTORS, "Quinn Baker (contractor)", quinn["userPrincipalName"], "Quinn", "Baker",
+              sam="quinn.baker.c", mail=None)
+    b.pair(f"rachel.adams@{DOMAIN}", "Rachel", "Adams")                     # a cloud group holds her UPN
+    b.groups.append({"id": str(gid("group", "sales")), "displayName": "Sales", "mailEnabled": True,
+                     "mail": f"sales-team@{DOMAIN}",
+                     "proxyAddresses": [f"SMTP:sales-team@{DOMAIN}", f"smtp:rachel.adams@{DOMAIN}"]})
+    b.pair(f"uma.patel@{DOMAIN}", "Uma", "Patel")                           # another user has her UPN as alias
+    b.pair(f"umar.patel@{DOMAIN}", "Umar", "Patel",
+           proxies=[f"SMTP:umar.patel@{DOMAIN}", f"smtp:uma.patel@{DOMAIN}"])
+    b.pair(f"wendy.hall@{DOMAIN}", "Wendy", "Hall")                         # a cloud contact uses her UPN
+    b.contacts.append({"id": str(gid("contact", "wendy")), "displayName": "Wendy Hall (old agency)",
+                       "mail": f"wendy.hall@{DOMAIN}", "proxyAddresses": [f"SMTP:wendy.hall@{DOMAIN}"]})
+
+    # Not subjects: a guest, an onmicrosoft.com admin, an already synchronized user.
+    b.cloud_user(f"partner_fabrikam.com#EXT#@{MOERA}", "Pat", "Partner", mail="partner@fabrikam.com",
+                 proxies=["SMTP:partner@fabrikam.com"], userType="Guest")
+    b.cloud_user(f"admin@{MOERA}", "Tenant", "Admin", mail=None)
+    b.cloud_user(f"victor.hugo@{DOMAIN}", "Victor", "Hugo", onPremisesSyncEnabled=True,
+                 onPremisesImmutableId=str(gid("x")))
+    b.ad_user(STAFF, "Victor Hugo", f"victor.hugo@{DOMAIN}", "Victor", "Hugo")
+
+    # AD objects that are not subjects of cloud-user checks.
+    b.ad_user(f"CN=Users,{BASE}", "Administrator", None, "", "", mail=None, sam="Administrator",
+              isCriticalSystemObject="TRUE")
+    b.ad_user(SERVICE, "svc-backup", f"svc-backup@{DOMAIN}", "svc", "backup", mail=None)
+    b.ad.append((f"CN=All Staff,{STAFF}", {"objectClass": ["top", "group"], "cn": ["All Staff"],
+                                             "objectGUID": [gid("ad", "group").bytes_le],
+                                             "sAMAccountName": ["All Staff"], "mail": [f"allstaff@{DOMAIN}"],
+                                             "proxyAddresses": [f"SMTP:allstaff@{DOMAIN}"]}))
+    b.ad.append((f"CN=Supplier Desk,{STAFF}", {"objectClass": ["top", "person", "organizationalPerson", "contact"],
+                                                 "cn": ["Supplier Desk"], "objectGUID": [gid("ad", "contact").bytes_le],
+                                                 "mail": ["desk@supplier.example"],
+                                                 "proxyAddresses": ["SMTP:desk@supplier.example"]}))
+    return b
+
+
+def write(b: Builder, folder: Path = HERE) -> None:
+    (folder / "cloud").mkdir(parents=True, exist_ok=True)
+    (folder / "onprem").mkdir(parents=True, exist_ok=True)
+
+    def dump(name, data):
+        (folder / "cloud" / name).write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    dump("users.json", {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users", "value": b.cloud})
+    dump("groups.json", b.groups)
+    dump("contacts.json", b.contacts)
+    dump("domains.json", [{"id": DOMAIN, "isVerified": True, "authenticationType": "Managed", "isInitial": False},
+                          {"id": MOERA, "isVerified": True, "authenticationType": "Managed", "isInitial": True}])
+    dump("sync.json", {"id": TENANT_ID, "features": {
+        "softMatchOnUpnEnabled": True, "blockSoftMatchEnabled": False,
+        "blockCloudObjectTakeoverThroughHardMatchEnabled": False, "synchronizeUpnForManagedUsersEnabled": True}})
+    dump("roleAssignments.json", [])
+    dump("roleEligibilitySchedules.json", [])
+    ous = [(dn, {"objectClass": ["top", "organizationalUnit"], "ou": [dn.split(",")[0][3:]]})
+           for dn in (STAFF, CONTRACTORS, LEAVERS, SERVICE)]
+    with open(folder / "onprem" / "ad.ldif", "w", encoding="utf-8", newline="\n") as fp:
+        fp.write("# Example domain contoso.test (UPN suffix contoso.com), written by examples/make_contoso.py\n")
+        write_ldif(fp, ous + b.ad)
+    (folder / "syncready.toml").write_text(
+        "# Sync scope of the example: Staff and Contractors are synchronized, Leavers and Service Accounts are not.\n"
+        "[scope]\n"
+        f'include = ["{STAFF}", "{CONTRACTORS}"]\n', encoding="utf-8")
+
+
+if __name__ == "__main__":
+    write(build())
+    print(f"wrote {HERE}")

@@ -1,0 +1,35 @@
+"""`syncready demo`: check the bundled example directories and write the reports."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..cli import EXAMPLES
+from ..errors import ConfigError
+from .check import evaluate, write_outputs
+
+
+def register(sub) -> None:
+    parser = sub.add_parser("demo", help="check the bundled example directories and write readiness.html")
+    parser.add_argument("--out", metavar="DIR", default=".", help="where to write readiness.html and results.json")
+    parser.set_defaults(handler=run_demo)
+
+
+def run_demo(args) -> int:
+    from reports.terminal import print_summary
+
+    folder = EXAMPLES / "contoso"
+    if not (folder / "cloud").is_dir():
+        raise ConfigError(f"the bundled example is missing at {folder}; run from a syncready checkout")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    config = folder / "syncready.toml"
+    ns = argparse.Namespace(snapshot=str(folder), config=str(config) if config.is_file() else None,
+                            json=str(out / "results.json"), html=str(out / "readiness.html"),
+                            junit=None, markdown=None)
+    print(f"Checking the example tenant in {folder}\n")
+    run, doc = evaluate(ns)
+    written = write_outputs(doc, ns)
+    print_summary(doc, sys.stdout, written=written)
+    return 0

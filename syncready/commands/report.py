@@ -1,0 +1,24 @@
+"""`syncready report RESULTS.json`: re-render a saved results file, without the sources."""
+from __future__ import annotations
+
+from ..errors import ConfigError
+from ..results import read_results
+from .check import write_outputs
+from .options import add_report_options
+
+
+def register(sub) -> None:
+    parser = sub.add_parser("report", help="render a saved results JSON as HTML or Markdown")
+    parser.add_argument("results", metavar="RESULTS.json")
+    add_report_options(parser, json_output=False)
+    parser.add_argument("--junit", metavar="FILE", help="write JUnit XML")
+    parser.set_defaults(handler=run_report)
+
+
+def run_report(args) -> int:
+    if not (args.html or args.markdown or args.junit):
+        raise ConfigError("say what to write: --html FILE, --markdown FILE or --junit FILE")
+    doc = read_results(args.results)
+    for line in write_outputs(doc, args):
+        print(f"wrote {line}")
+    return 0

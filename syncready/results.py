@@ -1,0 +1,104 @@
+"""The results document (SPEC §6): a run turned into plain data, written and read back as JSON.
+
+Reports render from this document only, so a saved results file can be re-rendered later
+(`syncready report`) without the sources.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from . import __version__
+from .engine import Run, Subject
+from .errors import SourceError
+
+SCHEMA = "syncready/results/1"
+
+
+def check_entry(check, severity: str) -> dict:
+    meta = check.meta
+    return {"id": meta.id, "title": meta.title, "severity": severity, "subject": meta.subject,
+            "fix": meta.fix, "safety": meta.safety, "description": meta.description, "why": meta.why,
+            "how_to_fix": meta.how_to_fix,
+            "references": [{"title": r.title, "url": r.url} for r in meta.references]}
+
+
+def cloud_facts(user) -> dict:
+    return {"upn": user.upn, "displayName": user.display_name, "givenName": user.given_name,
+            "surname": user.surname, "mail": user.mail, "primarySmtp": user.primary_smtp,
+            "proxyAddresses": list(user.proxy_addresses), "immutableId": user.immutable_id,
+            "accountEnabled": user.account_enabled}
+
+
+def onprem_facts(obj) -> dict:
+    return {"dn": obj.dn, "upn": obj.upn, "sam": obj.sam, "displayName": obj.display_name,
+            "givenName": obj.given_name, "sn": obj.sn, "mail": obj.mail, "primarySmtp": obj.primary_smtp,
+            "proxyAddresses": list(obj.proxy_addresses), "anchor": obj.anchor, "enabled": obj.enabled}
+
+
+def subject_entry(subject: Subject) -> dict:
+    entry = {"subject": subject.name, "id": subject.id, "kind": subject.kind, "readiness": subject.readiness,
+             "results": {cid: r.to_json() for cid, r in subject.results.items()}}
+    if subject.kind == "cloud-user":
+        entry["cloud"] = cloud_facts(subject.obj)
+        entry["onprem"] = onprem_facts(subject.counterpart) if subject.counterpart is not None else None
+    elif subject.kind == "onprem-user":
+        entry["onprem"] = onprem_facts(subject.obj)
+    if subject.synced:
+        entry["already_synchronized"] = True
+    return entry
+
+
+def results_document(run: Run, generated: dt.datetime | None = None) -> dict:
+    generated = generated or dt.datetime.now(dt.timezone.utc)
+    summary = run.summary()
+    if run.baseline:
+        summary["baseline"] = run.baseline
+    doc = {
+        "schema": SCHEMA,
+        "generated": generated.isoformat(timespec="seconds"),
+        "tool": {"version": __version__},
+        "sources": dict(run.directory.sources, tenant=run.directory.tenant_id),
+        "selected": [c.id for c in run.checks],
+        "checks": [check_entry(c, run.severity[c.id]) for c in run.checks],
+        "subjects": [subject_entry(s) for s in run.subjects],
+        "summary": summary,
+        "waivers": [dict(w.to_json(), expired=w.expired(run.today),
+                         matched=run.waiver_use.get(id(w), 0))
+                    for w in run.config.waivers],
+    }
+    return doc
+
+
+def write_json(doc: dict, path) -> None:
+    """Written subject by subject, so a 100k-user document never exists as one giant string."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fp:
+        fp.write("{")
+        for key, value in doc.items():
+            if key == "subjects":
+                continue
+            fp.write(f"{json.dumps(key)}: {json.dumps(value, ensure_ascii=False)},\n")
+        fp.write('"subjects": [\n')
+        dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        for number, entry in enumerate(doc["subjects"]):
+            if number:
+                fp.write(",\n")
+            fp.write(dumps(entry))
+        fp.write("\n]}\n")
+    tmp.replace(path)
+
+
+def read_results(path) -> dict:
+    try:
+        with open(path, encoding="utf-8-sig") as fp:
+            doc = json.load(fp)
+    except FileNotFoundError:
+        raise SourceError(f"results file {path} does not exist") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SourceError(f"{path}: not a valid results JSON file ({exc})") from None
+    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
+        raise SourceError(f"{path}: not a syncready results file (schema is not {SCHEMA})")
+    return doc

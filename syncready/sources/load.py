@@ -1,0 +1,41 @@
+"""Assemble the Directory from the sources the options name: live Graph, live LDAP, snapshot.
+
+A --snapshot folder supplies whatever the live options leave out, so a cloud export can be
+checked against a live AD and the other way round.
+"""
+from __future__ import annotations
+
+from ..config import Config
+from ..errors import ConfigError
+from ..model import Directory
+
+
+def wants_live_cloud(args) -> bool:
+    return bool(getattr(args, "auth", None) or getattr(args, "tenant_id", None) or getattr(args, "graph_url", None))
+
+
+def wants_live_onprem(args) -> bool:
+    return bool(getattr(args, "ldap_url", None))
+
+
+def load_directory(args, config: Config) -> Directory:
+    live_cloud, live_onprem = wants_live_cloud(args), wants_live_onprem(args)
+    snapshot = getattr(args, "snapshot", None) or config.sources.get("snapshot")
+    if not snapshot and not (live_cloud and live_onprem):
+        missing = " and ".join(p for p, live in (("cloud (--tenant-id/--auth)", live_cloud),
+                                                  ("on-prem (--ldap-url)", live_onprem)) if not live)
+        raise ConfigError(f"no source for {missing}: give --snapshot DIR or the live options")
+    from .snapshot import read_snapshot
+
+    parts = tuple(p for p, live in (("cloud", live_cloud), ("onprem", live_onprem)) if not live)
+    directory = (read_snapshot(snapshot, extra_graph=config.extra_graph, extra_ldap=config.extra_ldap, parts=parts)
+                 if parts else Directory())
+    if live_cloud:
+        from .graph import read_cloud
+
+        read_cloud(args, config, into=directory)
+    if live_onprem:
+        from .ldap import read_onprem
+
+        read_onprem(args, config, into=directory)
+    return directory
