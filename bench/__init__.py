@@ -1,0 +1,1 @@
+"""Benchmarks and the synthetic directories they run on."""

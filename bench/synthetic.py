@@ -1,0 +1,84 @@
+"""Synthetic directories of any size for benchmarks and property tests, written as a snapshot folder.
+
+The mix is what a real tenant looks like before its first sync: most users pair cleanly, and a few
+percent show each failure mode. Deterministic for a given seed.
+"""
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from pathlib import Path
+
+from syncready.sources.ldif import write_ldif
+
+BASE = "DC=contoso,DC=test"
+DOMAIN = "contoso.com"
+MOERA = "contoso.onmicrosoft.com"
+OUS = [f"OU=Staff,{BASE}", f"OU=Sales,{BASE}", f"OU=Engineering,{BASE}", f"OU=Contractors,{BASE}"]
+GIVEN = ["Anna", "Ben", "Chloé", "David", "Eva", "Farid", "Greta", "Hugo", "Ines", "Jonas", "Kai", "Lena",
+         "Mateo", "Nora", "Omar", "Paula", "Quentin", "Rosa", "Sven", "Tara", "Ugo", "Vera", "Wim", "Yara"]
+SURNAME = ["Adler", "Brandt", "Conti", "Dubois", "Eriksen", "Fontaine", "García", "Horvat", "Ivanova",
+           "Jansen", "Kowalski", "Lambert", "Müller", "Nowak", "O'Neill", "Petrov", "Quist", "Rossi"]
+
+
+def generate(folder, users: int, onprem_only: int | None = None, seed: int = 1) -> dict:
+    """Writes cloud/*.json and onprem/ad.ldif under folder; returns counts of each story."""
+    rng = random.Random(seed)
+    folder = Path(folder)
+    (folder / "cloud").mkdir(parents=True, exist_ok=True)
+    (folder / "onprem").mkdir(parents=True, exist_ok=True)
+    onprem_only = users // 20 if onprem_only is None else onprem_only
+    stories: dict[str, int] = {}
+    cloud, ad = [], []
+    for i in range(users):
+        given, surname = GIVEN[i % len(GIVEN)], SURNAME[(i // len(GIVEN)) % len(SURNAME)]
+        local = f"user{i:06d}"
+        upn = f"{local}@{DOMAIN}"
+        story = rng.choices(["clean", "no-ad", "mail", "alias", "dup", "drift", "disabled", "case"],
+                            [80, 4, 3, 3, 2, 4, 2, 2])[0]
+        stories[story] = stories.get(story, 0) + 1
+        proxies = [f"SMTP:{upn}", f"smtp:{local}@{MOERA}"]
+        if story == "alias":
+            proxies.append(f"smtp:{local}.alias@{DOMAIN}")
+        if story == "dup" and i:
+            proxies.append(f"smtp:user{i - 1:06d}@{DOMAIN}")
+        cloud.append({"id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "userPrincipalName": upn,
+                      "mail": upn, "mailNickname": local, "givenName": given, "surname": surname,
+                      "displayName": f"{given} {surname}", "proxyAddresses": proxies,
+                      "onPremisesImmutableId": None, "onPremisesSyncEnabled": None,
+                      "accountEnabled": True, "userType": "Member", "jobTitle": "Clerk"})
+        if story == "no-ad":
+            continue
+        ad_upn = upn.upper() if story == "case" else upn
+        mail = f"old.{upn}" if story == "mail" else upn
+        attrs = {"objectClass": ["top", "person", "organizationalPerson", "user"], "cn": [f"{given} {surname} {i}"],
+                 "objectGUID": [rng.randbytes(16)], "sAMAccountName": [local], "userPrincipalName": [ad_upn],
+                 "mail": [mail], "proxyAddresses": [f"SMTP:{mail}"], "givenName": [given], "sn": [surname],
+                 "displayName": [f"{given} {surname}" + (" (old)" if story == "drift" else "")],
+                 "userAccountControl": ["514" if story == "disabled" else "512"], "title": ["Clerk"]}
+        ad.append((f"CN={given} {surname} {i},{OUS[i % len(OUS)]}", attrs))
+    for j in range(onprem_only):
+        local = f"adonly{j:06d}"
+        ad.append((f"CN=AD Only {j},{OUS[j % len(OUS)]}", {
+            "objectClass": ["top", "person", "organizationalPerson", "user"], "cn": [f"AD Only {j}"],
+            "objectGUID": [rng.randbytes(16)], "sAMAccountName": [local], "userPrincipalName": [f"{local}@{DOMAIN}"],
+            "userAccountControl": ["512"], "givenName": ["AD"], "sn": [f"Only {j}"]}))
+    groups = [{"id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "displayName": f"Group {g}",
+               "mailEnabled": True, "mail": f"group{g}@{DOMAIN}", "proxyAddresses": [f"SMTP:group{g}@{DOMAIN}"]}
+              for g in range(max(1, users // 100))]
+    with open(folder / "cloud" / "users.json", "w", encoding="utf-8") as fp:
+        fp.write("[\n" + ",\n".join(json.dumps(u, ensure_ascii=False) for u in cloud) + "\n]\n")
+    (folder / "cloud" / "groups.json").write_text(json.dumps(groups), encoding="utf-8")
+    (folder / "cloud" / "contacts.json").write_text("[]", encoding="utf-8")
+    (folder / "cloud" / "domains.json").write_text(json.dumps([
+        {"id": DOMAIN, "isVerified": True, "authenticationType": "Managed", "isInitial": False},
+        {"id": MOERA, "isVerified": True, "authenticationType": "Managed", "isInitial": True}]), encoding="utf-8")
+    (folder / "cloud" / "sync.json").write_text(json.dumps({"id": "synthetic", "features": {
+        "softMatchOnUpnEnabled": True, "blockSoftMatchEnabled": False,
+        "blockCloudObjectTakeoverThroughHardMatchEnabled": False}}), encoding="utf-8")
+    (folder / "cloud" / "roleAssignments.json").write_text("[]", encoding="utf-8")
+    with open(folder / "onprem" / "ad.ldif", "w", encoding="utf-8") as fp:
+        write_ldif(fp, ad)
+    stories["onprem-only"] = onprem_only
+    return stories
