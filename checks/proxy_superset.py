@@ -10,7 +10,8 @@ META = CheckMeta(
     description="Every value of the cloud user's proxyAddresses, except addresses in *.onmicrosoft.com "
                 "domains, must be present on the counterpart (type prefix and address compared "
                 "case-insensitively; SIP, X500 and other types included).",
-    why="Once synchronized, proxyAddresses is recalculated from AD: aliases that exist only in the cloud "
+    why="When AD proxyAddresses is empty, sync takes the primary SMTP address from `mail`, so that "
+        "address counts as present. Once synchronized, proxyAddresses is recalculated from AD: aliases that exist only in the cloud "
         "are removed, and mail sent to them bounces. *.onmicrosoft.com addresses are excluded because "
         "proxy calculation discards them from AD and re-adds the MOERA itself.",
     how_to_fix="`syncready fix --select proxy-superset` adds each missing value to the AD user's "
@@ -20,7 +21,7 @@ META = CheckMeta(
 
 
 def check(cloud_user, counterpart):
-    onprem = {proxy_key(v) for v in counterpart.proxy_addresses}
+    onprem = {proxy_key(v) for v in _effective(counterpart)}
     missing = [v for v in cloud_user.proxy_addresses
                if proxy_key(v) not in onprem and not is_onmicrosoft(split_proxy(v)[1])]
     if not missing:
@@ -30,3 +31,10 @@ def check(cloud_user, counterpart):
                   "add them to proxyAddresses (syncready fix --select proxy-superset)",
                   missing=missing, cloud_proxy_addresses=list(cloud_user.proxy_addresses),
                   onprem_proxy_addresses=list(counterpart.proxy_addresses), onprem_dn=counterpart.dn)
+
+
+def _effective(counterpart) -> tuple[str, ...]:
+    """The proxies sync will compute from AD: proxyAddresses, or SMTP:mail when it is empty."""
+    if counterpart.proxy_addresses:
+        return counterpart.proxy_addresses
+    return (f"SMTP:{counterpart.mail}",) if counterpart.mail else ()

@@ -149,3 +149,11 @@ def test_non_ascii_and_apostrophe_users_pass():
         d = directory([cloud(upn, given_name="Zoë")], [onprem(upn.upper(), mail=upn.upper(), proxies=(f"SMTP:{upn}",))])
         result = run(d)
         assert result.subjects[0].readiness == "ready", result.subjects[0].results
+
+
+def test_proxy_superset_counts_mail_when_ad_proxies_are_empty():
+    """Proxy calculation takes the primary from mail when proxyAddresses is empty (KB 3190357)."""
+    d = directory([cloud(UPN)], [onprem(UPN, proxies=())])
+    assert outcome(d, "proxy-superset", UPN).status == "pass"
+    d = directory([cloud(UPN, proxies=(f"SMTP:{UPN}", "smtp:al@contoso.com"))], [onprem(UPN, proxies=())])
+    assert outcome(d, "proxy-superset", UPN).evidence["missing"] == ["smtp:al@contoso.com"]

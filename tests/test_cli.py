@@ -1,0 +1,119 @@
+"""The command line: exit codes, one-line errors, results JSON shape (SPEC §5, §6)."""
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from syncready.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "contoso"
+CONFIG = EXAMPLE / "syncready.toml"
+SYNCREADY = str(Path(sys.executable).with_name("syncready"))
+
+
+def cli(*args):
+    return subprocess.run([SYNCREADY, *args], capture_output=True, text=True, timeout=120)
+
+
+def check_example(tmp_path, *extra):
+    out = tmp_path / "results.json"
+    code = main(["check", "--snapshot", str(EXAMPLE), "--config", str(CONFIG), "--json", str(out), *extra])
+    return code, json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_example_is_blocked_and_results_follow_the_contract(tmp_path, capsys):
+    code, doc = check_example(tmp_path)
+    assert code == 1
+    assert doc["schema"] == "syncready/results/1" and doc["tool"]["version"]
+    assert {c["id"] for c in doc["checks"]} == set(doc["selected"])
+    for check in doc["checks"]:
+        assert set(check) >= {"id", "title", "severity", "subject", "fix"}
+    applies = {c["id"]: c["subject"] for c in doc["checks"]}
+    for subject in doc["subjects"]:
+        assert subject["readiness"] in ("ready", "at-risk", "blocked")
+        assert set(subject["results"]) == {cid for cid, kind in applies.items() if kind == subject["kind"]}
+        for result in subject["results"].values():
+            assert result["status"] in ("pass", "fail", "skip", "error", "waived")
+            if result["status"] != "pass":
+                assert result["message"]
+            if result["status"] == "fail":
+                assert result["evidence"]
+    summary = doc["summary"]
+    kinds = [s["readiness"] for s in doc["subjects"] if not s.get("already_synchronized")]
+    assert summary["blocked"] == kinds.count("blocked") > 0 and summary["ready"] == kinds.count("ready") > 0
+    assert "SMTP:" not in json.dumps(doc["sources"]) and "password" not in json.dumps(doc).lower()
+    printed = capsys.readouterr().out
+    assert f"{summary['blocked']} blocked" in printed and "upn-exists" in printed
+
+
+def test_subject_is_the_upn_as_graph_returned_it(tmp_path):
+    _, doc = check_example(tmp_path)
+    names = {s["subject"] for s in doc["subjects"]}
+    assert "Frank.Miller@Contoso.com" in names
+
+
+def test_fail_on_never_and_a_ready_user_exit_zero(tmp_path):
+    assert check_example(tmp_path, "--fail-on", "never")[0] == 0
+    code, doc = check_example(tmp_path, "--user", "ALICE.JOHNSON@contoso.com")
+    assert code == 0 and [s["subject"] for s in doc["subjects"]] == ["alice.johnson@contoso.com"]
+
+
+def test_select_and_ignore(tmp_path):
+    _, doc = check_example(tmp_path, "--select", "upn-exists,upn-unique", "--ignore", "upn-unique")
+    assert doc["selected"] == ["upn-exists"]
+    assert all(set(s["results"]) <= {"upn-exists"} for s in doc["subjects"])
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["check", "--snapshot", str(EXAMPLE), "--select", "no-such-check"], "unknown check id 'no-such-check'"),
+    (["check", "--snapshot", "/nonexistent/snap"], "/nonexistent/snap"),
+    (["check"], "no source"),
+    (["explain", "bogus"], "unknown check id"),
+    (["check", "--snapshot", str(EXAMPLE), "--config", "/nonexistent.toml"], "config file /nonexistent.toml"),
+])
+def test_usage_and_source_errors_are_one_line_exit_2(args, needle):
+    proc = cli(*args)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0] and "Traceback" not in proc.stderr
+
+
+def test_malformed_users_json_names_the_file(tmp_path):
+    snap = tmp_path / "snap"
+    shutil.copytree(EXAMPLE, snap)
+    (snap / "cloud" / "users.json").write_text('[{"id": "1", "userPrincipalName": "a@b.c"},\n{oops}]')
+    proc = cli("check", "--snapshot", str(snap))
+    assert proc.returncode == 2 and "users.json" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_bad_config_is_exit_2(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[waivers]]\ncheck = "upn-exists"\nsubjects = ["a@contoso.com"]\n')
+    proc = cli("check", "--snapshot", str(EXAMPLE), "--config", str(bad))
+    assert proc.returncode == 2 and "reason" in proc.stderr
+
+
+def test_list_and_explain(capsys):
+    assert main(["list"]) == 0
+    listing = capsys.readouterr().out.splitlines()
+    assert listing[0].split()[:4] == ["ID", "SUBJECT", "SEVERITY", "FIX"]
+    ids = [line.split()[0] for line in listing[1:]]
+    assert {"upn-exists", "mail-primary-smtp", "proxy-superset", "upn-unique"} <= set(ids)
+    assert main(["explain", "proxy-superset"]) == 0
+    text = capsys.readouterr().out
+    assert "Why it matters" in text and "How to fix" in text and "learn.microsoft.com" in text
+
+
+def test_severity_override_and_warning_gate(tmp_path):
+    cfg = tmp_path / "warn.toml"
+    cfg.write_text('[severity]\n"upn-exists" = "warning"\n')
+    base = ["check", "--snapshot", str(EXAMPLE), "--config", str(cfg), "--select", "upn-exists",
+            "--user", "carol.white@contoso.com", "--json", str(tmp_path / "r.json")]
+    assert main(base) == 0
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert doc["subjects"][0]["readiness"] == "at-risk" and doc["checks"][0]["severity"] == "warning"
+    assert main(base + ["--fail-on", "warning"]) == 1
