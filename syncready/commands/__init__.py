@@ -1,4 +1,5 @@
 """Sub-commands of `syncready`; each module registers its parser and handler."""
-from . import check, demo, info, report
+from . import check, demo, fix, info, report, undo
 
-REGISTRARS = [check.register, info.register_list, info.register_explain, report.register, demo.register]
+REGISTRARS = [check.register, fix.register, undo.register, info.register_list, info.register_explain,
+              report.register, demo.register]

@@ -1,0 +1,29 @@
+"""Sets `mail` and the `SMTP:` primary of the AD user to the cloud primary SMTP address.
+
+The old primary stays as a secondary `smtp:` value, so no address is lost; an existing secondary
+equal to the new primary is promoted rather than duplicated.
+"""
+from ._common import modify, set_single
+
+AVAILABILITY = "always"
+SAFETY = "safe"
+
+
+def plan(subject, result, ctx):
+    user, ad = subject.obj, subject.counterpart
+    new = user.primary_smtp
+    changes = []
+    mail = ctx.values(ad, "mail", ad.mail)
+    if not (len(mail) == 1 and mail[0].lower() == new.lower()):
+        changes += set_single("mail-primary-smtp", subject, ctx, ad, "mail", ad.mail, new)
+    proxies = ctx.values(ad, "proxyAddresses", ad.proxy_addresses)
+    if not proxies:
+        return changes
+    primaries = [p for p in proxies if p.startswith("SMTP:")]
+    if len(primaries) == 1 and primaries[0][5:].lower() == new.lower():
+        return changes
+    promoted = [p for p in proxies if not p.startswith("SMTP:") and p.lower() == f"smtp:{new}".lower()]
+    demoted = [f"smtp:{p[5:]}" for p in primaries if p[5:].lower() != new.lower()]
+    changes.append(modify("mail-primary-smtp", subject, ad, "proxyAddresses", primaries + promoted,
+                          demoted + [f"SMTP:{new}"], note="old primary kept as a secondary"))
+    return changes

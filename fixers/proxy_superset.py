@@ -1,0 +1,38 @@
+"""Adds the cloud proxy addresses the AD user lacks; never removes a value.
+
+A missing cloud primary is added as a secondary when AD already has a primary (changing the primary
+is mail-primary-smtp's fix). When AD proxyAddresses is empty, sync derives the primary from `mail`,
+so that address is added as the `SMTP:` primary first, keeping what sync would compute.
+"""
+from syncready.addresses import is_onmicrosoft, split_proxy
+
+from ._common import modify
+
+AVAILABILITY = "always"
+SAFETY = "safe"
+
+
+def plan(subject, result, ctx):
+    user, ad = subject.obj, subject.counterpart
+    proxies = ctx.values(ad, "proxyAddresses", ad.proxy_addresses)
+    have = {p.lower() for p in proxies}
+    add = []
+    if not proxies:
+        mail = ctx.values(ad, "mail", ad.mail)
+        if mail:
+            add.append(f"SMTP:{mail[0]}")
+            have.add(add[0].lower())
+    has_primary = any(p.startswith("SMTP:") for p in proxies + add)
+    for value in user.proxy_addresses:
+        prefix, address = split_proxy(value)
+        if value.lower() in have or is_onmicrosoft(address):
+            continue
+        if prefix == "SMTP":
+            if has_primary:
+                value = f"smtp:{address}"
+                if value.lower() in have:
+                    continue
+            has_primary = True
+        add.append(value)
+        have.add(value.lower())
+    return [modify("proxy-superset", subject, ad, "proxyAddresses", [], add)] if add else []

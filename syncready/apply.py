@@ -1,0 +1,92 @@
+"""Carrying out a plan, and undoing a journal, through the writers — every step journaled first.
+
+Apply: intent → write → outcome. Undo: for each journaled change that was applied, or whose
+outcome is unknown because the run was killed, read the object: if the change is in place, write
+its inverse; if it never happened, there is nothing to undo; anything else is a conflict, left alone.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .journal import Entry, Journal
+from .plan import Change
+from .writers.base import Conflict, ConnectionLost, WriteFailed
+
+
+@dataclass
+class Report:
+    applied: list = field(default_factory=list)
+    conflicts: list = field(default_factory=list)
+    failed: list = field(default_factory=list)
+    nothing_to_do: list = field(default_factory=list)
+    stopped: str | None = None
+
+    def summary(self) -> dict:
+        return {"applied": len(self.applied), "conflicts": len(self.conflicts), "failed": len(self.failed),
+                "nothing_to_do": len(self.nothing_to_do), "stopped": self.stopped}
+
+    def lines(self) -> list[str]:
+        out = [f"  conflict  {c.subject}: {c.describe()} — {why}" for c, why in self.conflicts]
+        out += [f"  failed    {c.subject}: {c.describe()} — {why}" for c, why in self.failed]
+        if self.stopped:
+            out.append(f"  stopped: {self.stopped}")
+        return out
+
+
+def apply_changes(changes: list[Change], writers: dict, journal: Journal, progress=None) -> Report:
+    report = Report()
+    for number, change in enumerate(changes, 1):
+        seq = journal.intent(change)
+        try:
+            extra = writers[change.target].apply(change) or {}
+        except Conflict as exc:
+            journal.outcome(seq, "conflict", str(exc))
+            report.conflicts.append((change, str(exc)))
+        except WriteFailed as exc:
+            journal.outcome(seq, "failed", str(exc))
+            report.failed.append((change, str(exc)))
+        except ConnectionLost as exc:
+            journal.outcome(seq, "unknown", str(exc))
+            report.stopped = str(exc)
+            break
+        else:
+            journal.outcome(seq, "applied", **extra)
+            report.applied.append(change)
+        if progress:
+            progress(number, len(changes))
+    return report
+
+
+def undo_plan(entries: list[Entry], writers: dict) -> tuple[list[Change], list[tuple[Change, str]]]:
+    """The inverse changes still needed, newest first, and the entries that cannot be undone."""
+    needed, skipped = [], []
+    for entry in sorted(entries, key=lambda e: (e.run, e.seq), reverse=True):
+        change = entry.change
+        if entry.outcome not in ("applied", "unknown", None):
+            continue
+        if change.op == "create":
+            inverse = change.inverse()
+            guid = entry.extra.get("created_guid")
+            writer = writers[change.target]
+            if guid:
+                inverse.attributes = {"objectGUID": guid}
+            elif writer.state(change) == "before":
+                continue
+            elif entry.time and writer.created_after(change.object, dt.datetime.fromisoformat(entry.time)):
+                inverse.attributes = {"objectGUID": writer.guid_of(change.object)}
+            else:
+                skipped.append((inverse, "an object with this DN exists but predates the fix; left alone"))
+                continue
+            needed.append(inverse)
+            continue
+        state = writers[change.target].state(change)
+        if state == "after":
+            needed.append(change.inverse())
+        elif state == "other":
+            skipped.append((change.inverse(), "the values changed since the fix; left alone"))
+    return needed, skipped
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)

@@ -1,0 +1,85 @@
+"""`syncready fix`: plan the fixes of the selected checks; with --apply, write them, journaled."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+
+from ..apply import apply_changes
+from ..config import load_config
+from ..engine import Engine
+from ..errors import ConfigError
+from ..fixing import build_plan
+from ..journal import Journal
+from ..registry import select_checks
+from ..sources.load import load_directory
+from .options import add_selection_options, add_source_options
+from .writers import open_writers
+
+DEFAULT_MAX_CHANGES = 500
+
+
+def register(sub) -> None:
+    parser = sub.add_parser("fix", help="plan (and with --apply, make) the fixes of the selected checks")
+    add_source_options(parser)
+    add_selection_options(parser)
+    parser.add_argument("--apply", action="store_true", help="write the changes (default: only print the plan)")
+    parser.add_argument("--journal", metavar="FILE", help="journal file (default syncready-journal-<time>.jsonl)")
+    parser.add_argument("--max-changes", type=int, default=DEFAULT_MAX_CHANGES, metavar="N",
+                        help=f"refuse plans with more changes (default {DEFAULT_MAX_CHANGES})")
+    parser.add_argument("--unsafe", action="store_true", help="also plan fixes marked unsafe")
+    parser.set_defaults(handler=run_fix)
+
+
+def evaluate_all(args, config):
+    """A fresh read, every check: stamping needs every blocker, and fixes must not make others worse."""
+    directory = load_directory(args, config)
+    engine = Engine(directory, config, select=None, ignore=None)
+    return engine.run(users=args.users)
+
+
+def run_fix(args) -> int:
+    if not args.select:
+        raise ConfigError("say which checks to fix: --select IDS (see `syncready list`)")
+    select = [c.id for c in select_checks(args.select, args.ignore)]
+    config = load_config(args.config)
+    run = evaluate_all(args, config)
+    plan = build_plan(run, select, unsafe=args.unsafe, options=config.fix)
+    print(plan.render())
+    if len(plan.changes) > args.max_changes:
+        raise ConfigError(f"the plan has {len(plan.changes)} changes, more than --max-changes {args.max_changes}; "
+                          "narrow it with --user/--select or raise --max-changes")
+    if not args.apply:
+        if plan.changes:
+            print("\nNothing was written (dry run). Add --apply to make these changes.")
+        return 1 if plan.changes or plan.manual or plan.refused else 0
+    if not plan.changes:
+        print("\nNothing to apply.")
+        return 1 if plan.manual or plan.refused else 0
+    writers = open_writers(args, config, {c.target for c in plan.changes})
+    journal_path = args.journal or f"syncready-journal-{dt.datetime.now():%Y%m%d-%H%M%S}.jsonl"
+    journal = Journal(journal_path, "fix", run.directory.sources)
+    report = apply_changes(plan.changes, writers, journal)
+    journal.close(report.summary())
+    print(f"\napplied {len(report.applied)}, conflicts {len(report.conflicts)}, failed {len(report.failed)}; "
+          f"journal: {journal_path} (undo with: syncready undo {journal_path})")
+    for line in report.lines():
+        print(line)
+    return recheck(args, config, select, plan, report)
+
+
+def recheck(args, config, select, plan, report) -> int:
+    """Re-reads the affected subjects from the live sources and says what passes now."""
+    users = sorted({c.subject for c in plan.changes})
+    again = argparse.Namespace(**{**vars(args), "users": users})
+    run = evaluate_all(again, config)
+    still = 0
+    print("\nRe-checked from the sources:")
+    for subject in run.subjects:
+        states = ", ".join(f"{cid} {subject.results[cid].status}" for cid in select if cid in subject.results)
+        print(f"  {subject.name}: {states}")
+        still += sum(subject.results[cid].status in ("fail", "error") for cid in select if cid in subject.results)
+    ok = not (report.conflicts or report.failed or report.stopped or still)
+    if report.stopped:
+        print(f"the run stopped early: {report.stopped}", file=sys.stderr)
+    return 0 if ok else 1

@@ -1,0 +1,87 @@
+"""From a run's failures to a plan: each selected check's fixer, found by name, proposes changes.
+
+Fixers see the values as they will be after the changes already planned for the same object (the
+overlay), so two fixers touching proxyAddresses of one user plan one after the other instead of
+colliding, and each change's precondition is the state the previous one leaves.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .engine import FAILING, Run
+from .plan import Change, Manual, Plan
+from .registry import fixer_module, get_check
+
+
+class NotFixable(Exception):
+    """This failure cannot be fixed automatically; the message says why and what to do instead."""
+
+
+@dataclass
+class FixContext:
+    run: Run
+    unsafe: bool = False
+    options: dict = field(default_factory=dict)      # [fix] table of syncready.toml
+    _overlay: dict = field(default_factory=dict)
+
+    @property
+    def index(self):
+        return self.run.index
+
+    def values(self, obj, attribute: str, current) -> list:
+        """The attribute's values once the changes planned so far are applied."""
+        key = (getattr(obj, "dn", None) or obj.id, attribute.lower())
+        if key not in self._overlay:
+            if current is None:
+                current = []
+            elif isinstance(current, (str, bytes, int)):
+                current = [current]
+            self._overlay[key] = list(current)
+        return list(self._overlay[key])
+
+    def record(self, change: Change) -> None:
+        key = (change.object, change.attribute.lower())
+        if key not in self._overlay:
+            return
+        values = self._overlay[key]
+        for value in change.remove:
+            lowered = [str(v).lower() for v in values]
+            if str(value).lower() in lowered:
+                values.pop(lowered.index(str(value).lower()))
+        values.extend(v for v in change.add if v is not None)
+
+
+def build_plan(run: Run, select: list[str], unsafe: bool = False, options: dict | None = None,
+               ctx: FixContext | None = None) -> Plan:
+    ctx = ctx or FixContext(run, unsafe, options or {})
+    plan = Plan()
+    order = sorted(select, key=lambda cid: (get_check(cid).meta.order, cid))
+    fixers = {cid: fixer_module(cid) for cid in order}
+    for subject in run.subjects:
+        for check_id in order:
+            result = subject.results.get(check_id)
+            if result is None:
+                continue
+            fixer = fixers[check_id]
+            wants = getattr(fixer, "wants", None)
+            if not (result.status in FAILING or (wants and wants(subject, result, ctx))):
+                continue
+            meta = get_check(check_id).meta
+            if fixer is None or fixer.AVAILABILITY == "manual":
+                guidance = fixer.guidance(subject, result, ctx) if fixer and hasattr(fixer, "guidance") else meta.how_to_fix
+                plan.manual.append(Manual(check_id, subject.name, result.message or "", guidance))
+                continue
+            if fixer.SAFETY == "unsafe" and not unsafe:
+                plan.refused.append(Manual(check_id, subject.name, result.message or "",
+                                           "an unsafe fix; review it and add --unsafe to plan it"))
+                continue
+            try:
+                changes = fixer.plan(subject, result, ctx) or []
+            except NotFixable as exc:
+                plan.refused.append(Manual(check_id, subject.name, result.message or "", str(exc)))
+                continue
+            for change in changes:
+                change.safety = fixer.SAFETY
+                ctx.record(change)
+                plan.changes.append(change)
+    return plan

@@ -1,0 +1,98 @@
+"""The journal: JSON Lines, each change written as intent before and as outcome after the write.
+
+Every line is flushed and fsync'ed before the next step, so a run killed at any instant leaves a
+journal that names every change that may have happened. Values only — never passwords or tokens.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .errors import SourceError
+from .plan import Change
+
+SCHEMA = "syncready/journal/1"
+
+
+class Journal:
+    def __init__(self, path, command: str, sources: dict):
+        self.path = Path(path)
+        self.run = str(uuid.uuid4())
+        self.seq = 0
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._fp = os.fdopen(fd, "a", encoding="utf-8")
+        self._write({"type": "begin", "schema": SCHEMA, "run": self.run, "command": command,
+                     "tool": __version__, "sources": sources, "time": _now()})
+
+    def _write(self, record: dict) -> None:
+        self._fp.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        self._fp.flush()
+        os.fsync(self._fp.fileno())
+
+    def intent(self, change: Change) -> int:
+        self.seq += 1
+        self._write({"type": "intent", "run": self.run, "seq": self.seq, "time": _now(), "change": change.to_json()})
+        return self.seq
+
+    def outcome(self, seq: int, outcome: str, detail: str = "", **extra) -> None:
+        self._write({"type": "outcome", "run": self.run, "seq": seq, "time": _now(), "outcome": outcome,
+                     "detail": detail, **extra})
+
+    def close(self, summary: dict) -> None:
+        self._write({"type": "end", "run": self.run, "time": _now(), "summary": summary})
+        self._fp.close()
+
+
+@dataclass
+class Entry:
+    """One journaled change and what is known of it."""
+
+    run: str
+    seq: int
+    change: Change
+    outcome: str | None = None          # None: the run stopped between intent and outcome
+    time: str = ""                       # when the intent was written
+    extra: dict = field(default_factory=dict)
+
+
+def read_journal(path) -> list[Entry]:
+    entries: dict[tuple[str, int], Entry] = {}
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise SourceError(f"journal {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SourceError(f"journal {path} cannot be read ({exc})") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            if number == len(lines):
+                break  # a line cut short by a crash: its change has no intent on record, so it was not written
+            raise SourceError(f"journal {path} line {number}: not valid JSON") from None
+        kind = record.get("type")
+        if kind == "begin" and record.get("schema") != SCHEMA:
+            raise SourceError(f"journal {path}: not a syncready journal (schema {record.get('schema')!r})")
+        if kind == "intent":
+            key = (record["run"], record["seq"])
+            entries[key] = Entry(record["run"], record["seq"], Change.from_json(record["change"]),
+                                 time=record.get("time", ""))
+        elif kind == "outcome":
+            entry = entries.get((record["run"], record["seq"]))
+            if entry is None:
+                raise SourceError(f"journal {path} line {number}: outcome without intent")
+            entry.outcome = record["outcome"]
+            entry.extra = {k: v for k, v in record.items() if k not in ("type", "run", "seq", "time", "outcome")}
+    return list(entries.values())
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")

@@ -1,0 +1,1 @@
+"""Writers that carry out planned changes: LDAP modify/add/delete, Graph PATCH."""

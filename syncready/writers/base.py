@@ -1,0 +1,39 @@
+"""What every writer offers the apply and undo loops."""
+from __future__ import annotations
+
+
+class Conflict(Exception):
+    """The object no longer holds the values the plan was made from; nothing was written."""
+
+
+class WriteFailed(Exception):
+    """The directory refused the change for another reason; nothing was written."""
+
+
+class ConnectionLost(Exception):
+    """The outcome of the write is unknown; the run stops and the journal says so."""
+
+
+def value_key(attribute: str, value):
+    """How values compare: binary exactly; proxyAddresses by exact prefix (SMTP: is not smtp:) and
+    case-insensitive address; other text case-insensitively, as AD's matching rules do."""
+    if isinstance(value, bytes):
+        return value
+    text = str(value)
+    if attribute.lower() == "proxyaddresses":
+        prefix, sep, address = text.partition(":")
+        return prefix + sep + address.lower()
+    return text.lower()
+
+
+def state_of(change, current) -> str:
+    """'after' when the change is in place, 'before' when it is not yet, else 'other'."""
+    key = lambda v: value_key(change.attribute, v)  # noqa: E731
+    have = {key(v) for v in current}
+    add = {key(v) for v in change.add if v is not None}
+    remove = {key(v) for v in change.remove if v is not None}
+    if add <= have and not (remove - add) & have:
+        return "after"
+    if remove <= have and not (add - remove) & have:
+        return "before"
+    return "other"
