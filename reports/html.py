@@ -1,0 +1,339 @@
+"""The HTML readiness report: one self-contained file that an administrator can open from a share.
+
+Header, summary, per-check cards, waivers and baseline changes are rendered by jinja2 (autoescape
+on). The per-subject data is embedded once, packed, and drawn by the page's own script a page of
+rows at a time, so a 100k-user report stays small and opens quickly:
+
+* a string table ``S`` holds every distinct string once (index 0 is null); subjects are arrays of
+  indices in a fixed order, passes are omitted, free-form values (evidence, fix, waiver) are
+  compact JSON strings decoded only when a drilldown opens;
+* above ``COMPRESS_ABOVE`` bytes the packed JSON is gzip'd and base64'd, and the page inflates it
+  with the browser's native ``DecompressionStream``; smaller reports embed plain JSON so they open
+  in any browser;
+* plain JSON is embedded in ``<script type="application/json">`` with ``<``, ``>``, ``&`` and the
+  JS line separators escaped, so no value can close the element; the page builds rows with DOM
+  APIs and textContent only;
+* a Content-Security-Policy allows no network at all and only the report's own script (by hash),
+  so even a value that slipped through could neither run nor load anything.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import gzip
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from .markdown import fix_command, percent
+
+TEMPLATES = Path(__file__).with_name("templates")
+# Packed data larger than this (estimated) is gzip'd; below it plain JSON opens in any browser.
+COMPRESS_ABOVE = 1_500_000
+FORMAT = "syncready/report-data/1"
+
+STATUSES = ("pass", "fail", "skip", "error", "waived")
+READINESS = ("ready", "at-risk", "blocked", "synced")
+KINDS = ("cloud-user", "onprem-user", "tenant")
+BASELINE = (None, "new", "unchanged")
+# Packed fact rows: these string fields in this order, then the proxyAddresses list, then the flag.
+CLOUD_FIELDS = ("upn", "displayName", "givenName", "surname", "mail", "primarySmtp", "immutableId")
+ONPREM_FIELDS = ("dn", "upn", "sam", "displayName", "givenName", "sn", "mail", "primarySmtp", "anchor")
+# Lists shown in full on the page; longer ones are cut (the users table filters cover the rest).
+LIST_LIMIT = 200
+
+_JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
+                 0x2028: "\\u2028", 0x2029: "\\u2029"}
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+_USERINFO = re.compile(r"^([a-z][a-z0-9+.-]*://)[^/@\s]*@", re.I)
+
+
+def render_html(results: dict, path) -> None:
+    """Write the report for a results dict (SPEC §6) to path."""
+    Path(path).write_bytes(render_html_string(results).encode("utf-8", "replace"))
+
+
+def render_html_string(results: dict, *, compress: bool | None = None) -> str:
+    """The report as a string; compress None decides by size, True/False forces it (tests)."""
+    checks = _checks(results)
+    data = pack(results, checks)
+    strings = data["S"]
+    if compress is None:
+        compress = sum(map(len, strings[1:])) + 12 * len(strings) > COMPRESS_ABOVE
+    if compress:
+        payload = base64.b64encode(gzip.compress(_gzip_text(data).encode("utf-8", "replace"), 6, mtime=0))
+        payload, encoding = payload.decode("ascii"), "gzip-base64"
+    else:
+        text = json.dumps(data, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+        payload, encoding = text.translate(_JSON_ESCAPES), "json"
+    script = _asset("report.js")
+    css = _asset("report.css")
+    context = _context(results, checks)
+    context.update(
+        css=Markup(css),
+        script=Markup(script),
+        script_hash=base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii"),
+        payload=Markup(payload),
+        encoding=encoding,
+    )
+    return _environment().get_template("report.html.j2").render(context)
+
+
+def _gzip_text(data: dict) -> str:
+    """JSON without the string table, NUL, then the strings joined by U+0001.
+
+    The page splits the strings instead of parsing them as JSON, which is several times faster
+    at 100k subjects; when a value itself holds NUL or U+0001 the table stays inside the JSON.
+    """
+    strings = data["S"]
+    joined = "\x01".join(["", *strings[1:]])
+    if "\x00" in joined or joined.count("\x01") != len(strings) - 1:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    rest = {k: v for k, v in data.items() if k != "S"}
+    return json.dumps(rest, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\x00" + joined
+
+
+def _asset(name: str) -> str:
+    """A static file inlined verbatim; one containing "</" could end its element early, so refuse it."""
+    content = (TEMPLATES / name).read_text(encoding="utf-8")
+    if "</" in content:
+        raise ValueError(f"{name} must not contain '</'")
+    return content
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["num"] = lambda n: f"{int(n or 0):,}"
+    env.filters["pct"] = percent
+    env.filters["safe_url"] = safe_url
+    return env
+
+
+def safe_url(url) -> str | None:
+    """Only http(s) references become links; anything else (javascript:, data:) is shown as text."""
+    url = str(url or "").strip()
+    return url if re.match(r"^https?://", url, re.I) else None
+
+
+def _checks(results: dict) -> list[dict]:
+    """Check metadata in report order, with stubs for ids that only appear in subject results."""
+    selected = results.get("selected")
+    checks = [dict(c) for c in results.get("checks") or [] if isinstance(c, dict) and c.get("id")]
+    if selected:
+        wanted = set(selected)
+        checks = [c for c in checks if c["id"] in wanted] or checks
+    known = {c["id"] for c in checks}
+    for subject in results.get("subjects") or []:
+        for cid in subject.get("results") or {}:
+            if cid not in known:
+                known.add(cid)
+                checks.append({"id": cid, "title": cid, "severity": "blocker", "subject": subject.get("kind")})
+    for c in checks:
+        c.setdefault("title", c["id"])
+        if c.get("severity") not in ("blocker", "warning"):
+            c["severity"] = "blocker"
+        c["command"] = fix_command(c)
+    return checks
+
+
+class _Strings(dict):
+    """Interns strings in first-use order, so that one subject's values sit together for gzip.
+
+    A dict whose misses append: a hit is one C-level lookup, which matters at 100k subjects.
+    """
+
+    def __init__(self) -> None:
+        super().__init__({None: 0})
+        self.items: list = [None]
+
+    def __missing__(self, value) -> int:
+        found = self[value] = len(self.items)
+        self.items.append(value if isinstance(value, str) else str(value))
+        return found
+
+    def json(self, value) -> int:
+        if value is None or value == {} or value == []:
+            return 0
+        return self[_compact(value)]
+
+
+def _facts(s: _Strings, facts, fields, flag: str) -> list | int:
+    if not isinstance(facts, dict):
+        return 0
+    get = facts.get
+    row = [s[v] if v is None or type(v) is str else s[str(v)] for v in map(get, fields)]
+    row.append([s[v] if type(v) is str else s[str(v)] for v in get("proxyAddresses") or ()])
+    value = get(flag)
+    row.append(value if value is None or isinstance(value, bool) else bool(value))
+    return row
+
+
+def _readiness(subject: dict) -> str:
+    if subject.get("already_synchronized"):
+        return "synced"
+    value = subject.get("readiness")
+    return value if value in READINESS else "blocked"
+
+
+def _sort_key(subject: dict):
+    rank = {"blocked": 0, "at-risk": 1, "ready": 2, "synced": 3}[_readiness(subject)]
+    return rank, subject.get("kind") != "tenant", str(subject.get("subject") or "").lower()
+
+
+def pack(results: dict, checks: list[dict]) -> dict:
+    """The page's data: string table, check list and one index array per subject (see module doc)."""
+    s = _Strings()
+    cindex = {c["id"]: i for i, c in enumerate(checks)}
+    status_index = {v: i for i, v in enumerate(STATUSES)}
+    kind_index = {v: i for i, v in enumerate(KINDS)}
+    ready_index = {v: i for i, v in enumerate(READINESS)}
+    base_index = {v: i for i, v in enumerate(BASELINE)}
+    default = {kind: [i for i, c in enumerate(checks) if c.get("subject") == kind] for kind in KINDS}
+    rows = []
+    for subject in sorted(results.get("subjects") or [], key=_sort_key):
+        kind = subject.get("kind") if subject.get("kind") in kind_index else "cloud-user"
+        res, passed = [], []
+        for cid, r in (subject.get("results") or {}).items():
+            if type(r) is not dict:
+                r = {"status": "error", "message": str(r)}
+            status = r.get("status")
+            if status == "pass":
+                passed.append(cindex[cid])
+                continue
+            if status not in status_index:
+                status = "error"
+            message = r.get("message")
+            entry = [cindex[cid], status_index[status], s[message if message is None else str(message)],
+                     s.json(r.get("evidence")),
+                     s.json(r.get("fix")), s.json(r.get("waiver")), base_index.get(r.get("baseline"), 0)]
+            while entry[-1] == 0 and len(entry) > 2:
+                entry.pop()
+            res.append(entry)
+        name, sid = subject.get("subject"), subject.get("id")
+        row = [kind_index[kind], ready_index[_readiness(subject)], s[name if name is None else str(name)],
+               s[sid if sid is None else str(sid)], _facts(s, subject.get("cloud"), CLOUD_FIELDS, "accountEnabled"),
+               _facts(s, subject.get("onprem"), ONPREM_FIELDS, "enabled"), res]
+        failing = {e[0] for e in res}
+        passed.sort()
+        if passed != [i for i in default[kind] if i not in failing]:
+            row.append(passed)
+        rows.append(row)
+    return {"format": FORMAT, "S": s.items,
+            "checks": [{k: c.get(k) for k in ("id", "title", "severity", "subject", "fix", "safety", "command")}
+                       for c in checks],
+            "statuses": STATUSES, "kinds": KINDS, "readiness": READINESS,
+            "baseline": bool((results.get("summary") or {}).get("baseline")), "U": rows}
+
+
+def _by_check(results: dict, checks: list[dict]) -> dict:
+    """summary.by_check as given; counted from the subjects where the engine left it out."""
+    given = (results.get("summary") or {}).get("by_check") or {}
+    out = {}
+    for c in checks:
+        counts = given.get(c["id"])
+        if not isinstance(counts, dict):
+            counts = {st: 0 for st in STATUSES}
+            for subject in results.get("subjects") or []:
+                r = (subject.get("results") or {}).get(c["id"])
+                if isinstance(r, dict) and r.get("status") in counts:
+                    counts[r["status"]] += 1
+        out[c["id"]] = {st: int(counts.get(st) or 0) for st in STATUSES}
+    return out
+
+
+def _bar(counts: dict, order, colors) -> list[dict]:
+    """Segments of a 100-unit-wide stacked bar; tiny non-zero parts still get a visible sliver."""
+    total = sum(counts.get(k, 0) for k in order)
+    segments, x = [], 0.0
+    if not total:
+        return segments
+    widths = {k: (max(100.0 * counts.get(k, 0) / total, 0.6) if counts.get(k, 0) else 0.0) for k in order}
+    scale = 100.0 / sum(widths.values())
+    for k in order:
+        if widths[k]:
+            w = widths[k] * scale
+            segments.append({"key": k, "x": round(x, 3), "w": round(w, 3), "n": counts.get(k, 0),
+                             "color": colors[k], "pct": percent(counts.get(k, 0), total)})
+            x += w
+    return segments
+
+
+def _clean_source(value) -> str:
+    """A source as shown in the header: credentials in a URL's userinfo or query are dropped."""
+    text = _USERINFO.sub(r"\1", str(value))
+    return text.split("?", 1)[0]
+
+
+def _when(value) -> str:
+    try:
+        stamp = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value or "")
+    if stamp.tzinfo is not None:
+        stamp = stamp.astimezone(dt.timezone.utc)
+        return stamp.strftime("%d %b %Y, %H:%M UTC")
+    return stamp.strftime("%d %b %Y, %H:%M")
+
+
+CHECK_COLORS = {"pass": "#2f855a", "fail": "#c53030", "error": "#742a2a", "waived": "#6b46c1", "skip": "#cbd5e0"}
+WARN_COLORS = dict(CHECK_COLORS, fail="#d69e2e")
+READY_COLORS = {"blocked": "#c53030", "at-risk": "#d69e2e", "ready": "#2f855a", "synced": "#a0aec0"}
+
+
+def _context(results: dict, checks: list[dict]) -> dict:
+    summary = results.get("summary") or {}
+    sources = results.get("sources") or {}
+    counts = {"ready": summary.get("ready"), "at-risk": summary.get("at_risk"), "blocked": summary.get("blocked"),
+              "synced": summary.get("already_synchronized")}
+    if any(v is None for k, v in counts.items() if k != "synced"):
+        counts = {k: 0 for k in READINESS}
+        for subject in results.get("subjects") or []:
+            counts[_readiness(subject)] += 1
+    counts = {k: int(v or 0) for k, v in counts.items()}
+    considered = counts["ready"] + counts["at-risk"] + counts["blocked"]
+    kinds = {k: 0 for k in KINDS}
+    for subject in results.get("subjects") or []:
+        if subject.get("kind") in kinds:
+            kinds[subject["kind"]] += 1
+    by_check = _by_check(results, checks)
+    for c in checks:
+        c["counts"] = by_check[c["id"]]
+        c["bar"] = _bar(c["counts"], ("pass", "fail", "error", "waived", "skip"),
+                        WARN_COLORS if c["severity"] == "warning" else CHECK_COLORS)
+        c["failing"] = c["counts"]["fail"] + c["counts"]["error"]
+        c["references"] = [r for r in c.get("references") or [] if isinstance(r, dict)]
+    baseline = summary.get("baseline") if isinstance(summary.get("baseline"), dict) else None
+    waivers = []
+    for w in results.get("waivers") or []:
+        if isinstance(w, dict):
+            subjects = [str(x) for x in w.get("subjects") or []]
+            waivers.append(dict(w, subjects=subjects[:20], more=max(0, len(subjects) - 20)))
+    extra_sources = {k: _clean_source(v) for k, v in sources.items() if k not in ("tenant", "domain")}
+    selected = results.get("selected") or [c["id"] for c in checks]
+    return {
+        "tenant": sources.get("tenant") or "",
+        "domain": sources.get("domain") or "",
+        "generated": results.get("generated") or "",
+        "generated_text": _when(results.get("generated")),
+        "version": (results.get("tool") or {}).get("version") or "",
+        "sources": extra_sources,
+        "selected": selected,
+        "counts": counts,
+        "considered": considered,
+        "kinds": kinds,
+        "ready_bar": _bar(counts, ("blocked", "at-risk", "ready"), READY_COLORS),
+        "checks": checks,
+        "blocker_checks": [c for c in checks if c["severity"] == "blocker" and c["failing"]],
+        "waivers": waivers,
+        "baseline": baseline and {
+            "file": baseline.get("file") or "",
+            "new": (baseline.get("new") or [])[:LIST_LIMIT], "new_total": len(baseline.get("new") or []),
+            "fixed": (baseline.get("fixed") or [])[:LIST_LIMIT], "fixed_total": len(baseline.get("fixed") or []),
+        },
+        "list_limit": LIST_LIMIT,
+    }

@@ -1,0 +1,146 @@
+"""The Markdown summary for CI job summaries (GitHub $GITHUB_STEP_SUMMARY, Azure DevOps, GitLab).
+
+Short by design: readiness counts, one table row per check, the first blocked subjects and the
+baseline delta. Every value from the directory is escaped for both Markdown and HTML, because
+those renderers accept inline HTML and a displayName is attacker-controlled text.
+"""
+from __future__ import annotations
+
+import re
+
+MAX_BLOCKED = 20
+MAX_CELL = 120
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]+$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+_MD_META = re.compile(r"([\\`*_\[\]|~])")
+_MENTION = re.compile(r"(?<![\w.+-])@")
+
+
+def fix_command(check: dict) -> str | None:
+    """The exact command that plans a check's fixes; None when fixing is manual."""
+    fix = check.get("fix")
+    cid = str(check.get("id") or "")
+    if not fix or fix == "manual" or not _SAFE_ID.match(cid):
+        return None
+    command = f"syncready fix --select {cid}"
+    if check.get("safety") == "unsafe":
+        command += " --unsafe"
+    return command
+
+
+def percent(part, whole) -> str:
+    """A whole percentage that never rounds a non-zero part to 0% or a partial whole to 100%."""
+    if not whole:
+        return "0%"
+    value = 100.0 * (part or 0) / whole
+    if 0 < value < 1:
+        return "<1%"
+    if 99 < value < 100:
+        return ">99%"
+    return f"{value:.0f}%"
+
+
+def escape(value, limit: int = MAX_CELL) -> str:
+    """Text safe in a Markdown table cell: no HTML, no emphasis or links, no pipe, one line."""
+    text = _CONTROL.sub(" ", "" if value is None else str(value)).strip()
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_META.sub(r"\\\1", text)
+    return _MENTION.sub("&#64;", text)
+
+
+def code(value) -> str:
+    """An identifier in a code span when it is plain, escaped text otherwise."""
+    text = str(value or "")
+    return f"`{text}`" if _SAFE_ID.match(text) else escape(text)
+
+
+def _num(n) -> str:
+    return f"{int(n or 0):,}"
+
+
+def render_markdown(results: dict, *, max_blocked: int = MAX_BLOCKED) -> str:
+    """The summary as Markdown text, ending with a newline."""
+    summary = results.get("summary") or {}
+    sources = results.get("sources") or {}
+    checks = [c for c in results.get("checks") or [] if isinstance(c, dict) and c.get("id")]
+    ready, at_risk, blocked = (int(summary.get(k) or 0) for k in ("ready", "at_risk", "blocked"))
+    synced = int(summary.get("already_synchronized") or 0)
+    total = ready + at_risk + blocked
+    title = "Directory sync readiness"
+    if sources.get("domain"):
+        title += f" — {escape(sources['domain'])}"
+    out = [f"## {title}", ""]
+    meta = []
+    if sources.get("tenant"):
+        meta.append(f"tenant {escape(sources['tenant'])}")
+    if results.get("generated"):
+        meta.append(f"generated {escape(results['generated'])}")
+    version = (results.get("tool") or {}).get("version")
+    if version:
+        meta.append(f"syncready {escape(version)}")
+    if meta:
+        out += [" · ".join(meta), ""]
+    if blocked:
+        out.append(f"**:no_entry: {_num(blocked)} of {_num(total)} subjects are blocked** "
+                   "— synchronization would not match them safely today.")
+    elif at_risk:
+        out.append(f"**:warning: No subject is blocked; {_num(at_risk)} of {_num(total)} are at risk.**")
+    else:
+        out.append(f"**:white_check_mark: All {_num(total)} subjects are ready.**")
+    out += ["", "| Blocked | At risk | Ready | Already synchronized |", "|--:|--:|--:|--:|",
+            f"| {_num(blocked)} ({percent(blocked, total)}) | {_num(at_risk)} ({percent(at_risk, total)}) "
+            f"| {_num(ready)} ({percent(ready, total)}) | {_num(synced)} |", ""]
+
+    by_check = summary.get("by_check") or {}
+    errors = any((by_check.get(c["id"]) or {}).get("error") for c in checks)
+    head = "| Check | Severity | Pass | Fail |" + (" Error |" if errors else "") + " Skip | Waived | Fix |"
+    rule = "|---|---|--:|--:|" + ("--:|" if errors else "") + "--:|--:|---|"
+    out += ["### Checks", "", head, rule]
+    for c in checks:
+        n = by_check.get(c["id"]) or {}
+        command = fix_command(c)
+        fix = f"`{command}`" if command else ("manual" if c.get("fix") == "manual" else escape(c.get("fix") or ""))
+        if command and c.get("fix") == "sometimes":
+            fix += " (some cases)"
+        cells = [f"{code(c['id'])} {escape(c.get('title') or '')}".rstrip(), escape(c.get("severity") or ""),
+                 _num(n.get("pass")), _num(n.get("fail"))]
+        if errors:
+            cells.append(_num(n.get("error")))
+        cells += [_num(n.get("skip")), _num(n.get("waived")), fix]
+        out.append("| " + " | ".join(cells) + " |")
+    out.append("")
+
+    if blocked and max_blocked > 0:
+        rows = []
+        for subject in results.get("subjects") or []:
+            if subject.get("readiness") != "blocked" or subject.get("already_synchronized"):
+                continue
+            failing = [cid for cid, r in (subject.get("results") or {}).items()
+                       if isinstance(r, dict) and r.get("status") in ("fail", "error")]
+            name = (subject.get("cloud") or {}).get("displayName") or (subject.get("onprem") or {}).get("displayName")
+            rows.append(f"| {escape(subject.get('subject'))} | {escape(name)} | "
+                        f"{', '.join(code(cid) for cid in failing)} |")
+            if len(rows) >= max_blocked:
+                break
+        shown = f"first {len(rows)} of {_num(blocked)}" if len(rows) < blocked else _num(blocked)
+        out += [f"### Blocked subjects ({shown})", "", "| Subject | Name | Failing checks |", "|---|---|---|",
+                *rows, ""]
+
+    baseline = summary.get("baseline")
+    if isinstance(baseline, dict):
+        new, fixed = len(baseline.get("new") or []), len(baseline.get("fixed") or [])
+        against = f" (against {escape(baseline['file'])})" if baseline.get("file") else ""
+        out += [f"### Since the baseline{against}", "",
+                f"- **{_num(new)}** new failures", f"- **{_num(fixed)}** fixed", ""]
+
+    waivers = [w for w in results.get("waivers") or [] if isinstance(w, dict)]
+    if waivers:
+        expired = sum(1 for w in waivers if w.get("expired"))
+        line = f"Waivers: {len(waivers)}"
+        if expired:
+            line += f", **{expired} expired** (their failures count again)"
+        out += [line, ""]
+    return "\n".join(out)

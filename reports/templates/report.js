@@ -1,0 +1,558 @@
+(function () {
+  "use strict";
+  // Data rows are arrays of string-table indices; see reports/html.py for the packing.
+  var K = 0, R = 1, SUBJ = 2, ID = 3, CL = 4, OP = 5, RES = 6, PASSES = 7;
+  var C = { upn: 0, displayName: 1, givenName: 2, surname: 3, mail: 4, primarySmtp: 5, immutableId: 6, proxy: 7, enabled: 8 };
+  var O = { dn: 0, upn: 1, sam: 2, displayName: 3, givenName: 4, sn: 5, mail: 6, primarySmtp: 7, anchor: 8, proxy: 9, enabled: 10 };
+  var FAIL = 1, SKIP = 2, ERROR = 3, WAIVED = 4;
+  var READY_LABEL = ["Ready", "At risk", "Blocked", "Already synchronized"];
+  var READY_CLASS = ["r-ready", "r-at-risk", "r-blocked", "r-synced"];
+  var READY_ORDER = [2, 1, 0, 3];
+  var KIND_LABEL = ["Cloud user", "On-premises user", "Tenant"];
+  var STATUS_LABEL = ["pass", "fail", "skip", "error", "waived"];
+
+  var D, S, U, checks, n, flags, failCount, hay = null, lowSubject = null, lowName = null, view = null;
+  var state = { q: "", ready: "", check: "", sev: "", kind: "", onlyNew: false, waived: false, sort: "ready", dir: -1, page: 0, size: 50 };
+
+  function $(id) { return document.getElementById(id); }
+
+  function el(tag, props) {
+    var node = document.createElement(tag);
+    if (props) {
+      for (var key in props) {
+        var value = props[key];
+        if (value === null || value === undefined || value === false) continue;
+        if (key === "text") node.textContent = value;
+        else if (key === "cls") node.className = value;
+        else if (key === "on") for (var ev in value) node.addEventListener(ev, value[ev]);
+        else node.setAttribute(key, value === true ? "" : value);
+      }
+    }
+    for (var i = 2; i < arguments.length; i++) add(node, arguments[i]);
+    return node;
+  }
+
+  function add(node, child) {
+    if (child === null || child === undefined || child === false) return;
+    if (Array.isArray(child)) { child.forEach(function (c) { add(node, c); }); return; }
+    node.appendChild(typeof child === "object" ? child : document.createTextNode(String(child)));
+  }
+
+  function fmt(num) { return Number(num).toLocaleString("en-US"); }
+  function str(i) { return i ? S[i] : null; }
+
+  function banner(message) {
+    var b = $("banner");
+    b.textContent = message;
+    b.hidden = false;
+  }
+
+  function base64Bytes(text) {
+    text = text.trim();
+    if (typeof Uint8Array.fromBase64 === "function") return Uint8Array.fromBase64(text);
+    var bin = atob(text), out = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+
+  function loadData() {
+    var node = $("data");
+    var text = node.textContent;
+    if (node.getAttribute("data-encoding") !== "gzip-base64") return Promise.resolve(JSON.parse(text));
+    if (typeof DecompressionStream !== "function") {
+      return Promise.reject(new Error("This browser cannot unpack large reports (no DecompressionStream). Open the file in a current Edge, Chrome or Firefox."));
+    }
+    var stream = new Blob([base64Bytes(text)]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).text().then(function (text) {
+      mark("inflated");
+      var cut = text.indexOf("\u0000");
+      if (cut < 0) return JSON.parse(text);
+      var data = JSON.parse(text.slice(0, cut));
+      data.S = text.slice(cut + 1).split("\u0001");
+      return data;
+    });
+  }
+
+  function subjectName(u) {
+    var c = u[CL], o = u[OP];
+    return (c && str(c[C.displayName])) || (o && str(o[O.displayName])) || "";
+  }
+
+  function index() {
+    flags = new Uint8Array(n);
+    failCount = new Uint8Array(n);
+    for (var i = 0; i < n; i++) {
+      var res = U[i][RES], f = 0, count = 0;
+      for (var j = 0; j < res.length; j++) {
+        var e = res[j], st = e[1];
+        if (st === FAIL || st === ERROR) {
+          count++;
+          f |= checks[e[0]].severity === "warning" ? 2 : 1;
+          if (e[6] === 1) f |= 8;
+        } else if (st === WAIVED) f |= 4;
+      }
+      flags[i] = f;
+      failCount[i] = Math.min(count, 255);
+    }
+  }
+
+  function haystack() {
+    if (hay) return hay;
+    hay = new Array(n);
+    for (var i = 0; i < n; i++) {
+      var u = U[i], parts = [S[u[SUBJ]]], c = u[CL], o = u[OP], k;
+      if (c) for (k = 0; k < 6; k++) { if (c[k]) parts.push(S[c[k]]); }
+      if (c) for (k = 0; k < c[C.proxy].length; k++) parts.push(S[c[C.proxy][k]]);
+      if (o) for (k = 0; k < 8; k++) { if (o[k]) parts.push(S[o[k]]); }
+      if (o) for (k = 0; k < o[O.proxy].length; k++) parts.push(S[o[O.proxy][k]]);
+      hay[i] = parts.join("\n").toLowerCase();
+    }
+    return hay;
+  }
+
+  function failsCheck(i, c) {
+    var res = U[i][RES];
+    for (var j = 0; j < res.length; j++) if (res[j][0] === c && (res[j][1] === FAIL || res[j][1] === ERROR)) return true;
+    return false;
+  }
+
+  function compute() {
+    var terms = state.q.toLowerCase().split(/\s+/).filter(Boolean);
+    var ready = state.ready === "" ? -1 : +state.ready, kind = state.kind === "" ? -1 : +state.kind;
+    var check = state.check === "" ? -1 : +state.check;
+    var sevBit = state.sev === "blocker" ? 1 : state.sev === "warning" ? 2 : 0;
+    var h = terms.length ? haystack() : null;
+    var out = new Int32Array(n), m = 0;
+    outer: for (var i = 0; i < n; i++) {
+      var u = U[i];
+      if (ready >= 0 && u[R] !== ready) continue;
+      if (kind >= 0 && u[K] !== kind) continue;
+      if (sevBit && !(flags[i] & sevBit)) continue;
+      if (state.onlyNew && !(flags[i] & 8)) continue;
+      if (state.waived && !(flags[i] & 4)) continue;
+      if (check >= 0 && !failsCheck(i, check)) continue;
+      if (h) for (var t = 0; t < terms.length; t++) if (h[i].indexOf(terms[t]) < 0) continue outer;
+      out[m++] = i;
+    }
+    view = out.subarray(0, m);
+    sortView();
+  }
+
+  function lowered(kindOf) {
+    var arr = new Array(n);
+    for (var i = 0; i < n; i++) arr[i] = (kindOf === "subject" ? S[U[i][SUBJ]] || "" : subjectName(U[i])).toLowerCase();
+    return arr;
+  }
+
+  function sortView() {
+    var dir = state.dir, cmp;
+    if (state.sort === "ready") {
+      if (dir < 0) return;
+      cmp = function (a, b) { return (READY_ORDER[U[b][R]] - READY_ORDER[U[a][R]]) || a - b; };
+    } else if (state.sort === "subject" || state.sort === "name") {
+      var keys = state.sort === "subject" ? (lowSubject = lowSubject || lowered("subject")) : (lowName = lowName || lowered("name"));
+      cmp = function (a, b) { var x = keys[a], y = keys[b]; return x < y ? -dir : x > y ? dir : a - b; };
+    } else if (state.sort === "kind") {
+      cmp = function (a, b) { return (U[a][K] - U[b][K]) * dir || a - b; };
+    } else {
+      cmp = function (a, b) { return (failCount[a] - failCount[b]) * dir || a - b; };
+    }
+    view = Int32Array.from(view).sort(cmp);
+  }
+
+  function readinessBadge(r) { return el("span", { cls: "badge " + READY_CLASS[r] }, READY_LABEL[r]); }
+
+  function chipsFor(u) {
+    var res = U_sorted(u[RES]), out = [];
+    for (var j = 0; j < res.length; j++) {
+      var e = res[j], c = checks[e[0]];
+      if (e[1] === FAIL || e[1] === ERROR) {
+        out.push(el("span", { cls: "chip chip-" + c.severity, title: c.title + (e[1] === ERROR ? " (error)" : "") }, c.id));
+        if (e[6] === 1) out.push(el("span", { cls: "tag tag-new", title: "new since the baseline" }, "new"));
+      } else if (e[1] === WAIVED) {
+        out.push(el("span", { cls: "chip chip-waived", title: c.title + " (waived)" }, c.id));
+      }
+    }
+    return out;
+  }
+
+  function U_sorted(res) {
+    return res.slice().sort(function (a, b) {
+      var x = checks[a[0]].severity === "warning" ? 1 : 0, y = checks[b[0]].severity === "warning" ? 1 : 0;
+      return (x - y) || (a[0] - b[0]);
+    });
+  }
+
+  function render() {
+    var total = view.length, size = state.size, pages = Math.max(1, Math.ceil(total / size));
+    if (state.page >= pages) state.page = pages - 1;
+    var start = state.page * size, end = Math.min(total, start + size), rows = [];
+    for (var p = start; p < end; p++) {
+      var i = view[p], u = U[i], name = subjectName(u);
+      rows.push(el("tr", { "data-i": i },
+        el("td", null, readinessBadge(u[R])),
+        el("td", { cls: "subj" }, el("button", { type: "button", cls: "linkish", "data-i": i }, S[u[SUBJ]] || "(no name)")),
+        el("td", null, name),
+        el("td", { cls: "muted small" }, KIND_LABEL[u[K]]),
+        el("td", null, chipsFor(u))));
+    }
+    if (!rows.length) rows.push(el("tr", null, el("td", { colspan: 5, cls: "empty" }, "No subject matches these filters.")));
+    $("rows").replaceChildren.apply($("rows"), rows);
+    var count = $("count");
+    count.textContent = total ? "Showing " + fmt(start + 1) + "–" + fmt(end) + " of " + fmt(total) + (total < n ? " (filtered from " + fmt(n) + ")" : "") + " subjects" : "0 of " + fmt(n) + " subjects";
+    count.setAttribute("data-q", state.q);
+    count.setAttribute("data-total", String(total));
+    $("pageinfo").textContent = "Page " + fmt(state.page + 1) + " of " + fmt(pages);
+    $("first").disabled = $("prev").disabled = state.page === 0;
+    $("next").disabled = $("last").disabled = state.page >= pages - 1;
+    var ths = document.querySelectorAll("#users th[data-sort]");
+    for (var t = 0; t < ths.length; t++) {
+      var th = ths[t];
+      if (th.getAttribute("data-sort") === state.sort) th.setAttribute("aria-sort", state.dir < 0 ? "descending" : "ascending");
+      else th.removeAttribute("aria-sort");
+    }
+  }
+
+  function refresh() { compute(); state.page = 0; render(); }
+
+  // ---- drilldown ----
+
+  function value(v) { return v === null || v === undefined || v === "" ? el("span", { cls: "v-none" }, "not set") : String(v); }
+  function stateText(b) { return b === true ? "Enabled" : b === false ? "Disabled" : null; }
+
+  function sideRow(label, cv, ov, mode, missing) {
+    var mark = null, differs = false;
+    if (missing) {
+      var none = function () { return el("span", { cls: "muted" }, "—"); };
+      return el("tr", null, el("th", { scope: "row" }, label), el("td", null, missing === "cloud" ? none() : value(cv)), el("td", null, missing === "onprem" ? none() : value(ov)), el("td"));
+    }
+    if (mode !== "none" && cv !== null && ov !== null && cv !== undefined && ov !== undefined) {
+      var same = mode === "ci" ? String(cv).toLowerCase() === String(ov).toLowerCase() : cv === ov;
+      differs = !same;
+      mark = same ? el("span", { cls: "same" }, "✓ same") : el("span", { cls: "differs" }, "✗ differs");
+    } else if (mode === "stamp" && (cv === null || cv === undefined) && ov) {
+      mark = el("span", { cls: "muted small" }, "not stamped yet");
+    }
+    return el("tr", { cls: differs ? "row-differs" : null }, el("th", { scope: "row" }, label), el("td", null, value(cv)), el("td", null, value(ov)), el("td", null, mark));
+  }
+
+  function sideBySide(u) {
+    var c = u[CL] || null, o = u[OP] || null;
+    var missing = !c ? "cloud" : !o ? "onprem" : null;
+    function cg(k) { return c ? str(c[C[k]]) : null; }
+    function og(k) { return o ? str(o[O[k]]) : null; }
+    var rows = [
+      sideRow("User principal name", cg("upn"), og("upn"), "ci", missing),
+      sideRow("Display name", cg("displayName"), og("displayName"), "exact", missing),
+      sideRow("Given name", cg("givenName"), og("givenName"), "exact", missing),
+      sideRow("Surname (sn)", cg("surname"), og("sn"), "exact", missing),
+      sideRow("Mail", cg("mail"), og("mail"), "ci", missing),
+      sideRow("Primary SMTP", cg("primarySmtp"), og("primarySmtp"), "ci", missing),
+      sideRow("ImmutableID / anchor", cg("immutableId"), og("anchor"), cg("immutableId") ? "exact" : "stamp", missing),
+      sideRow("Account", c ? stateText(c[C.enabled]) : null, o ? stateText(o[O.enabled]) : null, "exact", missing),
+      sideRow("sAMAccountName", null, og("sam"), "none", missing),
+      sideRow("Distinguished name", null, og("dn"), "none", missing)
+    ];
+    var head = el("thead", null, el("tr", null, el("th", null, ""), el("th", null, "Cloud (Entra ID)"), el("th", null, "On-premises (AD)"), el("th", null, "")));
+    var colgroup = el("colgroup", null, el("col", { cls: "label" }), el("col"), el("col"), el("col", { cls: "mark" }));
+    var parts = [el("h3", null, "Cloud and on-premises values")];
+    if (!c) parts.push(el("p", { cls: "muted small" }, "No cloud user: this subject is on-premises only."));
+    if (!o && u[K] === 0) parts.push(el("p", { cls: "muted small" }, "No single on-premises counterpart was found for this cloud user."));
+    parts.push(el("table", { cls: "side" }, colgroup, head, el("tbody", null, rows)));
+    parts.push(proxyTable(c ? c[C.proxy] : null, o ? o[O.proxy] : null));
+    return parts;
+  }
+
+  function proxyTable(cloud, onprem) {
+    var keys = [], seen = {}, inCloud = {}, inOnprem = {};
+    function note(list, bag) {
+      for (var i = 0; i < list.length; i++) {
+        var v = S[list[i]], key = v.toLowerCase();
+        bag[key] = true;
+        if (!seen[key]) { seen[key] = v; keys.push(key); }
+      }
+    }
+    note(cloud || [], inCloud);
+    note(onprem || [], inOnprem);
+    if (!keys.length) return el("p", { cls: "muted small" }, "No proxy addresses on either side.");
+    var rows = keys.map(function (key) {
+      var v = seen[key], moera = /\.onmicrosoft\.com\.?$/i.test(v);
+      var ocell = !onprem ? null : inOnprem[key] ? el("span", { cls: "yes" }, "✓ present")
+        : moera ? el("span", { cls: "muted small" }, "not needed (added by sync)") : el("span", { cls: "no" }, "✗ missing");
+      var ccell = !cloud ? null : inCloud[key] ? el("span", { cls: "yes" }, "✓ present") : el("span", { cls: "muted small" }, "absent (sync adds it)");
+      return el("tr", { cls: ocell && ocell.className === "no" ? "row-differs" : null }, el("th", { scope: "row", cls: "mono" }, v), el("td", null, ccell || el("span", { cls: "muted" }, "—")), el("td", null, ocell || el("span", { cls: "muted" }, "—")));
+    });
+    return [el("h3", null, "Proxy addresses"),
+      el("table", { cls: "side" }, el("colgroup", null, el("col", { style: "width:50%" }), el("col"), el("col")),
+        el("thead", null, el("tr", null, el("th", null, "Address"), el("th", null, "Cloud"), el("th", null, "On-premises"))),
+        el("tbody", null, rows))];
+  }
+
+  function parse(i) {
+    if (!i) return null;
+    try { return JSON.parse(S[i]); } catch (e) { return S[i]; }
+  }
+
+  function show(v) {
+    if (v === null || v === undefined) return "null";
+    if (typeof v === "string") return v;
+    return JSON.stringify(v, null, 1).replace(/\n\s*/g, " ");
+  }
+
+  function evidenceList(ev) {
+    if (ev === null) return null;
+    if (typeof ev !== "object" || Array.isArray(ev)) return el("dl", { cls: "kv" }, el("dt", null, "evidence"), el("dd", null, show(ev)));
+    var items = [];
+    Object.keys(ev).forEach(function (k) { items.push(el("dt", null, k), el("dd", null, show(ev[k]))); });
+    return el("dl", { cls: "kv" }, items);
+  }
+
+  function shellSafe(v) { return /^[A-Za-z0-9@._+=-]+$/.test(v); }
+
+  function fixBlock(fix, check, subject) {
+    if (!fix && !check.command) return null;
+    var parts = [el("h4", null, "Fix")];
+    if (fix && typeof fix === "object") {
+      var changes = Array.isArray(fix.changes) ? fix.changes : [];
+      if (changes.length) {
+        parts.push(el("table", { cls: "changes" },
+          el("thead", null, el("tr", null, el("th", null, "Where"), el("th", null, "Attribute"), el("th", null, "Before"), el("th", null, "After"))),
+          el("tbody", null, changes.map(function (ch) {
+            return el("tr", null, el("td", null, ch.target === "cloud" ? "Cloud" : ch.target === "onprem" ? "On-premises" : show(ch.target)),
+              el("td", { cls: "mono" }, show(ch.attribute)),
+              ch.before === null || ch.before === undefined ? el("td", { cls: "muted" }, "(none)") : el("td", { cls: "mono before" }, show(ch.before)),
+              ch.after === null || ch.after === undefined ? el("td", { cls: "muted" }, "(cleared)") : el("td", { cls: "mono after" }, show(ch.after)));
+          }))));
+      }
+      if (fix.manual) parts.push(el("p", null, show(fix.manual)));
+    }
+    if (check.command) {
+      var cmd = check.command + (shellSafe(subject) ? " --user " + subject : "");
+      parts.push(el("p", { cls: "small" }, "Plan it with ", el("code", { cls: "cmd" }, cmd), check.safety === "unsafe" ? " — unsafe: review before --apply." : ""));
+    } else if (!fix) {
+      parts.push(el("p", { cls: "small muted" }, "Manual fix: " + (check.fix === "manual" ? "change the directory by hand." : "")));
+    }
+    return parts;
+  }
+
+  function resultCard(e, subject) {
+    var c = checks[e[0]], st = e[1];
+    var classes = "result " + (st === WAIVED ? "waived" : st === SKIP ? "skip" : st === ERROR ? "error" : c.severity);
+    var waiver = parse(e[5]);
+    return el("div", { cls: classes },
+      el("div", { cls: "result-head" },
+        el("span", { cls: "sev sev-" + c.severity }, c.severity),
+        el("a", { href: "#check-" + c.id, cls: "mono check-link" }, c.id),
+        el("span", { cls: "title" }, c.title),
+        st === ERROR ? el("span", { cls: "tag tag-error" }, "check error") : null,
+        st === WAIVED ? el("span", { cls: "tag tag-waived" }, "waived") : null,
+        e[6] === 1 ? el("span", { cls: "tag tag-new" }, "new since baseline") : null),
+      e[2] ? el("p", { cls: "message" }, S[e[2]]) : null,
+      waiver && typeof waiver === "object" ? el("p", { cls: "small" }, "Waiver: ", show(waiver.reason || ""), waiver.expires ? " (expires " + show(waiver.expires) + ")" : "") : null,
+      evidenceList(parse(e[3])),
+      st === SKIP ? null : fixBlock(parse(e[4]), c, subject));
+  }
+
+  function passedChecks(u) {
+    if (u.length > PASSES) return u[PASSES];
+    var failing = {}, out = [];
+    u[RES].forEach(function (e) { failing[e[0]] = true; });
+    for (var i = 0; i < checks.length; i++) if (checks[i].kindIndex === u[K] && !failing[i]) out.push(i);
+    return out;
+  }
+
+  function openSubject(i) {
+    var u = U[i], subject = S[u[SUBJ]] || "", name = subjectName(u);
+    $("drill-title").textContent = name || subject;
+    var sub = $("drill-sub");
+    sub.replaceChildren(readinessBadge(u[R]), " ", KIND_LABEL[u[K]], " · ", el("span", { cls: "mono" }, subject), u[ID] ? el("span", null, " · id ", el("span", { cls: "mono" }, S[u[ID]])) : null);
+    var res = U_sorted(u[RES]);
+    var failing = res.filter(function (e) { return e[1] === FAIL || e[1] === ERROR; });
+    var waived = res.filter(function (e) { return e[1] === WAIVED; });
+    var skipped = res.filter(function (e) { return e[1] === SKIP; });
+    var passed = passedChecks(u);
+    var body = [];
+    if (u[CL] || u[OP]) body.push(sideBySide(u));
+    body.push(el("h3", null, failing.length ? "Failing checks (" + failing.length + ")" : "Failing checks"));
+    body.push(failing.length ? failing.map(function (e) { return resultCard(e, subject); }) : el("p", { cls: "muted" }, "None."));
+    if (waived.length) body.push(el("h3", null, "Waived (" + waived.length + ")"), waived.map(function (e) { return resultCard(e, subject); }));
+    if (skipped.length) {
+      body.push(el("details", null, el("summary", { cls: "small" }, "Skipped (" + skipped.length + ")"),
+        skipped.map(function (e) { return resultCard(e, subject); })));
+    }
+    if (passed.length) body.push(el("p", { cls: "passed-list" }, el("strong", null, "Passed (" + passed.length + "): "), passed.map(function (ci) { return checks[ci].id; }).join(", ")));
+    $("drill-body").replaceChildren.apply($("drill-body"), flatten(body));
+    var dialog = $("drill");
+    if (!dialog.open) { if (dialog.showModal) dialog.showModal(); else dialog.setAttribute("open", ""); }
+    $("drill-body").scrollTop = 0;
+    dialog.scrollTop = 0;
+  }
+
+  function flatten(list) {
+    var out = [];
+    (function walk(x) { if (Array.isArray(x)) x.forEach(walk); else if (x) out.push(x); })(list);
+    return out;
+  }
+
+  // ---- per-check failing lists ----
+
+  function fillFailing(details) {
+    var ci = +details.getAttribute("data-check"), box = details.querySelector("[data-failing]");
+    if (!box || box.getAttribute("data-filled")) return;
+    box.setAttribute("data-filled", "1");
+    var items = [], total = 0;
+    for (var i = 0; i < n; i++) {
+      var res = U[i][RES];
+      for (var j = 0; j < res.length; j++) {
+        if (res[j][0] === ci && (res[j][1] === FAIL || res[j][1] === ERROR)) {
+          total++;
+          if (items.length < 50) {
+            items.push(el("li", null, el("button", { type: "button", cls: "linkish", "data-i": i }, S[U[i][SUBJ]] || ""),
+              el("span", { cls: "msg", title: str(res[j][2]) || "" }, str(res[j][2]) || "")));
+          }
+          break;
+        }
+      }
+    }
+    if (!total) return;
+    box.appendChild(el("ul", null, items));
+    box.appendChild(el("p", { cls: "small" },
+      total > items.length ? "First " + items.length + " of " + fmt(total) + ". " : "",
+      el("button", { type: "button", cls: "btn btn-quiet", on: { click: function () { showCheckInTable(ci); } } }, "Show all " + fmt(total) + " in the subjects table →")));
+  }
+
+  function showCheckInTable(ci) {
+    resetState();
+    state.check = String(ci);
+    syncControls();
+    refresh();
+    $("subjects").scrollIntoView({ behavior: "smooth" });
+  }
+
+  // ---- controls ----
+
+  function resetState() {
+    state.q = ""; state.ready = ""; state.check = ""; state.sev = ""; state.kind = ""; state.onlyNew = false; state.waived = false;
+  }
+
+  function syncControls() {
+    $("q").value = state.q; $("f-ready").value = state.ready; $("f-check").value = state.check;
+    $("f-sev").value = state.sev; $("f-kind").value = state.kind; $("f-waived").checked = state.waived;
+    if ($("f-new")) $("f-new").checked = state.onlyNew;
+  }
+
+  function csvCell(v) {
+    v = v === null || v === undefined ? "" : String(v);
+    if (/^[=+\-@\t\r]/.test(v)) v = "'" + v;
+    return /[",\n\r]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v;
+  }
+
+  function exportCsv() {
+    var lines = [["subject", "display name", "kind", "readiness", "failing checks", "waived checks", "on-premises DN"].join(",")];
+    for (var p = 0; p < view.length; p++) {
+      var u = U[view[p]], failing = [], waived = [];
+      u[RES].forEach(function (e) {
+        if (e[1] === FAIL || e[1] === ERROR) failing.push(checks[e[0]].id);
+        else if (e[1] === WAIVED) waived.push(checks[e[0]].id);
+      });
+      lines.push([S[u[SUBJ]], subjectName(u), KIND_LABEL[u[K]], READY_LABEL[u[R]], failing.join(" "), waived.join(" "), u[OP] ? str(u[OP][O.dn]) : ""].map(csvCell).join(","));
+    }
+    var url = URL.createObjectURL(new Blob(["\ufeff" + lines.join("\r\n") + "\r\n"], { type: "text/csv;charset=utf-8" }));
+    var a = el("a", { href: url, download: "syncready-subjects.csv" });
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+  }
+
+  function openHashCheck() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    if (id.indexOf("check-") !== 0) return;
+    var details = document.getElementById(id);
+    if (details && details.tagName === "DETAILS") { details.open = true; details.scrollIntoView(); }
+  }
+
+  function wire() {
+    var timer = null;
+    $("q").addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () { state.q = $("q").value.trim(); refresh(); }, n > 20000 ? 200 : 60);
+    });
+    [["f-ready", "ready"], ["f-check", "check"], ["f-sev", "sev"], ["f-kind", "kind"]].forEach(function (pair) {
+      $(pair[0]).addEventListener("change", function () { state[pair[1]] = $(pair[0]).value; refresh(); });
+    });
+    $("f-waived").addEventListener("change", function () { state.waived = $("f-waived").checked; refresh(); });
+    if ($("f-new")) $("f-new").addEventListener("change", function () { state.onlyNew = $("f-new").checked; refresh(); });
+    $("filters").addEventListener("submit", function (ev) { ev.preventDefault(); });
+    $("reset").addEventListener("click", function () { resetState(); syncControls(); state.sort = "ready"; state.dir = -1; refresh(); });
+    $("csv").addEventListener("click", exportCsv);
+    $("first").addEventListener("click", function () { state.page = 0; render(); });
+    $("prev").addEventListener("click", function () { state.page = Math.max(0, state.page - 1); render(); });
+    $("next").addEventListener("click", function () { state.page++; render(); });
+    $("last").addEventListener("click", function () { state.page = Math.ceil(view.length / state.size) - 1; render(); });
+    $("pagesize").addEventListener("change", function () { state.size = +$("pagesize").value; state.page = 0; render(); });
+    var ths = document.querySelectorAll("#users th[data-sort]");
+    for (var t = 0; t < ths.length; t++) {
+      ths[t].addEventListener("click", function () {
+        var key = this.getAttribute("data-sort");
+        if (state.sort === key) state.dir = -state.dir;
+        else { state.sort = key; state.dir = key === "ready" || key === "failing" ? -1 : 1; }
+        compute(); render();
+      });
+    }
+    $("rows").addEventListener("click", function (ev) {
+      var tr = ev.target.closest("tr[data-i]");
+      if (tr) openSubject(+tr.getAttribute("data-i"));
+    });
+    document.addEventListener("click", function (ev) {
+      var b = ev.target.closest(".failing-list [data-i]");
+      if (b) openSubject(+b.getAttribute("data-i"));
+    });
+    $("drill-close").addEventListener("click", function () { $("drill").close(); });
+    $("drill").addEventListener("click", function (ev) {
+      if (ev.target === this) this.close();
+      var link = ev.target.closest("a.check-link");
+      if (link) this.close();
+    });
+    var details = document.querySelectorAll("details.check");
+    for (var d = 0; d < details.length; d++) {
+      details[d].addEventListener("toggle", function () { if (this.open) fillFailing(this); });
+      if (details[d].open) fillFailing(details[d]);
+    }
+    window.addEventListener("hashchange", openHashCheck);
+  }
+
+  function init(data) {
+    D = data; S = D.S; U = D.U; checks = D.checks; n = U.length;
+    checks.forEach(function (c) { c.kindIndex = D.kinds.indexOf(c.subject); });
+    index();
+    mark("indexed");
+    var counts = new Int32Array(checks.length);
+    for (var i = 0; i < n; i++) {
+      var res = U[i][RES];
+      for (var j = 0; j < res.length; j++) if (res[j][1] === FAIL || res[j][1] === ERROR) counts[res[j][0]]++;
+    }
+    var select = $("f-check");
+    checks.forEach(function (c, ci) { select.appendChild(el("option", { value: String(ci) }, c.id + " (" + fmt(counts[ci]) + ")")); });
+    wire();
+    compute();
+    render();
+    openHashCheck();
+    document.documentElement.setAttribute("data-ready", "1");
+    window.syncreadyReady = { ms: performance.now() };
+  }
+
+  function mark(name) { if (performance.mark) performance.mark("syncready:" + name); }
+
+  function start() {
+    mark("start");
+    loadData().then(function (data) { mark("parsed"); init(data); }).catch(function (err) {
+      $("count").textContent = "The subjects could not be loaded.";
+      banner("This report's data could not be read: " + (err && err.message ? err.message : String(err)));
+      window.syncreadyReady = { ms: -1, error: String(err) };
+    });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
