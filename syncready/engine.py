@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from .checkapi import Result, skipped
 from .config import Config
@@ -17,6 +18,7 @@ from .model import Directory
 from .registry import Check, select_checks
 
 FAILING = ("fail", "error")
+SYNCED = skipped("already synchronized")
 
 
 @dataclass(slots=True)
@@ -121,20 +123,24 @@ class Engine:
 
     def evaluate(self, check: Check, subject: Subject, fixtures: dict | None = None) -> Result:
         """One check for one subject, with counterpart skips, errors and waivers applied."""
+        return self._outcome(_bind(check), subject, fixtures or self.fixtures(subject))
+
+    def _outcome(self, bound, subject: Subject, fx: dict) -> Result:
+        """The one place a check is called: by `run` for every subject and by the pytest front end."""
+        check_id, func, arguments, needs_counterpart = bound
         if subject.synced:
-            return skipped("already synchronized")
-        if check.meta.needs_counterpart and subject.counterpart is None:
+            return SYNCED
+        if needs_counterpart and subject.counterpart is None:
             result = _no_counterpart(subject)
         else:
-            fx = fixtures or self.fixtures(subject)
             try:
-                result = check.func(*[fx[p] for p in check.params])
+                result = func(*arguments(fx))
             except Exception as exc:  # a broken check is reported, never fatal for the run
                 result = Result("error", f"the check itself failed: {type(exc).__name__}: {exc}")
             if result is None:
                 result = Result("error", "the check returned no result")
-        if result.status in FAILING and self.waivers:
-            result = self._waive(check.id, subject.name, result)
+        if self.waivers and result.status in FAILING:
+            result = self._waive(check_id, subject.name, result)
         return result
 
     def _waive(self, check_id: str, subject_name: str, result: Result) -> Result:
@@ -148,25 +154,38 @@ class Engine:
 
     def run(self, users=None) -> Run:
         subjects, out_of_scope = self.subjects(users)
-        by_kind: dict[str, list[Check]] = {}
+        by_kind: dict[str, list] = {}
         for check in self.checks:
-            by_kind.setdefault(check.meta.subject, []).append(check)
-        severity = self.severity
+            by_kind.setdefault(check.meta.subject, []).append((_bind(check), self.severity[check.id] == "blocker"))
+        outcome = self._outcome
         for subject in subjects:
             fixtures = self.fixtures(subject)
             results = subject.results
             readiness = "ready"
-            for check in by_kind.get(subject.kind, ()):
-                result = self.evaluate(check, subject, fixtures)
-                results[check.id] = result
+            for bound, blocker in by_kind.get(subject.kind, ()):
+                result = outcome(bound, subject, fixtures)
+                results[bound[0]] = result
                 if result.status in FAILING:
-                    if severity[check.id] == "blocker":
+                    if blocker:
                         readiness = "blocked"
                     elif readiness == "ready":
                         readiness = "at-risk"
             subject.readiness = readiness
-        return Run(self.directory, self.config, self.index, self.checks, severity, subjects, out_of_scope,
+        return Run(self.directory, self.config, self.index, self.checks, self.severity, subjects, out_of_scope,
                    self.waiver_use, self.today)
+
+
+def _bind(check: Check):
+    """(id, function, fixtures → arguments, needs_counterpart), computed once per check and run."""
+    params = check.params
+    if not params:
+        arguments = lambda fx: ()  # noqa: E731
+    elif len(params) == 1:
+        name = params[0]
+        arguments = lambda fx: (fx[name],)  # noqa: E731
+    else:
+        arguments = itemgetter(*params)
+    return check.id, check.func, arguments, check.meta.needs_counterpart
 
 
 def _no_counterpart(subject: Subject) -> Result:

@@ -57,15 +57,18 @@ def build_plan(run: Run, select: list[str], unsafe: bool = False, options: dict 
     plan = Plan()
     order = sorted(select, key=lambda cid: (get_check(cid).meta.order, cid))
     fixers = {cid: fixer_module(cid) for cid in order}
+    wanting = {cid: getattr(fixers[cid], "wants", None) for cid in order}
     for subject in run.subjects:
+        results = subject.results
         for check_id in order:
-            result = subject.results.get(check_id)
+            result = results.get(check_id)
             if result is None:
                 continue
+            if result.status not in FAILING:
+                wants = wanting[check_id]
+                if wants is None or not wants(subject, result, ctx):
+                    continue
             fixer = fixers[check_id]
-            wants = getattr(fixer, "wants", None)
-            if not (result.status in FAILING or (wants and wants(subject, result, ctx))):
-                continue
             meta = get_check(check_id).meta
             if fixer is None or fixer.AVAILABILITY == "manual":
                 guidance = fixer.guidance(subject, result, ctx) if fixer and hasattr(fixer, "guidance") else meta.how_to_fix
@@ -85,3 +88,27 @@ def build_plan(run: Run, select: list[str], unsafe: bool = False, options: dict 
                 ctx.record(change)
                 plan.changes.append(change)
     return plan
+
+
+def attach_previews(run: Run) -> None:
+    """Puts on each failing result what its fixer would do, so reports show it without the sources."""
+    select = [c.id for c in run.checks]
+    plan = build_plan(run, select, unsafe=True, options={})
+    previews: dict[tuple[str, str], dict] = {}
+    for change in plan.changes:
+        entry = previews.setdefault((change.subject, change.check), {"changes": []})
+        entry["changes"].append({"target": change.target, "op": change.op, "object": change.object,
+                                 "attribute": change.attribute, "before": _plain(change.remove),
+                                 "after": _plain(change.add), "summary": change.describe(),
+                                 "safety": change.safety})
+    for item in plan.manual + plan.refused:
+        previews.setdefault((item.subject, item.check), {"changes": []})["manual"] = item.guidance
+    for subject in run.subjects:
+        for check_id, result in subject.results.items():
+            preview = previews.get((subject.name, check_id))
+            if preview and result.status in FAILING + ("waived",):
+                result.extra["fix"] = preview
+
+
+def _plain(values) -> list:
+    return [v.hex() if isinstance(v, bytes) else v for v in values]

@@ -59,7 +59,9 @@ def test_subject_is_the_upn_as_graph_returned_it(tmp_path):
 def test_fail_on_never_and_a_ready_user_exit_zero(tmp_path):
     assert check_example(tmp_path, "--fail-on", "never")[0] == 0
     code, doc = check_example(tmp_path, "--user", "ALICE.JOHNSON@contoso.com")
-    assert code == 0 and [s["subject"] for s in doc["subjects"]] == ["alice.johnson@contoso.com"]
+    assert code == 0
+    assert [s["subject"] for s in doc["subjects"]] == ["alice.johnson@contoso.com",
+                                                       "CN=Alice Johnson,OU=Staff,DC=contoso,DC=test"]
 
 
 def test_select_and_ignore(tmp_path):

@@ -6,6 +6,7 @@ import sys
 from ..baseline import apply_baseline
 from ..config import load_config
 from ..engine import Engine
+from ..fixing import attach_previews
 from ..results import results_document, write_json
 from ..sources.load import load_directory
 from .options import add_report_options, add_selection_options, add_source_options
@@ -28,6 +29,7 @@ def evaluate(args, config=None):
     directory = load_directory(args, config)
     engine = Engine(directory, config, select=getattr(args, "select", None), ignore=getattr(args, "ignore", None))
     run = engine.run(users=getattr(args, "users", None))
+    attach_previews(run)
     if getattr(args, "baseline", None):
         apply_baseline(run, args.baseline)
     return run, results_document(run)
