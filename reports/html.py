@@ -4,12 +4,15 @@ Header, summary, per-check cards, waivers and baseline changes are rendered by j
 on). The per-subject data is embedded once, packed, and drawn by the page's own script a page of
 rows at a time, so a 100k-user report stays small and opens quickly:
 
-* a string table ``S`` holds every distinct string once (index 0 is null); subjects are arrays of
-  indices in a fixed order, passes are omitted, free-form values (evidence, fix, waiver) are
-  compact JSON strings decoded only when a drilldown opens;
-* above ``COMPRESS_ABOVE`` bytes the packed JSON is gzip'd and base64'd, and the page inflates it
-  with the browser's native ``DecompressionStream``; smaller reports embed plain JSON so they open
-  in any browser;
+* a string table ``S`` holds every distinct string once (index 0 is null); a proxy address is
+  stored as its type prefix plus its address, and a DN as its first RDN plus its parent, so the
+  address shared with the UPN and the OU path shared by thousands are stored once;
+* each subject is a run of 32-bit integers (layout in ``pack``) in one flat array, so the page
+  reads it in place instead of parsing it; passes are omitted; free-form values (evidence, fix,
+  waiver) are compact JSON strings decoded only when a drilldown opens;
+* above ``COMPRESS_ABOVE`` bytes of strings the data is one binary blob (header JSON, integers,
+  strings joined by U+0001), gzip'd and base64'd; the page inflates it with the browser's native
+  ``DecompressionStream``. Smaller reports embed plain JSON, which opens in any browser;
 * plain JSON is embedded in ``<script type="application/json">`` with ``<``, ``>``, ``&`` and the
   JS line separators escaped, so no value can close the element; the page builds rows with DOM
   APIs and textContent only;
@@ -24,6 +27,9 @@ import gzip
 import hashlib
 import json
 import re
+import struct
+import sys
+from array import array
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -34,13 +40,13 @@ from .markdown import fix_command, percent
 TEMPLATES = Path(__file__).with_name("templates")
 # Packed data larger than this (estimated) is gzip'd; below it plain JSON opens in any browser.
 COMPRESS_ABOVE = 1_500_000
-FORMAT = "syncready/report-data/1"
+FORMAT = "syncready/report-data/2"
 
 STATUSES = ("pass", "fail", "skip", "error", "waived")
 READINESS = ("ready", "at-risk", "blocked", "synced")
 KINDS = ("cloud-user", "onprem-user", "tenant")
 BASELINE = (None, "new", "unchanged")
-# Packed fact rows: these string fields in this order, then the proxyAddresses list, then the flag.
+# Packed fact fields, in order (see pack); "dn" takes two strings.
 CLOUD_FIELDS = ("upn", "displayName", "givenName", "surname", "mail", "primarySmtp", "immutableId")
 ONPREM_FIELDS = ("dn", "upn", "sam", "displayName", "givenName", "sn", "mail", "primarySmtp", "anchor")
 # Lists shown in full on the page; longer ones are cut (the users table filters cover the rest).
@@ -49,6 +55,7 @@ LIST_LIMIT = 200
 _JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
                  0x2028: "\\u2028", 0x2029: "\\u2029"}
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+_DN_CUT = re.compile(r"(?<!\\),")
 _USERINFO = re.compile(r"^([a-z][a-z0-9+.-]*://)[^/@\s]*@", re.I)
 
 
@@ -61,15 +68,16 @@ def render_html_string(results: dict, *, compress: bool | None = None) -> str:
     """The report as a string; compress None decides by size, True/False forces it (tests)."""
     checks = _checks(results)
     data = pack(results, checks)
-    strings = data["S"]
     if compress is None:
-        compress = sum(map(len, strings[1:])) + 12 * len(strings) > COMPRESS_ABOVE
+        compress = sum(map(len, data["S"][1:])) + 8 * len(data["ints"]) > COMPRESS_ABOVE
     if compress:
-        payload = base64.b64encode(gzip.compress(_gzip_text(data).encode("utf-8", "replace"), 6, mtime=0))
-        payload, encoding = payload.decode("ascii"), "gzip-base64"
+        payload = base64.b64encode(gzip.compress(_binary(data), 6, mtime=0)).decode("ascii")
+        encoding = "gzip-base64"
     else:
-        text = json.dumps(data, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
-        payload, encoding = text.translate(_JSON_ESCAPES), "json"
+        plain = dict(data, ints=data["offsets"].tolist() + data["ints"].tolist())
+        del plain["offsets"]
+        payload = json.dumps(plain, ensure_ascii=True, separators=(",", ":"), allow_nan=False).translate(_JSON_ESCAPES)
+        encoding = "json"
     script = _asset("report.js")
     css = _asset("report.css")
     context = _context(results, checks)
@@ -83,18 +91,29 @@ def render_html_string(results: dict, *, compress: bool | None = None) -> str:
     return _environment().get_template("report.html.j2").render(context)
 
 
-def _gzip_text(data: dict) -> str:
-    """JSON without the string table, NUL, then the strings joined by U+0001.
+def _binary(data: dict) -> bytes:
+    """u32 header length, header JSON, padding to 4, offsets and integers (int32 LE), strings.
 
-    The page splits the strings instead of parsing them as JSON, which is several times faster
-    at 100k subjects; when a value itself holds NUL or U+0001 the table stays inside the JSON.
+    Strings are joined by U+0001 and split by the page, several times faster than parsing a
+    JSON array of 750k strings; when a value itself holds U+0001 they are a JSON array instead.
     """
     strings = data["S"]
     joined = "\x01".join(["", *strings[1:]])
-    if "\x00" in joined or joined.count("\x01") != len(strings) - 1:
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    rest = {k: v for k, v in data.items() if k != "S"}
-    return json.dumps(rest, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\x00" + joined
+    header = {k: v for k, v in data.items() if k not in ("S", "offsets", "ints")}
+    if joined.count("\x01") == len(strings) - 1:
+        header["strings"] = "split"
+    else:
+        header["strings"] = "json"
+        joined = json.dumps(strings, ensure_ascii=False)
+    head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    head += b" " * (-(4 + len(head)) % 4)
+    offsets, ints = data["offsets"], data["ints"]
+    if sys.byteorder != "little":
+        offsets, ints = array("i", offsets), array("i", ints)
+        offsets.byteswap()
+        ints.byteswap()
+    return b"".join((struct.pack("<I", len(head)), head, offsets.tobytes(), ints.tobytes(),
+                     joined.encode("utf-8", "replace")))
 
 
 def _asset(name: str) -> str:
@@ -162,15 +181,41 @@ class _Strings(dict):
         return self[_compact(value)]
 
 
-def _facts(s: _Strings, facts, fields, flag: str) -> list | int:
+def _split_dn(dn: str) -> tuple[str, str | None]:
+    """('CN=x', ',OU=y,DC=z'): the parent repeats across thousands of users; joining restores dn."""
+    cut = _DN_CUT.search(dn)
+    return (dn[:cut.start()], dn[cut.start():]) if cut else (dn, None)
+
+
+def _proxies(s: _Strings, values, out: list) -> None:
+    values = [v if type(v) is str else str(v) for v in values or ()]
+    out.append(len(values))
+    for value in values:
+        prefix, sep, address = value.partition(":")
+        if sep:
+            out += (s[prefix + ":"], s[address])
+        else:
+            out += (0, s[value])
+
+
+def _flag(value) -> int:
+    return -1 if value is None else 1 if value else 0
+
+
+def _facts(s: _Strings, facts, fields, flag: str, out: list) -> None:
     if not isinstance(facts, dict):
-        return 0
+        out.append(0)
+        return
     get = facts.get
-    row = [s[v] if v is None or type(v) is str else s[str(v)] for v in map(get, fields)]
-    row.append([s[v] if type(v) is str else s[str(v)] for v in get("proxyAddresses") or ()])
-    value = get(flag)
-    row.append(value if value is None or isinstance(value, bool) else bool(value))
-    return row
+    out.append(1)
+    for name in fields:
+        value = get(name)
+        if name == "dn":
+            out += map(s.__getitem__, _split_dn(str(value)) if value is not None else (None, None))
+        else:
+            out.append(s[value if value is None or type(value) is str else str(value)])
+    out.append(_flag(get(flag)))
+    _proxies(s, get("proxyAddresses"), out)
 
 
 def _readiness(subject: dict) -> str:
@@ -186,7 +231,15 @@ def _sort_key(subject: dict):
 
 
 def pack(results: dict, checks: list[dict]) -> dict:
-    """The page's data: string table, check list and one index array per subject (see module doc)."""
+    """The page's data: header, string table, and the subjects as one flat integer array.
+
+    Subject i occupies ints[offsets[i]:offsets[i + 1]]: kind, readiness, result count, then per
+    non-pass result (check, status, message, evidence, fix, waiver, baseline); subject, id; the
+    cloud facts (present flag, then CLOUD_FIELDS, enabled flag, proxy count and (prefix, address)
+    pairs); the on-prem facts likewise with the DN as two strings; then the passed checks as a
+    count and indices, or -1 when they are exactly the kind's other checks. Strings are indices
+    into S; flags are 1/0/-1 for true/false/unknown. Subjects come blocked first.
+    """
     s = _Strings()
     cindex = {c["id"]: i for i, c in enumerate(checks)}
     status_index = {v: i for i, v in enumerate(STATUSES)}
@@ -194,10 +247,12 @@ def pack(results: dict, checks: list[dict]) -> dict:
     ready_index = {v: i for i, v in enumerate(READINESS)}
     base_index = {v: i for i, v in enumerate(BASELINE)}
     default = {kind: [i for i, c in enumerate(checks) if c.get("subject") == kind] for kind in KINDS}
-    rows = []
-    for subject in sorted(results.get("subjects") or [], key=_sort_key):
+    subjects = sorted(results.get("subjects") or [], key=_sort_key)
+    offsets, ints = array("i", [0]), array("i")
+    for subject in subjects:
         kind = subject.get("kind") if subject.get("kind") in kind_index else "cloud-user"
-        res, passed = [], []
+        row = [kind_index[kind], ready_index[_readiness(subject)], 0]
+        passed, failing = [], set()
         for cid, r in (subject.get("results") or {}).items():
             if type(r) is not dict:
                 r = {"status": "error", "message": str(r)}
@@ -208,26 +263,28 @@ def pack(results: dict, checks: list[dict]) -> dict:
             if status not in status_index:
                 status = "error"
             message = r.get("message")
-            entry = [cindex[cid], status_index[status], s[message if message is None else str(message)],
-                     s.json(r.get("evidence")),
-                     s.json(r.get("fix")), s.json(r.get("waiver")), base_index.get(r.get("baseline"), 0)]
-            while entry[-1] == 0 and len(entry) > 2:
-                entry.pop()
-            res.append(entry)
+            failing.add(cindex[cid])
+            row += (cindex[cid], status_index[status], s[message if message is None else str(message)],
+                    s.json(r.get("evidence")), s.json(r.get("fix")), s.json(r.get("waiver")),
+                    base_index.get(r.get("baseline"), 0))
+            row[2] += 1
         name, sid = subject.get("subject"), subject.get("id")
-        row = [kind_index[kind], ready_index[_readiness(subject)], s[name if name is None else str(name)],
-               s[sid if sid is None else str(sid)], _facts(s, subject.get("cloud"), CLOUD_FIELDS, "accountEnabled"),
-               _facts(s, subject.get("onprem"), ONPREM_FIELDS, "enabled"), res]
-        failing = {e[0] for e in res}
+        row += (s[name if name is None else str(name)], s[sid if sid is None else str(sid)])
+        _facts(s, subject.get("cloud"), CLOUD_FIELDS, "accountEnabled", row)
+        _facts(s, subject.get("onprem"), ONPREM_FIELDS, "enabled", row)
         passed.sort()
-        if passed != [i for i in default[kind] if i not in failing]:
-            row.append(passed)
-        rows.append(row)
-    return {"format": FORMAT, "S": s.items,
+        if passed == [i for i in default[kind] if i not in failing]:
+            row.append(-1)
+        else:
+            row.append(len(passed))
+            row += passed
+        ints.extend(row)
+        offsets.append(len(ints))
+    return {"format": FORMAT, "n": len(subjects), "S": s.items,
             "checks": [{k: c.get(k) for k in ("id", "title", "severity", "subject", "fix", "safety", "command")}
                        for c in checks],
             "statuses": STATUSES, "kinds": KINDS, "readiness": READINESS,
-            "baseline": bool((results.get("summary") or {}).get("baseline")), "U": rows}
+            "baseline": bool((results.get("summary") or {}).get("baseline")), "offsets": offsets, "ints": ints}
 
 
 def _by_check(results: dict, checks: list[dict]) -> dict:

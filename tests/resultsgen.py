@@ -183,7 +183,8 @@ def _cloud_user_results(rng: random.Random, p: dict, other_upn: str) -> dict:
                 old = c["upn"].replace(DOMAIN, "contoso.local")
                 o["mail"] = old
                 o["primarySmtp"] = old
-                o["proxyAddresses"] = [f"SMTP:{old}"] + [x for x in o["proxyAddresses"] if not x.startswith("SMTP:")]
+                o["proxyAddresses"] = [f"SMTP:{old}", f"smtp:{c['primarySmtp']}"] + [
+                    x for x in o["proxyAddresses"] if not x.startswith("SMTP:")]
                 res["mail-primary-smtp"] = _fail(
                     "fail", f"On-premises mail {old} differs from the cloud primary SMTP address {c['primarySmtp']}",
                     {"cloud_primary_smtp": c["primarySmtp"], "onprem_mail": old, "onprem_primary_smtp": old},

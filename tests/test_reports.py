@@ -6,6 +6,7 @@ import copy
 import gzip
 import json
 import re
+import struct
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -38,13 +39,64 @@ def embedded(page: str) -> dict:
     found = re.search(r'<script type="[^"]+" id="data" data-encoding="([^"]+)">(.*?)</script>', page, re.S)
     encoding, body = found.groups()
     if encoding == "json":
-        return json.loads(body)
-    text = gzip.decompress(base64.b64decode(body)).decode("utf-8")
-    head, sep, strings = text.partition("\x00")
-    data = json.loads(head)
-    if sep:
-        data["S"] = strings.split("\x01")
+        data = json.loads(body)
+        n = data["n"]
+        data["offsets"], data["ints"] = data["ints"][: n + 1], data["ints"][n + 1:]
+        return data
+    raw = gzip.decompress(base64.b64decode(body))
+    (head_len,) = struct.unpack_from("<I", raw)
+    data = json.loads(raw[4: 4 + head_len])
+    pos = 4 + head_len
+    n = data["n"]
+    data["offsets"] = list(struct.unpack_from(f"<{n + 1}i", raw, pos))
+    pos += 4 * (n + 1)
+    data["ints"] = list(struct.unpack_from(f"<{data['offsets'][n]}i", raw, pos))
+    strings = raw[pos + 4 * data["offsets"][n]:].decode("utf-8")
+    data["S"] = strings.split("\x01") if data["strings"] == "split" else json.loads(strings)
     return data
+
+
+def subjects(data: dict) -> list[dict]:
+    """Every packed subject decoded, following the layout documented in reports.html.pack."""
+    S, ints = data["S"], data["ints"]
+
+    def text(i):
+        return S[i] if i > 0 else None
+
+    def proxies(p):
+        count = ints[p]
+        return [(text(ints[p + 1 + 2 * k]) or "") + (text(ints[p + 2 + 2 * k]) or "") for k in range(count)], \
+            p + 1 + 2 * count
+
+    out = []
+    for i in range(data["n"]):
+        p = data["offsets"][i]
+        u = {"kind": data["kinds"][ints[p]], "readiness": data["readiness"][ints[p + 1]], "results": {}}
+        count, p = ints[p + 2], p + 3
+        for _ in range(count):
+            c, st, msg, ev, fix = ints[p: p + 5]
+            u["results"][data["checks"][c]["id"]] = {"status": data["statuses"][st], "message": text(msg),
+                                                     "evidence": json.loads(text(ev)) if ev else None,
+                                                     "fix": json.loads(text(fix)) if fix else None}
+            p += 7
+        u["subject"], u["id"], p = text(ints[p]), text(ints[p + 1]), p + 2
+        if ints[p]:
+            u["cloud"] = dict(zip(html.CLOUD_FIELDS, map(text, ints[p + 1: p + 8])))
+            u["cloud"]["accountEnabled"] = {1: True, 0: False, -1: None}[ints[p + 8]]
+            u["cloud"]["proxyAddresses"], p = proxies(p + 9)
+        else:
+            p += 1
+        if ints[p]:
+            dn = (text(ints[p + 1]) or "") + (text(ints[p + 2]) or "")
+            u["onprem"] = dict(zip(html.ONPREM_FIELDS[1:], map(text, ints[p + 3: p + 11])), dn=dn)
+            u["onprem"]["enabled"] = {1: True, 0: False, -1: None}[ints[p + 11]]
+            u["onprem"]["proxyAddresses"], p = proxies(p + 12)
+        else:
+            p += 1
+        u["passes"] = None if ints[p] < 0 else ints[p + 1: p + 1 + ints[p]]
+        assert p + 1 + max(ints[p], 0) == data["offsets"][i + 1]
+        out.append(u)
+    return out
 
 
 # ---- Markdown ----
@@ -200,8 +252,8 @@ def test_html_escapes_everything(hostile, tmp_path):
         assert page.count("</script>") == 2
         assert "alert(1)</script>" not in page
         assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page
-        data = embedded(page)
-        assert IMG in data["S"] and SCRIPT in data["S"]
+        names = {u["cloud"]["displayName"] for u in subjects(embedded(page)) if u.get("cloud")}
+        assert IMG in names and SCRIPT in names
 
 
 def test_html_is_self_contained(hostile):
@@ -251,34 +303,45 @@ def test_html_header_summary_and_sources(hostile):
     assert f"New failures</div><div class=\"card-value\">{len(s['baseline']['new']):,}" in page
 
 
-def test_html_packing_round_trips(hostile):
-    data = embedded(html.render_html_string(hostile, compress=True))
-    S, checks = data["S"], data["checks"]
-    assert len(data["U"]) == len(hostile["subjects"])
+@pytest.mark.parametrize("compress", [False, True])
+def test_html_packing_round_trips(hostile, compress):
+    data = embedded(html.render_html_string(hostile, compress=compress))
+    decoded = subjects(data)
+    assert len(decoded) == len(hostile["subjects"])
     by_subject = {s["subject"]: s for s in hostile["subjects"]}
-    for row in data["U"]:
-        original = by_subject[S[row[2]]]
-        non_pass = {checks[e[0]]["id"]: data["statuses"][e[1]] for e in row[6]}
-        assert non_pass == {cid: r["status"] for cid, r in original["results"].items() if r["status"] != "pass"}
-        if original.get("cloud"):
-            cloud = row[4]
-            assert [S[i] for i in cloud[7]] == original["cloud"]["proxyAddresses"]
-            assert S[cloud[0]] == original["cloud"]["upn"]
-        if original.get("onprem"):
-            assert S[row[5][0]] == original["onprem"]["dn"]
-    ranks = [row[1] for row in data["U"]]
-    assert ranks[0] == data["readiness"].index("blocked")
+    for u in decoded:
+        original = by_subject[u["subject"]]
+        assert u["id"] == original["id"] and u["kind"] == original["kind"]
+        non_pass = {cid: r for cid, r in original["results"].items() if r["status"] != "pass"}
+        assert {cid: r["status"] for cid, r in u["results"].items()} == {cid: r["status"] for cid, r in non_pass.items()}
+        for cid, r in non_pass.items():
+            assert u["results"][cid]["message"] == r.get("message")
+            assert u["results"][cid]["evidence"] == r.get("evidence")
+            assert u["results"][cid]["fix"] == r.get("fix")
+        for side in ("cloud", "onprem"):
+            assert u.get(side) == original.get(side)
+        assert u["passes"] is None
+    order = [u["readiness"] for u in decoded]
+    assert order[0] == "blocked" and order[-1] == "synced"
 
 
 def test_html_tolerates_sparse_results(tmp_path):
     results = {"schema": "syncready/results/1", "subjects": [
         {"subject": "x@contoso.com", "kind": "cloud-user", "readiness": "blocked",
-         "results": {"made-up": {"status": "error", "message": "crashed"}, "upn-exists": {"status": "pass"}}}]}
+         "onprem": {"dn": "CN=a\\,b,OU=x\x01y", "proxyAddresses": ["noprefix", "X500:/o=a:b"]},
+         "results": {"made-up": {"status": "error", "message": "crashed"}, "upn-exists": {"status": "pass"}}},
+        {"subject": "y@contoso.com", "kind": "cloud-user", "readiness": "ready", "results": {}}]}
     path = tmp_path / "r.html"
     html.render_html(results, path)
     page = path.read_text()
     assert "made-up" in page
-    assert embedded(page)["U"][0][6] == [[0, 3, 1]]
+    for compress in (False, True):
+        u, empty = subjects(embedded(html.render_html_string(results, compress=compress)))
+        assert u["results"] == {"made-up": {"status": "error", "message": "crashed", "evidence": None, "fix": None}}
+        assert u["onprem"]["dn"] == "CN=a\\,b,OU=x\x01y"
+        assert u["onprem"]["proxyAddresses"] == ["noprefix", "X500:/o=a:b"]
+        assert u["passes"] is None and "cloud" not in u
+        assert empty["passes"] == [] and empty["results"] == {}
 
 
 def test_html_100k_subjects_under_25_mb(tmp_path):

@@ -1,9 +1,9 @@
 (function () {
   "use strict";
-  // Data rows are arrays of string-table indices; see reports/html.py for the packing.
-  var K = 0, R = 1, SUBJ = 2, ID = 3, CL = 4, OP = 5, RES = 6, PASSES = 7;
-  var C = { upn: 0, displayName: 1, givenName: 2, surname: 3, mail: 4, primarySmtp: 5, immutableId: 6, proxy: 7, enabled: 8 };
-  var O = { dn: 0, upn: 1, sam: 2, displayName: 3, givenName: 4, sn: 5, mail: 6, primarySmtp: 7, anchor: 8, proxy: 9, enabled: 10 };
+  // Subjects are runs of integers in one Int32Array; see pack() in reports/html.py for the layout.
+  var CLOUD = ["upn", "displayName", "givenName", "surname", "mail", "primarySmtp", "immutableId"];
+  var ONPREM = ["upn", "sam", "displayName", "givenName", "sn", "mail", "primarySmtp", "anchor"];
+  var RES_SIZE = 7;
   var FAIL = 1, SKIP = 2, ERROR = 3, WAIVED = 4;
   var READY_LABEL = ["Ready", "At risk", "Blocked", "Already synchronized"];
   var READY_CLASS = ["r-ready", "r-at-risk", "r-blocked", "r-synced"];
@@ -11,7 +11,7 @@
   var KIND_LABEL = ["Cloud user", "On-premises user", "Tenant"];
   var STATUS_LABEL = ["pass", "fail", "skip", "error", "waived"];
 
-  var D, S, U, checks, n, flags, failCount, hay = null, lowSubject = null, lowName = null, view = null;
+  var D, S, I, OFF, checks, n, warn, flags, failCount, hay = null, lowSubject = null, lowName = null, view = null;
   var state = { q: "", ready: "", check: "", sev: "", kind: "", onlyNew: false, waived: false, sort: "ready", dir: -1, page: 0, size: 50 };
 
   function $(id) { return document.getElementById(id); }
@@ -39,7 +39,7 @@
   }
 
   function fmt(num) { return Number(num).toLocaleString("en-US"); }
-  function str(i) { return i ? S[i] : null; }
+  function str(i) { return i > 0 ? S[i] : null; }
 
   function banner(message) {
     var b = $("banner");
@@ -58,37 +58,90 @@
   function loadData() {
     var node = $("data");
     var text = node.textContent;
-    if (node.getAttribute("data-encoding") !== "gzip-base64") return Promise.resolve(JSON.parse(text));
+    if (node.getAttribute("data-encoding") !== "gzip-base64") {
+      var data = JSON.parse(text), all = Int32Array.from(data.ints);
+      data.offsets = all.subarray(0, data.n + 1);
+      data.ints = all.subarray(data.n + 1);
+      return Promise.resolve(data);
+    }
     if (typeof DecompressionStream !== "function") {
       return Promise.reject(new Error("This browser cannot unpack large reports (no DecompressionStream). Open the file in a current Edge, Chrome or Firefox."));
     }
     var stream = new Blob([base64Bytes(text)]).stream().pipeThrough(new DecompressionStream("gzip"));
-    return new Response(stream).text().then(function (text) {
+    return new Response(stream).arrayBuffer().then(function (buf) {
       mark("inflated");
-      var cut = text.indexOf("\u0000");
-      if (cut < 0) return JSON.parse(text);
-      var data = JSON.parse(text.slice(0, cut));
-      data.S = text.slice(cut + 1).split("\u0001");
+      var headLen = new DataView(buf).getUint32(0, true);
+      var data = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, headLen)));
+      var pos = 4 + headLen;
+      data.offsets = new Int32Array(buf, pos, data.n + 1);
+      pos += 4 * (data.n + 1);
+      data.ints = new Int32Array(buf, pos, data.offsets[data.n]);
+      pos += 4 * data.offsets[data.n];
+      var strings = new TextDecoder().decode(new Uint8Array(buf, pos));
+      data.S = data.strings === "split" ? strings.split("\u0001") : JSON.parse(strings);
       return data;
     });
   }
 
-  function subjectName(u) {
-    var c = u[CL], o = u[OP];
-    return (c && str(c[C.displayName])) || (o && str(o[O.displayName])) || "";
+  function flag(v) { return v === 1 ? true : v === 0 ? false : null; }
+
+  function proxies(p, out) {
+    var count = I[p++], list = [];
+    for (var k = 0; k < count; k++, p += 2) list.push((str(I[p]) || "") + (str(I[p + 1]) || ""));
+    out.proxies = list;
+    return p;
   }
+
+  // One subject decoded into an object; cheap, so done on demand for visible rows and drilldowns.
+  function row(i) {
+    var p = OFF[i], u = { i: i, kind: I[p], ready: I[p + 1], res: [] }, count = I[p + 2], k;
+    p += 3;
+    for (k = 0; k < count; k++, p += RES_SIZE) {
+      u.res.push({ check: I[p], status: I[p + 1], message: str(I[p + 2]), evidence: I[p + 3], fix: I[p + 4], waiver: I[p + 5], isNew: I[p + 6] === 1 });
+    }
+    u.subject = str(I[p]) || "";
+    u.id = str(I[p + 1]);
+    p += 2;
+    u.cloud = null;
+    if (I[p++]) {
+      var c = u.cloud = {};
+      for (k = 0; k < CLOUD.length; k++) c[CLOUD[k]] = str(I[p++]);
+      c.enabled = flag(I[p++]);
+      p = proxies(p, c);
+    }
+    u.onprem = null;
+    if (I[p++]) {
+      var o = u.onprem = {};
+      o.dn = str(I[p]) === null ? null : (str(I[p]) || "") + (str(I[p + 1]) || "");
+      p += 2;
+      for (k = 0; k < ONPREM.length; k++) o[ONPREM[k]] = str(I[p++]);
+      o.enabled = flag(I[p++]);
+      p = proxies(p, o);
+    }
+    var passes = I[p++];
+    u.passes = passes < 0 ? null : Array.prototype.slice.call(I.subarray(p, p + passes));
+    return u;
+  }
+
+  function subjectName(u) {
+    return (u.cloud && u.cloud.displayName) || (u.onprem && u.onprem.displayName) || "";
+  }
+
+  function isFailing(status) { return status === FAIL || status === ERROR; }
 
   function index() {
     flags = new Uint8Array(n);
     failCount = new Uint8Array(n);
+    warn = new Uint8Array(checks.length);
+    checks.forEach(function (c, ci) { warn[ci] = c.severity === "warning" ? 1 : 0; });
     for (var i = 0; i < n; i++) {
-      var res = U[i][RES], f = 0, count = 0;
-      for (var j = 0; j < res.length; j++) {
-        var e = res[j], st = e[1];
+      var p = OFF[i], end = p + 3 + I[p + 2] * RES_SIZE, f = 0, count = 0;
+      for (p += 3; p < end; p += RES_SIZE) {
+        var st = I[p + 1];
         if (st === FAIL || st === ERROR) {
           count++;
-          f |= checks[e[0]].severity === "warning" ? 2 : 1;
-          if (e[6] === 1) f |= 8;
+          f |= warn[I[p]] ? 2 : 1;
+          if (I[p + 6] === 1) f |= 8;
         } else if (st === WAIVED) f |= 4;
       }
       flags[i] = f;
@@ -100,19 +153,20 @@
     if (hay) return hay;
     hay = new Array(n);
     for (var i = 0; i < n; i++) {
-      var u = U[i], parts = [S[u[SUBJ]]], c = u[CL], o = u[OP], k;
-      if (c) for (k = 0; k < 6; k++) { if (c[k]) parts.push(S[c[k]]); }
-      if (c) for (k = 0; k < c[C.proxy].length; k++) parts.push(S[c[C.proxy][k]]);
-      if (o) for (k = 0; k < 8; k++) { if (o[k]) parts.push(S[o[k]]); }
-      if (o) for (k = 0; k < o[O.proxy].length; k++) parts.push(S[o[O.proxy][k]]);
+      var u = row(i), parts = [u.subject];
+      [u.cloud, u.onprem].forEach(function (side) {
+        if (!side) return;
+        ["dn", "upn", "sam", "displayName", "givenName", "surname", "sn", "mail", "primarySmtp"].forEach(function (k) { if (side[k]) parts.push(side[k]); });
+        parts.push.apply(parts, side.proxies);
+      });
       hay[i] = parts.join("\n").toLowerCase();
     }
     return hay;
   }
 
   function failsCheck(i, c) {
-    var res = U[i][RES];
-    for (var j = 0; j < res.length; j++) if (res[j][0] === c && (res[j][1] === FAIL || res[j][1] === ERROR)) return true;
+    var p = OFF[i], end = p + 3 + I[p + 2] * RES_SIZE;
+    for (p += 3; p < end; p += RES_SIZE) if (I[p] === c && isFailing(I[p + 1])) return true;
     return false;
   }
 
@@ -124,9 +178,9 @@
     var h = terms.length ? haystack() : null;
     var out = new Int32Array(n), m = 0;
     outer: for (var i = 0; i < n; i++) {
-      var u = U[i];
-      if (ready >= 0 && u[R] !== ready) continue;
-      if (kind >= 0 && u[K] !== kind) continue;
+      var p = OFF[i];
+      if (ready >= 0 && I[p + 1] !== ready) continue;
+      if (kind >= 0 && I[p] !== kind) continue;
       if (sevBit && !(flags[i] & sevBit)) continue;
       if (state.onlyNew && !(flags[i] & 8)) continue;
       if (state.waived && !(flags[i] & 4)) continue;
@@ -140,7 +194,10 @@
 
   function lowered(kindOf) {
     var arr = new Array(n);
-    for (var i = 0; i < n; i++) arr[i] = (kindOf === "subject" ? S[U[i][SUBJ]] || "" : subjectName(U[i])).toLowerCase();
+    for (var i = 0; i < n; i++) {
+      var u = row(i);
+      arr[i] = (kindOf === "subject" ? u.subject : subjectName(u)).toLowerCase();
+    }
     return arr;
   }
 
@@ -148,12 +205,12 @@
     var dir = state.dir, cmp;
     if (state.sort === "ready") {
       if (dir < 0) return;
-      cmp = function (a, b) { return (READY_ORDER[U[b][R]] - READY_ORDER[U[a][R]]) || a - b; };
+      cmp = function (a, b) { return (READY_ORDER[I[OFF[b] + 1]] - READY_ORDER[I[OFF[a] + 1]]) || a - b; };
     } else if (state.sort === "subject" || state.sort === "name") {
       var keys = state.sort === "subject" ? (lowSubject = lowSubject || lowered("subject")) : (lowName = lowName || lowered("name"));
       cmp = function (a, b) { var x = keys[a], y = keys[b]; return x < y ? -dir : x > y ? dir : a - b; };
     } else if (state.sort === "kind") {
-      cmp = function (a, b) { return (U[a][K] - U[b][K]) * dir || a - b; };
+      cmp = function (a, b) { return (I[OFF[a]] - I[OFF[b]]) * dir || a - b; };
     } else {
       cmp = function (a, b) { return (failCount[a] - failCount[b]) * dir || a - b; };
     }
@@ -163,24 +220,21 @@
   function readinessBadge(r) { return el("span", { cls: "badge " + READY_CLASS[r] }, READY_LABEL[r]); }
 
   function chipsFor(u) {
-    var res = U_sorted(u[RES]), out = [];
-    for (var j = 0; j < res.length; j++) {
-      var e = res[j], c = checks[e[0]];
-      if (e[1] === FAIL || e[1] === ERROR) {
-        out.push(el("span", { cls: "chip chip-" + c.severity, title: c.title + (e[1] === ERROR ? " (error)" : "") }, c.id));
-        if (e[6] === 1) out.push(el("span", { cls: "tag tag-new", title: "new since the baseline" }, "new"));
-      } else if (e[1] === WAIVED) {
+    var out = [];
+    bySeverity(u.res).forEach(function (e) {
+      var c = checks[e.check];
+      if (isFailing(e.status)) {
+        out.push(el("span", { cls: "chip chip-" + c.severity, title: c.title + (e.status === ERROR ? " (error)" : "") }, c.id));
+        if (e.isNew) out.push(el("span", { cls: "tag tag-new", title: "new since the baseline" }, "new"));
+      } else if (e.status === WAIVED) {
         out.push(el("span", { cls: "chip chip-waived", title: c.title + " (waived)" }, c.id));
       }
-    }
+    });
     return out;
   }
 
-  function U_sorted(res) {
-    return res.slice().sort(function (a, b) {
-      var x = checks[a[0]].severity === "warning" ? 1 : 0, y = checks[b[0]].severity === "warning" ? 1 : 0;
-      return (x - y) || (a[0] - b[0]);
-    });
+  function bySeverity(res) {
+    return res.slice().sort(function (a, b) { return (warn[a.check] - warn[b.check]) || (a.check - b.check); });
   }
 
   function render() {
@@ -188,12 +242,12 @@
     if (state.page >= pages) state.page = pages - 1;
     var start = state.page * size, end = Math.min(total, start + size), rows = [];
     for (var p = start; p < end; p++) {
-      var i = view[p], u = U[i], name = subjectName(u);
+      var i = view[p], u = row(i);
       rows.push(el("tr", { "data-i": i },
-        el("td", null, readinessBadge(u[R])),
-        el("td", { cls: "subj" }, el("button", { type: "button", cls: "linkish", "data-i": i }, S[u[SUBJ]] || "(no name)")),
-        el("td", null, name),
-        el("td", { cls: "muted small" }, KIND_LABEL[u[K]]),
+        el("td", null, readinessBadge(u.ready)),
+        el("td", { cls: "subj" }, el("button", { type: "button", cls: "linkish", "data-i": i }, u.subject || "(no name)")),
+        el("td", null, subjectName(u)),
+        el("td", { cls: "muted small" }, KIND_LABEL[u.kind]),
         el("td", null, chipsFor(u))));
     }
     if (!rows.length) rows.push(el("tr", null, el("td", { colspan: 5, cls: "empty" }, "No subject matches these filters.")));
@@ -237,10 +291,10 @@
   }
 
   function sideBySide(u) {
-    var c = u[CL] || null, o = u[OP] || null;
+    var c = u.cloud, o = u.onprem;
     var missing = !c ? "cloud" : !o ? "onprem" : null;
-    function cg(k) { return c ? str(c[C[k]]) : null; }
-    function og(k) { return o ? str(o[O[k]]) : null; }
+    function cg(k) { return c ? c[k] : null; }
+    function og(k) { return o ? o[k] : null; }
     var rows = [
       sideRow("User principal name", cg("upn"), og("upn"), "ci", missing),
       sideRow("Display name", cg("displayName"), og("displayName"), "exact", missing),
@@ -249,7 +303,7 @@
       sideRow("Mail", cg("mail"), og("mail"), "ci", missing),
       sideRow("Primary SMTP", cg("primarySmtp"), og("primarySmtp"), "ci", missing),
       sideRow("ImmutableID / anchor", cg("immutableId"), og("anchor"), cg("immutableId") ? "exact" : "stamp", missing),
-      sideRow("Account", c ? stateText(c[C.enabled]) : null, o ? stateText(o[O.enabled]) : null, "exact", missing),
+      sideRow("Account", c ? stateText(c.enabled) : null, o ? stateText(o.enabled) : null, "exact", missing),
       sideRow("sAMAccountName", null, og("sam"), "none", missing),
       sideRow("Distinguished name", null, og("dn"), "none", missing)
     ];
@@ -257,9 +311,9 @@
     var colgroup = el("colgroup", null, el("col", { cls: "label" }), el("col"), el("col"), el("col", { cls: "mark" }));
     var parts = [el("h3", null, "Cloud and on-premises values")];
     if (!c) parts.push(el("p", { cls: "muted small" }, "No cloud user: this subject is on-premises only."));
-    if (!o && u[K] === 0) parts.push(el("p", { cls: "muted small" }, "No single on-premises counterpart was found for this cloud user."));
+    if (!o && u.kind === 0) parts.push(el("p", { cls: "muted small" }, "No single on-premises counterpart was found for this cloud user."));
     parts.push(el("table", { cls: "side" }, colgroup, head, el("tbody", null, rows)));
-    parts.push(proxyTable(c ? c[C.proxy] : null, o ? o[O.proxy] : null));
+    parts.push(proxyTable(c ? c.proxies : null, o ? o.proxies : null));
     return parts;
   }
 
@@ -267,7 +321,7 @@
     var keys = [], seen = {}, inCloud = {}, inOnprem = {};
     function note(list, bag) {
       for (var i = 0; i < list.length; i++) {
-        var v = S[list[i]], key = v.toLowerCase();
+        var v = list[i], key = v.toLowerCase();
         bag[key] = true;
         if (!seen[key]) { seen[key] = v; keys.push(key); }
       }
@@ -289,7 +343,7 @@
   }
 
   function parse(i) {
-    if (!i) return null;
+    if (!(i > 0)) return null;
     try { return JSON.parse(S[i]); } catch (e) { return S[i]; }
   }
 
@@ -336,9 +390,9 @@
   }
 
   function resultCard(e, subject) {
-    var c = checks[e[0]], st = e[1];
+    var c = checks[e.check], st = e.status;
     var classes = "result " + (st === WAIVED ? "waived" : st === SKIP ? "skip" : st === ERROR ? "error" : c.severity);
-    var waiver = parse(e[5]);
+    var waiver = parse(e.waiver);
     return el("div", { cls: classes },
       el("div", { cls: "result-head" },
         el("span", { cls: "sev sev-" + c.severity }, c.severity),
@@ -346,33 +400,33 @@
         el("span", { cls: "title" }, c.title),
         st === ERROR ? el("span", { cls: "tag tag-error" }, "check error") : null,
         st === WAIVED ? el("span", { cls: "tag tag-waived" }, "waived") : null,
-        e[6] === 1 ? el("span", { cls: "tag tag-new" }, "new since baseline") : null),
-      e[2] ? el("p", { cls: "message" }, S[e[2]]) : null,
+        e.isNew ? el("span", { cls: "tag tag-new" }, "new since baseline") : null),
+      e.message ? el("p", { cls: "message" }, e.message) : null,
       waiver && typeof waiver === "object" ? el("p", { cls: "small" }, "Waiver: ", show(waiver.reason || ""), waiver.expires ? " (expires " + show(waiver.expires) + ")" : "") : null,
-      evidenceList(parse(e[3])),
-      st === SKIP ? null : fixBlock(parse(e[4]), c, subject));
+      evidenceList(parse(e.evidence)),
+      st === SKIP ? null : fixBlock(parse(e.fix), c, subject));
   }
 
   function passedChecks(u) {
-    if (u.length > PASSES) return u[PASSES];
+    if (u.passes) return u.passes;
     var failing = {}, out = [];
-    u[RES].forEach(function (e) { failing[e[0]] = true; });
-    for (var i = 0; i < checks.length; i++) if (checks[i].kindIndex === u[K] && !failing[i]) out.push(i);
+    u.res.forEach(function (e) { failing[e.check] = true; });
+    for (var ci = 0; ci < checks.length; ci++) if (checks[ci].kindIndex === u.kind && !failing[ci]) out.push(ci);
     return out;
   }
 
   function openSubject(i) {
-    var u = U[i], subject = S[u[SUBJ]] || "", name = subjectName(u);
+    var u = row(i), subject = u.subject, name = subjectName(u);
     $("drill-title").textContent = name || subject;
     var sub = $("drill-sub");
-    sub.replaceChildren(readinessBadge(u[R]), " ", KIND_LABEL[u[K]], " · ", el("span", { cls: "mono" }, subject), u[ID] ? el("span", null, " · id ", el("span", { cls: "mono" }, S[u[ID]])) : null);
-    var res = U_sorted(u[RES]);
-    var failing = res.filter(function (e) { return e[1] === FAIL || e[1] === ERROR; });
-    var waived = res.filter(function (e) { return e[1] === WAIVED; });
-    var skipped = res.filter(function (e) { return e[1] === SKIP; });
+    sub.replaceChildren(readinessBadge(u.ready), " ", KIND_LABEL[u.kind], " · ", el("span", { cls: "mono" }, subject), u.id ? el("span", null, " · id ", el("span", { cls: "mono" }, u.id)) : null);
+    var res = bySeverity(u.res);
+    var failing = res.filter(function (e) { return isFailing(e.status); });
+    var waived = res.filter(function (e) { return e.status === WAIVED; });
+    var skipped = res.filter(function (e) { return e.status === SKIP; });
     var passed = passedChecks(u);
     var body = [];
-    if (u[CL] || u[OP]) body.push(sideBySide(u));
+    if (u.cloud || u.onprem) body.push(sideBySide(u));
     body.push(el("h3", null, failing.length ? "Failing checks (" + failing.length + ")" : "Failing checks"));
     body.push(failing.length ? failing.map(function (e) { return resultCard(e, subject); }) : el("p", { cls: "muted" }, "None."));
     if (waived.length) body.push(el("h3", null, "Waived (" + waived.length + ")"), waived.map(function (e) { return resultCard(e, subject); }));
@@ -402,16 +456,12 @@
     box.setAttribute("data-filled", "1");
     var items = [], total = 0;
     for (var i = 0; i < n; i++) {
-      var res = U[i][RES];
-      for (var j = 0; j < res.length; j++) {
-        if (res[j][0] === ci && (res[j][1] === FAIL || res[j][1] === ERROR)) {
-          total++;
-          if (items.length < 50) {
-            items.push(el("li", null, el("button", { type: "button", cls: "linkish", "data-i": i }, S[U[i][SUBJ]] || ""),
-              el("span", { cls: "msg", title: str(res[j][2]) || "" }, str(res[j][2]) || "")));
-          }
-          break;
-        }
+      if (!failsCheck(i, ci)) continue;
+      total++;
+      if (items.length < 50) {
+        var u = row(i), e = u.res.filter(function (x) { return x.check === ci; })[0];
+        items.push(el("li", null, el("button", { type: "button", cls: "linkish", "data-i": i }, u.subject),
+          el("span", { cls: "msg", title: e.message || "" }, e.message || "")));
       }
     }
     if (!total) return;
@@ -450,12 +500,12 @@
   function exportCsv() {
     var lines = [["subject", "display name", "kind", "readiness", "failing checks", "waived checks", "on-premises DN"].join(",")];
     for (var p = 0; p < view.length; p++) {
-      var u = U[view[p]], failing = [], waived = [];
-      u[RES].forEach(function (e) {
-        if (e[1] === FAIL || e[1] === ERROR) failing.push(checks[e[0]].id);
-        else if (e[1] === WAIVED) waived.push(checks[e[0]].id);
+      var u = row(view[p]), failing = [], waived = [];
+      u.res.forEach(function (e) {
+        if (isFailing(e.status)) failing.push(checks[e.check].id);
+        else if (e.status === WAIVED) waived.push(checks[e.check].id);
       });
-      lines.push([S[u[SUBJ]], subjectName(u), KIND_LABEL[u[K]], READY_LABEL[u[R]], failing.join(" "), waived.join(" "), u[OP] ? str(u[OP][O.dn]) : ""].map(csvCell).join(","));
+      lines.push([u.subject, subjectName(u), KIND_LABEL[u.kind], READY_LABEL[u.ready], failing.join(" "), waived.join(" "), u.onprem ? u.onprem.dn : ""].map(csvCell).join(","));
     }
     var url = URL.createObjectURL(new Blob(["\ufeff" + lines.join("\r\n") + "\r\n"], { type: "text/csv;charset=utf-8" }));
     var a = el("a", { href: url, download: "syncready-subjects.csv" });
@@ -523,14 +573,14 @@
   }
 
   function init(data) {
-    D = data; S = D.S; U = D.U; checks = D.checks; n = U.length;
+    D = data; S = D.S; I = D.ints; OFF = D.offsets; checks = D.checks; n = D.n;
     checks.forEach(function (c) { c.kindIndex = D.kinds.indexOf(c.subject); });
     index();
     mark("indexed");
     var counts = new Int32Array(checks.length);
     for (var i = 0; i < n; i++) {
-      var res = U[i][RES];
-      for (var j = 0; j < res.length; j++) if (res[j][1] === FAIL || res[j][1] === ERROR) counts[res[j][0]]++;
+      var p = OFF[i], end = p + 3 + I[p + 2] * RES_SIZE;
+      for (p += 3; p < end; p += RES_SIZE) if (isFailing(I[p + 1])) counts[I[p]]++;
     }
     var select = $("f-check");
     checks.forEach(function (c, ci) { select.appendChild(el("option", { value: String(ci) }, c.id + " (" + fmt(counts[ci]) + ")")); });

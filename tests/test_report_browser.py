@@ -1,0 +1,290 @@
+"""The HTML report in real headless Chromium: loads cleanly, filters, pages, drills down, runs no data.
+
+Screenshots go to tests/artifacts/ for a human to look at.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import resultsgen  # noqa: E402
+from reports import html  # noqa: E402
+
+sync_api = pytest.importorskip("playwright.sync_api")
+if not Path(resultsgen.CHROMIUM).exists():
+    pytest.skip(f"no Chromium at {resultsgen.CHROMIUM}", allow_module_level=True)
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+IMG = resultsgen.HOSTILE_NAMES[0]
+SCRIPT = resultsgen.HOSTILE_NAMES[1]
+PAGE_SIZE = 50
+
+
+@pytest.fixture(scope="module")
+def results():
+    results = resultsgen.generate(400, seed=5, hostile=True, baseline=True, tenant_fail=True)
+    blocked = [s for s in results["subjects"] if s["readiness"] == "blocked" and s.get("cloud")]
+    for subject, name in zip(blocked, (IMG, SCRIPT)):
+        subject["cloud"]["displayName"] = name
+        if subject.get("onprem"):
+            subject["onprem"]["displayName"] = name
+    results["waivers"][0]["reason"] = SCRIPT
+    return results
+
+
+@pytest.fixture(scope="module")
+def reports(results, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("report")
+    paths = {}
+    for compress in (False, True):
+        path = folder / f"report-{'gzip' if compress else 'json'}.html"
+        path.write_text(html.render_html_string(results, compress=compress), encoding="utf-8")
+        paths["gzip" if compress else "json"] = path
+    return paths
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=resultsgen.CHROMIUM, args=resultsgen.CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Opened:
+    """A page with the report loaded, and everything it said or tried: console errors, dialogs."""
+
+    def __init__(self, browser, path: Path):
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.requests: list[str] = []
+        self.page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.goto(path.resolve().as_uri())
+        self.page.wait_for_function("() => window.syncreadyReady", timeout=30_000)
+        assert self.page.evaluate("window.syncreadyReady.ms") > 0, self.page.evaluate("window.syncreadyReady")
+
+    def total(self) -> int:
+        return int(self.page.get_attribute("#count", "data-total"))
+
+    def wait_query(self, q: str) -> None:
+        self.page.wait_for_function("(q) => document.querySelector('#count').dataset.q === q", arg=q)
+
+    def search(self, q: str) -> int:
+        self.page.fill("#q", q)
+        self.wait_query(q)
+        return self.total()
+
+    def column(self, n: int) -> list[str]:
+        return self.page.eval_on_selector_all(f"#rows tr[data-i] td:nth-child({n})", "els => els.map(e => e.textContent)")
+
+
+@pytest.fixture
+def opened(browser, reports):
+    o = Opened(browser, reports["json"])
+    yield o
+    assert not o.dialogs, o.dialogs
+    assert not o.errors, o.errors
+    o.page.close()
+
+
+def considered(results):
+    return [s for s in results["subjects"] if not s.get("already_synchronized")]
+
+
+def failing(subject, cid):
+    return subject["results"].get(cid, {}).get("status") in ("fail", "error")
+
+
+def haystack(s) -> str:
+    """The fields the page searches, as the page joins them."""
+    c, o = s.get("cloud") or {}, s.get("onprem") or {}
+    parts = [s["subject"]]
+    parts += [c.get(k) for k in ("upn", "displayName", "givenName", "surname", "mail", "primarySmtp")]
+    parts += c.get("proxyAddresses") or []
+    parts += [o.get(k) for k in ("dn", "upn", "sam", "displayName", "givenName", "sn", "mail", "primarySmtp")]
+    parts += o.get("proxyAddresses") or []
+    return "\n".join(p for p in parts if p).lower()
+
+
+@pytest.mark.parametrize("encoding", ["json", "gzip"])
+def test_opens_cleanly_offline(browser, reports, results, encoding):
+    o = Opened(browser, reports[encoding])
+    assert o.page.get_attribute("#data", "data-encoding") == ("gzip-base64" if encoding == "gzip" else "json")
+    assert o.total() == len(results["subjects"])
+    assert len(o.column(1)) == PAGE_SIZE
+    assert o.column(1)[0] == "Blocked"
+    assert o.requests == [reports[encoding].resolve().as_uri()]
+    assert not o.errors and not o.dialogs
+    o.page.close()
+
+
+def test_readiness_filter(opened, results):
+    opened.page.select_option("#f-ready", "2")
+    blocked = [s for s in considered(results) if s["readiness"] == "blocked"]
+    assert opened.total() == len(blocked) == results["summary"]["blocked"]
+    assert set(opened.column(1)) == {"Blocked"}
+    opened.page.select_option("#f-ready", "1")
+    assert opened.total() == results["summary"]["at_risk"]
+    assert set(opened.column(1)) == {"At risk"}
+    opened.page.select_option("#f-ready", "3")
+    assert opened.total() == results["summary"]["already_synchronized"]
+
+
+def test_check_and_severity_filters(opened, results):
+    index = [c["id"] for c in results["checks"]].index("proxy-superset")
+    opened.page.select_option("#f-check", str(index))
+    expected = [s for s in results["subjects"] if failing(s, "proxy-superset")]
+    assert opened.total() == len(expected) == results["summary"]["by_check"]["proxy-superset"]["fail"]
+    assert all("proxy-superset" in cell for cell in opened.column(5))
+    opened.page.select_option("#f-check", "")
+    opened.page.select_option("#f-sev", "warning")
+    warnings = {c["id"] for c in results["checks"] if c["severity"] == "warning"}
+    expected = [s for s in results["subjects"] if any(failing(s, cid) for cid in warnings)]
+    assert opened.total() == len(expected)
+    opened.page.select_option("#f-ready", "2")
+    assert opened.total() == len([s for s in expected if s["readiness"] == "blocked"])
+
+
+@pytest.mark.parametrize("query", ["bob", "müller", "fabrikam.com", "OU=Finance", "@sales.contoso.com", "Jones Sales"])
+def test_search(opened, results, query):
+    terms = query.lower().split()
+    expected = [s for s in results["subjects"] if all(t in haystack(s) for t in terms)]
+    assert expected
+    assert opened.search(query) == len(expected)
+    shown = opened.column(2)
+    assert len(shown) == min(PAGE_SIZE, len(expected))
+    assert set(shown) <= {s["subject"] for s in expected}
+
+
+def test_search_exact_upn(opened, results):
+    subject = considered(results)[123]
+    assert opened.search(subject["subject"]) >= 1
+    assert subject["subject"] in opened.column(2)
+    assert opened.search("no-such-user-anywhere") == 0
+    assert "No subject matches" in opened.page.text_content("#rows")
+
+
+def test_paging(opened, results):
+    total = len(results["subjects"])
+    pages = -(-total // PAGE_SIZE)
+    first = opened.column(2)
+    opened.page.click("#next")
+    assert opened.page.text_content("#pageinfo") == f"Page 2 of {pages}"
+    second = opened.column(2)
+    assert len(second) == PAGE_SIZE and not set(first) & set(second)
+    opened.page.click("#last")
+    assert opened.page.text_content("#pageinfo") == f"Page {pages} of {pages}"
+    assert len(opened.column(2)) == total - (pages - 1) * PAGE_SIZE
+    assert opened.page.is_disabled("#next")
+    opened.page.select_option("#pagesize", "250")
+    assert opened.page.text_content("#pageinfo") == f"Page 1 of {-(-total // 250)}"
+    assert len(opened.column(2)) == 250
+
+
+def test_sort_by_subject(opened, results):
+    opened.page.click("th[data-sort=subject] button")
+    names = sorted((s["subject"] for s in results["subjects"]), key=str.lower)
+    assert opened.column(2) == names[:PAGE_SIZE]
+    assert opened.page.get_attribute("th[data-sort=subject]", "aria-sort") == "ascending"
+    opened.page.click("th[data-sort=subject] button")
+    assert opened.column(2) == names[::-1][:PAGE_SIZE]
+
+
+def test_drilldown_shows_both_sides(opened, results):
+    subject = next(s for s in results["subjects"] if failing(s, "mail-primary-smtp") and failing(s, "proxy-superset")
+                   or failing(s, "mail-primary-smtp") and not s.get("already_synchronized"))
+    opened.search(subject["subject"])
+    opened.page.click(f"#rows tr[data-i] >> text={subject['subject']}")
+    dialog = opened.page.locator("#drill")
+    assert dialog.is_visible()
+    text = dialog.text_content()
+    cloud, onprem = subject["cloud"], subject["onprem"]
+    assert "Cloud (Entra ID)" in text and "On-premises (AD)" in text
+    row = opened.page.locator("#drill table.side tr", has_text="Primary SMTP")
+    cells = row.locator("td").all_text_contents()
+    assert cells[:2] == [cloud["primarySmtp"], onprem["primarySmtp"]] and "differs" in cells[2]
+    assert onprem["anchor"] in text and onprem["dn"] in text
+    result = subject["results"]["mail-primary-smtp"]
+    assert result["message"] in text
+    assert result["evidence"]["onprem_mail"] in text
+    after = opened.page.locator("#drill table.changes td.after").first.text_content()
+    assert after == result["fix"]["changes"][0]["after"]
+    proxy = opened.page.locator("#drill table.side tr", has_text=f"SMTP:{onprem['primarySmtp']}")
+    assert proxy.locator("td").all_text_contents() == ["absent (sync adds it)", "✓ present"]
+    opened.page.click("#drill-close")
+    assert not dialog.is_visible()
+
+
+def test_drilldown_marks_missing_proxy(opened, results):
+    subject = next(s for s in results["subjects"] if failing(s, "proxy-superset"))
+    missing = subject["results"]["proxy-superset"]["evidence"]["missing"][0]
+    opened.search(subject["subject"])
+    opened.page.click("#rows tr[data-i]")
+    row = opened.page.locator("#drill table.side tr", has_text=missing)
+    cells = row.locator("td").all_text_contents()
+    assert cells == ["✓ present", "✗ missing"]
+
+
+def test_hostile_values_are_text(opened, results):
+    for name in (IMG, SCRIPT):
+        assert opened.search(name.split()[0]) >= 1
+        assert name in opened.column(3)
+        opened.page.click("#rows tr[data-i]")
+        assert opened.page.text_content("#drill-title") == name
+        opened.page.click("#drill-close")
+    assert opened.page.evaluate("document.images.length") == 0
+    assert opened.page.evaluate("document.scripts.length") == 2
+    assert SCRIPT in opened.page.text_content("#waivers")
+    assert not opened.dialogs
+
+
+def test_check_drilldown(opened, results):
+    opened.page.click("#check-proxy-superset summary")
+    body = opened.page.locator("#check-proxy-superset .check-body")
+    assert body.is_visible()
+    text = body.text_content()
+    meta = next(c for c in results["checks"] if c["id"] == "proxy-superset")
+    assert meta["why"] in text and meta["how_to_fix"] in text and meta["references"][0]["title"] in text
+    expected = [s["subject"] for s in results["subjects"] if failing(s, "proxy-superset")]
+    listed = body.locator(".failing-list li button").all_text_contents()
+    assert set(listed) <= set(expected) and len(listed) == min(50, len(expected))
+    body.locator("text=Show all").click()
+    assert opened.total() == len(expected)
+    body.locator(".failing-list li button").first.click()
+    assert opened.page.locator("#drill").is_visible()
+
+
+def test_screenshots(opened, results):
+    ARTIFACTS.mkdir(exist_ok=True)
+    opened.page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+    opened.page.click("#check-mail-primary-smtp summary")
+    subject = next(s for s in results["subjects"] if failing(s, "proxy-superset") and s.get("onprem"))
+    opened.search(subject["subject"])
+    opened.page.click("#rows tr[data-i]")
+    opened.page.screenshot(path=str(ARTIFACTS / "drilldown.png"))
+    print(f"screenshots: {ARTIFACTS / 'report.png'} {ARTIFACTS / 'drilldown.png'}")
+    assert (ARTIFACTS / "report.png").stat().st_size > 10_000
+
+
+def test_100k_subjects_usable_within_3_seconds(browser, tmp_path):
+    """Time from navigation start to summary drawn and first page of rows ready, best of two loads."""
+    path = tmp_path / "big.html"
+    html.render_html(resultsgen.generate(100_000, seed=11, baseline=True), path)
+    times = []
+    for _ in range(2):
+        o = Opened(browser, path)
+        times.append(o.page.evaluate("window.syncreadyReady.ms"))
+        assert len(o.column(2)) == PAGE_SIZE
+        assert o.search("smith") > 1000
+        assert not o.errors
+        o.page.close()
+    print(f"100k subjects: {path.stat().st_size / 1e6:.1f} MB, usable after {[round(t) for t in times]} ms")
+    assert min(times) < 3000
