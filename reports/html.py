@@ -67,7 +67,7 @@ def render_html(results: dict, path) -> None:
 def render_html_string(results: dict, *, compress: bool | None = None) -> str:
     """The report as a string; compress None decides by size, True/False forces it (tests)."""
     checks = _checks(results)
-    data = pack(results, checks)
+    data, seen = pack(results, checks)
     if compress is None:
         compress = sum(map(len, data["S"][1:])) + 8 * len(data["ints"]) > COMPRESS_ABOVE
     if compress:
@@ -80,7 +80,7 @@ def render_html_string(results: dict, *, compress: bool | None = None) -> str:
         encoding = "json"
     script = _asset("report.js")
     css = _asset("report.css")
-    context = _context(results, checks)
+    context = _context(results, checks, seen)
     context.update(
         css=Markup(css),
         script=Markup(script),
@@ -140,24 +140,23 @@ def safe_url(url) -> str | None:
 
 
 def _checks(results: dict) -> list[dict]:
-    """Check metadata in report order, with stubs for ids that only appear in subject results."""
+    """Check metadata in report order (the selected ones when the results say which)."""
     selected = results.get("selected")
     checks = [dict(c) for c in results.get("checks") or [] if isinstance(c, dict) and c.get("id")]
     if selected:
         wanted = set(selected)
         checks = [c for c in checks if c["id"] in wanted] or checks
-    known = {c["id"] for c in checks}
-    for subject in results.get("subjects") or []:
-        for cid in subject.get("results") or {}:
-            if cid not in known:
-                known.add(cid)
-                checks.append({"id": cid, "title": cid, "severity": "blocker", "subject": subject.get("kind")})
     for c in checks:
-        c.setdefault("title", c["id"])
-        if c.get("severity") not in ("blocker", "warning"):
-            c["severity"] = "blocker"
-        c["command"] = fix_command(c)
+        _complete(c)
     return checks
+
+
+def _complete(check: dict) -> dict:
+    check.setdefault("title", check["id"])
+    if check.get("severity") not in ("blocker", "warning"):
+        check["severity"] = "blocker"
+    check["command"] = fix_command(check)
+    return check
 
 
 class _Strings(dict):
@@ -230,8 +229,8 @@ def _sort_key(subject: dict):
     return rank, subject.get("kind") != "tenant", str(subject.get("subject") or "").lower()
 
 
-def pack(results: dict, checks: list[dict]) -> dict:
-    """The page's data: header, string table, and the subjects as one flat integer array.
+def pack(results: dict, checks: list[dict]) -> tuple[dict, dict]:
+    """The page's data (header, string table, subjects as one flat integer array), and counts.
 
     Subject i occupies ints[offsets[i]:offsets[i + 1]]: kind, readiness, result count, then per
     non-pass result (check, status, message, evidence, fix, waiver, baseline); subject, id; the
@@ -239,6 +238,10 @@ def pack(results: dict, checks: list[dict]) -> dict:
     pairs); the on-prem facts likewise with the DN as two strings; then the passed checks as a
     count and indices, or -1 when they are exactly the kind's other checks. Strings are indices
     into S; flags are 1/0/-1 for true/false/unknown. Subjects come blocked first.
+
+    One pass over results["subjects"], which may be a lazy sequence; the counts it returns
+    (kinds, readiness, by_check) stand in where the summary lacks them. A check id found only in
+    results gets a stub entry appended to checks.
     """
     s = _Strings()
     cindex = {c["id"]: i for i, c in enumerate(checks)}
@@ -247,24 +250,35 @@ def pack(results: dict, checks: list[dict]) -> dict:
     ready_index = {v: i for i, v in enumerate(READINESS)}
     base_index = {v: i for i, v in enumerate(BASELINE)}
     default = {kind: [i for i, c in enumerate(checks) if c.get("subject") == kind] for kind in KINDS}
-    subjects = sorted(results.get("subjects") or [], key=_sort_key)
-    offsets, ints = array("i", [0]), array("i")
-    for subject in subjects:
+    kinds = dict.fromkeys(KINDS, 0)
+    readiness = dict.fromkeys(READINESS, 0)
+    by_check: list[list[int]] = [[0] * len(STATUSES) for _ in checks]
+    keyed = []
+    for subject in results.get("subjects") or ():
         kind = subject.get("kind") if subject.get("kind") in kind_index else "cloud-user"
-        row = [kind_index[kind], ready_index[_readiness(subject)], 0]
+        ready = _readiness(subject)
+        kinds[kind] += 1
+        readiness[ready] += 1
+        row = [kind_index[kind], ready_index[ready], 0]
         passed, failing = [], set()
         for cid, r in (subject.get("results") or {}).items():
             if type(r) is not dict:
                 r = {"status": "error", "message": str(r)}
+            c = cindex.get(cid)
+            if c is None:
+                c = cindex[cid] = len(checks)
+                checks.append(_complete({"id": str(cid), "subject": None}))
+                by_check.append([0] * len(STATUSES))
             status = r.get("status")
-            if status == "pass":
-                passed.append(cindex[cid])
-                continue
             if status not in status_index:
                 status = "error"
+            by_check[c][status_index[status]] += 1
+            if status == "pass":
+                passed.append(c)
+                continue
             message = r.get("message")
-            failing.add(cindex[cid])
-            row += (cindex[cid], status_index[status], s[message if message is None else str(message)],
+            failing.add(c)
+            row += (c, status_index[status], s[message if message is None else str(message)],
                     s.json(r.get("evidence")), s.json(r.get("fix")), s.json(r.get("waiver")),
                     base_index.get(r.get("baseline"), 0))
             row[2] += 1
@@ -278,29 +292,20 @@ def pack(results: dict, checks: list[dict]) -> dict:
         else:
             row.append(len(passed))
             row += passed
+        keyed.append((_sort_key(subject), row))
+    keyed.sort(key=lambda pair: pair[0])
+    offsets, ints = array("i", [0]), array("i")
+    for _, row in keyed:
         ints.extend(row)
         offsets.append(len(ints))
-    return {"format": FORMAT, "n": len(subjects), "S": s.items,
+    data = {"format": FORMAT, "n": len(keyed), "S": s.items,
             "checks": [{k: c.get(k) for k in ("id", "title", "severity", "subject", "fix", "safety", "command")}
                        for c in checks],
             "statuses": STATUSES, "kinds": KINDS, "readiness": READINESS,
             "baseline": bool((results.get("summary") or {}).get("baseline")), "offsets": offsets, "ints": ints}
-
-
-def _by_check(results: dict, checks: list[dict]) -> dict:
-    """summary.by_check as given; counted from the subjects where the engine left it out."""
-    given = (results.get("summary") or {}).get("by_check") or {}
-    out = {}
-    for c in checks:
-        counts = given.get(c["id"])
-        if not isinstance(counts, dict):
-            counts = {st: 0 for st in STATUSES}
-            for subject in results.get("subjects") or []:
-                r = (subject.get("results") or {}).get(c["id"])
-                if isinstance(r, dict) and r.get("status") in counts:
-                    counts[r["status"]] += 1
-        out[c["id"]] = {st: int(counts.get(st) or 0) for st in STATUSES}
-    return out
+    seen = {"kinds": kinds, "readiness": readiness,
+            "by_check": {c["id"]: dict(zip(STATUSES, n)) for c, n in zip(checks, by_check)}}
+    return data, seen
 
 
 def _bar(counts: dict, order, colors) -> list[dict]:
@@ -342,24 +347,21 @@ WARN_COLORS = dict(CHECK_COLORS, fail="#d69e2e")
 READY_COLORS = {"blocked": "#c53030", "at-risk": "#d69e2e", "ready": "#2f855a", "synced": "#a0aec0"}
 
 
-def _context(results: dict, checks: list[dict]) -> dict:
+def _context(results: dict, checks: list[dict], seen: dict) -> dict:
     summary = results.get("summary") or {}
     sources = results.get("sources") or {}
     counts = {"ready": summary.get("ready"), "at-risk": summary.get("at_risk"), "blocked": summary.get("blocked"),
               "synced": summary.get("already_synchronized")}
     if any(v is None for k, v in counts.items() if k != "synced"):
-        counts = {k: 0 for k in READINESS}
-        for subject in results.get("subjects") or []:
-            counts[_readiness(subject)] += 1
+        counts = seen["readiness"]
     counts = {k: int(v or 0) for k, v in counts.items()}
     considered = counts["ready"] + counts["at-risk"] + counts["blocked"]
-    kinds = {k: 0 for k in KINDS}
-    for subject in results.get("subjects") or []:
-        if subject.get("kind") in kinds:
-            kinds[subject["kind"]] += 1
-    by_check = _by_check(results, checks)
+    kinds = seen["kinds"]
+    given = summary.get("by_check") if isinstance(summary.get("by_check"), dict) else {}
     for c in checks:
-        c["counts"] = by_check[c["id"]]
+        counts_given = given.get(c["id"])
+        c["counts"] = ({st: int(counts_given.get(st) or 0) for st in STATUSES} if isinstance(counts_given, dict)
+                       else seen["by_check"][c["id"]])
         c["bar"] = _bar(c["counts"], ("pass", "fail", "error", "waived", "skip"),
                         WARN_COLORS if c["severity"] == "warning" else CHECK_COLORS)
         c["failing"] = c["counts"]["fail"] + c["counts"]["error"]

@@ -86,36 +86,34 @@ def _details(subject: dict, result: dict, check: dict) -> str:
     return "\n".join(lines)
 
 
-def _checks(results: dict) -> list[dict]:
-    checks = [c for c in results.get("checks") or [] if isinstance(c, dict) and c.get("id")]
-    known = {c["id"] for c in checks}
-    for subject in results.get("subjects") or []:
-        for cid in subject.get("results") or {}:
-            if cid not in known:
-                known.add(cid)
-                checks.append({"id": cid, "title": cid, "severity": "blocker"})
-    return checks
-
-
 def write_junit(results: dict, path) -> None:
-    """Write the JUnit XML file for a results dict (SPEC §6) to path."""
-    checks = _checks(results)
-    subjects = [s for s in results.get("subjects") or [] if isinstance(s, dict)]
+    """Write the JUnit XML file for a results dict (SPEC §6) to path.
+
+    One pass over the subjects (which may be a lazy sequence) keeps only what is not a pass.
+    """
+    checks = list({c["id"]: c for c in results.get("checks") or [] if isinstance(c, dict) and c.get("id")}.values())
     plan = {c["id"]: {"pass": 0, "fail": [], "error": [], "waived": [], "skip": {}} for c in checks}
-    for subject in subjects:
+    for subject in results.get("subjects") or ():
+        who = None
         for cid, result in (subject.get("results") or {}).items():
-            status = result.get("status") if isinstance(result, dict) else "error"
             if not isinstance(result, dict):
                 result = {"status": "error", "message": str(result)}
-            entry = plan[cid]
+            entry = plan.get(cid)
+            if entry is None:
+                checks.append({"id": cid, "title": cid, "severity": "blocker"})
+                entry = plan[cid] = {"pass": 0, "fail": [], "error": [], "waived": [], "skip": {}}
+            status = result.get("status")
             if status == "pass":
                 entry["pass"] += 1
-            elif status == "skip":
-                entry["skip"].setdefault(_short(result.get("message")) or "skipped", []).append(subject)
+                continue
+            if who is None:
+                who = {"subject": subject.get("subject"), "readiness": subject.get("readiness")}
+            if status == "skip":
+                entry["skip"].setdefault(_short(result.get("message")) or "skipped", []).append(who)
             elif status in ("fail", "waived"):
-                entry[status].append((subject, result))
+                entry[status].append((who, result))
             else:
-                entry["error"].append((subject, result))
+                entry["error"].append((who, result))
     stamp = results.get("generated") or ""
     suites = []
     for c in checks:

@@ -340,8 +340,32 @@ def test_html_tolerates_sparse_results(tmp_path):
         assert u["results"] == {"made-up": {"status": "error", "message": "crashed", "evidence": None, "fix": None}}
         assert u["onprem"]["dn"] == "CN=a\\,b,OU=x\x01y"
         assert u["onprem"]["proxyAddresses"] == ["noprefix", "X500:/o=a:b"]
-        assert u["passes"] is None and "cloud" not in u
-        assert empty["passes"] == [] and empty["results"] == {}
+        assert u["passes"] == [1] and "cloud" not in u
+        assert empty["passes"] is None and empty["results"] == {}
+
+
+class Lazy:
+    """Subjects made as they are iterated, as the engine hands them over; counts the passes."""
+
+    def __init__(self, items):
+        self.items, self.passes = items, 0
+
+    def __len__(self):
+        return len(self.items)
+
+    def __iter__(self):
+        self.passes += 1
+        return (copy.deepcopy(s) for s in self.items)
+
+
+def test_renderers_read_lazy_subjects_once(hostile, tmp_path):
+    results = dict(hostile, subjects=Lazy(hostile["subjects"]))
+    html.render_html(results, tmp_path / "r.html")
+    assert results["subjects"].passes == 1
+    junit.write_junit(results, tmp_path / "r.xml")
+    assert results["subjects"].passes == 2
+    assert markdown.render_markdown(results) == markdown.render_markdown(hostile)
+    assert (tmp_path / "r.html").read_text() == html.render_html_string(hostile)
 
 
 def test_html_100k_subjects_under_25_mb(tmp_path):
