@@ -287,7 +287,8 @@
     } else if (mode === "stamp" && (cv === null || cv === undefined) && ov) {
       mark = el("span", { cls: "muted small" }, "not stamped yet");
     }
-    return el("tr", { cls: differs ? "row-differs" : null }, el("th", { scope: "row" }, label), el("td", null, value(cv)), el("td", null, value(ov)), el("td", null, mark));
+    var cloudCell = mode === "none" ? el("span", { cls: "muted" }, "—") : value(cv);
+    return el("tr", { cls: differs ? "row-differs" : null }, el("th", { scope: "row" }, label), el("td", null, cloudCell), el("td", null, value(ov)), el("td", null, mark));
   }
 
   function sideBySide(u) {
@@ -350,6 +351,9 @@
   function show(v) {
     if (v === null || v === undefined) return "null";
     if (typeof v === "string") return v;
+    if (Array.isArray(v) && v.every(function (x) { return x === null || typeof x !== "object"; })) {
+      return v.length ? v.map(function (x) { return x === null ? "null" : String(x); }).join(", ") : "(none)";
+    }
     return JSON.stringify(v, null, 1).replace(/\n\s*/g, " ");
   }
 
