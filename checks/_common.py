@@ -29,6 +29,32 @@ SYNC_ERRORS = Reference(
     "Troubleshooting errors during synchronization (tshoot-connect-sync-errors)",
     LEARN + "entra/identity/hybrid/connect/tshoot-connect-sync-errors")
 
+ADSYNCTOOLS = Reference(
+    "Microsoft Entra Connect: ADSyncTools PowerShell reference — ConvertFrom-ADSyncToolsImmutableID (reference-connect-adsynctools)",
+    LEARN + "entra/identity/hybrid/connect/reference-connect-adsynctools")
+SYNC_FILTERING = Reference(
+    "Microsoft Entra Connect Sync: configure filtering (how-to-connect-sync-configure-filtering)",
+    LEARN + "entra/identity/hybrid/connect/how-to-connect-sync-configure-filtering")
+GRAPH_USER = Reference(
+    "Microsoft Graph: user resource type (onPremisesImmutableId, accountEnabled)",
+    LEARN + "graph/api/resources/user")
+GRAPH_SYNC_FEATURES = Reference(
+    "Microsoft Graph: onPremisesDirectorySynchronizationFeature resource type",
+    LEARN + "graph/api/resources/onpremisesdirectorysynchronizationfeature")
+GRAPH_ROLE_ASSIGNMENTS = Reference(
+    "Microsoft Graph: list unifiedRoleAssignments (roleManagement/directory/roleAssignments)",
+    LEARN + "graph/api/rbacapplication-list-roleassignments")
+GRAPH_ROLE_ELIGIBILITY = Reference(
+    "Microsoft Graph: list roleEligibilitySchedules (PIM eligible assignments)",
+    LEARN + "graph/api/rbacapplication-list-roleeligibilityschedules")
+
+
+def shorten(items, limit: int = 5) -> str:
+    """A comma list of at most `limit` items, saying how many more there are."""
+    items = list(items)
+    shown = ", ".join(str(i) for i in items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
 
 def describe(obj) -> str:
     """A short, unambiguous name of a directory object for messages."""

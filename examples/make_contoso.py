@@ -5,6 +5,7 @@ needs no generation step. GUIDs and ids are derived from names (uuid5), so the o
 """
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from pathlib import Path
@@ -28,12 +29,19 @@ def gid(*parts: str) -> uuid.UUID:
     return uuid.uuid5(NS, "/".join(parts))
 
 
+def anchor_of(dn: str) -> str:
+    """The ImmutableID of the AD user at dn (its objectGUID, as ad_user derives it)."""
+    return base64.b64encode(gid("ad", dn).bytes_le).decode("ascii")
+
+
 class Builder:
     def __init__(self):
         self.cloud: list[dict] = []
         self.groups: list[dict] = []
         self.contacts: list[dict] = []
         self.ad: list[tuple[str, dict]] = []
+        self.roles: list[dict] = []
+        self.eligible: list[dict] = []
 
     def cloud_user(self, upn, given, surname, *, mail="default", proxies=None, nickname=None, **extra):
         local = upn.split("@")[0]
@@ -73,12 +81,23 @@ class Builder:
         self.ad.append((dn, attrs))
         return attrs
 
-    def pair(self, upn, given, surname, ou=STAFF, **cloud_extra):
-        """A cloud user and its correct AD counterpart."""
+    def pair(self, upn, given, surname, ou=STAFF, ad=None, **cloud_extra):
+        """A cloud user and its correct AD counterpart; `ad` holds further AD attributes."""
         user = self.cloud_user(upn, given, surname, **cloud_extra)
         self.ad_user(ou, f"{given} {surname}", upn, given, surname, mail=user["mail"],
-                     proxies=[p for p in user["proxyAddresses"] if MOERA not in p.lower()])
+                     proxies=[p for p in user["proxyAddresses"] if MOERA not in p.lower()], **(ad or {}))
         return user
+
+    def role(self, user, name, eligible=False):
+        """A directory role assignment (or PIM eligibility) as Graph returns it with $expand=roleDefinition."""
+        definition = str(gid("role", name))
+        record = {"id": str(gid("assignment", user["id"], name)), "principalId": user["id"],
+                  "roleDefinitionId": definition, "directoryScopeId": "/",
+                  "roleDefinition": {"id": definition, "displayName": name}}
+        if eligible:
+            record.update(memberType="Direct", status="Provisioned",
+                          scheduleInfo={"startDateTime": "2026-01-05T09:00:00Z", "expiration": {"type": "noExpiration"}})
+        (self.eligible if eligible else self.roles).append(record)
 
 
 def build() -> Builder:
@@ -147,12 +166,53 @@ def build() -> Builder:
     b.contacts.append({"id": str(gid("contact", "wendy")), "displayName": "Wendy Hall (old agency)",
                        "mail": f"wendy.hall@{DOMAIN}", "proxyAddresses": [f"SMTP:wendy.hall@{DOMAIN}"]})
 
+    # proxy-unique / single-match: AD mail still names the team's shared mailbox, so SMTP soft match
+    # would merge Chris into the "support" cloud user.
+    b.cloud_user(f"support@{DOMAIN}", "Support", "Desk", displayName="Support Desk")
+    b.cloud_user(f"chris.evans@{DOMAIN}", "Chris", "Evans")
+    b.ad_user(STAFF, "Chris Evans", f"chris.evans@{DOMAIN}", "Chris", "Evans", mail=f"support@{DOMAIN}")
+
+    # cloud-only: a stale ImmutableID left by an earlier forest; a user already stamped with the right anchor.
+    b.pair(f"nina.petrova@{DOMAIN}", "Nina", "Petrova",
+           onPremisesImmutableId=base64.b64encode(gid("old forest", "nina").bytes_le).decode("ascii"))
+    b.pair(f"sofia.russo@{DOMAIN}", "Sofia", "Russo", onPremisesImmutableId=anchor_of(f"CN=Sofia Russo,{STAFF}"))
+
+    # no-admin-role: an active and a PIM-eligible directory role; Entra won't match either.
+    b.role(b.pair(f"xavier.dupont@{DOMAIN}", "Xavier", "Dupont"), "Helpdesk Administrator")
+    b.role(b.pair(f"yara.said@{DOMAIN}", "Yara", "Said"), "User Administrator", eligible=True)
+
+    # attribute-valid: a space in an AD alias and a 22-character sAMAccountName; next to it an X500
+    # address with parentheses and spaces on both sides, which IdFix would flag and sync accepts.
+    b.pair(f"tom.becker@{DOMAIN}", "Tom", "Becker",
+           ad={"proxyAddresses": [f"SMTP:tom.becker@{DOMAIN}", f"smtp:tom becker@{DOMAIN}"],
+               "sAMAccountName": "tom.becker.staff.2019"})
+    x500 = "X500:/o=Contoso/ou=First Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=Yusuf Demir"
+    b.pair(f"yusuf.demir@{DOMAIN}", "Yusuf", "Demir",
+           proxies=[f"SMTP:yusuf.demir@{DOMAIN}", x500, f"smtp:yusuf.demir@{MOERA}"])
+
+    # account-enabled: the AD account is disabled while the cloud user works every day.
+    b.pair(f"ben.carter@{DOMAIN}", "Ben", "Carter", ad={"userAccountControl": "514"})
+
+    # attribute-drift: a name changed in the cloud only; a department AD lacks or spells differently.
+    b.pair(f"lucy.gray@{DOMAIN}", "Lucy", "Gray", displayName="Lucy Gray-Hughes", department="Finance",
+           ad={"department": "Accounts"})
+    b.pair(f"owen.price@{DOMAIN}", "Owen", "Price", department="Finance")
+    b.pair(f"ruth.klein@{DOMAIN}", "Ruth", "Klein", department="Legal", ad={"department": "Legal"})
+
+    # anchor-ready: an old test account was stamped with Hugo's anchor, so hard match would land there.
+    b.pair(f"hugo.lambert@{DOMAIN}", "Hugo", "Lambert")
+    b.cloud_user(f"hugo.test@{DOMAIN}", "Hugo", "Test", onPremisesImmutableId=anchor_of(f"CN=Hugo Lambert,{STAFF}"))
+
+    # orphan-onprem: Bob Smith's old second AD account, and a scanner under a .local UPN suffix.
+    b.ad_user(STAFF, "Bob Smith (old account)", f"bsmith@{DOMAIN}", "Bob", "Smith", mail=None, sam="bsmith")
+    b.ad_user(STAFF, "Scanner", "scanner@contoso.local", "", "", mail=None, sam="scanner")
+
     # Not subjects: a guest, an onmicrosoft.com admin, an already synchronized user.
     b.cloud_user(f"partner_fabrikam.com#EXT#@{MOERA}", "Pat", "Partner", mail="partner@fabrikam.com",
                  proxies=["SMTP:partner@fabrikam.com"], userType="Guest")
-    b.cloud_user(f"admin@{MOERA}", "Tenant", "Admin", mail=None)
+    b.role(b.cloud_user(f"admin@{MOERA}", "Tenant", "Admin", mail=None), "Global Administrator")
     b.cloud_user(f"victor.hugo@{DOMAIN}", "Victor", "Hugo", onPremisesSyncEnabled=True,
-                 onPremisesImmutableId=str(gid("x")))
+                 onPremisesImmutableId=anchor_of(f"CN=Victor Hugo,{STAFF}"))
     b.ad_user(STAFF, "Victor Hugo", f"victor.hugo@{DOMAIN}", "Victor", "Hugo")
 
     # AD objects that are not subjects of cloud-user checks.
@@ -185,8 +245,8 @@ def write(b: Builder, folder: Path = HERE) -> None:
     dump("sync.json", {"id": TENANT_ID, "features": {
         "softMatchOnUpnEnabled": True, "blockSoftMatchEnabled": False,
         "blockCloudObjectTakeoverThroughHardMatchEnabled": False, "synchronizeUpnForManagedUsersEnabled": True}})
-    dump("roleAssignments.json", [])
-    dump("roleEligibilitySchedules.json", [])
+    dump("roleAssignments.json", b.roles)
+    dump("roleEligibilitySchedules.json", b.eligible)
     ous = [(dn, {"objectClass": ["top", "organizationalUnit"], "ou": [dn.split(",")[0][3:]]})
            for dn in (STAFF, CONTRACTORS, LEAVERS, SERVICE)]
     with open(folder / "onprem" / "ad.ldif", "w", encoding="utf-8", newline="\n") as fp:
@@ -195,7 +255,10 @@ def write(b: Builder, folder: Path = HERE) -> None:
     (folder / "syncready.toml").write_text(
         "# Sync scope of the example: Staff and Contractors are synchronized, Leavers and Service Accounts are not.\n"
         "[scope]\n"
-        f'include = ["{STAFF}", "{CONTRACTORS}"]\n', encoding="utf-8")
+        f'include = ["{STAFF}", "{CONTRACTORS}"]\n'
+        "\n# Compared by attribute-drift besides givenName, sn and displayName (AD attribute = Graph property).\n"
+        "[drift]\n"
+        'attributes = { department = "department" }\n', encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,50 @@
+from syncready.checkapi import CheckMeta, failed, passed
+from syncready.immutableid import anchor_problem
+
+from ._common import ADSYNCTOOLS, DESIGN_CONCEPTS, EXISTING_TENANT, SYNC_ERRORS, describe, ref
+
+META = CheckMeta(
+    id="anchor-ready", order=130, needs_counterpart=True,
+    title="The on-prem user's anchor can be stamped as this user's ImmutableID",
+    severity="blocker", subject="cloud-user", fix="sometimes", safety="safe",
+    description="The counterpart's anchor (base64 of mS-DS-ConsistencyGuid, else of objectGUID in .NET "
+                "byte order) must be a valid sourceAnchor — 16 bytes, not all zero, fewer than 60 "
+                "characters — that no other cloud user holds as onPremisesImmutableId and no other AD user "
+                "shares (a ConsistencyGuid copied by a migration tool). The fix is the stamping itself: "
+                "`syncready fix --select anchor-ready` sets onPremisesImmutableId to the anchor, only for "
+                "users whose every blocker passes on a fresh read and only when the tenant allows hard "
+                "match; users in federated domains are refused with an explanation.",
+    why="With the ImmutableID stamped, Entra joins the accounts by hard match, which no address "
+        "conflict or soft-match setting can divert. An anchor that another cloud user already holds "
+        "makes the AD user hard-match that account instead; one shared by two AD users lets only one of "
+        "them sync.",
+    how_to_fix="Clear the ImmutableID on the other cloud user (cloud-only), or give the AD users distinct "
+               "mS-DS-ConsistencyGuid values (clear the copied one so Entra Connect writes the objectGUID). "
+               "Then stamp: `syncready fix --select anchor-ready` (plan), `--apply` to write. Stamping is "
+               "safe: it only runs once every blocker passes, is journaled, and can be undone until sync is "
+               "turned on.",
+    references=(DESIGN_CONCEPTS, EXISTING_TENANT, ADSYNCTOOLS, SYNC_ERRORS),
+)
+
+
+def check(cloud_user, counterpart, index):
+    anchor = counterpart.anchor
+    problem = anchor_problem(anchor)
+    if problem:
+        return failed(f"the anchor of {counterpart.dn} cannot be an ImmutableID: {problem}; repair "
+                      "mS-DS-ConsistencyGuid (clear it to fall back to objectGUID)",
+                      onprem_dn=counterpart.dn, onprem_anchor=anchor)
+    holders = [u for u in index.cloud_by_immutable_id.get(anchor, ()) if u is not cloud_user]
+    twins = [o for o in index.onprem_by_anchor.get(anchor, ()) if o is not counterpart]
+    if not holders and not twins:
+        return passed()
+    wrong = []
+    if holders:
+        wrong.append(f"{', '.join(describe(u) for u in holders[:3])} already holds it as onPremisesImmutableId, "
+                     "so hard match would join the AD user to that account; clear it there first")
+    if twins:
+        wrong.append(f"{', '.join(describe(o) for o in twins[:3])} has the same anchor (a copied "
+                     "mS-DS-ConsistencyGuid?), so only one of them can sync")
+    return failed(f"anchor {anchor} of {counterpart.dn}: {'; and '.join(wrong)}",
+                  onprem_dn=counterpart.dn, onprem_anchor=anchor, cloud_immutable_id=cloud_user.immutable_id,
+                  cloud_holders=[ref(u) for u in holders], onprem_twins=[ref(o) for o in twins])

@@ -1,0 +1,74 @@
+import unicodedata
+
+from syncready.checkapi import CheckMeta, failed, passed
+
+from ._common import EXISTING_TENANT, GRAPH_USER
+
+META = CheckMeta(
+    id="attribute-drift", order=120, needs_counterpart=True,
+    title="On-prem names (and configured attributes) equal the cloud values",
+    severity="warning", subject="cloud-user", fix="always", safety="safe",
+    description="Compares the counterpart's givenName, sn and displayName, and each pair configured in "
+                "`[drift] attributes` of syncready.toml (AD attribute = Graph property), with the cloud "
+                "user's values (Unicode-normalized, otherwise exact: a change of letter case is a visible "
+                "change). A difference counts where the cloud has a value: an AD value that differs would "
+                "overwrite it, and an empty AD value counts too — Microsoft documents the overwrite only "
+                "for values set in AD and is silent on empty ones, and after the match the attribute is "
+                "managed from AD either way. A cloud value that is empty is no drift: sync only fills it.",
+    why="After the match, every attribute with a value in AD overwrites the cloud: names corrected in "
+        "the cloud (in Teams, Outlook, the address book) revert to the old AD spelling, and from then on "
+        "they can only be changed in AD.",
+    how_to_fix="`syncready fix --select attribute-drift` copies the cloud values into the AD attributes "
+               "(safe: it only changes the AD copy to what users already see). Where AD is right instead, "
+               "leave the difference: sync will correct the cloud.",
+    references=(EXISTING_TENANT, GRAPH_USER),
+)
+
+_AD_FIELDS = {"givenname": "given_name", "sn": "sn", "displayname": "display_name"}
+_CLOUD_FIELDS = {"givenName": "given_name", "surname": "surname", "displayName": "display_name"}
+
+
+def check(cloud_user, counterpart, config):
+    differences = []
+    for ad_attribute, graph_property in config.drift:
+        cloud_value = _normal(_cloud_value(cloud_user, graph_property))
+        if cloud_value is None:
+            continue
+        onprem_value = _normal(_onprem_value(counterpart, ad_attribute))
+        if onprem_value != cloud_value:
+            differences.append({"ad_attribute": ad_attribute, "graph_property": graph_property,
+                                "onprem": onprem_value, "cloud": cloud_value,
+                                "kind": "overwrite" if onprem_value is not None else "empty-on-prem"})
+    if not differences:
+        return passed()
+    shown = "; ".join(
+        f"{d['ad_attribute']}: AD '{d['onprem']}' would overwrite cloud '{d['cloud']}'" if d["kind"] == "overwrite"
+        else f"{d['ad_attribute']}: empty in AD, cloud has '{d['cloud']}'" for d in differences)
+    return failed(f"{shown}; copy the cloud values to AD (syncready fix --select attribute-drift) or accept "
+                  "the AD values", onprem_dn=counterpart.dn, differences=differences)
+
+
+def _onprem_value(obj, attribute: str):
+    field = _AD_FIELDS.get(attribute.lower())
+    return getattr(obj, field) if field else obj.extra.get(attribute.lower())
+
+
+def _cloud_value(user, prop: str):
+    field = _CLOUD_FIELDS.get(prop)
+    if field:
+        return getattr(user, field)
+    if prop in user.extra:
+        return user.extra[prop]
+    low = prop.lower()
+    return next((v for k, v in user.extra.items() if k.lower() == low), None)
+
+
+def _normal(value):
+    """One comparable form: None for empty, a single-valued list as its value, text NFC-normalized."""
+    if isinstance(value, (list, tuple)):
+        value = value[0] if len(value) == 1 else (tuple(value) or None)
+    if value is None or value == "":
+        return None
+    if isinstance(value, tuple):
+        return tuple(unicodedata.normalize("NFC", str(v)) for v in value)
+    return unicodedata.normalize("NFC", str(value))

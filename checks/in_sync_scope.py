@@ -1,0 +1,42 @@
+from syncready.checkapi import CheckMeta, failed, passed
+from syncready.config import normalize_dn
+
+from ._common import EXISTING_TENANT, SYNC_FILTERING
+
+META = CheckMeta(
+    id="in-sync-scope", order=90, needs_counterpart=True,
+    title="The on-prem user lies inside the sync scope",
+    severity="blocker", subject="cloud-user", fix="manual",
+    description="The counterpart's distinguishedName must lie under one of the `[scope] include` OUs (the "
+                "whole domain when none is given), under none of the `exclude` OUs, and the account must "
+                "not be a critical system object. The scope in syncready.toml has to mirror the OU "
+                "filtering configured in Entra Connect or Cloud Sync.",
+    why="Sync never exports an AD user outside its scope, so the cloud user is never matched and stays "
+        "cloud-only; moving the AD user into scope later matches it then, possibly after other changes "
+        "have made the match go wrong.",
+    how_to_fix="Move the AD user into a synchronized OU, or widen the OU filtering in Entra Connect / "
+               "Cloud Sync and mirror it in `[scope]` of syncready.toml.",
+    references=(SYNC_FILTERING, EXISTING_TENANT),
+)
+
+
+def check(counterpart, index, config):
+    if index.in_scope(counterpart):
+        return passed()
+    scope = config.scope
+    dn = normalize_dn(counterpart.dn)
+    if counterpart.critical:
+        reason = "it is a critical system object (isCriticalSystemObject), which sync never exports"
+    elif scope.include and not any(_under(dn, base) for base in scope.include):
+        reason = f"it is under none of the included OUs ({'; '.join(scope.include)})"
+    else:
+        excluded = next((base for base in scope.exclude if _under(dn, base)), "an excluded OU")
+        reason = f"it is under the excluded OU {excluded}"
+    return failed(f"on-prem user {counterpart.dn} lies outside the sync scope: {reason}; move it into a "
+                  "synchronized OU or widen the scope", onprem_dn=counterpart.dn, reason=reason,
+                  include=list(scope.include), exclude=list(scope.exclude), critical=counterpart.critical)
+
+
+def _under(dn: str, base: str) -> bool:
+    base = normalize_dn(base)
+    return dn == base or dn.endswith("," + base)

@@ -1,0 +1,46 @@
+from syncready.addresses import is_onmicrosoft
+from syncready.checkapi import CheckMeta, failed, passed
+
+from ._common import DUPLICATE_RESILIENCY, PROXY_CALCULATION, SYNC_ERRORS, describe, ref, shorten
+
+META = CheckMeta(
+    id="proxy-unique", order=50, needs_counterpart=True,
+    title="No other object holds an SMTP address of the on-prem user",
+    severity="blocker", subject="cloud-user", fix="manual",
+    description="Every SMTP address the counterpart will carry in the cloud — its `mail`, its SMTP "
+                "proxyAddresses and its userPrincipalName, compared case-insensitively — must belong to no "
+                "other cloud user, group or contact (as SMTP address or UPN) and to no other on-prem "
+                "object inside the sync scope. *.onmicrosoft.com addresses are left out: proxy calculation "
+                "discards them from AD.",
+    why="SMTP addresses must be unique across users, groups and contacts. Sync adds the UPN as a "
+        "secondary smtp address, so a UPN collides with the same address held elsewhere. A duplicate is "
+        "quarantined (the address silently disappears from the user), a user-versus-group conflict can "
+        "stop the export, and an address held by another cloud user can steer soft match to the wrong "
+        "person.",
+    how_to_fix="Decide which object the address belongs to and remove it from the others: in AD for "
+               "on-prem objects, in Exchange Online for cloud mailboxes, groups and contacts. Out-of-scope "
+               "AD objects do not count because they never reach Entra.",
+    references=(DUPLICATE_RESILIENCY, PROXY_CALCULATION, SYNC_ERRORS),
+)
+
+
+def check(cloud_user, counterpart, index):
+    clashes = []
+    for address in sorted(counterpart.smtp_addresses()):
+        if is_onmicrosoft(address):
+            continue
+        holders = [o for o in index.cloud_by_smtp.get(address, ()) if o is not cloud_user]
+        holders += [o for o in index.cloud_by_upn.get(address, ())
+                    if o is not cloud_user and all(o is not h for h in holders)]
+        holders += [o for o in index.onprem_by_smtp.get(address, ())
+                    if o is not counterpart and index.in_scope(o)]
+        if holders:
+            clashes.append((address, holders))
+    if not clashes:
+        return passed()
+    shown = "; ".join(f"{address} is also held by {shorten((describe(o) for o in holders), 3)}"
+                      for address, holders in clashes[:3])
+    more = f" (and {len(clashes) - 3} more addresses)" if len(clashes) > 3 else ""
+    return failed(f"{shown}{more}; remove the address from the other object(s) before sync",
+                  onprem_dn=counterpart.dn, onprem_addresses=sorted(counterpart.smtp_addresses()),
+                  conflicts=[{"address": a, "holders": [ref(o) for o in h]} for a, h in clashes])

@@ -1,0 +1,63 @@
+from syncready.checkapi import CheckMeta, failed, passed
+from syncready.immutableid import anchor_problem
+from syncready.matching import match_blocker, predict_match
+
+from ._common import EXISTING_TENANT, SOFT_MATCH_KB, SYNC_ERRORS, UPN_MATCH_KB, ref
+
+META = CheckMeta(
+    id="single-match", order=60, needs_counterpart=True,
+    title="Entra will match the on-prem user to this cloud user",
+    severity="blocker", subject="cloud-user", fix="manual",
+    description="Predicts what Entra does when the counterpart is first exported: hard match of its "
+                "anchor to an onPremisesImmutableId; else, unless blockSoftMatchEnabled, soft match of its "
+                "primary SMTP address to a cloud user's primary SMTP address; else, when "
+                "softMatchOnUpnEnabled, soft match on userPrincipalName. A candidate Entra may not join "
+                "ends the matching: a cloud user that already has an onPremisesImmutableId "
+                "(InvalidSoftMatch), one with a directory role (active or eligible), a guest, or a "
+                "cloud-created user under blockCloudObjectTakeoverThroughHardMatchEnabled (InvalidHardMatch). "
+                "Passes when the prediction is this cloud user.",
+    why="A match to another cloud user merges two people: the other account is overwritten with this "
+        "person's AD values. No match creates a second cloud user for the same person, without the "
+        "mailbox, licences or files of the first. Both are hard to undo once sync has run.",
+    how_to_fix="The message names the account the user would land on and why. Remove the address or "
+               "ImmutableID that steers the match elsewhere; correct the on-prem primary SMTP "
+               "(mail-primary-smtp); or stamp the ImmutableID (anchor-ready), which makes the match a "
+               "hard match that soft-match rules no longer affect — the evidence field "
+               "`stamping_would_match` says whether it would.",
+    references=(EXISTING_TENANT, SOFT_MATCH_KB, UPN_MATCH_KB, SYNC_ERRORS),
+)
+
+
+def check(cloud_user, counterpart, index):
+    match = predict_match(counterpart, index)
+    if match.user is cloud_user:
+        return passed()
+    evidence = {"onprem_dn": counterpart.dn, "onprem_anchor": counterpart.anchor,
+                "onprem_primary_smtp": counterpart.primary_smtp, "onprem_upn": counterpart.upn,
+                "cloud_upn": cloud_user.upn, "cloud_primary_smtp": cloud_user.primary_smtp,
+                "cloud_immutable_id": cloud_user.immutable_id, "how": match.how, "reason": match.reason,
+                "predicted": ref(match.user) if match.user is not None else None,
+                "candidate": ref(match.candidate) if match.candidate is not None else None,
+                "stamping_would_match": _stamping_would_match(cloud_user, counterpart, index)}
+    hint = (" Stamping the anchor on this user (anchor-ready) would make it a hard match."
+            if evidence["stamping_would_match"] else "")
+    if match.user is not None:
+        return failed(f"Entra would merge on-prem user {counterpart.dn} into cloud user {match.user.upn}, "
+                      f"not into {cloud_user.upn}: {match.reason}. {_STEER[match.how]}.{hint}", **evidence)
+    return failed(f"Entra would match on-prem user {counterpart.dn} to no cloud user and create a second "
+                  f"account for {cloud_user.upn}: {match.reason}.{hint}", **evidence)
+
+
+_STEER = {
+    "hard": "Clear onPremisesImmutableId on that user if it is not this person's account",
+    "smtp": "Correct the on-prem primary SMTP address (mail-primary-smtp) or remove the address from that user",
+    "upn": "Make the userPrincipalName unique (upn-unique)",
+}
+
+
+def _stamping_would_match(cloud_user, counterpart, index) -> bool:
+    """Whether setting onPremisesImmutableId to the counterpart's anchor makes Entra hard-match this user."""
+    anchor = counterpart.anchor
+    if cloud_user.immutable_id or anchor_problem(anchor) or match_blocker(cloud_user, "hard", index):
+        return False
+    return all(u is cloud_user for u in index.cloud_by_immutable_id.get(anchor, ()))

@@ -1,0 +1,119 @@
+"""predict_match agrees with a plain reading of Entra's matching order on generated small directories.
+
+The reference below scans every cloud user for every stage (O(n²) overall) and is written from
+MICROSOFT-RULES.md, not from syncready.matching, so the index-based lookups are checked against it.
+"""
+import uuid
+
+from hypothesis import given, settings, strategies as st
+
+from syncready.config import Config
+from syncready.immutableid import anchor_from_bytes
+from syncready.index import Index
+from syncready.matching import predict_match
+from syncready.model import CloudUser, Directory, OnPremObject, RoleAssignment, SyncFeatures
+
+LOCALS = ["ann", "Ann", "bob", "cy"]
+DOMAINS = ["contoso.com", "CONTOSO.com", "fabrikam.com"]
+GUIDS = [uuid.UUID(int=i + 1).bytes_le for i in range(4)]
+ANCHORS = [anchor_from_bytes(g) for g in GUIDS]
+
+address = st.builds(lambda l, d: f"{l}@{d}", st.sampled_from(LOCALS), st.sampled_from(DOMAINS))
+proxy = st.builds(lambda p, a: f"{p}:{a}", st.sampled_from(["SMTP", "smtp", "Smtp", "SIP"]), address)
+
+
+@st.composite
+def directories(draw):
+    ad = []
+    for n in range(draw(st.integers(0, 4))):
+        ad.append(OnPremObject(
+            dn=f"CN=u{n},DC=contoso,DC=test", object_class="user",
+            object_guid=draw(st.sampled_from(GUIDS)), consistency_guid=draw(st.none() | st.sampled_from(GUIDS)),
+            upn=draw(st.none() | address), mail=draw(st.none() | address),
+            proxy_addresses=tuple(draw(st.lists(proxy, max_size=3)))))
+    cloud = []
+    for n in range(draw(st.integers(0, 5))):
+        upn = draw(address)
+        cloud.append(CloudUser(
+            id=f"c{n}", upn=upn if draw(st.integers(0, 5)) else f"ext{n}#EXT#@contoso.onmicrosoft.com",
+            mail=draw(st.none() | address), proxy_addresses=tuple(draw(st.lists(proxy, max_size=3))),
+            immutable_id=draw(st.sampled_from([None, None, None, "c3RhbGU="] + ANCHORS)),
+            sync_enabled=draw(st.sampled_from([None, None, None, False, True])),
+            user_type=draw(st.sampled_from(["Member", "Member", "Member", "Guest", None]))))
+    roles = [RoleAssignment(u.id, "Global Administrator", eligible=draw(st.booleans()))
+             for u in cloud if draw(st.integers(0, 4)) == 0]
+    rarely = st.sampled_from([False, False, False, True])
+    features = SyncFeatures(soft_match_on_upn=not draw(rarely), block_soft_match=draw(rarely),
+                            block_cloud_object_takeover_through_hard_match=draw(rarely))
+    return Directory(cloud_users=cloud, onprem=ad, role_assignments=roles, roles_known=draw(st.booleans()),
+                     features=features)
+
+
+def reference_match(ad: OnPremObject, d: Directory):
+    """(cloud user or None, how): hard, then SMTP, then UPN; a refused candidate ends the matching."""
+    admins = {r.principal_id for r in d.role_assignments} if d.roles_known else set()
+
+    def guest(u):
+        return u.user_type is not None and u.user_type.lower() == "guest" or "#ext#" in u.upn.lower()
+
+    def stage(candidates, how):
+        if len(candidates) != 1:
+            return None, None
+        u = candidates[0]
+        if guest(u) or u.id in admins:
+            return None, None
+        if how == "hard":
+            if d.features.block_cloud_object_takeover_through_hard_match and u.sync_enabled is not True:
+                return None, None
+        elif u.sync_enabled or u.immutable_id:
+            return None, None
+        return u, how
+
+    raw = ad.consistency_guid or ad.object_guid
+    anchor = anchor_from_bytes(raw) if raw else None
+    hard = [u for u in d.cloud_users if anchor is not None and u.immutable_id == anchor]
+    if hard:
+        return stage(hard, "hard")
+    if d.features.block_soft_match:
+        return None, None
+    if ad.proxy_addresses:
+        ad_primary = next((p[5:] for p in ad.proxy_addresses if p.startswith("SMTP:")), None)
+    else:
+        ad_primary = ad.mail
+    if ad_primary:
+        smtp = []
+        for u in d.cloud_users:
+            if u.proxy_addresses:
+                primary = next((p[5:] for p in u.proxy_addresses if p.startswith("SMTP:")), None)
+            else:
+                primary = u.mail
+            if primary and primary.lower() == ad_primary.lower():
+                smtp.append(u)
+        if smtp:
+            return stage(smtp, "smtp")
+    if not d.features.soft_match_on_upn or not ad.upn:
+        return None, None
+    by_upn = [u for u in d.cloud_users if u.upn.lower() == ad.upn.lower()]
+    return stage(by_upn, "upn") if by_upn else (None, None)
+
+
+@settings(max_examples=400, deadline=None)
+@given(directories())
+def test_predict_match_agrees_with_reference(d):
+    index = Index(d, Config())
+    for ad in d.onprem:
+        match = predict_match(ad, index)
+        expected_user, expected_how = reference_match(ad, d)
+        assert (match.user, match.how) == (expected_user, expected_how), (ad, match, d)
+        assert (match.user is None) == (match.how is None)
+        assert match.reason
+
+
+@settings(max_examples=200, deadline=None)
+@given(directories())
+def test_a_refused_candidate_is_named(d):
+    index = Index(d, Config())
+    for ad in d.onprem:
+        match = predict_match(ad, index)
+        if match.user is None and match.candidate is not None:
+            assert match.candidate.upn in match.reason
