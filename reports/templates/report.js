@@ -149,19 +149,44 @@
     }
   }
 
-  function haystack() {
-    if (hay) return hay;
-    hay = new Array(n);
-    for (var i = 0; i < n; i++) {
-      var u = row(i), parts = [u.subject];
-      [u.cloud, u.onprem].forEach(function (side) {
-        if (!side) return;
-        ["dn", "upn", "sam", "displayName", "givenName", "surname", "sn", "mail", "primarySmtp"].forEach(function (k) { if (side[k]) parts.push(side[k]); });
-        parts.push.apply(parts, side.proxies);
-      });
-      hay[i] = parts.join("\n").toLowerCase();
+  // Lower-cased searchable text per subject (names, UPN, addresses, DN; not the anchor, whose
+  // base64 would match any short term), read straight from the integers (no row objects),
+  // built in slices after the page is usable so that the first search does not wait for it.
+  var hayDone = 0;
+
+  function hayText(i) {
+    var p = OFF[i], parts = [], k, count, side;
+    p += 3 + I[p + 2] * RES_SIZE;
+    if (I[p] > 0) parts.push(S[I[p]]);
+    p += 2;
+    for (side = 0; side < 2; side++) {
+      if (!I[p++]) continue;
+      if (side && I[p] > 0) parts.push(S[I[p]] + (I[p + 1] > 0 ? S[I[p + 1]] : ""));
+      if (side) p += 2;
+      var fields = (side ? ONPREM : CLOUD).length - 1;
+      for (k = 0; k < fields; k++, p++) if (I[p] > 0) parts.push(S[I[p]]);
+      p += 2;
+      count = I[p++];
+      for (k = 0; k < count; k++, p += 2) if (I[p + 1] > 0) parts.push(S[I[p + 1]]);
     }
+    return parts.join("\n").toLowerCase();
+  }
+
+  function buildHay(limit) {
+    if (!hay) hay = new Array(n);
+    var end = Math.min(n, limit);
+    for (; hayDone < end; hayDone++) hay[hayDone] = hayText(hayDone);
+  }
+
+  function haystack() {
+    buildHay(n);
     return hay;
+  }
+
+  function buildHayLater() {
+    if (hayDone >= n) return;
+    buildHay(hayDone + 5000);
+    setTimeout(buildHayLater, 0);
   }
 
   function failsCheck(i, c) {
@@ -594,6 +619,7 @@
     openHashCheck();
     document.documentElement.setAttribute("data-ready", "1");
     window.syncreadyReady = { ms: performance.now() };
+    setTimeout(buildHayLater, 50);
   }
 
   function mark(name) { if (performance.mark) performance.mark("syncready:" + name); }
