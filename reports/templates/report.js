@@ -9,7 +9,6 @@
   var READY_CLASS = ["r-ready", "r-at-risk", "r-blocked", "r-synced"];
   var READY_ORDER = [2, 1, 0, 3];
   var KIND_LABEL = ["Cloud user", "On-premises user", "Tenant"];
-  var STATUS_LABEL = ["pass", "fail", "skip", "error", "waived"];
 
   var D, S, I, OFF, checks, n, warn, flags, failCount, hay = null, lowSubject = null, lowName = null, view = null;
   var state = { q: "", ready: "", check: "", sev: "", kind: "", onlyNew: false, waived: false, sort: "ready", dir: -1, page: 0, size: 50 };
