@@ -1,5 +1,5 @@
 """Sub-commands of `syncready`; each module registers its parser and handler."""
-from . import check, demo, fix, info, report, undo
+from . import check, demo, fix, info, report, snapshot, undo
 
 REGISTRARS = [check.register, fix.register, undo.register, info.register_list, info.register_explain,
-              report.register, demo.register]
+              report.register, demo.register, snapshot.register]
