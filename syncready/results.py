@@ -64,7 +64,7 @@ def results_document(run: Run, generated: dt.datetime | None = None) -> dict:
         "schema": SCHEMA,
         "generated": generated.isoformat(timespec="seconds"),
         "tool": {"version": __version__},
-        "sources": dict(run.directory.sources, tenant=run.directory.tenant_id),
+        "sources": dict({"domain": _ad_domain(run.directory)}, **run.directory.sources, tenant=run.directory.tenant_id),
         "selected": [c.id for c in run.checks],
         "checks": [check_entry(c, run.severity[c.id]) for c in run.checks],
         "subjects": SubjectEntries(run.subjects),
@@ -74,6 +74,14 @@ def results_document(run: Run, generated: dt.datetime | None = None) -> dict:
                     for w in run.config.waivers],
     }
     return doc
+
+
+def _ad_domain(directory) -> str | None:
+    """The DNS name of the AD domain, from the DC= parts of the first on-prem object's DN."""
+    for obj in directory.onprem[:1]:
+        parts = [p.strip()[3:] for p in obj.dn.split(",") if p.strip().lower().startswith("dc=")]
+        return ".".join(parts) or None
+    return None
 
 
 class SubjectEntries:
