@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Installs everything syncready and its tests need: Samba AD DC and Chromium from Debian, and a
-# virtual environment in .venv with syncready and its test dependencies. Safe to run again.
+# Installs everything syncready and its tests need: Samba AD DC, Kerberos client and Chromium from
+# Debian, and a virtual environment in .venv with syncready and its test dependencies. Safe to rerun.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+packages=(samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind ldb-tools python3-samba
+          krb5-user libkrb5-dev chromium)
 need=()
-command -v samba >/dev/null 2>&1 || need+=(samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind ldb-tools)
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || need+=("$package")
+done
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
