@@ -37,6 +37,7 @@ class _Lookups:
         self.index = index
         self._by_primary: dict[str, list[CloudUser]] | None = None
         self._by_name: dict[str, list[CloudUser]] | None = None
+        self.matches: dict[int, Match] = {}     # id(on-prem user) → prediction: single-match and orphan-onprem share it
 
     @property
     def cloud_by_primary_smtp(self) -> dict[str, list[CloudUser]]:
@@ -73,7 +74,18 @@ def lookups(index: Index) -> _Lookups:
 
 
 def predict_match(onprem_user: OnPremObject, index: Index) -> Match:
-    """The cloud user Entra will join this on-prem user to, how, and why (SPEC §3)."""
+    """The cloud user Entra will join this on-prem user to, how, and why (SPEC §3).
+
+    Computed once per on-prem user and Index: the Index holds the directory, so ids stay valid.
+    """
+    cache = lookups(index).matches
+    found = cache.get(id(onprem_user))
+    if found is None:
+        found = cache[id(onprem_user)] = _predict(onprem_user, index)
+    return found
+
+
+def _predict(onprem_user: OnPremObject, index: Index) -> Match:
     features = index.features
     anchor = onprem_user.anchor
     if anchor:
@@ -161,24 +173,22 @@ def name_keys(obj) -> set[str]:
     'i:' initial + surname ('j.smith' = 'John Smith'), from a name or local part of at least two words.
     """
     keys: set[str] = set()
-    names = [_tokens(obj.display_name)]
-    surname = obj.surname if isinstance(obj, CloudUser) else obj.sn
+    display = _tokens(obj.display_name)
+    if len(display) >= 2:
+        keys.add("n:" + " ".join(sorted(display)))
     given = _tokens(obj.given_name)
-    last = _tokens(surname)
+    last = _tokens(obj.surname if isinstance(obj, CloudUser) else obj.sn)
     if given and last:
-        names.append(given + last)
+        keys.add("n:" + " ".join(sorted(given + last)))
         keys.add(f"i:{given[0][0]} {''.join(last)}")
-    for words in names:
+    locals_ = {a.rpartition("@")[0].lower() for a in (obj.upn, obj.mail) if a and "@" in a}
+    for local in locals_:
+        words = _tokens(local)
         if len(words) >= 2:
-            keys.add("n:" + " ".join(sorted(words)))
-    for address in (obj.upn, obj.mail):
-        if address and "@" in address:
-            words = _tokens(address.rpartition("@")[0])
-            if len(words) >= 2:
-                keys.add("l:" + "".join(words))
-                keys.add(f"i:{words[0][0]} {''.join(words[1:])}")
-            elif words and len(words[0]) > 3:
-                keys.add("l:" + words[0])
+            keys.add("l:" + "".join(words))
+            keys.add(f"i:{words[0][0]} {''.join(words[1:])}")
+        elif words and len(words[0]) > 3:
+            keys.add("l:" + words[0])
     return keys
 
 
