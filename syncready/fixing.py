@@ -22,6 +22,7 @@ class FixContext:
     run: Run
     unsafe: bool = False
     options: dict = field(default_factory=dict)      # [fix] table of syncready.toml
+    stamping: bool = True                            # plan fixes for passing results that want one
     _overlay: dict = field(default_factory=dict)
 
     @property
@@ -66,7 +67,7 @@ def build_plan(run: Run, select: list[str], unsafe: bool = False, options: dict 
                 continue
             if result.status not in FAILING:
                 wants = wanting[check_id]
-                if wants is None or not wants(subject, result, ctx):
+                if wants is None or not ctx.stamping or not wants(subject, result, ctx):
                     continue
             fixer = fixers[check_id]
             meta = get_check(check_id).meta
@@ -93,7 +94,7 @@ def build_plan(run: Run, select: list[str], unsafe: bool = False, options: dict 
 def attach_previews(run: Run) -> None:
     """Puts on each failing result what its fixer would do, so reports show it without the sources."""
     select = [c.id for c in run.checks]
-    plan = build_plan(run, select, unsafe=True, options={})
+    plan = build_plan(run, select, ctx=FixContext(run, unsafe=True, stamping=False))
     previews: dict[tuple[str, str], dict] = {}
     for change in plan.changes:
         entry = previews.setdefault((change.subject, change.check), {"changes": []})

@@ -80,6 +80,7 @@ class OnPremObject:
     uac: int | None = None                     # userAccountControl
     critical: bool = False                     # isCriticalSystemObject
     extra: dict = field(default_factory=dict)  # further attributes, lower-case names (drift)
+    _anchor: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def kind(self) -> str:
@@ -88,8 +89,10 @@ class OnPremObject:
     @property
     def anchor(self) -> str | None:
         """The sourceAnchor Entra will use: mS-DS-ConsistencyGuid if set, else objectGUID."""
-        raw = self.consistency_guid or self.object_guid
-        return anchor_from_bytes(raw) if raw else None
+        if self._anchor is None:
+            raw = self.consistency_guid or self.object_guid
+            self._anchor = anchor_from_bytes(raw) if raw else ""
+        return self._anchor or None
 
     @property
     def enabled(self) -> bool | None:

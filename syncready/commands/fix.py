@@ -28,6 +28,7 @@ def register(sub) -> None:
     parser.add_argument("--max-changes", type=int, default=DEFAULT_MAX_CHANGES, metavar="N",
                         help=f"refuse plans with more changes (default {DEFAULT_MAX_CHANGES})")
     parser.add_argument("--unsafe", action="store_true", help="also plan fixes marked unsafe")
+    parser.add_argument("--rate", type=float, metavar="N", help="at most N changes a second (spare a busy DC)")
     parser.set_defaults(handler=run_fix)
 
 
@@ -59,7 +60,7 @@ def run_fix(args) -> int:
     writers = open_writers(args, config, {c.target for c in plan.changes})
     journal_path = args.journal or f"syncready-journal-{dt.datetime.now():%Y%m%d-%H%M%S}.jsonl"
     journal = Journal(journal_path, "fix", run.directory.sources)
-    report = apply_changes(plan.changes, writers, journal)
+    report = apply_changes(plan.changes, writers, journal, rate=args.rate)
     journal.close(report.summary())
     print(f"\napplied {len(report.applied)}, conflicts {len(report.conflicts)}, failed {len(report.failed)}; "
           f"journal: {journal_path} (undo with: syncready undo {journal_path})")

@@ -5,6 +5,8 @@ checked against a live AD and the other way round.
 """
 from __future__ import annotations
 
+import gc
+
 from ..config import Config
 from ..errors import ConfigError
 from ..model import Directory
@@ -38,4 +40,6 @@ def load_directory(args, config: Config) -> Directory:
         from .ldap import read_onprem
 
         read_onprem(args, config, into=directory)
+    gc.collect()
+    gc.freeze()
     return directory

@@ -1,0 +1,27 @@
+"""Copies the cloud values of the compared attributes into AD, as the original script did.
+
+Safe: the AD copy takes the value users already see in the cloud, so sync changes nothing visible.
+"""
+from syncready.fixing import NotFixable
+
+from ._common import set_single
+
+AVAILABILITY = "always"
+SAFETY = "safe"
+
+
+def plan(subject, result, ctx):
+    ad = subject.counterpart
+    changes = []
+    for difference in (result.evidence or {}).get("differences", []):
+        attribute, value = difference["ad_attribute"], difference["cloud"]
+        if isinstance(value, (list, tuple)):
+            raise NotFixable(f"{attribute} is multi-valued in the cloud; copy it by hand")
+        current = _current(ad, attribute)
+        changes += set_single("attribute-drift", subject, ctx, ad, attribute, current, value)
+    return changes
+
+
+def _current(ad, attribute):
+    field = {"givenname": "given_name", "sn": "sn", "displayname": "display_name"}.get(attribute.lower())
+    return getattr(ad, field) if field else ad.extra.get(attribute.lower())
