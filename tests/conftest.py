@@ -1,0 +1,1 @@
+from fixtures_samba import *  # noqa: F401,F403

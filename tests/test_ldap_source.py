@@ -1,0 +1,460 @@
+"""The live on-prem source (syncready.sources.ldap) and `syncready snapshot`, against a real Samba AD
+DC holding the contoso example (tests/fixtures_samba.py): what it reads, how it fails, and the
+end-to-end check with the cloud from a snapshot and AD live.
+"""
+from __future__ import annotations
+
+import io
+import json
+import logging
+import socket
+import threading
+
+import pytest
+
+import sambadc
+from fixtures_samba import ROOT, clone_contoso, install_test_pki, live_args, make_test_ca
+from syncready.cli import main
+from syncready.config import load_config
+from syncready.errors import ConfigError, SourceError, SyncreadyError
+from syncready.model import Directory
+from syncready.progress import Progress
+from syncready.sources import ldap
+from syncready.sources.snapshot import read_snapshot
+
+EXAMPLE = ROOT / "examples" / "contoso"
+CONFIG = EXAMPLE / "syncready.toml"
+USER_OC = ["top", "person", "organizationalPerson", "user"]
+
+
+@pytest.fixture
+def password(monkeypatch, contoso_dc):
+    monkeypatch.setenv(ldap.PASSWORD_ENV, contoso_dc.admin_password)
+    return contoso_dc.admin_password
+
+
+@pytest.fixture(scope="module")
+def other_ca(tmp_path_factory) -> str:
+    """A CA that signed nothing the DC presents."""
+    return str(make_test_ca(tmp_path_factory.mktemp("other-ca"), "unrelated CA")[0])
+
+
+def read(args, config=None) -> Directory:
+    return ldap.read_onprem(args, config or load_config(str(CONFIG)), into=Directory())
+
+
+def fields(obj) -> dict:
+    return {name: getattr(obj, name) for name in obj.__slots__}
+
+
+def one_line_error(args, expected=SourceError) -> str:
+    with pytest.raises(expected) as info:
+        read(args)
+    message = str(info.value)
+    assert "\n" not in message and "Traceback" not in message
+    return message
+
+
+# -- what is read -------------------------------------------------------------------------------
+
+def test_live_read_equals_the_ldif_it_was_loaded_from(contoso_dc, contoso_guid_map, password):
+    config = load_config(str(CONFIG))
+    live = read(live_args(contoso_dc), config)
+    ldif = read_snapshot(EXAMPLE, extra_ldap=config.extra_ldap, parts=("onprem",))
+    assert live.sources == {"onprem": contoso_dc.ldaps_url}
+    by_dn = {o.dn.lower(): o for o in live.onprem}
+    assert len(by_dn) == len(live.onprem)
+    assert ldif.onprem and any(o.extra.get("department") for o in ldif.onprem)
+    for expected in ldif.onprem:
+        got = by_dn.pop(expected.dn.lower(), None)
+        assert got is not None, expected.dn
+        want = fields(expected)
+        want["object_guid"] = contoso_guid_map.get(expected.object_guid, expected.object_guid)
+        assert fields(got) == want, expected.dn
+    base = contoso_dc.base_dn.lower()
+    assert by_dn and all(dn.endswith((f",cn=users,{base}", f",cn=builtin,{base}")) for dn in by_dn), \
+        "only the DC's built-in users and groups are not in the example"
+    assert not any(o.object_class == "user" and o.sam and o.sam.endswith("$") for o in live.onprem), \
+        "computer accounts are not read"
+
+
+def test_raw_entries_are_kept_for_the_snapshot(contoso_dc, password):
+    sink: list = []
+    directory = ldap.read_onprem(live_args(contoso_dc), None, into=Directory(), raw_sink=sink)
+    assert len(sink) == len(directory.onprem)
+    dn, raw = next((dn, raw) for dn, raw in sink if dn.startswith("CN=Alice Johnson,"))
+    assert {k.lower() for k in raw} >= {"objectguid", "objectclass", "userprincipalname", "proxyaddresses"}
+    assert len(raw["objectGUID"][0]) == 16 and all(isinstance(v, bytes) for vs in raw.values() for v in vs)
+
+
+def test_starttls_reads_the_same(contoso_dc, password):
+    over_ldaps = read(live_args(contoso_dc))
+    over_starttls = read(live_args(contoso_dc, ldap_url=f"ldap://{contoso_dc.ip}"))
+    assert over_starttls.sources == {"onprem": f"ldap://{contoso_dc.ip}:389"}
+    assert sorted(map(repr, over_starttls.onprem)) == sorted(map(repr, over_ldaps.onprem))
+
+
+@pytest.mark.parametrize("user", ["admin_dn", "admin_upn", "admin_user"])
+def test_simple_bind_names(contoso_dc, password, user):
+    assert read(live_args(contoso_dc, ldap_user=getattr(contoso_dc, user))).onprem
+
+
+def test_several_bases_are_read_once_each(contoso_dc, password):
+    base = contoso_dc.base_dn
+    staff = read(live_args(contoso_dc, ldap_base=[f"OU=Staff,{base}"]))
+    both = read(live_args(contoso_dc, ldap_base=[f"OU=Staff,{base}", f"OU=Contractors,{base}", f"OU=Staff,{base}",
+                                                 f"ou=staff,{base}"]))
+    assert staff.onprem and all(o.dn.endswith(f"OU=Staff,{base}") for o in staff.onprem)
+    assert len({o.dn.lower() for o in both.onprem}) == len(both.onprem) > len(staff.onprem)
+
+
+def test_paging_reads_past_one_page(contoso_dc, password):
+    endpoint = ldap.parse_url(contoso_dc.ldaps_url)
+    conn = ldap.connect(live_args(contoso_dc))
+    try:
+        pages = list(ldap.paged_entries(conn, endpoint, contoso_dc.base_dn, ldap.OBJECT_FILTER, ["objectGUID"],
+                                        page_size=7))
+    finally:
+        ldap.close(conn)
+    assert len(pages) > 5 and all(len(p) <= 7 for p in pages)
+    dns = [dn for page in pages for dn, _ in page]
+    assert len(dns) == len(set(dns)) == len(read(live_args(contoso_dc)).onprem)
+
+
+def test_global_catalog_without_our_attributes_is_refused(contoso_dc, password):
+    for url in (f"ldaps://{contoso_dc.ip}:3269", f"ldap://{contoso_dc.ip}:3268"):
+        message = one_line_error(live_args(contoso_dc, ldap_url=url))
+        assert "Global Catalog" in message and "mS-DS-ConsistencyGuid" in message and "proxyAddresses" in message
+
+
+def test_global_catalog_with_our_attributes_reads_the_forest(contoso_template, password, monkeypatch):
+    dc = clone_contoso(contoso_template, start=False)
+    try:
+        for attr in ("ms-DS-Consistency-Guid", "Proxy-Addresses", "Is-Critical-System-Object", "Department"):
+            dc.ldb_modify(f"dn: CN={attr},{dc.schema_dn}\nchangetype: modify\nreplace: isMemberOfPartialAttributeSet\n"
+                          "isMemberOfPartialAttributeSet: TRUE\n", "--option=dsdb:schema update allowed=true")
+        dc.start()
+        monkeypatch.setenv(ldap.PASSWORD_ENV, dc.admin_password)
+        domain = read(live_args(dc))
+        forest = read(live_args(dc, ldap_url=f"ldaps://{dc.ip}:3269"))
+        assert forest.sources == {"onprem": f"ldaps://{dc.ip}:3269"}
+        assert sorted(map(repr, forest.onprem)) == sorted(map(repr, domain.onprem))
+    finally:
+        dc.stop()
+
+
+# -- filters ------------------------------------------------------------------------------------
+
+def test_upn_with_filter_metacharacters_is_matched_literally(fresh_contoso_dc, monkeypatch):
+    dc = fresh_contoso_dc
+    monkeypatch.setenv(ldap.PASSWORD_ENV, dc.admin_password)
+    upns = {"star": "a*b(c)\\d@contoso.com", "near": "aXb(c)\\d@contoso.com", "nul": "nul\x00x@contoso.com",
+            "plain": "nulx@contoso.com", "inject": "x)(userPrincipalName=*@contoso.com"}
+    admin = dc.connect()
+    for name, upn in upns.items():
+        assert admin.add(f"CN=meta-{name},OU=Staff,{dc.base_dn}", USER_OC,
+                         {"sAMAccountName": f"meta-{name}", "userPrincipalName": upn}), admin.result
+    conn = ldap.connect(live_args(dc))
+    try:
+        for name, upn in upns.items():
+            found = ldap.find_user_by_upn(conn, dc.base_dn, upn)
+            assert [o.dn for o in found] == [f"CN=meta-{name},OU=Staff,{dc.base_dn}"], name
+            assert found[0].upn == upn
+        assert [o.sam for o in ldap.find_user_by_upn(conn, dc.base_dn, upns["star"].upper())] == ["meta-star"]
+        assert ldap.find_user_by_upn(conn, dc.base_dn, "*") == []
+        assert ldap.find_user_by_upn(conn, dc.base_dn, "*)(objectClass=*") == []
+        alice = ldap.find_user_by_upn(conn, dc.base_dn, "alice.johnson@contoso.com")[0]
+        assert [dn for dn, _ in ldap.find_by_guid(conn, dc.base_dn, alice.object_guid)] == [alice.dn]
+    finally:
+        ldap.close(conn)
+    live = {o.upn: o.dn for o in read(live_args(dc)).onprem if o.upn}
+    assert all(live[upn].startswith(f"CN=meta-{name},") for name, upn in upns.items())
+
+
+# -- failures: one line each --------------------------------------------------------------------
+
+def test_wrong_password(contoso_dc, monkeypatch):
+    monkeypatch.setenv(ldap.PASSWORD_ENV, "not-the-password")
+    message = one_line_error(live_args(contoso_dc))
+    assert message.startswith(f"LDAP server {contoso_dc.ip}:636 refused the credentials of CONTOSO\\Administrator")
+    assert "invalidCredentials" in message and "52e" in message
+    assert "not-the-password" not in message
+
+
+def test_unreachable_port(contoso_dc, password):
+    message = one_line_error(live_args(contoso_dc, ldap_url=f"ldaps://{contoso_dc.ip}:1636"))
+    assert message.startswith(f"cannot reach LDAP server {contoso_dc.ip}:1636: connection refused")
+
+
+def test_certificate_from_another_ca(contoso_dc, password, other_ca):
+    for url in (contoso_dc.ldaps_url, f"ldap://{contoso_dc.ip}"):
+        message = one_line_error(live_args(contoso_dc, ldap_url=url, ldap_ca_file=other_ca))
+        assert "certificate does not validate (unable to get local issuer certificate)" in message
+        assert "--ldap-ca-file" in message and contoso_dc.ip in message
+
+
+def test_system_store_does_not_trust_a_private_ca(contoso_dc, password):
+    message = one_line_error(live_args(contoso_dc, ldap_ca_file=None))
+    assert "does not validate" in message and "--ldap-ca-file" in message
+
+
+def test_certificate_for_another_name(contoso_template, monkeypatch):
+    dc = clone_contoso(contoso_template, start=False)
+    try:
+        install_test_pki(dc, with_addresses=False)
+        dc.start()
+        monkeypatch.setenv(ldap.PASSWORD_ENV, dc.admin_password)
+        message = one_line_error(live_args(dc))
+        assert f"its certificate is not issued for {dc.ip}" in message and "mismatch" in message
+    finally:
+        dc.stop()
+
+
+def test_insecure_skips_validation_and_warns(contoso_dc, password, other_ca, capsys):
+    directory = read(live_args(contoso_dc, ldap_ca_file=other_ca, ldap_insecure=True))
+    assert directory.onprem
+    warning = [line for line in capsys.readouterr().err.splitlines() if "--ldap-insecure" in line]
+    assert len(warning) == 1 and "not validated" in warning[0] and contoso_dc.ip in warning[0]
+
+
+def test_nonexistent_base(contoso_dc, password):
+    base = f"OU=Nowhere,{contoso_dc.base_dn}"
+    message = one_line_error(live_args(contoso_dc, ldap_base=[base]))
+    assert message.startswith(f"LDAP server {contoso_dc.ip}:636: the base DN {base} does not exist (noSuchObject")
+    assert "not a DN" in one_line_error(live_args(contoso_dc, ldap_base=["contoso"]), ConfigError)
+
+
+def test_plain_ldap_simple_bind_is_refused(contoso_dc):
+    """connect() never binds without TLS; the DC's refusal still reads as one line."""
+    endpoint = ldap.parse_url(contoso_dc.ldap_url)
+    conn = ldap.open_connection(endpoint, None, user=contoso_dc.admin_user, password=contoso_dc.admin_password)
+    with pytest.raises(SourceError) as info:
+        ldap.bind(conn, endpoint, "simple", contoso_dc.admin_user)
+    assert str(info.value) == (f"LDAP server {contoso_dc.ip}:389 refused the simple bind as CONTOSO\\Administrator: "
+                               "strongerAuthRequired (the DC requires TLS or signing; use ldaps:// or ldap:// "
+                               "with StartTLS)")
+
+
+def test_starttls_refused(contoso_dc, password):
+    """A server without StartTLS (Samba cannot start without TLS, so a minimal LDAP responder)."""
+    with _no_starttls_server() as port:
+        message = one_line_error(live_args(contoso_dc, ldap_url=f"ldap://127.0.0.1:{port}"))
+    assert message.startswith(f"LDAP server 127.0.0.1:{port} refused StartTLS (unavailable)")
+
+
+def test_ldaps_url_on_a_plain_port(contoso_dc, password):
+    message = one_line_error(live_args(contoso_dc, ldap_url=f"ldaps://{contoso_dc.ip}:389"))
+    assert message.startswith(f"LDAP server {contoso_dc.ip}:389: TLS handshake failed")
+
+
+def test_ntlm_gives_one_line(contoso_dc, password):
+    """ldap3's NTLM needs MD4 (gone from OpenSSL 3 unless pycryptodome is there); Samba refuses it anyway."""
+    message = one_line_error(live_args(contoso_dc, ldap_auth="ntlm"), SyncreadyError)
+    assert "NTLM" in message or "ntlm" in message
+    assert "needs --ldap-user DOMAIN" in one_line_error(
+        live_args(contoso_dc, ldap_auth="ntlm", ldap_user="admin@contoso.test"), ConfigError)
+
+
+def test_password_is_never_taken_from_nowhere(contoso_dc, monkeypatch):
+    monkeypatch.delenv(ldap.PASSWORD_ENV, raising=False)
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert ldap.PASSWORD_ENV in one_line_error(live_args(contoso_dc), ConfigError)
+    monkeypatch.setenv(ldap.PASSWORD_ENV, "")
+    assert "anonymous" in one_line_error(live_args(contoso_dc), ConfigError)
+
+
+@pytest.mark.parametrize("url,expected", [
+    ("ldaps://CONTOSO%5Cadmin:secret@dc1", "must not carry credentials"),
+    ("https://dc1", "use ldaps://"),
+    ("ldaps://dc1/DC=contoso,DC=com", "--ldap-base"),
+])
+def test_bad_urls(url, expected):
+    with pytest.raises(ConfigError, match=expected) as info:
+        ldap.parse_url(url)
+    assert "secret" not in str(info.value)
+
+
+def test_cli_failure_is_one_line_and_exit_2(contoso_dc, monkeypatch, capsys):
+    monkeypatch.setenv(ldap.PASSWORD_ENV, "wrong")
+    code = main(["check", "--snapshot", str(EXAMPLE), "--ldap-url", contoso_dc.ldaps_url,
+                 "--ldap-ca-file", contoso_dc.ca_file, "--ldap-user", contoso_dc.admin_user, "-q"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and err.startswith("syncready: error: LDAP server ")
+
+
+# -- Kerberos -----------------------------------------------------------------------------------
+
+def kerberos_ready(dc, tmp_path, monkeypatch, ticket: bool = True) -> str:
+    """Point Kerberos at the DC's KDC, resolve its host name to its address, and (if `ticket`) put
+    Administrator's ticket in a fresh credential cache; returns the host name."""
+    import gssapi
+
+    host = dc.tls_name.lower()
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    monkeypatch.setenv("KRB5_CONFIG", dc.write_krb5_conf(tmp_path / "krb5.conf"))
+    monkeypatch.delenv(ldap.PASSWORD_ENV, raising=False)
+    resolve = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", lambda name, *a, **k: resolve(
+        dc.ip if str(name).lower() == host else name, *a, **k))
+    cache = tmp_path / ("cache" if ticket else "empty-cache")
+    if ticket:
+        principal = gssapi.Name(f"Administrator@{dc.realm}", gssapi.NameType.kerberos_principal)
+        creds = gssapi.raw.acquire_cred_with_password(principal, dc.admin_password.encode(), usage="initiate").creds
+        gssapi.raw.store_cred_into({b"ccache": f"FILE:{cache}".encode()}, creds, usage="initiate", overwrite=True)
+    monkeypatch.setenv("KRB5CCNAME", f"FILE:{cache}")
+    return host
+
+
+def test_kerberos_bind_with_a_ticket(contoso_template, tmp_path, monkeypatch):
+    """SASL GSSAPI with a ticket in the credential cache, over LDAPS and StartTLS.
+
+    Samba's default refuses SASL binds over TLS unless they also sign or seal, which ldap3 does
+    not do; Windows DCs accept them. The DC here is set like Windows (KERBEROS_OPTIONS) and runs
+    its KDC.
+    """
+    dc = clone_contoso(contoso_template, start=False)
+    try:
+        dc.start(services=("ldap", "kdc"), options=sambadc.KERBEROS_OPTIONS)
+        host = kerberos_ready(dc, tmp_path / "none", monkeypatch, ticket=False)
+        message = one_line_error(live_args(dc, ldap_url=f"ldaps://{host}", ldap_auth="kerberos", ldap_user=None))
+        assert "no usable Kerberos ticket" in message and "kinit" in message
+        assert "not the address" in one_line_error(live_args(dc, ldap_auth="kerberos", ldap_user=None), ConfigError)
+
+        kerberos_ready(dc, tmp_path, monkeypatch)
+        for url in (f"ldaps://{host}", f"ldap://{host}"):
+            for user in (None, f"Administrator@{dc.realm}"):
+                directory = read(live_args(dc, ldap_url=url, ldap_auth="kerberos", ldap_user=user))
+                assert any(o.upn == "alice.johnson@contoso.com" for o in directory.onprem), (url, user)
+        message = one_line_error(live_args(dc, ldap_url=f"ldaps://{host}", ldap_auth="kerberos",
+                                           ldap_user=f"nobody@{dc.realm}"))
+        assert "no usable Kerberos ticket for nobody@" in message
+    finally:
+        dc.stop()
+
+
+def test_kerberos_refused_without_sasl_over_tls(contoso_template, tmp_path, monkeypatch):
+    """Samba's default: the bind is refused, and the message says what to change."""
+    dc = clone_contoso(contoso_template, start=False)
+    try:
+        dc.start(services=("ldap", "kdc"))
+        host = kerberos_ready(dc, tmp_path, monkeypatch)
+        message = one_line_error(live_args(dc, ldap_url=f"ldaps://{host}", ldap_auth="kerberos", ldap_user=None))
+        assert "strongerAuthRequired" in message and "allow_sasl_over_tls" in message
+    finally:
+        dc.stop()
+
+
+# -- progress and logging -----------------------------------------------------------------------
+
+def test_verbose_logs_requests_and_never_the_password(contoso_dc, password, caplog):
+    caplog.set_level(logging.DEBUG, logger="syncready")
+    read(live_args(contoso_dc, verbose=True))
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert f"LDAP connect {contoso_dc.ldaps_url} in " in text
+    assert "LDAP simple bind to" in text and "page 1:" in text
+    assert password not in text
+
+
+class _Tty(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_only_for_a_person_at_a_terminal(monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    shown = _Tty()
+    progress = Progress("Reading AD", stream=shown)
+    progress.update(1500, 2)
+    progress.done()
+    assert "Reading AD: 1,500 objects in 2 pages" in shown.getvalue() and shown.getvalue().endswith("\n")
+    for quiet, ci, stream in ((True, None, _Tty()), (False, "true", _Tty()), (False, None, io.StringIO())):
+        if ci:
+            monkeypatch.setenv("CI", ci)
+        progress = Progress("Reading AD", quiet=quiet, stream=stream)
+        progress.update(10, 1)
+        progress.done()
+        assert stream.getvalue() == ""
+
+
+# -- snapshot and check -------------------------------------------------------------------------
+
+def live_options(dc) -> list[str]:
+    return ["--ldap-url", dc.ldaps_url, "--ldap-ca-file", dc.ca_file, "--ldap-user", dc.admin_user]
+
+
+def test_snapshot_of_live_ad_reads_back_the_same(contoso_dc, password, tmp_path, capsys):
+    out = tmp_path / "snap"
+    code = main(["snapshot", "--out", str(out), "--config", str(CONFIG), *live_options(contoso_dc)])
+    assert code == 0, capsys.readouterr().err
+    assert "snapshot written to" in capsys.readouterr().out
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == ["onprem/ad.ldif"]
+    text = (out / "onprem" / "ad.ldif").read_text()
+    assert password not in text and "unicodePwd" not in text
+    config = load_config(str(CONFIG))
+    again = read_snapshot(out, extra_ldap=config.extra_ldap, parts=("onprem",))
+    live = read(live_args(contoso_dc), config)
+    assert sorted(map(repr, again.onprem)) == sorted(map(repr, live.onprem))
+
+
+def test_snapshot_needs_a_live_source(tmp_path, capsys):
+    assert main(["snapshot", "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "nothing to read" in err
+    assert main(["snapshot", "--out", str(tmp_path / "x"), "--snapshot", str(EXAMPLE)]) == 2
+
+
+def test_check_with_live_ad_equals_the_snapshot_run(contoso_dc, password, tmp_path):
+    base = ["check", "--snapshot", str(EXAMPLE), "--config", str(CONFIG), "-q"]
+    code_snapshot = main([*base, "--json", str(tmp_path / "snapshot.json")])
+    code_live = main([*base, "--json", str(tmp_path / "live.json"), *live_options(contoso_dc)])
+    snapshot = json.loads((tmp_path / "snapshot.json").read_text())
+    live = json.loads((tmp_path / "live.json").read_text())
+    assert code_live == code_snapshot
+    assert live["sources"]["onprem"] == contoso_dc.ldaps_url
+    assert live["sources"]["cloud"] == snapshot["sources"]["cloud"]
+
+    def key(subject):
+        return subject["kind"], subject["subject"]
+
+    assert sorted(live["subjects"], key=key) == sorted(snapshot["subjects"], key=key)
+    assert live["summary"] == snapshot["summary"]
+
+
+# -- a server that refuses StartTLS -------------------------------------------------------------
+
+class _no_starttls_server:
+    """Answers the first request with an ExtendedResponse 'unavailable' (52), as a server without TLS.
+
+    The request's messageID (BER INTEGER, short length form) is echoed back as it came.
+    """
+
+    def __enter__(self) -> int:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(1)
+        self.sock.settimeout(10)
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+        return self.sock.getsockname()[1]
+
+    def _serve(self) -> None:
+        try:
+            client, _ = self.sock.accept()
+        except OSError:
+            return
+        with client:
+            client.settimeout(10)
+            request = client.recv(4096)
+            message_id = request[2:4 + request[3]]
+            body = b"\x0a\x01\x34\x04\x00\x04\x0bno TLS here"
+            op = bytes([0x78, len(body)]) + body
+            payload = message_id + op
+            client.sendall(bytes([0x30, len(payload)]) + payload)
+            try:
+                client.recv(4096)
+            except OSError:
+                pass
+
+    def __exit__(self, *exc) -> None:
+        self.sock.close()
+        self.thread.join(5)
