@@ -1,0 +1,303 @@
+"""Carries out cloud changes through Microsoft Graph: the ImmutableID stamping (onPremisesImmutableId).
+
+Graph has no conditional PATCH for this property, so the precondition is a fresh read just before
+the write: the value must still be what the plan saw (`remove`), else the change is a conflict and
+nothing is written. A value already equal to the new one is not rewritten: `apply` returns
+{"unchanged": True}, `apply_many` journals the outcome nothing_to_do.
+Clearing sends a JSON null, which is the only way Graph empties the property.
+
+`apply` does one change (read, PATCH). `apply_many` does the same for many changes through JSON
+$batch (reads in batches of 20, then writes in batches of 20), journaling each change's intent
+before its write is sent and its outcome after, so a run killed at any point stays undoable.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+from urllib.parse import quote
+
+from ..sources.graph import BATCH_SIZE, GraphError, GraphSession, GraphUnreachable, SignInFailed
+from .base import Conflict, ConnectionLost, WriteFailed
+
+CONTEXT = ("onPremisesSyncEnabled", "userPrincipalName")
+SYNCED = "originated within an external service"
+DUPLICATE = "another object with the same value"
+
+
+class GraphWriter:
+    def __init__(self, session: GraphSession, concurrency: int = 4):
+        self.session = session
+        self.concurrency = concurrency
+        self._fatal: str | None = None          # sign-in or permission failure: later writes fail alike
+        self._federated: dict[str, bool] = {}
+
+    # --- reading --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _read_url(change) -> str:
+        select = ",".join(dict.fromkeys((change.attribute, *CONTEXT)))
+        return f"/users/{quote(change.object, safe='')}?$select={select}"
+
+    def read(self, change) -> dict | None:
+        """The user's current values of the change's attribute (and sync state), None if it is gone."""
+        try:
+            return self.session.get_json(self._read_url(change))
+        except GraphError as exc:
+            if exc.status == 404:
+                return None
+            raise self._failure(exc, None) from None
+        except GraphUnreachable as exc:
+            raise ConnectionLost(f"{exc} (nothing was written)") from None
+        except SignInFailed as exc:
+            raise self._fatal_failure(str(exc)) from None
+
+    def current(self, change):
+        user = self.read(change)
+        return None if user is None else (user.get(change.attribute) or None)
+
+    def state(self, change) -> str:
+        """'after' when the change is in place, 'before' when not yet, else 'other' (undo and resume)."""
+        user = self.read(change)
+        return "other" if user is None else _state(change, user)
+
+    def states(self, changes: list) -> list[str]:
+        """`state` of many changes, read through $batch."""
+        results = self.session.batch([{"method": "GET", "url": self._read_url(c)} for c in changes],
+                                     self.concurrency)
+        states = []
+        for change, item in zip(changes, results):
+            if "signin" in item:
+                raise self._fatal_failure(item["signin"])
+            if item["status"] == 404:
+                states.append("other")
+            elif item["status"] != 200:
+                raise self._item_failure("GET", self._read_url(change), item, None, nothing_sent=True)
+            else:
+                states.append(_state(change, item["body"] or {}))
+        return states
+
+    # --- writing one change ---------------------------------------------------------------------
+
+    def apply(self, change) -> dict:
+        refusal = _unsupported(change)
+        if refusal:
+            raise WriteFailed(refusal)
+        if self._fatal:
+            raise WriteFailed(self._fatal)
+        user = self.read(change)
+        decided = _decide(change, user)
+        if decided is not None:
+            if decided[0] == "conflict":
+                raise Conflict(decided[1])
+            return {"unchanged": True}
+        try:
+            self.session.patch(f"/users/{quote(change.object, safe='')}", {change.attribute: _new(change)})
+        except GraphError as exc:
+            raise self._failure(exc, user) from None
+        except GraphUnreachable as exc:
+            if not exc.sent:
+                raise ConnectionLost(f"{exc} (the change was not sent)") from None
+            raise ConnectionLost(f"{exc}; whether the change was made is unknown") from None
+        except SignInFailed as exc:
+            raise self._fatal_failure(str(exc)) from None
+        return {}
+
+    # --- writing many changes through $batch ----------------------------------------------------
+
+    def apply_many(self, changes: list, journal) -> Iterator[tuple]:
+        """Apply changes through $batch; yields (change, outcome, detail, extra) per journaled change.
+
+        Per window of 20 × concurrency changes: the users are re-read in $batch GETs; then the intent
+        of every change of the window is journaled; changes whose precondition failed, or that are
+        already in place, get their outcome at once; the rest are PATCHed in $batch and journaled as
+        their answers come. Items Graph throttles are sent again after Retry-After. A journal with
+        `intents(changes)` and `outcomes(records)` writes each group with one fsync.
+
+        Outcomes are the journal's: applied, nothing_to_do (the value was already in place, so undo
+        leaves it alone), conflict, failed, unknown. After an unknown outcome (connection lost, 5xx)
+        no further window is started; changes not yielded were not attempted and not journaled.
+        ConnectionLost is raised when the re-read of a window fails, before anything of it is sent.
+        """
+        window = BATCH_SIZE * max(1, self.concurrency)
+        for start in range(0, len(changes), window):
+            part = changes[start:start + window]
+            stopped = False
+            for result in self._apply_window(part, journal):
+                stopped = stopped or result[1] == "unknown"
+                yield result
+            if stopped:
+                return
+
+    def _apply_window(self, changes: list, journal) -> Iterator[tuple]:
+        decisions: list[tuple | None] = []
+        users: list[dict | None] = []
+        if self._fatal:
+            decisions = [("failed", self._fatal, {})] * len(changes)
+            users = [None] * len(changes)
+        else:
+            reads = self.session.batch([{"method": "GET", "url": self._read_url(c)} for c in changes],
+                                       self.concurrency)
+            for change, item in zip(changes, reads):
+                refusal = _unsupported(change)
+                if refusal:
+                    decisions.append(("failed", refusal, {}))
+                    users.append(None)
+                    continue
+                if "signin" in item:
+                    decisions.append(("failed", str(self._fatal_failure(item["signin"])), {}))
+                    users.append(None)
+                    continue
+                if item["status"] == 404:
+                    user = None
+                elif item["status"] == 200:
+                    user = item["body"] or {}
+                else:
+                    failure = self._item_failure("GET", self._read_url(change), item, None, nothing_sent=True)
+                    if isinstance(failure, ConnectionLost):
+                        raise failure
+                    decisions.append(("failed", str(failure), {}))
+                    users.append(None)
+                    continue
+                users.append(user)
+                decisions.append(_decide(change, user))
+        seqs = _intents(journal, changes)
+        immediate = [(seq, *d) for seq, d in zip(seqs, decisions) if d is not None]
+        _outcomes(journal, immediate)
+        outcome_of = {seq: d for seq, *d in immediate}
+        send = [i for i, d in enumerate(decisions) if d is None]
+        if send:
+            answers = self.session.batch(
+                [{"method": "PATCH", "url": f"/users/{quote(changes[i].object, safe='')}",
+                  "body": {changes[i].attribute: _new(changes[i])}} for i in send],
+                self.concurrency, read_only=False)
+            records = []
+            for i, item in zip(send, answers):
+                if "signin" in item:
+                    outcome = ("failed", str(self._fatal_failure(item["signin"])), {})
+                else:
+                    outcome = self._patch_outcome(changes[i], item, users[i])
+                records.append((seqs[i], *outcome))
+                outcome_of[seqs[i]] = outcome
+            _outcomes(journal, records)
+        for change, seq in zip(changes, seqs):
+            yield (change, *outcome_of[seq])
+
+    def _patch_outcome(self, change, item: dict, user: dict | None) -> tuple[str, str, dict]:
+        status = item["status"]
+        if 200 <= status < 300:
+            return "applied", "", {}
+        url = f"/users/{quote(change.object, safe='')}"
+        failure = self._item_failure("PATCH", url, item, user, nothing_sent=status == -1)
+        if isinstance(failure, Conflict):
+            return "conflict", str(failure), {}
+        if isinstance(failure, ConnectionLost):
+            return "unknown", str(failure), {}
+        return "failed", str(failure), {}
+
+    # --- failures -------------------------------------------------------------------------------
+
+    def _item_failure(self, method: str, url: str, item: dict, user: dict | None, nothing_sent: bool) -> Exception:
+        """The exception a failed $batch item stands for (status 0: the POST's connection broke)."""
+        status = item["status"]
+        if status in (0, -1):
+            message = ((item.get("body") or {}).get("error") or {}).get("message", "connection lost")
+            if nothing_sent:
+                return ConnectionLost(f"{message} (nothing was written)")
+            return ConnectionLost(f"{message}; whether the change was made is unknown")
+        return self._failure(self.session.item_error(method, url, item), user)
+
+    def _failure(self, exc: GraphError, user: dict | None) -> Exception:
+        if exc.status == 404:
+            return Conflict("the user no longer exists in the tenant")
+        if exc.status in (401, 403):
+            return self._fatal_failure(str(exc))
+        if exc.status == 429 or (exc.status < 500 and exc.method == "GET"):
+            return WriteFailed(str(exc))
+        if exc.status >= 500:
+            if exc.method == "GET":
+                return ConnectionLost(f"{exc} (nothing was written)")
+            return ConnectionLost(f"{exc}; whether the change was made is unknown")
+        return WriteFailed(str(exc) + self._explain(exc, user))
+
+    def _fatal_failure(self, text: str) -> WriteFailed:
+        self._fatal = text
+        return WriteFailed(text)
+
+    def _explain(self, exc: GraphError, user: dict | None) -> str:
+        """Why Graph refused a stamp, in the administrator's terms (Graph's own text stays first)."""
+        text = exc.message.lower()
+        if SYNCED in text:
+            return " — the user is already synchronized from AD, so sync owns its ImmutableID"
+        if DUPLICATE in text:
+            return " — another cloud user already holds this ImmutableID"
+        upn = (user or {}).get("userPrincipalName") or ""
+        if "@" in upn and self._is_federated(upn.rsplit("@", 1)[1]):
+            return (" — the user's UPN is in a federated domain, where Graph sets an ImmutableID only at "
+                    "creation: move the UPN to the onmicrosoft.com domain, stamp, and move it back")
+        return ""
+
+    def _is_federated(self, domain: str) -> bool:
+        name = domain.lower()
+        if name not in self._federated:
+            try:
+                found = self.session.get_json(f"/domains/{quote(name, safe='')}", {"$select": "authenticationType"})
+                self._federated[name] = str(found.get("authenticationType", "")).lower() == "federated"
+            except (GraphError, GraphUnreachable, SignInFailed):
+                self._federated[name] = False
+        return self._federated[name]
+
+
+def _unsupported(change) -> str | None:
+    """Why this writer cannot carry the change out, or None."""
+    if change.target != "cloud" or change.op != "patch" or not change.attribute:
+        return f"a Graph writer cannot {change.op} {change.attribute or 'an object'}"
+    if len(change.add) > 1 or len(change.remove) > 1:
+        return f"{change.attribute} is single-valued; the change names several values"
+    return None
+
+
+def _new(change):
+    return change.add[0] if change.add and change.add[0] not in (None, "") else None
+
+
+def _old(change):
+    return change.remove[0] if change.remove and change.remove[0] not in (None, "") else None
+
+
+def _state(change, user: dict) -> str:
+    """ImmutableIDs compare exactly: the sourceAnchor is case-sensitive."""
+    current = user.get(change.attribute) or None
+    if current == _new(change):
+        return "after"
+    if current == _old(change):
+        return "before"
+    return "other"
+
+
+def _decide(change, user: dict | None) -> tuple[str, str, dict] | None:
+    """The outcome known before writing (conflict, or already in place), or None: write it."""
+    if user is None:
+        return "conflict", "the user no longer exists in the tenant", {}
+    current = user.get(change.attribute) or None
+    if current == _new(change):
+        return "nothing_to_do", "already in place; nothing written", {}
+    if current != _old(change):
+        return ("conflict", f"{change.attribute} is now {current or '(empty)'}, the plan expected "
+                            f"{_old(change) or '(empty)'}; not overwritten", {})
+    return None
+
+
+def _intents(journal, changes: list) -> list[int]:
+    if callable(getattr(journal, "intents", None)):
+        return list(journal.intents(changes))
+    return [journal.intent(change) for change in changes]
+
+
+def _outcomes(journal, records: Iterable[tuple]) -> None:
+    records = list(records)
+    if not records:
+        return
+    if callable(getattr(journal, "outcomes", None)):
+        journal.outcomes(records)
+        return
+    for seq, outcome, detail, extra in records:
+        journal.outcome(seq, outcome, detail, **extra)

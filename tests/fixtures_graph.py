@@ -1,0 +1,52 @@
+"""pytest fixtures: the local Graph v1.0 test server (tests/graphserver) loaded with examples/contoso.
+
+`graph_server` is shared by the whole session (read-only tests; injected faults are cleared after
+each test); `fresh_graph_server` is a new server per test, for tests that PATCH. `graph_args`
+builds the live options a command would parse, for the token the test puts in the environment.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from graphserver import GraphServer  # noqa: E402
+
+__all__ = ["CONTOSO", "graph_args", "graph_server_shared", "graph_server", "fresh_graph_server"]
+
+CONTOSO = Path(__file__).resolve().parent.parent / "examples" / "contoso"
+
+
+def graph_args(server, auth: str = "token", **options) -> argparse.Namespace:
+    """The parsed live options for `server` (--graph-url, --auth, ...), quiet unless told otherwise."""
+    values = {"graph_url": server.url, "auth": auth, "tenant_id": None, "client_id": None, "quiet": True,
+              "verbose": False, "snapshot": None}
+    values.update(options)
+    return argparse.Namespace(**values)
+
+
+@pytest.fixture(scope="session")
+def graph_server_shared():
+    with GraphServer.from_snapshot(CONTOSO) as server:
+        yield server
+
+
+@pytest.fixture
+def graph_server(graph_server_shared, monkeypatch):
+    """The shared Contoso server, with its token in SYNCREADY_GRAPH_TOKEN; faults cleared afterwards."""
+    server = graph_server_shared
+    monkeypatch.setenv("SYNCREADY_GRAPH_TOKEN", server.token)
+    yield server
+    server.faults.clear()
+
+
+@pytest.fixture
+def fresh_graph_server(monkeypatch):
+    """A Contoso server of its own (for tests that change data), token in SYNCREADY_GRAPH_TOKEN."""
+    with GraphServer.from_snapshot(CONTOSO) as server:
+        monkeypatch.setenv("SYNCREADY_GRAPH_TOKEN", server.token)
+        yield server
