@@ -330,3 +330,22 @@ def test_changes_it_cannot_make_fail_without_a_request(fresh_graph_server, write
     journal = type("J", (), {"intent": lambda s, c: 1, "outcome": lambda s, *a, **k: None})()
     assert [r[1] for r in writer.apply_many([two], journal)] == ["failed"]
     assert not patches(fresh_graph_server)
+
+
+def test_fix_apply_stamps_through_graph_and_undo_restores(fresh_graph_server, tmp_path, capsys):
+    from syncready.cli import main
+
+    before = {k: v.get(ATTR) for k, v in fresh_graph_server.state.users.items()}
+    live = ["--graph-url", fresh_graph_server.url, "--auth", "token", "--snapshot", str(CONTOSO)]
+    journal = tmp_path / "j.jsonl"
+    main(["fix", "--select", "anchor-ready", *live, "--config", str(CONTOSO / "syncready.toml"), "--apply",
+          "--journal", str(journal), "-q"])
+    out = capsys.readouterr().out
+    after = {k: v.get(ATTR) for k, v in fresh_graph_server.state.users.items()}
+    stamped = [k for k in before if before[k] != after[k]]
+    assert stamped and all(before[k] is None for k in stamped)
+    assert f"applied {len(stamped)}, conflicts 0, failed 0" in out
+    entries = read_journal(journal)
+    assert {e.change.object for e in entries if e.outcome == "applied"} == set(stamped)
+    assert main(["undo", str(journal), *live, "--apply", "-q"]) == 0
+    assert {k: v.get(ATTR) for k, v in fresh_graph_server.state.users.items()} == before
