@@ -458,3 +458,27 @@ class _no_starttls_server:
     def __exit__(self, *exc) -> None:
         self.sock.close()
         self.thread.join(5)
+
+
+def test_snapshot_of_both_live_sources_checks_like_the_example(contoso_dc, password, graph_server, tmp_path):
+    """Graph (the local test server) and AD (Samba), both live, into one snapshot folder."""
+    out = tmp_path / "snap"
+    code = main(["snapshot", "--out", str(out), "--config", str(CONFIG), "-q", "--graph-url", graph_server.url,
+                 "--auth", "token", *live_options(contoso_dc)])
+    assert code == 0
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert "cloud/users.json" in written and "onprem/ad.ldif" in written
+    for path in out.rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            assert graph_server.token not in text and password not in text, path
+    base = ["check", "--config", str(CONFIG), "-q"]
+    main([*base, "--snapshot", str(EXAMPLE), "--json", str(tmp_path / "example.json")])
+    main([*base, "--snapshot", str(out), "--json", str(tmp_path / "again.json")])
+    example = json.loads((tmp_path / "example.json").read_text())
+    again = json.loads((tmp_path / "again.json").read_text())
+
+    def key(subject):
+        return subject["kind"], subject["subject"]
+
+    assert sorted(again["subjects"], key=key) == sorted(example["subjects"], key=key)
