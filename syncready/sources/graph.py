@@ -472,7 +472,7 @@ def read_cloud(args, config, into: Directory, raw_sink: dict | None = None) -> D
     """
     quiet = bool(getattr(args, "quiet", False))
     extra = tuple(getattr(config, "extra_graph", ()) or ())
-    with open_session(args, config) as session, _gc_paused():
+    with _gc_paused(), open_session(args, config) as session:
         reader = _Reader(session, raw_sink, quiet)
         select = ",".join(user_select(extra))
         into.cloud_users = reader.collection("users", USERS, {"$select": select, "$top": PAGE_SIZE},
