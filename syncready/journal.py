@@ -30,19 +30,37 @@ class Journal:
         self._write({"type": "begin", "schema": SCHEMA, "run": self.run, "command": command,
                      "tool": __version__, "sources": sources, "time": _now()})
 
-    def _write(self, record: dict) -> None:
-        self._fp.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+    def _write(self, *records: dict) -> None:
+        """Writes the records, then one flush and fsync: nothing is acted on before it is on disk."""
+        for record in records:
+            self._fp.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
         self._fp.flush()
         os.fsync(self._fp.fileno())
 
-    def intent(self, change: Change) -> int:
+    def _intent(self, change: Change) -> dict:
         self.seq += 1
-        self._write({"type": "intent", "run": self.run, "seq": self.seq, "time": _now(), "change": change.to_json()})
+        return {"type": "intent", "run": self.run, "seq": self.seq, "time": _now(), "change": change.to_json()}
+
+    def _outcome(self, seq: int, outcome: str, detail: str = "", **extra) -> dict:
+        return {"type": "outcome", "run": self.run, "seq": seq, "time": _now(), "outcome": outcome,
+                "detail": detail, **extra}
+
+    def intent(self, change: Change) -> int:
+        self._write(self._intent(change))
         return self.seq
 
     def outcome(self, seq: int, outcome: str, detail: str = "", **extra) -> None:
-        self._write({"type": "outcome", "run": self.run, "seq": seq, "time": _now(), "outcome": outcome,
-                     "detail": detail, **extra})
+        self._write(self._outcome(seq, outcome, detail, **extra))
+
+    def intents(self, changes) -> list[int]:
+        """The intents of a batch about to be sent, with one fsync for the group."""
+        records = [self._intent(change) for change in changes]
+        self._write(*records)
+        return [r["seq"] for r in records]
+
+    def outcomes(self, results) -> None:
+        """Outcomes (seq, outcome, detail, extra) of a batch, with one fsync for the group."""
+        self._write(*(self._outcome(seq, outcome, detail, **extra) for seq, outcome, detail, extra in results))
 
     def close(self, summary: dict) -> None:
         self._write({"type": "end", "run": self.run, "time": _now(), "summary": summary})

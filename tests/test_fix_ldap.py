@@ -140,7 +140,7 @@ def test_dry_run_writes_nothing(dc, capsys):
     assert ad_state(dc) == before
 
 
-@pytest.mark.parametrize("delay", [0.0, 0.25, 0.5, 0.8, 1.2, 1.8])
+@pytest.mark.parametrize("delay", [0.0, 0.3, 0.7, 1.2])
 def test_kill_9_at_any_point_then_undo_restores_and_rerun_does_nothing_twice(dc, tmp_path, delay):
     before_state = ad_state(dc)
     env = dict(os.environ)
@@ -157,8 +157,9 @@ def test_kill_9_at_any_point_then_undo_restores_and_rerun_does_nothing_twice(dc,
     subprocess.run([*base, "--journal", str(second)], env=env, capture_output=True, timeout=120)
     done_second = _applied(second)
     assert not done_first & done_second, "a change applied twice"
-    assert all(statuses(dc)[k] == "pass" for k in statuses(dc) if k[1] in ("mail-primary-smtp", "proxy-superset")
-               and statuses(dc)[k] != "skip")
+    now = statuses(dc)
+    assert all(status == "pass" for (subject, check), status in now.items()
+               if check in ("mail-primary-smtp", "proxy-superset") and status != "skip")
 
     for journal in (second, first):
         if journal.exists():
