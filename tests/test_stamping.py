@@ -1,0 +1,88 @@
+"""Stamping end to end: `syncready fix --select anchor-ready --apply` through msgraph-sdk against the
+local Graph server (cloud live, AD from the example snapshot), then undo."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from syncready.cli import main
+from syncready.journal import read_journal
+from syncready.sources.snapshot import read_snapshot
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "contoso"
+CONFIG = EXAMPLE / "syncready.toml"
+
+
+def options(server) -> list[str]:
+    return ["--graph-url", server.url, "--auth", "token", "--snapshot", str(EXAMPLE), "--config", str(CONFIG), "-q"]
+
+
+def immutable_ids(server) -> dict:
+    return {u["userPrincipalName"].lower(): u.get("onPremisesImmutableId") for u in server.state.users.values()}
+
+
+def test_stamp_ready_users_only_then_undo(fresh_graph_server, tmp_path, capsys):
+    server = fresh_graph_server
+    before = immutable_ids(server)
+    check = tmp_path / "before.json"
+    main(["check", *options(server), "--json", str(check), "--fail-on", "never"])
+    doc = json.loads(check.read_text())
+    ready = {s["subject"].lower() for s in doc["subjects"]
+             if s["kind"] == "cloud-user" and not s.get("already_synchronized")
+             and all(r["status"] not in ("fail", "error") for cid, r in s["results"].items()
+                     if next(c for c in doc["checks"] if c["id"] == cid)["severity"] == "blocker")}
+    assert ready, "the example has ready users"
+
+    journal = tmp_path / "stamp.jsonl"
+    code = main(["fix", *options(server), "--select", "anchor-ready", "--apply", "--journal", str(journal)])
+    out = capsys.readouterr().out
+    after = immutable_ids(server)
+    anchors = {o.upn.lower(): o.anchor for o in read_snapshot(EXAMPLE).onprem if o.upn}
+    stamped = {upn for upn in after if after[upn] != before[upn]}
+    assert stamped == {upn for upn in ready if not before[upn]}, out
+    assert all(after[upn] == anchors[upn] for upn in stamped)
+    assert "conflicts 0, failed 0" in out and code == 0
+
+    again = tmp_path / "again.jsonl"
+    code = main(["fix", *options(server), "--select", "anchor-ready", "--apply", "--journal", str(again)])
+    out = capsys.readouterr().out
+    assert "Nothing to apply" in out and "0 change(s)" in out and not again.exists()
+    assert code == 1, "blocked users remain unstamped"
+
+    assert main(["undo", str(journal), *options(server), "--apply"]) == 0
+    assert immutable_ids(server) == before
+    assert all(e.outcome == "applied" for e in read_journal(journal))
+
+
+def test_stamp_refused_when_the_tenant_blocks_hard_match(fresh_graph_server, tmp_path, capsys):
+    server = fresh_graph_server
+    server.state.sync["features"]["blockCloudObjectTakeoverThroughHardMatchEnabled"] = True
+    server.invalidate()
+    before = immutable_ids(server)
+    code = main(["fix", *options(server), "--select", "anchor-ready", "--apply", "--journal", str(tmp_path / "j")])
+    out = capsys.readouterr().out
+    assert "blockCloudObjectTakeoverThroughHardMatchEnabled" in out and "0 change(s)" in out
+    assert immutable_ids(server) == before and code == 1
+
+
+def test_changed_immutable_id_between_plan_and_write_is_a_conflict(fresh_graph_server, tmp_path):
+    from syncready.apply import apply_changes
+    from syncready.commands.fix import evaluate_all
+    from syncready.config import load_config
+    from syncready.fixing import build_plan
+    from syncready.journal import Journal
+    from syncready.sources.graph import open_session
+    from syncready.writers.graph_writer import GraphWriter
+    from fixtures_graph import graph_args
+
+    server = fresh_graph_server
+    args = graph_args(server, snapshot=str(EXAMPLE), config=str(CONFIG), users=None, ldap_url=None)
+    config = load_config(str(CONFIG))
+    plan = build_plan(evaluate_all(args, config), ["anchor-ready"], options=config.fix)
+    target = plan.changes[0]
+    server.state.users[target.object]["onPremisesImmutableId"] = "c29tZW9uZSBlbHNlIHNldCBpdA=="
+    server.invalidate()
+    journal = Journal(tmp_path / "j.jsonl", "fix", {})
+    report = apply_changes(plan.changes, {"cloud": GraphWriter(open_session(args, config))}, journal)
+    assert [c.object for c, _ in report.conflicts] == [target.object]
+    assert server.state.users[target.object]["onPremisesImmutableId"] == "c29tZW9uZSBlbHNlIHNldCBpdA=="
