@@ -22,21 +22,24 @@ SURNAME = ["Adler", "Brandt", "Conti", "Dubois", "Eriksen", "Fontaine", "García
            "Jansen", "Kowalski", "Lambert", "Müller", "Nowak", "O'Neill", "Petrov", "Quist", "Rossi"]
 
 
-def generate(folder, users: int, onprem_only: int | None = None, seed: int = 1) -> dict:
+STORIES = {"clean": 80, "no-ad": 4, "mail": 3, "alias": 3, "dup": 2, "drift": 4, "disabled": 2, "case": 2}
+
+
+def generate(folder, users: int, onprem_only: int | None = None, seed: int = 1, stories: dict | None = None) -> dict:
     """Writes cloud/*.json and onprem/ad.ldif under folder; returns counts of each story."""
     rng = random.Random(seed)
     folder = Path(folder)
     (folder / "cloud").mkdir(parents=True, exist_ok=True)
     (folder / "onprem").mkdir(parents=True, exist_ok=True)
     onprem_only = users // 20 if onprem_only is None else onprem_only
-    stories: dict[str, int] = {}
+    weights = stories or STORIES
+    stories = {}
     cloud, ad = [], []
     for i in range(users):
         given, surname = GIVEN[i % len(GIVEN)], SURNAME[(i // len(GIVEN)) % len(SURNAME)]
         local = f"user{i:06d}"
         upn = f"{local}@{DOMAIN}"
-        story = rng.choices(["clean", "no-ad", "mail", "alias", "dup", "drift", "disabled", "case"],
-                            [80, 4, 3, 3, 2, 4, 2, 2])[0]
+        story = rng.choices(list(weights), list(weights.values()))[0]
         stories[story] = stories.get(story, 0) + 1
         proxies = [f"SMTP:{upn}", f"smtp:{local}@{MOERA}"]
         if story == "alias":
