@@ -1,0 +1,129 @@
+"""Corrects the rule violations that have one obvious correction; refuses when any other remains.
+
+Corrected: blanks around `mail` or around a proxy address or its prefix; a blank displayName (the
+cloud user's displayName, which people see today, else givenName and sn); duplicate proxy values
+left by that trimming; several `SMTP:` primaries of which exactly one is `mail` (the others become
+`smtp:`); no primary while an `smtp:` value is `mail` (it becomes the primary). Nothing else has a
+single right answer (a new UPN suffix, a shortened name, a replaced character), so when anything
+else is wrong the whole failure is refused with the list: a partial fix would leave it failing.
+Refused too when a corrected address is held by another object (proxy-unique would then fail).
+Values are read through the plan overlay, so this chains after mail-primary-smtp and proxy-superset.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from checks._common import describe
+from syncready.addresses import is_onmicrosoft
+from syncready.attrrules import address_rules, display_name_rules, proxy_rules, violations
+from syncready.fixing import NotFixable
+
+from ._common import modify
+
+AVAILABILITY = "sometimes"
+SAFETY = "unsafe"
+
+
+def plan(subject, result, ctx):
+    ad = subject.counterpart
+    mail = _single(ctx.values(ad, "mail", ad.mail))
+    display = _single(ctx.values(ad, "displayName", ad.display_name))
+    given = _single(ctx.values(ad, "givenName", ad.given_name))
+    sn = _single(ctx.values(ad, "sn", ad.sn))
+    proxies = ctx.values(ad, "proxyAddresses", ad.proxy_addresses)
+    view = replace(ad, mail=mail, display_name=display, given_name=given, sn=sn, proxy_addresses=tuple(proxies))
+    domains = ctx.index.domains or None
+    found = violations(view, domains)
+    if not found:
+        return []
+    new_mail = _trimmed_address(mail)
+    new_display = _display_name(display, subject.obj, given, sn)
+    new_proxies = _corrected_proxies(proxies, new_mail)
+    fixed = replace(view, mail=new_mail, display_name=new_display, proxy_addresses=tuple(new_proxies))
+    left = violations(fixed, domains)
+    if left:
+        shown = "; ".join(f"{v.attribute} '{v.value}' {v.rule}" for v in left)
+        rest = len(found) - len(left)
+        after = f"; syncready can then correct the other {rest} violation(s)" if rest > 0 else ""
+        raise NotFixable(f"no single obvious correction for {shown}: correct {'it' if len(left) == 1 else 'them'} "
+                         f"in AD{after}")
+    clash = _held_elsewhere(fixed.smtp_addresses() - view.smtp_addresses(), subject.obj, ad, ctx.index)
+    if clash:
+        raise NotFixable(f"the corrected address {clash[0]} is already held by {clash[1]}; resolve that "
+                         "(proxy-unique) before correcting it here")
+    changes = []
+    if new_mail != mail:
+        changes.append(modify("attribute-valid", subject, ad, "mail", [mail], [new_mail], note="blanks removed"))
+    if new_display != display:
+        changes.append(modify("attribute-valid", subject, ad, "displayName", [display], [new_display],
+                              note="blank displayName filled"))
+    removed = [p for p in proxies if p not in new_proxies]
+    added = [p for p in new_proxies if p not in proxies]
+    if removed or added:
+        changes.append(modify("attribute-valid", subject, ad, "proxyAddresses", removed, added,
+                              note="blanks trimmed, duplicates merged, one SMTP: primary"))
+    return changes
+
+
+def _single(values):
+    return values[0] if values else None
+
+
+def _trimmed_address(mail):
+    if mail and address_rules(mail) and not address_rules(mail.strip()):
+        return mail.strip()
+    return mail
+
+
+def _display_name(display, cloud_user, given, sn):
+    if display is None or display.strip():
+        return display
+    if cloud_user.display_name and not display_name_rules(cloud_user.display_name):
+        return cloud_user.display_name
+    name = " ".join(part.strip() for part in (given, sn) if part and part.strip())
+    return name or display
+
+
+def _trim_proxy(value: str) -> str:
+    prefix, sep, address = value.partition(":")
+    return f"{prefix.strip()}:{address.strip()}" if sep else value
+
+
+def _corrected_proxies(proxies, mail) -> list[str]:
+    out: list[str] = []
+    position: dict[str, int] = {}
+    for value in proxies:
+        if proxy_rules(value):
+            trimmed = _trim_proxy(value)
+            if trimmed != value and not proxy_rules(trimmed):
+                value = trimmed
+        key = value.lower()
+        if key in position:
+            if value.startswith("SMTP:"):
+                out[position[key]] = value
+            continue
+        position[key] = len(out)
+        out.append(value)
+    primaries = [v for v in out if v.startswith("SMTP:")]
+    if len(primaries) > 1 and mail:
+        keep = [v for v in primaries if v[5:].lower() == mail.lower()]
+        if len(keep) == 1:
+            out = [f"smtp:{v[5:]}" if v.startswith("SMTP:") and v != keep[0] else v for v in out]
+    elif not primaries and out and mail:
+        same = [i for i, v in enumerate(out) if v[:5].lower() == "smtp:" and v[5:].lower() == mail.lower()]
+        if len(same) == 1:
+            out[same[0]] = f"SMTP:{out[same[0]][5:]}"
+    return out
+
+
+def _held_elsewhere(addresses, cloud_user, ad, index):
+    """(address, holder) for the first new address another object already has, or None."""
+    for address in sorted(addresses):
+        if is_onmicrosoft(address):
+            continue
+        holders = [o for o in index.cloud_by_smtp.get(address, ()) if o is not cloud_user]
+        holders += [o for o in index.cloud_by_upn.get(address, ()) if o is not cloud_user]
+        holders += [o for o in index.onprem_by_smtp.get(address, ()) if o is not ad and index.in_scope(o)]
+        if holders:
+            return address, describe(holders[0])
+    return None

@@ -1,0 +1,47 @@
+"""Manual: moving an AD object between OUs, or changing the sync filter, affects more than this user.
+
+The guidance says which of the two applies (an excluded OU, or no included OU), names the OUs, and
+gives the Move-ADObject command; a critical system object needs a different account altogether.
+"""
+from syncready.config import normalize_dn
+
+AVAILABILITY = "manual"
+
+
+def guidance(subject, result, ctx):
+    evidence = result.evidence or {}
+    dn = evidence.get("onprem_dn") or getattr(subject.counterpart, "dn", "the AD user")
+    if evidence.get("critical"):
+        return (f"{dn} is a critical system object, which sync never exports: give {subject.name} an ordinary AD "
+                f"account (with the UPN {subject.name}) and take the UPN off {dn}")
+    include, exclude = evidence.get("include") or [], evidence.get("exclude") or []
+    excluded = next((base for base in exclude if _under(dn, base)), None)
+    move = f"Move-ADObject -Identity '{_ps(dn)}' -TargetPath '<OU>'"
+    if excluded:
+        return (f"move {dn} out of the excluded OU {excluded} into a synchronized OU ({move}), or stop excluding "
+                f"{excluded} in Entra Connect / Cloud Sync and in [scope] exclude of syncready.toml")
+    return (f"move {dn} into a synchronized OU ({'; '.join(include) or 'see [scope] include'}) with {move}, or "
+            f"add {_parent(dn)} to the synchronized OUs in Entra Connect / Cloud Sync and to [scope] include of "
+            "syncready.toml")
+
+
+def _under(dn: str, base: str) -> bool:
+    dn, base = normalize_dn(dn), normalize_dn(base)
+    return dn == base or dn.endswith("," + base)
+
+
+def _parent(dn: str) -> str:
+    """The DN without its first RDN (a backslash escapes a comma inside an RDN)."""
+    escaped = False
+    for position, char in enumerate(dn):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == ",":
+            return dn[position + 1:].strip()
+    return dn
+
+
+def _ps(text: str) -> str:
+    return text.replace("'", "''")

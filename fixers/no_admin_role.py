@@ -1,0 +1,29 @@
+"""Manual: role assignments are a security decision, and Microsoft advises cloud-only admin accounts.
+
+The guidance names each role and whether it is active or eligible (PIM), since they are removed in
+different places, and offers the alternative of a separate, synchronized non-admin account.
+"""
+AVAILABILITY = "manual"
+
+
+def guidance(subject, result, ctx):
+    upn = subject.name
+    roles = (result.evidence or {}).get("roles")
+    if not roles:
+        return (f"the directory roles could not be read: grant the app RoleManagement.Read.Directory (roleAssignments "
+                f"and roleEligibilitySchedules) and check again; until then look {upn} up in the Entra admin "
+                "center under Roles and administrators")
+    active = sorted({r["role"] for r in roles if not r.get("eligible")})
+    eligible = sorted({r["role"] for r in roles if r.get("eligible")})
+    parts = []
+    if active:
+        parts.append(f"the {_names(active)} role assignment{'s' if len(active) > 1 else ''} (active)")
+    if eligible:
+        parts.append(f"the eligible {_names(eligible)} assignment{'s' if len(eligible) > 1 else ''} "
+                     "(Privileged Identity Management)")
+    return (f"remove {' and '.join(parts)} from {upn} before the first sync, noting them to restore afterwards, "
+            f"or keep {upn} as a cloud-only admin account and sync a separate non-admin account for the person")
+
+
+def _names(roles) -> str:
+    return ", ".join(roles[:-1]) + " and " + roles[-1] if len(roles) > 1 else roles[0]

@@ -1,0 +1,269 @@
+"""Plan-level properties of the fixers on generated small directories, with the changes applied in memory.
+
+The simulator below is the tests' own model of a write: it applies a Change's remove/add to the
+model objects the way one LDAP modify (deletes, then adds) or one Graph PATCH does, and checks the
+change's precondition at that moment. Values compare case-insensitively, except the proxyAddresses
+type prefix (SMTP: is not smtp:) and binary values and ImmutableIDs, which compare exactly.
+"""
+from __future__ import annotations
+
+import copy
+import uuid
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from syncready.config import Config, Scope
+from syncready.engine import FAILING, Engine
+from syncready.fixing import build_plan
+from syncready.immutableid import anchor_from_bytes
+from syncready.model import CloudUser, Directory, Domain, OnPremObject, RoleAssignment, SyncFeatures
+from syncready.registry import check_ids
+from syncready.writers.base import state_of
+
+BASE = "DC=contoso,DC=test"
+STAFF, LEAVERS = f"OU=Staff,{BASE}", f"OU=Leavers,{BASE}"
+SCOPE = Scope(include=(STAFF,))
+ONPREM_FIELDS = {"mail": "mail", "proxyaddresses": "proxy_addresses", "useraccountcontrol": "uac",
+                 "displayname": "display_name", "givenname": "given_name", "sn": "sn",
+                 "mailnickname": "mail_nickname", "userprincipalname": "upn", "samaccountname": "sam",
+                 "ms-ds-consistencyguid": "consistency_guid"}
+CLOUD_FIELDS = {"onpremisesimmutableid": "immutable_id"}
+FIXABLE = ["mail-primary-smtp", "proxy-superset", "cloud-only", "attribute-valid", "account-enabled",
+           "attribute-drift", "anchor-ready"]
+
+
+class PreconditionFailed(AssertionError):
+    pass
+
+
+def _key(attribute: str, value):
+    if isinstance(value, bytes) or attribute.lower() == "onpremisesimmutableid":
+        return value
+    text = str(value)
+    if attribute.lower() == "proxyaddresses":
+        prefix, sep, address = text.partition(":")
+        return prefix + sep + address.lower()
+    return text.lower()
+
+
+class Simulator:
+    """A copy of a directory that changes can be applied to, one at a time, preconditions checked."""
+
+    def __init__(self, directory: Directory):
+        self.directory = copy.deepcopy(directory)
+        self.onprem = {o.dn: o for o in self.directory.onprem}
+        self.cloud = {u.id: u for u in self.directory.cloud_users}
+
+    def _target(self, change):
+        if change.target == "cloud":
+            return self.cloud[change.object], CLOUD_FIELDS.get(change.attribute.lower())
+        return self.onprem[change.object], ONPREM_FIELDS.get(change.attribute.lower())
+
+    def values(self, change) -> list:
+        obj, name = self._target(change)
+        value = getattr(obj, name) if name else obj.extra.get(change.attribute.lower())
+        if value is None:
+            return []
+        if isinstance(value, tuple):
+            return list(value)
+        return [str(value) if isinstance(value, int) else value]
+
+    def apply(self, change) -> None:
+        assert change.op in ("modify", "patch"), change
+        now = self.values(change)
+        for value in change.remove:
+            keys = [_key(change.attribute, v) for v in now]
+            if _key(change.attribute, value) not in keys:
+                raise PreconditionFailed(f"{change.describe()}: {value!r} is not in {now!r}")
+            now.pop(keys.index(_key(change.attribute, value)))
+        for value in change.add:
+            if _key(change.attribute, value) in [_key(change.attribute, v) for v in now]:
+                raise PreconditionFailed(f"{change.describe()}: {value!r} is already in {now!r}")
+            now.append(value)
+        obj, name = self._target(change)
+        if name == "proxy_addresses":
+            obj.proxy_addresses = tuple(now)
+            return
+        if len(now) > 1:
+            raise PreconditionFailed(f"{change.describe()}: single-valued {change.attribute} would hold {now!r}")
+        value = now[0] if now else None
+        if name == "uac" and value is not None:
+            value = int(value)
+        if name:
+            setattr(obj, name, value)
+        else:
+            obj.extra[change.attribute.lower()] = value
+        if isinstance(obj, OnPremObject):
+            obj._anchor = None
+
+    def state(self) -> dict:
+        """Every object's values, multi-valued ones as sorted lists (AD keeps no order)."""
+        out = {}
+        for obj in self.directory.onprem:
+            out[obj.dn] = {f: getattr(obj, f) for f in ONPREM_FIELDS.values()}
+            out[obj.dn]["proxy_addresses"] = sorted(obj.proxy_addresses)
+            out[obj.dn]["extra"] = dict(obj.extra)
+        for user in self.directory.cloud_users:
+            out[user.id] = {"immutable_id": user.immutable_id}
+        return out
+
+
+def statuses(directory: Directory) -> dict:
+    run = Engine(directory, Config(scope=SCOPE)).run()
+    return {(s.name, cid): r.status for s in run.subjects for cid, r in s.results.items()}
+
+
+# Generated directories --------------------------------------------------------------------------
+LOCALS = ["ann", "bob", "cy"]
+NAMES = ["Ann", "Bob", "Cy", "  ", "Ann Lee"]
+GUIDS = [uuid.UUID(int=0x1000 + i).bytes_le for i in range(6)]
+rarely = st.sampled_from([False, False, False, True])
+
+
+def _address(local: str, draw) -> str:
+    return f"{local}@{draw(st.sampled_from(['contoso.com', 'contoso.com', 'Contoso.com']))}"
+
+
+@st.composite
+def directories(draw):
+    cloud_users, onprem = [], []
+    locals_ = draw(st.lists(st.sampled_from(LOCALS), min_size=1, max_size=3, unique=True))
+    for n, local in enumerate(locals_):
+        upn = f"{local}@contoso.com"
+        proxies = [f"SMTP:{upn}"] + ([f"smtp:{local}.alias@contoso.com"] if draw(st.booleans()) else [])
+        proxies += [f"smtp:{local}@contoso.onmicrosoft.com"] if draw(rarely) else []
+        user = CloudUser(id=f"c{n}", upn=upn, mail=upn, proxy_addresses=tuple(proxies),
+                         display_name=draw(st.sampled_from(NAMES[:3] + [None])),
+                         given_name=draw(st.sampled_from(["Ann", "ann", None])),
+                         surname=draw(st.sampled_from(["Lee", None])),
+                         account_enabled=draw(st.sampled_from([True, True, False])), user_type="Member")
+        cloud_users.append(user)
+        if draw(st.integers(0, 5)) == 0:
+            continue
+        guid = GUIDS[n]
+        ad_proxies = draw(st.lists(st.sampled_from(
+            [f"SMTP:{upn}", f"smtp:{upn}", f"SMTP:{local}.old@contoso.com", f"smtp:{local}.alias@contoso.com",
+             f"smtp:{local}.alias@contoso.com ", f" smtp:{local}.x@contoso.com", "SMTP:other@contoso.com",
+             f"SMTP: {local}.old@contoso.com", "X500:/o=Org/cn=Recipients (x)"]), max_size=4, unique=True))
+        deduped = {}
+        for value in ad_proxies:
+            deduped.setdefault(value.strip().lower(), value)
+        ad = OnPremObject(
+            dn=f"CN={local},{draw(st.sampled_from([STAFF, STAFF, STAFF, LEAVERS]))}", object_class="user",
+            object_guid=guid, consistency_guid=draw(st.sampled_from([None, None, None, GUIDS[5]])),
+            upn=upn, sam=draw(st.sampled_from([local, local, local, local, "x" * 21])),
+            mail=draw(st.sampled_from([upn, upn, None, f"{upn} ", f"{local}.old@contoso.com", "other@contoso.com"])),
+            proxy_addresses=tuple(deduped.values()),
+            given_name=draw(st.sampled_from(["Ann", "Bob", None])), sn=draw(st.sampled_from(["Lee", None])),
+            display_name=draw(st.sampled_from(NAMES + [None])),
+            uac=draw(st.sampled_from([512, 512, 514, 546, 530, 66050])))
+        onprem.append(ad)
+        user.immutable_id = draw(st.sampled_from([
+            None, None, None, ad.anchor, "c3RhbGU=", anchor_from_bytes(uuid.UUID(bytes_le=guid).bytes),
+            ad.anchor.swapcase(), anchor_from_bytes(GUIDS[4]), anchor_from_bytes(guid)]))
+    if draw(st.booleans()):
+        onprem.append(OnPremObject(dn=f"CN=spare,{STAFF}", object_class="user", object_guid=GUIDS[4],
+                                   upn="spare@contoso.com", mail=draw(st.sampled_from(
+                                       ["spare@contoso.com", "ann.alias@contoso.com", "bob@contoso.com"])),
+                                   uac=512))
+    roles = [RoleAssignment(u.id, "Global Administrator", eligible=draw(st.booleans()))
+             for u in cloud_users if draw(rarely)]
+    features = SyncFeatures(block_soft_match=draw(rarely), block_cloud_object_takeover_through_hard_match=draw(rarely),
+                            soft_match_on_upn=not draw(rarely))
+    domains = [Domain("contoso.com", True, "Federated" if draw(rarely) else "Managed"),
+               Domain("contoso.onmicrosoft.com", True, is_initial=True)]
+    return Directory(cloud_users=cloud_users, onprem=onprem, domains=domains, features=features,
+                     role_assignments=roles, roles_known=True)
+
+
+def planned(directory: Directory, options: dict):
+    run = Engine(directory, Config(scope=SCOPE)).run()
+    return build_plan(run, FIXABLE, unsafe=True, options=options)
+
+
+fix_options = st.fixed_dictionaries({"write_consistency_guid": st.booleans()})
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(directories(), fix_options)
+def test_fix_then_check_passes_and_breaks_nothing(directory, options):
+    before = statuses(directory)
+    plan = planned(directory, options)
+    sim = Simulator(directory)
+    for change in plan.changes:
+        sim.apply(change)
+    after = statuses(sim.directory)
+    fixed = {(c.subject, c.check) for c in plan.changes}
+    assert {key: after[key] for key in fixed if after[key] != "pass"} == {}, plan.render()
+    worse = {key: (before[key], after.get(key)) for key in before
+             if before[key] == "pass" and after.get(key) in FAILING and not _latent_clash(key, plan, directory)}
+    assert worse == {}, plan.render()
+
+
+def _latent_clash(key, plan, directory) -> bool:
+    """proxy-unique newly failing because a fix added an address another in-scope AD object already held.
+
+    A known gap of the proxy-superset fixer (test_fixers.py has it as a strict xfail): the clash
+    existed before, unreported, and the added address makes proxy-unique see it.
+    """
+    subject, check = key
+    if check != "proxy-unique":
+        return False
+    index = Engine(directory, Config(scope=SCOPE)).index
+    added = {(v.partition(":")[2] if c.attribute.lower() == "proxyaddresses" else v).lower()
+             for c in plan.changes if c.subject == subject and c.attribute.lower() in ("proxyaddresses", "mail")
+             for v in c.add}
+    own = {o.dn for o in index.onprem_by_upn.get(subject.lower(), ())}
+    return any(o.dn not in own and index.in_scope(o) for a in added for o in index.onprem_by_smtp.get(a, ()))
+
+
+@SETTINGS
+@given(directories(), fix_options)
+def test_undo_restores_exactly(directory, options):
+    plan = planned(directory, options)
+    sim = Simulator(directory)
+    original = sim.state()
+    for change in plan.changes:
+        sim.apply(change)
+    for change in reversed(plan.changes):
+        sim.apply(change.inverse())
+    assert sim.state() == original
+
+
+@SETTINGS
+@given(directories(), fix_options)
+def test_preconditions_chain(directory, options):
+    """Each change removes values exactly as they are stored at that moment and adds absent ones, and a
+    read of the object tells whether it happened (what resuming and undoing a journal rely on)."""
+    plan = planned(directory, options)
+    sim = Simulator(directory)
+    for change in plan.changes:
+        now = sim.values(change)
+        assert all(any(v == n for n in now) for v in change.remove), (change.describe(), now)
+        sim.apply(change)
+        if change.target == "onprem" and not _case_only(change):
+            assert (state_of(change, now), state_of(change, sim.values(change))) == ("before", "after"), \
+                (change.describe(), now)
+
+
+def _case_only(change) -> bool:
+    """A rewrite in another letter case (attribute-drift plans them): AD compares these values without
+    case, so syncready.writers.base.state_of reads such a change as done before it is; a known gap."""
+    keys = sorted(_key(change.attribute, v) for v in change.remove)
+    return bool(keys) and keys == sorted(_key(change.attribute, v) for v in change.add)
+
+
+def test_every_fixable_check_is_exercised():
+    """The generator reaches a planned change for each fixer, so the properties are not vacuous."""
+    seen: set[str] = set()
+
+    @settings(max_examples=400, deadline=None, database=None)
+    @given(directories(), fix_options)
+    def collect(directory, options):
+        for change in planned(directory, options).changes:
+            seen.add(change.check)
+
+    collect()
+    assert set(FIXABLE) <= seen, sorted(set(FIXABLE) - seen)
+    assert set(FIXABLE) <= set(check_ids())
