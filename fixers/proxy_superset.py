@@ -23,9 +23,14 @@ def plan(subject, result, ctx):
             add.append(f"SMTP:{mail[0]}")
             have.add(add[0].lower())
     has_primary = any(p.startswith("SMTP:") for p in proxies + add)
+    held = []
     for value in user.proxy_addresses:
         prefix, address = split_proxy(value)
         if value.lower() in have or is_onmicrosoft(address):
+            continue
+        holder = _held_elsewhere(prefix, address, user, ad, ctx.index)
+        if holder:
+            held.append(f"{value} (held by {holder})")
             continue
         if prefix == "SMTP":
             if has_primary:
@@ -35,4 +40,20 @@ def plan(subject, result, ctx):
             has_primary = True
         add.append(value)
         have.add(value.lower())
+    if held:
+        ctx.refuse(f"not added, as two objects would then hold them (proxy-unique): {'; '.join(held)}")
     return [modify("proxy-superset", subject, ad, "proxyAddresses", [], add)] if add else []
+
+
+def _held_elsewhere(prefix: str, address: str, user, ad, index) -> str | None:
+    """Another object that holds this SMTP address in either directory, if any."""
+    if prefix.lower() != "smtp":
+        return None
+    key = address.lower()
+    for obj in index.onprem_by_smtp.get(key, ()):
+        if obj is not ad and index.in_scope(obj):
+            return obj.dn
+    for obj in index.cloud_by_smtp.get(key, ()):
+        if obj is not user:
+            return getattr(obj, "upn", None) or obj.display_name or obj.id
+    return None

@@ -24,6 +24,11 @@ class FixContext:
     options: dict = field(default_factory=dict)      # [fix] table of syncready.toml
     stamping: bool = True                            # plan fixes for passing results that want one
     _overlay: dict = field(default_factory=dict)
+    _refusals: list = field(default_factory=list)
+
+    def refuse(self, reason: str) -> None:
+        """Part of a failure cannot be fixed: the fixer plans the rest and the plan shows this reason."""
+        self._refusals.append(reason)
 
     @property
     def index(self):
@@ -84,6 +89,10 @@ def build_plan(run: Run, select: list[str], unsafe: bool = False, options: dict 
             except NotFixable as exc:
                 plan.refused.append(Manual(check_id, subject.name, result.message or "", str(exc)))
                 continue
+            finally:
+                for reason in ctx._refusals:
+                    plan.refused.append(Manual(check_id, subject.name, result.message or "", reason))
+                ctx._refusals.clear()
             for change in changes:
                 change.safety = fixer.SAFETY
                 ctx.record(change)

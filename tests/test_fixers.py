@@ -412,9 +412,7 @@ def test_fix_apply_on_a_snapshot_is_a_one_line_error(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-# known gaps outside these fixers (strict xfails: they fail loudly once fixed, so the mark comes off) --
-@pytest.mark.xfail(strict=True, reason="the proxy-superset fixer adds a cloud alias that another in-scope AD "
-                                       "object already holds, which turns proxy-unique from pass to fail")
+# gaps the properties found, now closed -------------------------------------------------------------
 def test_proxy_superset_leaves_an_address_another_ad_object_holds_alone():
     spare = onprem("spare@contoso.com", mail="al@contoso.com", proxies=())
     d = directory([cloud(UPN, proxies=(f"SMTP:{UPN}", "smtp:al@contoso.com"))], [onprem(UPN), spare])
@@ -426,8 +424,6 @@ def test_proxy_superset_leaves_an_address_another_ad_object_holds_alone():
     assert (before, after) == ("pass", "pass")
 
 
-@pytest.mark.xfail(strict=True, reason="writers.base.state_of compares without case, so a case-only rewrite "
-                                       "(attribute-drift plans them) reads as done before it is written")
 def test_a_case_only_rewrite_reads_as_not_yet_done():
     d = directory([cloud(UPN, given_name="ann")], [onprem(UPN, given_name="Ann")])
     change = only(plan(d, "attribute-drift"), "attribute-drift")

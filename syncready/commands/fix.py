@@ -12,7 +12,7 @@ from ..errors import ConfigError
 from ..fixing import build_plan
 from ..journal import Journal
 from ..registry import select_checks
-from ..sources.load import load_directory
+from ..sources.load import load_directory, wants_live_cloud, wants_live_onprem
 from .options import add_selection_options, add_source_options
 from .writers import open_writers
 
@@ -43,6 +43,9 @@ def run_fix(args) -> int:
     if not args.select:
         raise ConfigError("say which checks to fix: --select IDS (see `syncready list`)")
     select = [c.id for c in select_checks(args.select, args.ignore)]
+    if args.apply and not (wants_live_onprem(args) or wants_live_cloud(args)):
+        raise ConfigError("--apply writes to the live directories, but every source is a snapshot: give "
+                          "--ldap-url and/or the Graph options (--tenant-id, --auth, ...)")
     config = load_config(args.config)
     run = evaluate_all(args, config)
     plan = build_plan(run, select, unsafe=args.unsafe, options=config.fix)

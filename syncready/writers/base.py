@@ -27,8 +27,14 @@ def value_key(attribute: str, value):
 
 
 def state_of(change, current) -> str:
-    """'after' when the change is in place, 'before' when it is not yet, else 'other'."""
+    """'after' when the change is in place, 'before' when it is not yet, else 'other'.
+
+    A change that only rewrites letter case (givenName Ann → ann) is judged on the exact text,
+    since by AD's case-insensitive matching its before and after would look the same.
+    """
     key = lambda v: value_key(change.attribute, v)  # noqa: E731
+    if {key(v) for v in change.add if v is not None} & {key(v) for v in change.remove if v is not None}:
+        key = lambda v: v if isinstance(v, bytes) else str(v)  # noqa: E731
     have = {key(v) for v in current}
     add = {key(v) for v in change.add if v is not None}
     remove = {key(v) for v in change.remove if v is not None}
