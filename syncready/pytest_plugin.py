@@ -107,6 +107,8 @@ class CheckItem(pytest.Item):
             if result.evidence:
                 text += "\nevidence: " + json.dumps(result.evidence, ensure_ascii=False, sort_keys=True)
             return text
+        if excinfo.errisinstance(pytest.xfail.Exception):
+            return str(excinfo.value)
         return super().repr_failure(excinfo)
 
     def reportinfo(self):

@@ -934,7 +934,7 @@ def start_session_dc(tmp_root: str | os.PathLike, populate: Iterable[Entry] | st
         @pytest.fixture(scope="session")
         def samba_dc(tmp_path_factory):
             if (reason := sambadc.samba_missing()):
-                pytest.skip(reason)
+                pytest.fail(reason)
             dc = sambadc.start_session_dc(tmp_path_factory.mktemp("samba"))
             yield dc
             sambadc.stop_session()

@@ -551,7 +551,6 @@ def test_sdk_batch_needs_relative_item_urls(small):
     """BatchRequestItem keeps RequestInformation.url, which turns absolute once the client has sent a
     collection request (the adapter stores ``baseurl`` in the client's shared path parameters); Graph
     answers an absolute item URL with a per-item 400, so the item URL is set relative by hand."""
-    pytest.importorskip("deprecated", reason="msgraph-core's batch classes import 'Deprecated', undeclared")
     from msgraph_core.requests.batch_request_content import BatchRequestContent
     from msgraph_core.requests.batch_request_item import BatchRequestItem
     from msgraph_core.requests.batch_response_content import BatchResponseContent

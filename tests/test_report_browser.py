@@ -14,9 +14,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 import resultsgen  # noqa: E402
 from reports import html  # noqa: E402
 
-sync_api = pytest.importorskip("playwright.sync_api")
+from playwright import sync_api  # noqa: E402
+
 if not Path(resultsgen.CHROMIUM).exists():
-    pytest.skip(f"no Chromium at {resultsgen.CHROMIUM}", allow_module_level=True)
+    raise RuntimeError(f"no Chromium at {resultsgen.CHROMIUM}; tools/setup.sh installs Debian's chromium")
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 IMG = resultsgen.HOSTILE_NAMES[0]
