@@ -25,13 +25,15 @@ TARGET_BYTES = 1.5e9
 
 def run_measured(cmd: list[str]) -> tuple[float, int, subprocess.CompletedProcess]:
     """Wall time and peak RSS of a child process (wait4 gives the child's own ru_maxrss)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    out, err = proc.stdout.read(), proc.stderr.read()
-    return wall, usage.ru_maxrss * 1024, subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        return wall, usage.ru_maxrss * 1024, subprocess.CompletedProcess(
+            cmd, os.waitstatus_to_exitcode(status), out.read(), err.read())
 
 
 def main() -> int:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from itertools import islice
 
 SHOW_BLOCKED = 10
 
@@ -26,10 +27,10 @@ def print_summary(doc: dict, fp, written=(), expired_waivers=()) -> None:
         line = (f"{check['id']:<{width}}  {check['severity']:<8}  {counts['pass']:>6}  {counts['fail']:>6}  "
                 f"{counts['error']:>5}  {counts['skip']:>6}  {counts['waived']:>6}")
         print(paint(line, "31" if bad and check["severity"] == "blocker" else "33") if bad else line, file=fp)
-    blocked = [s for s in doc["subjects"] if s["readiness"] == "blocked"]
+    blocked = list(islice((s for s in doc["subjects"] if s["readiness"] == "blocked"), SHOW_BLOCKED))
     if blocked:
-        print(f"\nBlocked subjects (first {min(SHOW_BLOCKED, len(blocked))} of {len(blocked)}):", file=fp)
-        for subject in blocked[:SHOW_BLOCKED]:
+        print(f"\nBlocked subjects (first {len(blocked)} of {summary['blocked']}):", file=fp)
+        for subject in blocked:
             print(f"  {subject['subject']}", file=fp)
             for check_id, result in subject["results"].items():
                 if result["status"] in ("fail", "error"):
