@@ -86,3 +86,38 @@ def test_changed_immutable_id_between_plan_and_write_is_a_conflict(fresh_graph_s
     report = apply_changes(plan.changes, {"cloud": GraphWriter(open_session(args, config))}, journal)
     assert [c.object for c, _ in report.conflicts] == [target.object]
     assert server.state.users[target.object]["onPremisesImmutableId"] == "c29tZW9uZSBlbHNlIHNldCBpdA=="
+
+
+def test_stamping_with_both_sources_live_also_writes_the_consistency_guid(fresh_graph_server, fresh_contoso_dc,
+                                                                          tmp_path, monkeypatch, capsys):
+    """Cloud from the Graph server, AD from Samba, `[fix] write_consistency_guid = true`."""
+    from ldap3 import BASE
+
+    from syncready.sources import ldap
+    from fixtures_samba import live_args
+
+    server, dc = fresh_graph_server, fresh_contoso_dc
+    monkeypatch.setenv(ldap.PASSWORD_ENV, dc.admin_password)
+    config = tmp_path / "syncready.toml"
+    config.write_text(CONFIG.read_text() + "\n[fix]\nwrite_consistency_guid = true\n")
+    live = ["--graph-url", server.url, "--auth", "token", "--ldap-url", dc.ldaps_url, "--ldap-user", dc.admin_user,
+            "--ldap-ca-file", dc.ca_file, "--config", str(config), "-q"]
+    journal = tmp_path / "stamp.jsonl"
+    main(["fix", *live, "--select", "anchor-ready", "--apply", "--journal", str(journal)])
+    out = capsys.readouterr().out
+    assert "conflicts 0, failed 0" in out, out
+    written = [e.change for e in read_journal(journal) if e.change.target == "onprem"]
+    assert written and all(c.attribute == "mS-DS-ConsistencyGuid" for c in written)
+    conn = ldap.connect(live_args(dc))
+    for change in written:
+        conn.search(change.object, "(objectClass=*)", BASE, attributes=["objectGUID", "mS-DS-ConsistencyGuid"])
+        raw = conn.response[0]["raw_attributes"]
+        assert raw["mS-DS-ConsistencyGuid"] == raw["objectGUID"]
+    stamped = {u["id"]: u.get("onPremisesImmutableId") for u in server.state.users.values()}
+    cloud_changes = [e.change for e in read_journal(journal) if e.change.target == "cloud"]
+    assert cloud_changes and all(stamped[c.object] == c.add[0] for c in cloud_changes)
+
+    assert main(["undo", str(journal), *live, "--apply"]) == 0
+    for change in written:
+        conn.search(change.object, "(objectClass=*)", BASE, attributes=["mS-DS-ConsistencyGuid"])
+        assert not conn.response[0]["raw_attributes"].get("mS-DS-ConsistencyGuid")
