@@ -38,10 +38,10 @@ def plan(subject, result, ctx):
     if missing:
         raise NotFixable(f"stamping needs every blocker evaluated; not evaluated: {', '.join(missing)}")
     failing = [cid for cid, r in subject.results.items()
-               if cid != "anchor-ready" and run.severity.get(cid) == "blocker" and r.status in FAILING
+               if cid != "anchor-ready" and run.severity.get(cid) == "blocker" and r.status not in ("pass", "skip")
                and not _stamping_resolves(cid, r)]
     if failing:
-        raise NotFixable(f"not stamped while blockers fail: {', '.join(failing)}")
+        raise NotFixable(f"not stamped while blockers fail: {', '.join(failing)} (a waived blocker is not a pass)")
     features = ctx.index.features
     if not features.known:
         raise NotFixable("the tenant's sync features could not be read, so whether hard match is allowed is "

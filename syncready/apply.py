@@ -98,9 +98,10 @@ def _apply_batched(writer, changes: list[Change], journal: Journal, report: Repo
 
 
 def undo_plan(entries: list[Entry], writers: dict) -> tuple[list[Change], list[tuple[Change, str]]]:
-    """The inverse changes still needed, newest first, and the entries that cannot be undone."""
+    """The inverse changes still needed, newest first (entries are in journal order), and the entries
+    that cannot be undone."""
     needed, skipped = [], []
-    for entry in sorted(entries, key=lambda e: (e.run, e.seq), reverse=True):
+    for entry in reversed(entries):
         change = entry.change
         if entry.outcome not in ("applied", "unknown", None):
             continue

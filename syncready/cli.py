@@ -23,6 +23,10 @@ def main(argv=None) -> int:
     except SyncreadyError as exc:
         print(f"syncready: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"syncready: error:{where} {exc.strerror or exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("syncready: interrupted", file=sys.stderr)
         return 2

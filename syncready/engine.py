@@ -15,7 +15,7 @@ from .config import Config
 from .immutableid import guid_bytes_to_string
 from .index import Index
 from .model import Directory
-from .registry import Check, select_checks
+from .registry import Check, get_check, select_checks
 
 FAILING = ("fail", "error")
 SYNCED = skipped("already synchronized")
@@ -78,7 +78,10 @@ class Engine:
         self.directory = directory
         self.config = config or Config()
         self.index = Index(directory, self.config)
-        self.checks = select_checks(select or list(self.config.select), ignore or list(self.config.ignore))
+        self.checks = select_checks(list(self.config.select) if select is None else select,
+                                    list(self.config.ignore) if ignore is None else ignore)
+        for check_id in list(self.config.severity) + [w.check for w in self.config.waivers if w.check != "*"]:
+            get_check(check_id)
         self.severity = {c.id: self.config.severity.get(c.id, c.meta.severity) for c in self.checks}
         self.today = today or dt.date.today()
         self.waivers = [w for w in self.config.waivers if not w.expired(self.today)]

@@ -81,6 +81,7 @@ class Entry:
 
 def read_journal(path) -> list[Entry]:
     entries: dict[tuple[str, int], Entry] = {}
+    begun = False
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
@@ -96,19 +97,28 @@ def read_journal(path) -> list[Entry]:
             if number == len(lines):
                 break  # a line cut short by a crash: its change has no intent on record, so it was not written
             raise SourceError(f"journal {path} line {number}: not valid JSON") from None
-        kind = record.get("type")
-        if kind == "begin" and record.get("schema") != SCHEMA:
-            raise SourceError(f"journal {path}: not a syncready journal (schema {record.get('schema')!r})")
-        if kind == "intent":
-            key = (record["run"], record["seq"])
-            entries[key] = Entry(record["run"], record["seq"], Change.from_json(record["change"]),
-                                 time=record.get("time", ""))
-        elif kind == "outcome":
-            entry = entries.get((record["run"], record["seq"]))
-            if entry is None:
-                raise SourceError(f"journal {path} line {number}: outcome without intent")
-            entry.outcome = record["outcome"]
-            entry.extra = {k: v for k, v in record.items() if k not in ("type", "run", "seq", "time", "outcome")}
+        try:
+            kind = record.get("type") if isinstance(record, dict) else None
+            if kind == "begin":
+                if record.get("schema") != SCHEMA:
+                    raise SourceError(f"journal {path}: not a syncready journal (schema {record.get('schema')!r})")
+                begun = True
+            elif not begun:
+                raise SourceError(f"{path} is not a syncready journal (line {number} comes before any begin record)")
+            elif kind == "intent":
+                key = (record["run"], record["seq"])
+                entries[key] = Entry(record["run"], record["seq"], Change.from_json(record["change"]),
+                                     time=record.get("time", ""))
+            elif kind == "outcome":
+                entry = entries.get((record["run"], record["seq"]))
+                if entry is None:
+                    raise SourceError(f"journal {path} line {number}: outcome without intent")
+                entry.outcome = record["outcome"]
+                entry.extra = {k: v for k, v in record.items() if k not in ("type", "run", "seq", "time", "outcome")}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SourceError(f"journal {path} line {number}: malformed record ({type(exc).__name__}: {exc})") from None
+    if not begun:
+        raise SourceError(f"{path} is not a syncready journal (no begin record)")
     return list(entries.values())
 
 

@@ -132,4 +132,12 @@ def read_results(path) -> dict:
         raise SourceError(f"{path}: not a valid results JSON file ({exc})") from None
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         raise SourceError(f"{path}: not a syncready results file (schema is not {SCHEMA})")
+    subjects = doc.get("subjects")
+    if not isinstance(subjects, list):
+        raise SourceError(f"{path}: \"subjects\" is not a list")
+    for number, entry in enumerate(subjects):
+        if not (isinstance(entry, dict) and isinstance(entry.get("subject"), str)
+                and isinstance(entry.get("results"), dict)
+                and all(isinstance(r, dict) for r in entry["results"].values())):
+            raise SourceError(f"{path}: subject {number} is not an object with \"subject\" and \"results\"")
     return doc

@@ -119,3 +119,39 @@ def test_severity_override_and_warning_gate(tmp_path):
     doc = json.loads((tmp_path / "r.json").read_text())
     assert doc["subjects"][0]["readiness"] == "at-risk" and doc["checks"][0]["severity"] == "warning"
     assert main(base + ["--fail-on", "warning"]) == 1
+
+
+@pytest.mark.parametrize("make,args,needle", [
+    (None, ["check", "--snapshot", str(EXAMPLE), "--json", "/nonexistent/dir/r.json"], "/nonexistent/dir"),
+    (lambda p: p.write_text("[1]\n"), ["undo", "{file}"], "not a syncready journal"),
+    (lambda p: p.write_text('{"a": 1}\n'), ["undo", "{file}"], "not a syncready journal"),
+    (lambda p: p.write_text('{"type": "begin", "schema": "syncready/journal/1"}\n{"type": "intent"}\n'),
+     ["undo", "{file}"], "malformed record"),
+    (lambda p: p.write_text('{"schema": "syncready/results/1", "subjects": "abc"}'),
+     ["report", "{file}", "--markdown", "/tmp/x.md"], "is not a list"),
+    (lambda p: p.write_text('{"schema": "syncready/results/1", "subjects": [{"results": []}]}'),
+     ["check", "--snapshot", str(EXAMPLE), "--baseline", "{file}"], "subject 0"),
+    (None, ["check", "--snapshot", str(EXAMPLE), "--user", "nobody@nowhere.example"], "no such subject"),
+    (None, ["fix", "--snapshot", str(EXAMPLE), "--select", "upn-exists", "--max-changes", "-1"], "must be 0 or more"),
+])
+def test_bad_inputs_end_as_one_line_exit_2(tmp_path, make, args, needle):
+    file = tmp_path / "input.json"
+    if make:
+        make(file)
+    proc = cli(*[a.replace("{file}", str(file)) for a in args])
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and needle in proc.stderr.strip().splitlines()[-1]
+
+
+def test_fix_plans_a_selected_check_even_when_the_config_ignores_it(tmp_path, capsys):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(CONFIG.read_text() + '\n[checks]\nignore = ["attribute-drift"]\n')
+    assert main(["fix", "--snapshot", str(EXAMPLE), "--config", str(cfg), "--select", "attribute-drift"]) == 1
+    assert "attribute-drift: AD" in capsys.readouterr().out
+
+
+def test_a_waiver_for_an_unknown_check_is_a_configuration_error(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[[waivers]]\ncheck = "upn-exist"\nsubjects = ["*"]\nreason = "typo"\n')
+    proc = cli("check", "--snapshot", str(EXAMPLE), "--config", str(cfg))
+    assert proc.returncode == 2 and "unknown check id 'upn-exist'" in proc.stderr

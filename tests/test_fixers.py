@@ -429,3 +429,18 @@ def test_a_case_only_rewrite_reads_as_not_yet_done():
     change = only(plan(d, "attribute-drift"), "attribute-drift")
     assert (change.remove, change.add) == (["Ann"], ["ann"])
     assert state_of(change, ["Ann"]) == "before"
+
+
+def test_stamping_is_refused_when_a_blocker_is_only_waived():
+    """A waiver accepts a failure for reporting; it does not make hard match safe."""
+    from syncready.config import Config, Waiver
+    from syncready.engine import Engine
+    from syncready.fixing import build_plan
+
+    d = directory([cloud(UPN)], [onprem(UPN, mail="x@contoso.com")], roles_known=True)
+    config = Config(waivers=(Waiver("mail-primary-smtp", (UPN,), "accepted for the pilot"),))
+    result = Engine(d, config).run()
+    subject = next(s for s in result.subjects if s.name == UPN)
+    assert subject.results["mail-primary-smtp"].status == "waived"
+    plan = build_plan(result, ["anchor-ready"])
+    assert not plan.changes and "mail-primary-smtp" in plan.refused[0].guidance

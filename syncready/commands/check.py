@@ -6,6 +6,7 @@ import sys
 from ..baseline import apply_baseline
 from ..config import load_config
 from ..engine import Engine
+from ..errors import ConfigError
 from ..fixing import attach_previews
 from ..results import results_document, write_json
 from ..sources.load import load_directory
@@ -28,7 +29,14 @@ def evaluate(args, config=None):
     config = config or load_config(getattr(args, "config", None))
     directory = load_directory(args, config)
     engine = Engine(directory, config, select=getattr(args, "select", None), ignore=getattr(args, "ignore", None))
-    run = engine.run(users=getattr(args, "users", None))
+    users = getattr(args, "users", None)
+    run = engine.run(users=users)
+    if users:
+        found = {s.name.lower() for s in run.subjects} | {(getattr(s.obj, "upn", None) or "").lower() for s in run.subjects}
+        unknown = [u for u in users if u.lower() not in found]
+        if unknown:
+            raise ConfigError(f"--user {', '.join(unknown)}: no such subject in scope (guests, *.onmicrosoft.com "
+                              "UPNs and users outside the sync scope are not subjects)")
     attach_previews(run)
     if getattr(args, "baseline", None):
         apply_baseline(run, args.baseline)

@@ -11,7 +11,7 @@ from ..engine import Engine
 from ..errors import ConfigError
 from ..fixing import build_plan
 from ..journal import Journal
-from ..registry import select_checks
+from ..registry import check_ids, select_checks
 from ..sources.load import load_directory, wants_live_cloud, wants_live_onprem
 from .options import add_selection_options, add_source_options
 from .writers import open_writers
@@ -25,17 +25,24 @@ def register(sub) -> None:
     add_selection_options(parser)
     parser.add_argument("--apply", action="store_true", help="write the changes (default: only print the plan)")
     parser.add_argument("--journal", metavar="FILE", help="journal file (default syncready-journal-<time>.jsonl)")
-    parser.add_argument("--max-changes", type=int, default=DEFAULT_MAX_CHANGES, metavar="N",
+    parser.add_argument("--max-changes", type=_count, default=DEFAULT_MAX_CHANGES, metavar="N",
                         help=f"refuse plans with more changes (default {DEFAULT_MAX_CHANGES})")
     parser.add_argument("--unsafe", action="store_true", help="also plan fixes marked unsafe")
     parser.add_argument("--rate", type=float, metavar="N", help="at most N changes a second (spare a busy DC)")
     parser.set_defaults(handler=run_fix)
 
 
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
 def evaluate_all(args, config):
     """A fresh read, every check: stamping needs every blocker, and fixes must not make others worse."""
     directory = load_directory(args, config)
-    engine = Engine(directory, config, select=None, ignore=None)
+    engine = Engine(directory, config, select=check_ids(), ignore=[])
     return engine.run(users=args.users)
 
 
