@@ -6,10 +6,12 @@ import sys
 import textwrap
 from pathlib import Path
 
+import examples
+
 from . import __version__
 from .errors import SyncreadyError
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(examples.__file__).resolve().parent
 
 
 def main(argv=None) -> int:

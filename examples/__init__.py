@@ -1,0 +1,1 @@
+"""The bundled example directories (`syncready demo`); make_contoso.py writes contoso/."""
