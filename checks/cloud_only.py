@@ -1,9 +1,10 @@
 import uuid
 
+from syncready.anchors import owners
 from syncready.checkapi import CheckMeta, failed, passed
 from syncready.immutableid import decode_anchor
 
-from ._common import ADSYNCTOOLS, DESIGN_CONCEPTS, EXISTING_TENANT, SYNC_ERRORS, describe
+from ._common import ADSYNCTOOLS, DESIGN_CONCEPTS, EXISTING_TENANT, SYNC_ERRORS
 
 META = CheckMeta(
     id="cloud-only", order=70, needs_counterpart=True,
@@ -41,10 +42,11 @@ def _cause(current: str, counterpart, index) -> str:
     """The most likely origin of a stale ImmutableID, for the message."""
     if counterpart.anchor and current.lower() == counterpart.anchor.lower():
         return "they differ only in letter case, and the sourceAnchor is case-sensitive; clear or correct it"
-    others = [o for o in index.onprem_by_anchor.get(current, ()) if o is not counterpart]
-    if others:
-        return (f"it is the anchor of {describe(others[0])}, so hard match would join that account to this "
-                "cloud user; decide which AD account is the person's before changing either")
+    named = owners(current, counterpart, index)
+    if named:
+        dn, how = named[0]
+        return (f"it is {how} {dn}, so someone tied this cloud user to that AD account; decide which AD "
+                "account is the person's before changing either")
     try:
         raw = decode_anchor(current)
     except ValueError:
