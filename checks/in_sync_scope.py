@@ -1,5 +1,4 @@
 from syncready.checkapi import CheckMeta, failed, passed
-from syncready.config import normalize_dn
 
 from ._common import EXISTING_TENANT, SYNC_FILTERING
 
@@ -24,19 +23,14 @@ def check(counterpart, index, config):
     if index.in_scope(counterpart):
         return passed()
     scope = config.scope
-    dn = normalize_dn(counterpart.dn)
+    excluded = scope.excluding(counterpart.dn)
     if counterpart.critical:
         reason = "it is a critical system object (isCriticalSystemObject), which sync never exports"
-    elif scope.include and not any(_under(dn, base) for base in scope.include):
+    elif not scope.included(counterpart.dn):
         reason = f"it is under none of the included OUs ({'; '.join(scope.include)})"
     else:
-        excluded = next((base for base in scope.exclude if _under(dn, base)), "an excluded OU")
         reason = f"it is under the excluded OU {excluded}"
     return failed(f"on-prem user {counterpart.dn} lies outside the sync scope: {reason}; move it into a "
                   "synchronized OU or widen the scope", onprem_dn=counterpart.dn, reason=reason,
-                  include=list(scope.include), exclude=list(scope.exclude), critical=counterpart.critical)
-
-
-def _under(dn: str, base: str) -> bool:
-    base = normalize_dn(base)
-    return dn == base or dn.endswith("," + base)
+                  include=list(scope.include), exclude=list(scope.exclude), excluded_ou=excluded,
+                  critical=counterpart.critical)

@@ -15,3 +15,8 @@ def set_single(check: str, subject, ctx, obj, attribute: str, current, new) -> l
     if len(now) == 1 and str(now[0]) == str(new):
         return []
     return [modify(check, subject, obj, attribute, now, [new] if new not in (None, "") else [])]
+
+
+def ps_quote(text) -> str:
+    """A value inside a single-quoted PowerShell string."""
+    return str(text).replace("'", "''")

@@ -3,7 +3,7 @@
 The guidance says which of the two applies (an excluded OU, or no included OU), names the OUs, and
 gives the Move-ADObject command; a critical system object needs a different account altogether.
 """
-from syncready.config import normalize_dn
+from ._common import ps_quote
 
 AVAILABILITY = "manual"
 
@@ -14,20 +14,15 @@ def guidance(subject, result, ctx):
     if evidence.get("critical"):
         return (f"{dn} is a critical system object, which sync never exports: give {subject.name} an ordinary AD "
                 f"account (with the UPN {subject.name}) and take the UPN off {dn}")
-    include, exclude = evidence.get("include") or [], evidence.get("exclude") or []
-    excluded = next((base for base in exclude if _under(dn, base)), None)
-    move = f"Move-ADObject -Identity '{_ps(dn)}' -TargetPath '<OU>'"
+    include = evidence.get("include") or []
+    excluded = evidence.get("excluded_ou") or ctx.index.config.scope.excluding(dn)
+    move = f"Move-ADObject -Identity '{ps_quote(dn)}' -TargetPath '<OU>'"
     if excluded:
         return (f"move {dn} out of the excluded OU {excluded} into a synchronized OU ({move}), or stop excluding "
                 f"{excluded} in Entra Connect / Cloud Sync and in [scope] exclude of syncready.toml")
     return (f"move {dn} into a synchronized OU ({'; '.join(include) or 'see [scope] include'}) with {move}, or "
             f"add {_parent(dn)} to the synchronized OUs in Entra Connect / Cloud Sync and to [scope] include of "
             "syncready.toml")
-
-
-def _under(dn: str, base: str) -> bool:
-    dn, base = normalize_dn(dn), normalize_dn(base)
-    return dn == base or dn.endswith("," + base)
 
 
 def _parent(dn: str) -> str:
@@ -41,7 +36,3 @@ def _parent(dn: str) -> str:
         elif char == ",":
             return dn[position + 1:].strip()
     return dn
-
-
-def _ps(text: str) -> str:
-    return text.replace("'", "''")

@@ -5,6 +5,8 @@ off it, and the alternative of taking it off the AD user instead (unless it is t
 """
 from checks.proxy_unique import META
 
+from ._common import ps_quote
+
 AVAILABILITY = "manual"
 
 
@@ -34,21 +36,18 @@ def _take_off(address: str, holder: dict) -> str:
         upn = holder.get("upn", "")
         if upn.lower() == address:
             return f"change the userPrincipalName of cloud user {upn}"
-        return (f"remove it from cloud user {upn} (Exchange Online: Set-Mailbox '{_ps(upn)}' -EmailAddresses "
+        return (f"remove it from cloud user {upn} (Exchange Online: Set-Mailbox '{ps_quote(upn)}' -EmailAddresses "
                 f"{quoted}; set another primary first if it is the primary)")
     if kind == "cloud-group":
         name = holder.get("name") or holder.get("mail") or holder.get("id")
-        return (f"remove it from cloud group {name} (Set-UnifiedGroup or Set-DistributionGroup '{_ps(name)}' "
+        return (f"remove it from cloud group {name} (Set-UnifiedGroup or Set-DistributionGroup '{ps_quote(name)}' "
                 f"-EmailAddresses {quoted})")
     if kind == "cloud-contact":
         name = holder.get("name") or holder.get("mail") or holder.get("id")
-        return f"remove it from cloud contact {name} (Set-MailContact '{_ps(name)}' -EmailAddresses {quoted})"
+        return f"remove it from cloud contact {name} (Set-MailContact '{ps_quote(name)}' -EmailAddresses {quoted})"
     where = holder.get("dn", "?")
     if (holder.get("upn") or "").lower() == address:
         return f"change the userPrincipalName of {where} in AD"
     return f"remove it from mail/proxyAddresses of {where} in AD"
 
 
-def _ps(text) -> str:
-    """A value inside a single-quoted PowerShell string."""
-    return str(text).replace("'", "''")

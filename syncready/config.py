@@ -29,10 +29,17 @@ class Scope:
         self._exclude = tuple(normalize_dn(d) for d in self.exclude)
 
     def contains(self, dn: str) -> bool:
+        return self.included(dn) and self.excluding(dn) is None
+
+    def included(self, dn: str) -> bool:
+        """Under an included OU (everything is when none is configured)."""
         key = normalize_dn(dn)
-        if self._include and not any(_under(key, base) for base in self._include):
-            return False
-        return not any(_under(key, base) for base in self._exclude)
+        return not self._include or any(_under(key, base) for base in self._include)
+
+    def excluding(self, dn: str) -> str | None:
+        """The configured exclude OU that covers dn, if any."""
+        key = normalize_dn(dn)
+        return next((raw for raw, base in zip(self.exclude, self._exclude) if _under(key, base)), None)
 
 
 def _under(dn: str, base: str) -> bool:
