@@ -40,20 +40,9 @@ from msgraph.generated.users.users_request_builder import UsersRequestBuilder  #
 from msgraph.graph_request_adapter import GraphRequestAdapter  # noqa: E402
 from msgraph_core import GraphClientFactory  # noqa: E402
 
-SELECT = [
-    "id",
-    "userPrincipalName",
-    "mail",
-    "mailNickname",
-    "givenName",
-    "surname",
-    "displayName",
-    "proxyAddresses",
-    "onPremisesImmutableId",
-    "onPremisesSyncEnabled",
-    "accountEnabled",
-    "userType",
-]
+from syncready.sources.graphmap import USER_SELECT  # noqa: E402
+
+SELECT = list(USER_SELECT)
 NOT_DEFAULT = (
     "onPremisesImmutableId",
     "proxyAddresses",

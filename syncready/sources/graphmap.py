@@ -76,25 +76,23 @@ def cloud_user_from_graph(obj: dict, extra_props: Sequence[str] = ()) -> CloudUs
 
 
 def cloud_group_from_graph(obj: dict) -> CloudObject:
-    if type(obj) is not dict:
-        raise ValueError(f"expected a JSON object, found {_json_type(obj)}")
-    get = obj.get
-    if type(get("id")) is not str or not obj["id"]:
-        raise ValueError(_bad_required(obj, ("id",)))
-    proxies = get("proxyAddresses")
-    return CloudObject(obj["id"], "group", get("displayName"), get("mail"), get("mailEnabled"),
-                       tuple(proxies) if type(proxies) is list else _proxies(proxies))
+    return _mail_object(obj, "group")
 
 
 def cloud_contact_from_graph(obj: dict) -> CloudObject:
     """An orgContact; contacts are mail objects by nature, so mail_enabled stays unknown (None)."""
+    return _mail_object(obj, "contact")
+
+
+def _mail_object(obj: dict, kind: str) -> CloudObject:
     if type(obj) is not dict:
         raise ValueError(f"expected a JSON object, found {_json_type(obj)}")
     get = obj.get
     if type(get("id")) is not str or not obj["id"]:
         raise ValueError(_bad_required(obj, ("id",)))
     proxies = get("proxyAddresses")
-    return CloudObject(obj["id"], "contact", get("displayName"), get("mail"), None,
+    return CloudObject(obj["id"], kind, get("displayName"), get("mail"),
+                       get("mailEnabled") if kind == "group" else None,
                        tuple(proxies) if type(proxies) is list else _proxies(proxies))
 
 
