@@ -155,3 +155,12 @@ def test_a_waiver_for_an_unknown_check_is_a_configuration_error(tmp_path):
     cfg.write_text('[[waivers]]\ncheck = "upn-exist"\nsubjects = ["*"]\nreason = "typo"\n')
     proc = cli("check", "--snapshot", str(EXAMPLE), "--config", str(cfg))
     assert proc.returncode == 2 and "unknown check id 'upn-exist'" in proc.stderr
+
+
+def test_graph_named_only_in_the_config_is_read_live(graph_server, tmp_path):
+    """[sources] of syncready.toml can name the live Graph source, as the options can."""
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(CONFIG.read_text() + f'\n[sources]\ngraph_url = "{graph_server.url}"\nauth = "token"\n')
+    code, doc = check_example(tmp_path, "--config", str(cfg), "--fail-on", "never")
+    assert code == 0 and doc["sources"]["cloud"] == f"graph:{graph_server.url}"
+    assert doc["sources"]["onprem"].startswith("snapshot:")

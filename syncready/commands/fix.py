@@ -50,10 +50,10 @@ def run_fix(args) -> int:
     if not args.select:
         raise ConfigError("say which checks to fix: --select IDS (see `syncready list`)")
     select = [c.id for c in select_checks(args.select, args.ignore)]
-    if args.apply and not (wants_live_onprem(args) or wants_live_cloud(args)):
+    config = load_config(args.config)
+    if args.apply and not (wants_live_onprem(args) or wants_live_cloud(args, config)):
         raise ConfigError("--apply writes to the live directories, but every source is a snapshot: give "
                           "--ldap-url and/or the Graph options (--tenant-id, --auth, ...)")
-    config = load_config(args.config)
     run = evaluate_all(args, config)
     plan = build_plan(run, select, unsafe=args.unsafe, options=config.fix)
     print(plan.render())

@@ -28,10 +28,10 @@ def run_snapshot(args) -> int:
     if getattr(args, "snapshot", None):
         raise ConfigError("syncready snapshot reads live sources only; --snapshot is an input of check, fix and "
                           "the pytest front end")
-    live_cloud, live_onprem = wants_live_cloud(args), wants_live_onprem(args)
+    config = load_config(getattr(args, "config", None))
+    live_cloud, live_onprem = wants_live_cloud(args, config), wants_live_onprem(args)
     if not (live_cloud or live_onprem):
         raise ConfigError("nothing to read: give --ldap-url for AD and/or the Graph options (--tenant-id, --auth)")
-    config = load_config(getattr(args, "config", None))
     from ..model import Directory
 
     directory = Directory()

@@ -16,7 +16,7 @@ def open_writers(args, config, targets: set[str]) -> dict:
 
         writers["onprem"] = LdapWriter(connect(args, config), password_file=config.fix.get("password_file"))
     if "cloud" in targets:
-        if not wants_live_cloud(args):
+        if not wants_live_cloud(args, config):
             raise ConfigError("these changes write to Microsoft Graph, which was read from a snapshot: give the "
                               "live options (--tenant-id, --auth, ...) to apply them")
         from ..sources.graph import open_session

@@ -12,8 +12,13 @@ from ..errors import ConfigError
 from ..model import Directory
 
 
-def wants_live_cloud(args) -> bool:
-    return bool(getattr(args, "auth", None) or getattr(args, "tenant_id", None) or getattr(args, "graph_url", None))
+CLOUD_SOURCE_KEYS = ("graph_url", "tenant_id", "auth")
+
+
+def wants_live_cloud(args, config: Config | None = None) -> bool:
+    """Graph is read live when the options, or [sources] of syncready.toml, name it."""
+    sources = config.sources if config else {}
+    return any(getattr(args, key, None) or sources.get(key) for key in CLOUD_SOURCE_KEYS)
 
 
 def wants_live_onprem(args) -> bool:
@@ -21,7 +26,7 @@ def wants_live_onprem(args) -> bool:
 
 
 def load_directory(args, config: Config) -> Directory:
-    live_cloud, live_onprem = wants_live_cloud(args), wants_live_onprem(args)
+    live_cloud, live_onprem = wants_live_cloud(args, config), wants_live_onprem(args)
     snapshot = getattr(args, "snapshot", None) or config.sources.get("snapshot")
     if not snapshot and not (live_cloud and live_onprem):
         missing = " and ".join(p for p, live in (("cloud (--tenant-id/--auth)", live_cloud),
