@@ -239,7 +239,7 @@ def test_empty_sync_collection_is_unknown(tmp_path):
 
 # The shapes of users.json.
 
-def page(records, next_link=True) -> dict:
+def page(records, next_link=False) -> dict:
     result = {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users", "value": records}
     if next_link:
         result["@odata.nextLink"] = "https://graph.microsoft.com/v1.0/users?$skiptoken=X"
@@ -577,3 +577,14 @@ def test_guid_as_text_with_braces_and_bad_lengths():
     for value in (b"", b"x" * 36, bytes(17)):
         with pytest.raises(ValueError, match=f"^objectGUID is {len(value)} bytes, expected 16$"):
             onprem_from_attributes("CN=A", {"objectClass": [b"user"], "objectGUID": [value]})
+
+
+@pytest.mark.parametrize("shape", ["page", "pages", "lines"])
+def test_an_export_that_stopped_before_the_last_page_is_refused(tmp_path, shape):
+    users = [{"id": str(n), "userPrincipalName": f"u{n}@contoso.com"} for n in range(4)]
+    first = page(users[:2], next_link=True)
+    text = {"page": json.dumps(first), "pages": json.dumps([first]),
+            "lines": json.dumps(page(users[:2], next_link=True)) + "\n" + json.dumps(first)}[shape]
+    make_snapshot(tmp_path, users_json=text)
+    with pytest.raises(SourceError, match="still has @odata.nextLink"):
+        read_snapshot(tmp_path, parts=("cloud",))

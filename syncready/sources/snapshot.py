@@ -172,6 +172,7 @@ def _load(path: Path, rel: str) -> list[Segment]:
         segments = _load_stream(text, rel)
     else:
         segments = _shape(value, rel)
+        _refuse_truncated(value[-1] if type(value) is list and value else value, rel)
     first = next((records[0] for records, _ in segments if records), None)
     if type(first) is dict and "id" not in first and ("Id" in first or "PrincipalId" in first):
         segments = [([_camel(r) for r in records], label) for records, label in segments]
@@ -213,6 +214,13 @@ def _shape(value, rel: str) -> list[Segment]:
     raise SourceError(f"{rel}: expected a JSON array or object, found {json.dumps(value)[:40]}")
 
 
+def _refuse_truncated(last, rel: str) -> None:
+    """A last page that still links to a next one is an export that stopped early: users would be missing."""
+    if _is_page(last) and last.get("@odata.nextLink"):
+        raise SourceError(f"{rel}: the last page still has @odata.nextLink, so the export stopped before the end; "
+                          "export every page (follow @odata.nextLink until there is none)")
+
+
 def _load_stream(text: str, rel: str) -> list[Segment]:
     """JSON Lines (or any concatenation of JSON values): objects, or pages, one after another."""
     decode = json.JSONDecoder().raw_decode
@@ -226,6 +234,7 @@ def _load_stream(text: str, rel: str) -> list[Segment]:
         return text.count("\n", 0, pos) + 1
 
     pos = skip(text, 0).end()
+    last = None
     while pos < end:
         try:
             value, pos_after = decode(text, pos)
@@ -238,7 +247,9 @@ def _load_stream(text: str, rel: str) -> list[Segment]:
         else:
             objects.append(value)
             starts.append(pos)
+        last = value
         pos = skip(text, pos_after).end()
+    _refuse_truncated(last, rel)
     if objects:
         segments.append((objects, lambda i: f"line {line(starts[i])}"))
     return segments
