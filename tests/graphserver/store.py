@@ -38,19 +38,44 @@ class EntitySet:
         self._ordered: list[dict] | None = None
         self._ids_lower: dict[str, str] | None = None
         self._upns: dict[str, str] | None = None
+        self._immutable: dict[str, set[str]] | None = None
         self._matches: dict[tuple, list[dict]] = {}
         self._pages: dict[tuple, bytes] = {}
         self._page_bytes = 0
 
-    def invalidate(self) -> None:
+    def invalidate(self, keep_immutable: bool = False) -> None:
+        """Drop the caches; `keep_immutable` when the caller has updated the ImmutableID index itself."""
         with self._lock:
             self.version += 1
             self._ordered = None
             self._ids_lower = None
             self._upns = None
+            if not keep_immutable:
+                self._immutable = None
             self._matches.clear()
             self._pages.clear()
             self._page_bytes = 0
+
+    def immutable_holders(self, value: str) -> set[str]:
+        """Ids of the objects holding this onPremisesImmutableId (an index, so a PATCH is not a scan)."""
+        index = self._immutable
+        if index is None:
+            index = {}
+            for key, obj in self.objects.items():
+                held = obj.get("onPremisesImmutableId")
+                if held:
+                    index.setdefault(held, set()).add(key)
+            self._immutable = index
+        return index.get(value, set())
+
+    def immutable_changed(self, key: str, old: str | None, new: str | None) -> None:
+        index = self._immutable
+        if index is None:
+            return
+        if old:
+            index.get(old, set()).discard(key)
+        if new:
+            index.setdefault(new, set()).add(key)
 
     def ordered(self) -> list[dict]:
         ordered = self._ordered

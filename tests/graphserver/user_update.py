@@ -67,8 +67,10 @@ class UserUpdates:
         changes = self._body(request)
         with self.server.write_lock:
             self._validate(user, changes)
+            old = user.get("onPremisesImmutableId")
             user.update(changes)
-            users.invalidate()
+            users.immutable_changed(user["id"], old, user.get("onPremisesImmutableId"))
+            users.invalidate(keep_immutable=True)
         return Response(204)
 
     @staticmethod
@@ -127,9 +129,9 @@ class UserUpdates:
             if immutable_id is not None:
                 if self._federated(user.get("userPrincipalName")):
                     raise GraphError(400, "Request_BadRequest", INVALID_VALUES)
-                for other in state.users.values():
-                    if other is not user and other.get("onPremisesImmutableId") == immutable_id:
-                        raise _conflict("onPremisesImmutableId", other["id"])
+                others = state.sets["users"].immutable_holders(immutable_id) - {user["id"]}
+                if others:
+                    raise _conflict("onPremisesImmutableId", min(others))
         if new_upn is not None and self._federated(new_upn) and not self._federated(
             user.get("userPrincipalName")
         ):
