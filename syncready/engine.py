@@ -62,14 +62,16 @@ class Run:
         return counts
 
     def exit_code(self, fail_on: str) -> int:
-        if fail_on == "never":
-            return 0
-        gating = ("blocker",) if fail_on == "blocker" else ("blocker", "warning")
         for subject in self.subjects:
             for check_id, result in subject.results.items():
-                if result.status in FAILING and self.severity[check_id] in gating:
+                if result.status in FAILING and gates(self.severity[check_id], fail_on):
                     return 1
         return 0
+
+
+def gates(severity: str, fail_on: str) -> bool:
+    """Whether a failing check of this severity fails the run under --fail-on (CLI and pytest alike)."""
+    return fail_on != "never" and (severity == "blocker" or fail_on == "warning")
 
 
 class Engine:

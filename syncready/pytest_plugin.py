@@ -16,7 +16,7 @@ import pytest
 import checks as checks_package
 
 from .config import load_config
-from .engine import FAILING, Engine
+from .engine import FAILING, Engine, gates
 from .errors import SyncreadyError
 from .registry import all_checks
 
@@ -85,7 +85,9 @@ class CheckItem(pytest.Item):
         super().__init__(**kwargs)
         self.check = check
         self.subject = subject
-        self.add_marker(pytest.mark.syncready(check=check.id, severity=check.meta.severity))
+        severity = _engine(self.config).severity[check.id]
+        self.add_marker(pytest.mark.syncready(check=check.id, severity=severity))
+        self.add_marker(severity)
 
     def runtest(self):
         engine = _engine(self.config)
@@ -96,7 +98,7 @@ class CheckItem(pytest.Item):
         if result.status == "waived":
             pytest.xfail(f"waived: {result.waiver['reason']} — {result.message}")
         if result.status in FAILING:
-            if _gates(engine.severity[self.check.id], self.config.getoption("syncready_fail_on")):
+            if gates(engine.severity[self.check.id], self.config.getoption("syncready_fail_on")):
                 raise CheckFailed(result)
             pytest.xfail(f"{engine.severity[self.check.id]} (not gating): {result.message}")
 
@@ -115,11 +117,7 @@ class CheckItem(pytest.Item):
         return self.path, None, f"{self.check.id}[{self.subject.name}]"
 
 
-def _gates(severity: str, fail_on: str) -> bool:
-    if fail_on == "never":
-        return False
-    return severity == "blocker" or fail_on == "warning"
-
-
 def pytest_configure(config):
     config.addinivalue_line("markers", "syncready(check, severity): a syncready readiness check")
+    config.addinivalue_line("markers", "blocker: a check of severity blocker (select with -m blocker)")
+    config.addinivalue_line("markers", "warning: a check of severity warning (select with -m warning)")
