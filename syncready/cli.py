@@ -39,7 +39,9 @@ def main(argv=None) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from . import commands
 
-    parser = argparse.ArgumentParser(prog="syncready", description=__doc__.split("\n")[0])
+    import syncready
+
+    parser = argparse.ArgumentParser(prog="syncready", description=syncready.__doc__.strip())
     parser.add_argument("--version", action="version", version=f"syncready {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for register in commands.REGISTRARS:
