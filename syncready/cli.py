@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import examples
+import syncready
 
 from . import __version__
 from .errors import SyncreadyError
@@ -38,8 +39,6 @@ def main(argv=None) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from . import commands
-
-    import syncready
 
     parser = argparse.ArgumentParser(prog="syncready", description=syncready.__doc__.strip())
     parser.add_argument("--version", action="version", version=f"syncready {__version__}")
