@@ -29,7 +29,7 @@ from .graphauth import (CERTIFICATE_VAR, SECRET_VAR, TOKEN_VAR, first_line, grap
                         make_credential)
 from .graphmap import (CONTACT_SELECT, DOMAIN_SELECT, GROUP_SELECT, cloud_contact_from_graph,
                        cloud_group_from_graph, cloud_user_from_graph, domain_from_graph, features_from_graph,
-                       role_assignment_from_graph, sync_object_from_graph, tenant_id_from_sync, user_select)
+                       map_records, role_assignment_from_graph, sync_object_from_graph, tenant_id_from_sync, user_select)
 from .snapshot import _gc_paused
 
 DEFAULT_GRAPH_URL = "https://graph.microsoft.com/v1.0"
@@ -511,15 +511,7 @@ class _Reader:
         pages = 0
         for page in self.session.iter_pages(path, params):
             pages += 1
-            try:
-                result.extend(map(convert, page))
-            except ValueError:
-                for index, obj in enumerate(page):
-                    try:
-                        convert(obj)
-                    except ValueError as exc:
-                        raise SourceError(f"Graph GET {path}: page {pages} object {index}: {exc}") from None
-                raise
+            result.extend(map_records(page, convert, lambda i, n=pages: f"Graph GET {path}: page {n} object {i}"))
             if raw is not None:
                 raw.extend(page)
             progress.update(len(result), pages)

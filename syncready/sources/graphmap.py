@@ -6,8 +6,9 @@ raise ValueError with a short text; the caller adds which file and record it was
 """
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
+from ..errors import SourceError
 from ..model import CloudObject, CloudUser, Domain, RoleAssignment, SyncFeatures
 
 # Graph user properties to $select (SPEC §2); drift attributes are added by user_select().
@@ -201,3 +202,16 @@ def _json_type(value) -> str:
         return "null"
     return {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
             int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
+def map_records(records: list, convert: Callable, where: Callable[[int], str]) -> list:
+    """Every record through `convert` at full speed; when one is bad, find it and name it by where(index)."""
+    try:
+        return list(map(convert, records))
+    except ValueError:
+        for index, record in enumerate(records):
+            try:
+                convert(record)
+            except ValueError as exc:
+                raise SourceError(f"{where(index)}: {exc}") from None
+        raise

@@ -21,7 +21,7 @@ from ..errors import SourceError
 from ..model import Directory, SyncFeatures
 from .admap import onprem_from_attributes
 from .graphmap import (cloud_contact_from_graph, cloud_group_from_graph, cloud_user_from_graph,
-                       domain_from_graph, features_from_graph, role_assignment_from_graph,
+                       domain_from_graph, features_from_graph, map_records, role_assignment_from_graph,
                        tenant_id_from_sync)
 from .ldif import iter_ldif_records, printable, write_ldif
 
@@ -137,15 +137,7 @@ def _map(root: Path, rel: str, convert: Callable) -> list:
     """Every record of a JSON file through `convert`; a ValueError names the record."""
     result = []
     for records, label in _load(root / rel, rel):
-        try:
-            result.extend(map(convert, records))
-        except ValueError:
-            for index, record in enumerate(records):
-                try:
-                    convert(record)
-                except ValueError as exc:
-                    raise SourceError(f"{rel}: {label(index)}: {exc}") from None
-            raise
+        result.extend(map_records(records, convert, lambda i, label=label: f"{rel}: {label(i)}"))
     return result
 
 
