@@ -126,7 +126,3 @@ def undo_plan(entries: list[Entry], writers: dict) -> tuple[list[Change], list[t
         elif state == "other":
             skipped.append((change.inverse(), "the values changed since the fix; left alone"))
     return needed, skipped
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)

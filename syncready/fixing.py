@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from .engine import FAILING, Run
 from .plan import Change, Manual, Plan
 from .registry import fixer_module, get_check
+from .writers.base import value_key
 
 
 class NotFixable(Exception):
@@ -51,9 +52,10 @@ class FixContext:
             return
         values = self._overlay[key]
         for value in change.remove:
-            lowered = [str(v).lower() for v in values]
-            if str(value).lower() in lowered:
-                values.pop(lowered.index(str(value).lower()))
+            keys = [value_key(change.attribute, v) for v in values]
+            wanted = value_key(change.attribute, value)
+            if wanted in keys:
+                values.pop(keys.index(wanted))
         values.extend(v for v in change.add if v is not None)
 
 

@@ -18,7 +18,7 @@ from syncready.fixing import build_plan
 from syncready.immutableid import anchor_from_bytes
 from syncready.model import CloudUser, Directory, Domain, OnPremObject, RoleAssignment, SyncFeatures
 from syncready.registry import check_ids
-from syncready.writers.base import state_of
+from syncready.writers.base import state_of, value_key
 
 BASE = "DC=contoso,DC=test"
 STAFF, LEAVERS = f"OU=Staff,{BASE}", f"OU=Leavers,{BASE}"
@@ -37,13 +37,8 @@ class PreconditionFailed(AssertionError):
 
 
 def _key(attribute: str, value):
-    if isinstance(value, bytes) or attribute.lower() == "onpremisesimmutableid":
-        return value
-    text = str(value)
-    if attribute.lower() == "proxyaddresses":
-        prefix, sep, address = text.partition(":")
-        return prefix + sep + address.lower()
-    return text.lower()
+    """AD's comparison (the writers'); the ImmutableID, a Graph property, compares exactly."""
+    return value if attribute.lower() == "onpremisesimmutableid" else value_key(attribute, value)
 
 
 class Simulator:
