@@ -35,6 +35,7 @@ class CheckMeta:
     safety: str | None = None          # "safe" | "unsafe" for fixable checks
     needs_counterpart: bool = False    # skipped unless exactly one on-prem user has the UPN
     order: int = 100                   # position in listings (SPEC §4 table order)
+    inputs: tuple[str, ...] = ()       # collections (and `collection.property`) it reads (SPEC §8)
 
     def __post_init__(self):
         if self.severity not in SEVERITIES:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .addresses import primary_smtp, smtp_addresses
+from .coverage import Coverage
 from .immutableid import anchor_from_bytes
 
 # userAccountControl bit meaning "account disabled".
@@ -151,3 +152,4 @@ class Directory:
     onprem: list[OnPremObject] = field(default_factory=list)
     tenant_id: str = "tenant"
     sources: dict = field(default_factory=dict)  # where each part came from, no secrets
+    coverage: Coverage = field(default_factory=Coverage)  # what was read (SPEC §8)
