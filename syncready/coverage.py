@@ -61,6 +61,7 @@ class Coverage:
 
     default: CoverageStatus = CoverageStatus.READ
     collections: dict[str, CollectionCoverage] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)   # warnings about what was read (e.g. every value empty)
 
     @classmethod
     def from_reader(cls) -> Coverage:
@@ -105,4 +106,6 @@ class Coverage:
         return list(dict.fromkeys(problems))
 
     def to_json(self) -> dict:
-        return {name: entry.to_json() for name, entry in sorted(self.collections.items())}
+        """The `collections` and `notes` of the results JSON `coverage` object."""
+        return {"collections": {name: entry.to_json() for name, entry in sorted(self.collections.items())},
+                "notes": list(self.notes)}
