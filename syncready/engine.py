@@ -16,6 +16,7 @@ from .immutableid import guid_bytes_to_string
 from .index import Index
 from .model import Directory
 from .registry import Check, get_check, select_checks
+from .summary import run_people
 
 FAILING = ("fail", "error")
 SYNCED = skipped("already synchronized")
@@ -59,6 +60,7 @@ class Run:
                 by_check[check_id][result.status] += 1
         counts["by_check"] = by_check
         counts["out_of_scope"] = dict(self.out_of_scope)
+        counts.update(run_people(self, by_check))   # people, not subjects (SPEC §9)
         return counts
 
     def exit_code(self, fail_on: str) -> int:
