@@ -1,10 +1,31 @@
-"""The terminal summary of a results document: counts per check, readiness, the first blocked users."""
+"""The terminal summary of a results document: what was read, counts per check, the first blocked
+subjects, and the people (cloud users first, SPEC §9)."""
 from __future__ import annotations
 
 import os
+import re
 from itertools import islice
 
+from syncready.summary import (
+    cloud_aside,
+    collection_lines,
+    coverage_of,
+    lead_line,
+    onprem_line,
+    people_of,
+    scope_text,
+    unread_line,
+)
+
 SHOW_BLOCKED = 10
+# C0 and C1 controls and DEL: a value from a directory must not move the cursor, retitle the window
+# (OSC) or hide lines of output.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def safe(value) -> str:
+    """Directory text made inert for a terminal: every control character shown as \\xNN."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", "" if value is None else str(value))
 
 
 def _paint(fp):
@@ -15,8 +36,27 @@ def _paint(fp):
     return paint
 
 
+def print_header(doc: dict, fp) -> None:
+    """Config used, scope in force, what was read and what was not, and the run's notes (SPEC §8)."""
+    coverage = coverage_of(doc)
+    if coverage is None:
+        print("Coverage: not recorded (results from an older syncready)", file=fp)
+        return
+    paint = _paint(fp)
+    print(f"Config: {safe(coverage.get('config') or 'none (defaults: the whole domain, every check)')}", file=fp)
+    print(f"Scope: {safe(scope_text(coverage))}", file=fp)
+    read, missing = collection_lines(coverage)
+    print(f"Read: {safe(', '.join(read)) if read else 'not recorded by the sources'}", file=fp)
+    for line in missing:
+        print(paint(f"Not read: {safe(line)}", "33"), file=fp)
+    for note in coverage.get("notes") or ():
+        print(paint(f"Note: {safe(note)}", "33"), file=fp)
+    print(file=fp)
+
+
 def print_summary(doc: dict, fp, written=(), expired_waivers=()) -> None:
     paint = _paint(fp)
+    print_header(doc, fp)
     summary = doc["summary"]
     checks = doc["checks"]
     width = max([len(c["id"]) for c in checks] + [5])
@@ -29,23 +69,38 @@ def print_summary(doc: dict, fp, written=(), expired_waivers=()) -> None:
         print(paint(line, "31" if bad and check["severity"] == "blocker" else "33") if bad else line, file=fp)
     blocked = list(islice((s for s in doc["subjects"] if s["readiness"] == "blocked"), SHOW_BLOCKED))
     if blocked:
-        print(f"\nBlocked subjects (first {len(blocked)} of {summary['blocked']}):", file=fp)
+        print(f"\nBlocked (first {len(blocked)} of {summary['blocked']}):", file=fp)
         for subject in blocked:
-            print(f"  {subject['subject']}", file=fp)
+            print(f"  {safe(subject['subject'])}", file=fp)
             for check_id, result in subject["results"].items():
                 if result["status"] in ("fail", "error"):
-                    print(f"    {check_id}: {result.get('message', '')}", file=fp)
+                    print(f"    {check_id}: {safe(result.get('message', ''))}", file=fp)
     for waiver in expired_waivers:
-        print(paint(f"\nwaiver for {waiver['check']} ({', '.join(waiver['subjects'])}) expired on "
+        print(paint(f"\nwaiver for {safe(waiver['check'])} ({safe(', '.join(waiver['subjects']))}) expired on "
                     f"{waiver['expires']} and no longer applies", "33"), file=fp)
     baseline = summary.get("baseline")
     if baseline:
-        print(f"\nSince {baseline['file']}: {len(baseline['new'])} new failure(s), {len(baseline['fixed'])} fixed", file=fp)
-    out = summary.get("out_of_scope") or {}
-    extra = f", {summary.get('already_synchronized', 0)} already synchronized" if summary.get("already_synchronized") else ""
-    skipped = ", ".join(f"{n} {reason}" for reason, n in sorted(out.items()))
-    print("\n" + paint(f"{summary['blocked']} blocked", "31;1") + ", " + paint(f"{summary['at_risk']} at-risk", "33;1")
-          + ", " + paint(f"{summary['ready']} ready", "32;1") + extra
-          + (f"  (not in scope: {skipped})" if skipped else ""), file=fp)
+        print(f"\nSince {safe(baseline['file'])}: {len(baseline['new'])} new failure(s), {len(baseline['fixed'])} fixed",
+              file=fp)
+    print_people(doc, fp)
     for line in written:
         print(f"wrote {line}", file=fp)
+
+
+def print_people(doc: dict, fp) -> None:
+    """Cloud users first; AD users that would create new cloud users and the tenant apart."""
+    paint = _paint(fp)
+    people = people_of(doc)
+    cloud, tenant = people["cloud_users"], people["tenant"]
+    code = "31;1" if cloud.get("blocked") else "33;1" if cloud.get("at_risk") else "32;1"
+    aside = cloud_aside(cloud, doc["summary"].get("out_of_scope"))
+    print("\n" + paint(lead_line(cloud), code) + (f"  ({aside})" if aside else ""), file=fp)
+    onprem = onprem_line(people["onprem_users"])
+    if onprem:
+        print(onprem, file=fp)
+    for blocker in tenant.get("blockers") or ():
+        print(paint(f"TENANT BLOCKER: {safe(blocker.get('banner') or blocker.get('message'))}", "31;1"), file=fp)
+    for note in tenant.get("notes") or ():
+        print(f"tenant: {safe(note)}", file=fp)
+    for entry in people["unread_checks"]:
+        print(paint(safe(unread_line(entry)), "33"), file=fp)

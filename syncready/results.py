@@ -12,6 +12,7 @@ from pathlib import Path
 from . import __version__
 from .engine import Run, Subject
 from .errors import SourceError
+from .summary import coverage_document
 
 SCHEMA = "syncready/results/1"
 
@@ -56,7 +57,7 @@ def subject_entry(subject: Subject) -> dict:
 
 
 def results_document(run: Run, generated: dt.datetime | None = None) -> dict:
-    generated = generated or dt.datetime.now(dt.timezone.utc)
+    generated = generated or dt.datetime.now(dt.UTC)
     summary = run.summary()
     if run.baseline:
         summary["baseline"] = run.baseline
@@ -65,6 +66,7 @@ def results_document(run: Run, generated: dt.datetime | None = None) -> dict:
         "generated": generated.isoformat(timespec="seconds"),
         "tool": {"version": __version__},
         "sources": dict({"domain": _ad_domain(run.directory)}, **run.directory.sources, tenant=run.directory.tenant_id),
+        "coverage": coverage_document(run),
         "selected": [c.id for c in run.checks],
         "checks": [check_entry(c, run.severity[c.id]) for c in run.checks],
         "subjects": SubjectEntries(run.subjects),

@@ -26,6 +26,10 @@ NOUNS = {"cloud-user": ("cloud user", "cloud users"), "onprem-user": ("AD user",
          "tenant": ("tenant", "tenant")}
 
 
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 def _field(result: Any, name: str):
     return result.get(name) if isinstance(result, dict) else getattr(result, name, None)
 
@@ -132,18 +136,18 @@ def run_people(run: Run, by_check: Mapping[str, Mapping[str, int]]) -> dict:
 def people_of(doc: Mapping) -> dict:
     """The people counts of a results document: its own, or counted from its subjects when it is
     older than SPEC §9."""
-    summary = doc.get("summary") if isinstance(doc.get("summary"), dict) else {}
+    summary = _dict(doc.get("summary"))
     if all(isinstance(summary.get(k), dict) for k in ("cloud_users", "onprem_users", "tenant")):
         return {"cloud_users": summary["cloud_users"], "onprem_users": summary["onprem_users"],
                 "tenant": summary["tenant"], "unread_checks": list(summary.get("unread_checks") or [])}
     rows = []
     for s in doc.get("subjects") or ():
         if isinstance(s, dict):
-            results = s.get("results") if isinstance(s.get("results"), dict) else {}
+            results = _dict(s.get("results"))
             rows.append((str(s.get("kind") or "cloud-user"), str(s.get("readiness") or "blocked"),
                          bool(s.get("already_synchronized")), results))
-    out = summary.get("out_of_scope")
-    return count_people(rows, sum(v for v in out.values() if isinstance(v, int)) if isinstance(out, dict) else 0)
+    out = _dict(summary.get("out_of_scope"))
+    return count_people(rows, sum(v for v in out.values() if isinstance(v, int)))
 
 
 # ---- words, shared by every output ----------------------------------------------------------
@@ -163,15 +167,19 @@ def lead_line(cloud: Mapping) -> str:
     return f"{ready:,} of {total:,} {noun} ready, {blocked:,} blocked, {at_risk:,} at risk"
 
 
-def cloud_aside(cloud: Mapping) -> str | None:
-    """What the lead line leaves out: synchronized already, out of scope, not fully checked."""
+def cloud_aside(cloud: Mapping, reasons: Any = None) -> str | None:
+    """What the lead line leaves out: not fully checked, synchronized already, out of scope (by
+    reason when the summary's `out_of_scope` gives them)."""
     parts = []
     if cloud.get("could_not_check"):
         parts.append(f"{int(cloud['could_not_check']):,} of them could not be fully checked (inputs not read)")
     if cloud.get("already_synchronized"):
         parts.append(f"{int(cloud['already_synchronized']):,} already synchronized")
-    if cloud.get("out_of_scope"):
-        parts.append(f"{int(cloud['out_of_scope']):,} not in scope (guests, *.onmicrosoft.com UPNs)")
+    reasons = {str(k): v for k, v in _dict(reasons).items() if isinstance(v, int) and v}
+    if reasons:
+        parts.append("not in scope: " + ", ".join(f"{n:,} {why}" for why, n in sorted(reasons.items())))
+    elif cloud.get("out_of_scope"):
+        parts.append(f"{int(cloud['out_of_scope']):,} not in scope")
     return "; ".join(parts) or None
 
 
@@ -276,7 +284,7 @@ def coverage_of(doc: Mapping) -> dict | None:
 def collection_lines(coverage: Mapping) -> tuple[list[str], list[str]]:
     """("users 52 (cloud/users.json)", ...) read or declared empty, and what was not read and why."""
     read, missing = [], []
-    collections = coverage.get("collections") if isinstance(coverage.get("collections"), dict) else {}
+    collections = _dict(coverage.get("collections"))
     for name, entry in collections.items():
         if not isinstance(entry, dict):
             continue
@@ -297,7 +305,7 @@ def collection_lines(coverage: Mapping) -> tuple[list[str], list[str]]:
 
 
 def scope_text(coverage: Mapping) -> str:
-    scope = coverage.get("scope") if isinstance(coverage.get("scope"), dict) else {}
+    scope = _dict(coverage.get("scope"))
     include = [str(x) for x in scope.get("include") or []]
     exclude = [str(x) for x in scope.get("exclude") or []]
     text = "include " + ("; ".join(include) if include else "the whole domain")
