@@ -2,7 +2,8 @@
 
 A missing cloud primary is added as a secondary when AD already has a primary (changing the primary
 is mail-primary-smtp's fix). When AD proxyAddresses is empty, sync derives the primary from `mail`,
-so that address is added as the `SMTP:` primary first, keeping what sync would compute.
+so that address is added as the `SMTP:` primary first, keeping what sync would compute — but only
+alongside a value sync would not derive: written alone it changes nothing and costs an undo entry.
 """
 from syncready.addresses import is_onmicrosoft, split_proxy
 
@@ -17,11 +18,13 @@ def plan(subject, result, ctx):
     proxies = ctx.values(ad, "proxyAddresses", ad.proxy_addresses)
     have = {p.lower() for p in proxies}
     add = []
+    derived = None
     if not proxies:
         mail = ctx.values(ad, "mail", ad.mail)
         if mail:
-            add.append(f"SMTP:{mail[0]}")
-            have.add(add[0].lower())
+            derived = f"SMTP:{mail[0]}"
+            add.append(derived)
+            have.add(derived.lower())
     has_primary = any(p.startswith("SMTP:") for p in proxies + add)
     held = []
     for value in user.proxy_addresses:
@@ -42,6 +45,8 @@ def plan(subject, result, ctx):
         have.add(value.lower())
     if held:
         ctx.refuse(f"not added, as two objects would then hold them (proxy-unique): {'; '.join(held)}")
+    if add == [derived]:
+        return []   # only what sync derives from mail anyway: writing it would change nothing
     return [modify("proxy-superset", subject, ad, "proxyAddresses", [], add)] if add else []
 
 

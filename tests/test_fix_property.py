@@ -103,11 +103,6 @@ class Simulator:
         return out
 
 
-def statuses(directory: Directory) -> dict:
-    run = Engine(directory, Config(scope=SCOPE)).run()
-    return {(s.name, cid): r.status for s in run.subjects for cid, r in s.results.items()}
-
-
 # Generated directories --------------------------------------------------------------------------
 LOCALS = ["ann", "bob", "cy"]
 NAMES = ["Ann", "Bob", "Cy", "  ", "Ann Lee"]
@@ -180,20 +175,75 @@ fix_options = st.fixed_dictionaries({"write_consistency_guid": st.booleans()})
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+def sync_view(sim: Simulator, change) -> object:
+    """What sync computes from the changed object: its values, with an empty proxyAddresses read as the
+    `SMTP:<mail>` sync derives (KB 3190357), so a write of only that value counts as a no-op."""
+    obj, _ = sim._target(change)
+    if not isinstance(obj, OnPremObject):
+        return obj.immutable_id
+    view = {f: getattr(obj, f) for f in ONPREM_FIELDS.values()}
+    proxies = obj.proxy_addresses or ((f"SMTP:{obj.mail}",) if obj.mail else ())
+    view["proxy_addresses"] = sorted(proxies)
+    view["extra"] = dict(obj.extra)
+    return view
+
+
+def evidence(directory: Directory) -> dict:
+    run = Engine(directory, Config(scope=SCOPE)).run()
+    return {(s.name, cid): r for s in run.subjects for cid, r in s.results.items()}
+
+
 @SETTINGS
 @given(directories(), fix_options)
 def test_fix_then_check_passes_and_breaks_nothing(directory, options):
-    before = statuses(directory)
+    """A change with no refusal beside it makes its check pass; a pair with a refusal (part of the
+    failure left alone) gets no worse; no write is a no-op for sync; nothing that passed fails."""
+    before = evidence(directory)
     plan = planned(directory, options)
     sim = Simulator(directory)
     for change in plan.changes:
+        was = copy.deepcopy(sync_view(sim, change))
         sim.apply(change)
-    after = statuses(sim.directory)
-    fixed = {(c.subject, c.check) for c in plan.changes}
-    assert {key: after[key] for key in fixed if after[key] != "pass"} == {}, plan.render()
-    worse = {key: (before[key], after.get(key)) for key in before
-             if before[key] == "pass" and after.get(key) in FAILING}
+        assert sync_view(sim, change) != was, f"no-op write: {change.describe()}\n{plan.render()}"
+    after = evidence(sim.directory)
+    refused = {(item.subject, item.check) for item in plan.refused}
+    changed = {(c.subject, c.check) for c in plan.changes}
+    assert {key: after[key].status for key in changed - refused if after[key].status != "pass"} == {}, plan.render()
+    for key in changed & refused:
+        old, new = before[key], after[key]
+        assert new.status == "pass" or new.status == old.status, (key, plan.render())
+        if new.status != "pass" and old.evidence and "missing" in old.evidence:
+            assert set(new.evidence["missing"]) <= set(old.evidence["missing"]), (key, plan.render())
+    worse = {key: (before[key].status, after[key].status) for key in before
+             if before[key].status == "pass" and after.get(key) and after[key].status in FAILING}
     assert worse == {}, plan.render()
+
+
+def test_proxy_superset_plans_no_write_of_only_the_derived_primary():
+    """The counterexample hypothesis found: AD has mail but no proxyAddresses, the cloud alias is held
+    by another AD user, so the only value left to write is SMTP:<mail>, which sync derives anyway."""
+    ann = CloudUser(id="c0", upn="ann@contoso.com", mail="ann@contoso.com", user_type="Member",
+                    proxy_addresses=("SMTP:ann@contoso.com", "smtp:ann.alias@contoso.com"), account_enabled=True)
+    ad = OnPremObject(dn=f"CN=ann,{STAFF}", object_class="user", object_guid=GUIDS[0], upn="ann@contoso.com",
+                      sam="ann", mail="ann@contoso.com", uac=512)
+    spare = OnPremObject(dn=f"CN=spare,{STAFF}", object_class="user", object_guid=GUIDS[4],
+                         upn="spare@contoso.com", mail="ann.alias@contoso.com", uac=512)
+    directory = Directory(cloud_users=[ann], onprem=[ad, spare], roles_known=True,
+                          domains=[Domain("contoso.com", True)])
+    plan = build_plan(Engine(directory, Config(scope=SCOPE)).run(), ["proxy-superset"])
+    assert plan.changes == []
+    assert [(r.check, "held by CN=spare" in r.guidance) for r in plan.refused] == [("proxy-superset", True)]
+
+
+def test_proxy_superset_writes_the_derived_primary_with_a_real_addition():
+    """With an alias that can be added, the SMTP:<mail> primary goes first so sync's primary is kept."""
+    ann = CloudUser(id="c0", upn="ann@contoso.com", mail="ann@contoso.com", user_type="Member",
+                    proxy_addresses=("SMTP:ann@contoso.com", "smtp:ann.alias@contoso.com"), account_enabled=True)
+    ad = OnPremObject(dn=f"CN=ann,{STAFF}", object_class="user", object_guid=GUIDS[0], upn="ann@contoso.com",
+                      sam="ann", mail="ann@contoso.com", uac=512)
+    directory = Directory(cloud_users=[ann], onprem=[ad], roles_known=True, domains=[Domain("contoso.com", True)])
+    plan = build_plan(Engine(directory, Config(scope=SCOPE)).run(), ["proxy-superset"])
+    assert [c.add for c in plan.changes] == [["SMTP:ann@contoso.com", "smtp:ann.alias@contoso.com"]]
 
 
 @SETTINGS
