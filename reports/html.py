@@ -35,6 +35,18 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from syncready.summary import (
+    cloud_aside,
+    collection_lines,
+    coverage_of,
+    lead_line,
+    onprem_line,
+    people_of,
+    scope_text,
+    unread_counts,
+    unread_line,
+)
+
 from .markdown import fix_command, percent
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -56,7 +68,7 @@ _JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
                  0x2028: "\\u2028", 0x2029: "\\u2029"}
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 _DN_CUT = re.compile(r"(?<!\\),")
-_USERINFO = re.compile(r"^([a-z][a-z0-9+.-]*://)[^/@\s]*@", re.I)
+_USERINFO = re.compile(r"^([a-z][a-z0-9+.-]*://)[^/@\s]*@", re.IGNORECASE)
 
 
 def render_html(results: dict, path) -> None:
@@ -136,7 +148,7 @@ def _environment() -> Environment:
 def safe_url(url) -> str | None:
     """Only http(s) references become links; anything else (javascript:, data:) is shown as text."""
     url = str(url or "").strip()
-    return url if re.match(r"^https?://", url, re.I) else None
+    return url if re.match(r"^https?://", url, re.IGNORECASE) else None
 
 
 def _checks(results: dict) -> list[dict]:
@@ -337,7 +349,7 @@ def _when(value) -> str:
     except ValueError:
         return str(value or "")
     if stamp.tzinfo is not None:
-        stamp = stamp.astimezone(dt.timezone.utc)
+        stamp = stamp.astimezone(dt.UTC)
         return stamp.strftime("%d %b %Y, %H:%M UTC")
     return stamp.strftime("%d %b %Y, %H:%M")
 
@@ -350,12 +362,13 @@ READY_COLORS = {"blocked": "#c53030", "at-risk": "#d69e2e", "ready": "#2f855a", 
 def _context(results: dict, checks: list[dict], seen: dict) -> dict:
     summary = results.get("summary") or {}
     sources = results.get("sources") or {}
-    counts = {"ready": summary.get("ready"), "at-risk": summary.get("at_risk"), "blocked": summary.get("blocked"),
-              "synced": summary.get("already_synchronized")}
-    if any(v is None for k, v in counts.items() if k != "synced"):
-        counts = seen["readiness"]
+    people = people_of(results)
+    cloud = people["cloud_users"]
+    counts = {"ready": cloud.get("ready"), "at-risk": cloud.get("at_risk"), "blocked": cloud.get("blocked"),
+              "synced": cloud.get("already_synchronized")}
     counts = {k: int(v or 0) for k, v in counts.items()}
     considered = counts["ready"] + counts["at-risk"] + counts["blocked"]
+    unread = unread_counts(people)
     kinds = seen["kinds"]
     given = summary.get("by_check") if isinstance(summary.get("by_check"), dict) else {}
     for c in checks:
@@ -365,6 +378,8 @@ def _context(results: dict, checks: list[dict], seen: dict) -> dict:
         c["bar"] = _bar(c["counts"], ("pass", "fail", "error", "waived", "skip"),
                         WARN_COLORS if c["severity"] == "warning" else CHECK_COLORS)
         c["failing"] = c["counts"]["fail"] + c["counts"]["error"]
+        c["unread"] = min(unread.get(c["id"], 0), c["counts"]["error"])
+        c["blocking"] = c["failing"] - c["unread"]      # failures a fix can clear, not inputs not read
         c["references"] = [r for r in c.get("references") or [] if isinstance(r, dict)]
     baseline = summary.get("baseline") if isinstance(summary.get("baseline"), dict) else None
     waivers = []
@@ -375,7 +390,7 @@ def _context(results: dict, checks: list[dict], seen: dict) -> dict:
     extra_sources = {k: _clean_source(v) for k, v in sources.items() if k not in ("tenant", "domain")}
     selected = results.get("selected") or [c["id"] for c in checks]
     return {
-        "tenant": sources.get("tenant") or "",
+        "tenant_id": sources.get("tenant") or "",
         "domain": sources.get("domain") or "",
         "generated": results.get("generated") or "",
         "generated_text": _when(results.get("generated")),
@@ -387,7 +402,15 @@ def _context(results: dict, checks: list[dict], seen: dict) -> dict:
         "kinds": kinds,
         "ready_bar": _bar(counts, ("blocked", "at-risk", "ready"), READY_COLORS),
         "checks": checks,
-        "blocker_checks": [c for c in checks if c["severity"] == "blocker" and c["failing"]],
+        "blocker_checks": [c for c in checks if c["severity"] == "blocker" and c["blocking"]
+                           and c.get("subject") in ("cloud-user", None)],
+        "lead": lead_line(cloud),
+        "cloud_aside": cloud_aside(cloud, summary.get("out_of_scope")),
+        "onprem_line": onprem_line(people["onprem_users"]),
+        "onprem": people["onprem_users"],
+        "tenant": people["tenant"],
+        "unread_lines": [unread_line(e) for e in people["unread_checks"]],
+        "coverage": _coverage_context(results),
         "waivers": waivers,
         "baseline": baseline and {
             "file": baseline.get("file") or "",
@@ -396,3 +419,13 @@ def _context(results: dict, checks: list[dict], seen: dict) -> dict:
         },
         "list_limit": LIST_LIMIT,
     }
+
+
+def _coverage_context(results: dict) -> dict | None:
+    """Config, scope, what was read and not, and notes for the header (SPEC §8)."""
+    coverage = coverage_of(results)
+    if coverage is None:
+        return None
+    read, missing = collection_lines(coverage)
+    return {"config": coverage.get("config"), "scope": scope_text(coverage), "read": read, "missing": missing,
+            "notes": [str(n) for n in coverage.get("notes") or ()]}

@@ -8,6 +8,17 @@ from __future__ import annotations
 
 import re
 
+from syncready.summary import (
+    cloud_aside,
+    collection_lines,
+    coverage_of,
+    lead_line,
+    onprem_line,
+    people_of,
+    scope_text,
+    unread_line,
+)
+
 MAX_BLOCKED = 20
 MAX_CELL = 120
 
@@ -66,8 +77,10 @@ def render_markdown(results: dict, *, max_blocked: int = MAX_BLOCKED) -> str:
     summary = results.get("summary") or {}
     sources = results.get("sources") or {}
     checks = [c for c in results.get("checks") or [] if isinstance(c, dict) and c.get("id")]
-    ready, at_risk, blocked = (int(summary.get(k) or 0) for k in ("ready", "at_risk", "blocked"))
-    synced = int(summary.get("already_synchronized") or 0)
+    people = people_of(results)
+    cloud = people["cloud_users"]
+    ready, at_risk, blocked = (int(cloud.get(k) or 0) for k in ("ready", "at_risk", "blocked"))
+    synced = int(cloud.get("already_synchronized") or 0)
     total = ready + at_risk + blocked
     title = "Directory sync readiness"
     if sources.get("domain"):
@@ -83,16 +96,28 @@ def render_markdown(results: dict, *, max_blocked: int = MAX_BLOCKED) -> str:
         meta.append(f"syncready {escape(version)}")
     if meta:
         out += [" · ".join(meta), ""]
+    tenant = people["tenant"]
+    for blocker in tenant.get("blockers") or ():
+        out += [f"> :no_entry: **Tenant blocker: {escape(blocker.get('banner') or blocker.get('message'), 1000)}**", ""]
+    lead = escape(lead_line(cloud), 1000)
     if blocked:
-        out.append(f"**:no_entry: {_num(blocked)} of {_num(total)} subjects are blocked** "
-                   "— synchronization would not match them safely today.")
+        out.append(f"**:no_entry: {lead}** — synchronization would not match the blocked ones safely today.")
     elif at_risk:
-        out.append(f"**:warning: No subject is blocked; {_num(at_risk)} of {_num(total)} are at risk.**")
+        out.append(f"**:warning: {lead}** — no cloud user is blocked.")
+    elif total:
+        out.append(f"**:white_check_mark: {lead}** — every selected check passes.")
     else:
-        out.append(f"**:white_check_mark: All {_num(total)} subjects are ready.**")
-    out += ["", "| Blocked | At risk | Ready | Already synchronized |", "|--:|--:|--:|--:|",
-            f"| {_num(blocked)} ({percent(blocked, total)}) | {_num(at_risk)} ({percent(at_risk, total)}) "
-            f"| {_num(ready)} ({percent(ready, total)}) | {_num(synced)} |", ""]
+        out.append(f"**{lead}**")
+    aside = cloud_aside(cloud, summary.get("out_of_scope"))
+    out += [f"({escape(aside, 1000)})", ""] if aside else [""]
+    apart = [onprem_line(people["onprem_users"])] + [f"tenant: {n}" for n in tenant.get("notes") or ()]
+    apart += [unread_line(e) for e in people["unread_checks"]]
+    out += [f"- {escape(line, 1000)}" for line in apart if line]
+    out += ["", "| Cloud users | Blocked | At risk | Ready | Already synchronized |", "|--:|--:|--:|--:|--:|",
+            (f"| {_num(total)} | {_num(blocked)} ({percent(blocked, total)}) "
+             f"| {_num(at_risk)} ({percent(at_risk, total)}) | {_num(ready)} ({percent(ready, total)}) | {_num(synced)} |"),
+            ""]
+    out += _coverage(results)
 
     by_check = summary.get("by_check") or {}
     errors = any((by_check.get(c["id"]) or {}).get("error") for c in checks)
@@ -113,6 +138,7 @@ def render_markdown(results: dict, *, max_blocked: int = MAX_BLOCKED) -> str:
         out.append("| " + " | ".join(cells) + " |")
     out.append("")
 
+    blocked = summary["blocked"] if isinstance(summary.get("blocked"), int) else blocked   # subjects, listed
     if blocked and max_blocked > 0:
         rows = []
         for subject in results.get("subjects") or []:
@@ -144,3 +170,19 @@ def render_markdown(results: dict, *, max_blocked: int = MAX_BLOCKED) -> str:
             line += f", **{expired} expired** (their failures count again)"
         out += [line, ""]
     return "\n".join(out)
+
+
+def _coverage(results: dict) -> list[str]:
+    """What the verdicts rest on (SPEC §8): config, scope, what was read and not, the run's notes."""
+    coverage = coverage_of(results)
+    out = ["### What was read", ""]
+    if coverage is None:
+        return out + ["Not recorded (results from an older syncready).", ""]
+    config = coverage.get("config")
+    out.append(f"- Config: {code(config) if config else 'none (defaults: the whole domain, every check)'}")
+    out.append(f"- Scope: {escape(scope_text(coverage), 2000)}")
+    read, missing = collection_lines(coverage)
+    out.append(f"- Read: {escape(', '.join(read), 4000) if read else 'not recorded by the sources'}")
+    out += [f"- **Not read:** {escape(line, 1000)}" for line in missing]
+    out += [f"- **Note:** {escape(note, 1000)}" for note in coverage.get("notes") or ()]
+    return out + [""]
