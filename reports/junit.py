@@ -25,6 +25,17 @@ import json
 import re
 from pathlib import Path
 
+from syncready.summary import (
+    cloud_aside,
+    collection_lines,
+    coverage_of,
+    lead_line,
+    onprem_line,
+    people_of,
+    scope_text,
+    unread_line,
+)
+
 from .markdown import fix_command
 
 SKIP_LIST_LIMIT = 1000
@@ -86,6 +97,36 @@ def _details(subject: dict, result: dict, check: dict) -> str:
     return "\n".join(lines)
 
 
+def _overview(results: dict) -> tuple[str, list[tuple[str, object]]]:
+    """The summary suite: named by the cloud-user lead line (SPEC §9); its properties count the
+    people and say what the results rest on (SPEC §8). It holds no testcase, so counts stay true."""
+    people = people_of(results)
+    cloud, onprem, tenant = people["cloud_users"], people["onprem_users"], people["tenant"]
+    props: list[tuple[str, object]] = [(f"cloud-users-{k.replace('_', '-')}", cloud.get(k) or 0) for k in
+                                       ("ready", "at_risk", "blocked", "already_synchronized", "out_of_scope",
+                                        "could_not_check")]
+    aside = cloud_aside(cloud, (results.get("summary") or {}).get("out_of_scope"))
+    if aside:
+        props.append(("cloud-users-note", aside))
+    props += [(f"ad-users-{k.replace('_', '-')}", onprem.get(k) or 0) for k in ("total", "matched", "new_cloud_users")]
+    if onprem_line(onprem):
+        props.append(("ad-users", onprem_line(onprem)))
+    if tenant.get("total"):
+        props.append(("tenant-blocked", tenant.get("blocked") or 0))
+    props += [("tenant-blocker", b.get("banner") or b.get("message")) for b in tenant.get("blockers") or ()]
+    props += [("tenant-note", n) for n in tenant.get("notes") or ()]
+    props += [("could-not-check", unread_line(e)) for e in people["unread_checks"]]
+    coverage = coverage_of(results)
+    if coverage is None:
+        props.append(("coverage", "not recorded (results from an older syncready)"))
+    else:
+        read, missing = collection_lines(coverage)
+        props += [("config", coverage.get("config") or "none"), ("scope", scope_text(coverage))]
+        props += [("read", line) for line in read] + [("not-read", line) for line in missing]
+        props += [("note", note) for note in coverage.get("notes") or ()]
+    return f"syncready: {lead_line(cloud)}", props
+
+
 def write_junit(results: dict, path) -> None:
     """Write the JUnit XML file for a results dict (SPEC §6) to path.
 
@@ -129,8 +170,13 @@ def write_junit(results: dict, path) -> None:
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", encoding="utf-8", newline="\n") as out:
         out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-        out.write(f'<testsuites name="syncready" tests="{totals["tests"]}" failures="{totals["failures"]}" '
+        name, props = _overview(results)
+        out.write(f'<testsuites name="{attr(name)}" tests="{totals["tests"]}" failures="{totals["failures"]}" '
                   f'errors="{totals["errors"]}" skipped="{totals["skipped"]}" time="0">\n')
+        out.write(f'  <testsuite name="{attr(name)}" tests="0" failures="0" errors="0" skipped="0" time="0"'
+                  + (f' timestamp="{attr(stamp)}"' if stamp else "") + ">\n    <properties>\n")
+        out.writelines(f'      <property name="{attr(key)}" value="{attr(value)}"/>\n' for key, value in props)
+        out.write("    </properties>\n  </testsuite>\n")
         for check, entry, counts in suites:
             _suite(out, check, entry, counts, stamp)
         out.write("</testsuites>\n")
@@ -144,7 +190,8 @@ def _suite(out, check: dict, entry: dict, counts: dict, stamp: str) -> None:
               f'errors="{counts["errors"]}" skipped="{counts["skipped"]}" time="0"'
               + (f' timestamp="{attr(stamp)}"' if stamp else "") + ">\n")
     out.write("    <properties>\n")
-    props = [("title", check.get("title")), ("severity", check.get("severity")), ("fix", check.get("fix")),
+    props = [("title", check.get("title")), ("severity", check.get("severity")), ("subject-kind", check.get("subject")),
+             ("fix", check.get("fix")),
              ("fix-command", fix_command(check)), ("subjects-pass", entry["pass"]),
              ("subjects-fail", len(entry["fail"])), ("subjects-error", len(entry["error"])),
              ("subjects-waived", len(entry["waived"])), ("subjects-skip", skipped_subjects)]
