@@ -583,7 +583,7 @@ def test_sdk_batch_needs_relative_item_urls(small):
     assert responses["4"]["body"]["onPremisesImmutableId"] == "YmF0Y2g="
     assert responses["3"]["body"]["error"]["message"] == "One or more properties contains invalid values."
     assert small.state.users["u-obrien"]["onPremisesImmutableId"] is None
-    assert [r.batch_item for r in small.requests if r.batch_item] == ["1", "1", "2", "3", "4", "1", "2", "3", "4"]
+    assert sorted(r.batch_item for r in small.requests if r.batch_item) == ["1", "1", "1", "2", "2", "3", "3", "4", "4"]
 
 
 def test_batch_per_item_throttling_and_limits(small):
@@ -593,9 +593,9 @@ def test_batch_per_item_throttling_and_limits(small):
     response = httpx.post(small.url + "/$batch", json={"requests": requests},
                           headers={"Authorization": f"Bearer {small.token}"})
     assert response.status_code == 200
-    items = response.json()["responses"]
-    assert [i["status"] for i in items] == [200, 429, 200]
-    assert items[1]["headers"]["Retry-After"] == "2" and items[1]["body"]["error"]["code"] == "TooManyRequests"
+    items = {i["id"]: i for i in response.json()["responses"]}
+    assert [items[str(n)]["status"] for n in range(3)] == [200, 429, 200]
+    assert items["1"]["headers"]["Retry-After"] == "2" and items["1"]["body"]["error"]["code"] == "TooManyRequests"
     too_many = [{"id": str(n), "method": "GET", "url": "/users/u-alice"} for n in range(21)]
     over = httpx.post(small.url + "/$batch", json={"requests": too_many},
                       headers={"Authorization": f"Bearer {small.token}"})
@@ -858,3 +858,157 @@ def test_paging_100k_users_is_fast():
         print(f"\n100k users, $top=999, httpx: cold {cold_wall:.2f}s wall / {cold_cpu:.2f}s server CPU, "
               f"warm {warm_wall:.2f}s wall / {warm_cpu:.2f}s server CPU")
         assert cold_cpu < 10 and warm_cpu < 5
+
+
+# --- no kinder than Graph (issue 9 §4) ----------------------------------------------------------
+
+def post_batch(server: GraphServer, requests: list[dict]) -> dict:
+    response = httpx.post(server.url + "/$batch", json={"requests": requests},
+                          headers={"Authorization": f"Bearer {server.token}"})
+    assert response.status_code == 200, response.text
+    return {i["id"]: i for i in response.json()["responses"]}
+
+
+def test_batch_runs_items_in_any_order_but_dependencies_first(small):
+    """"JSON batching": responses may come in any order; dependsOn orders execution."""
+    requests = [{"id": str(n), "method": "GET", "url": f"/users/{u}?$select=id"}
+                for n, u in enumerate(["u-alice", "u-obrien", "u-fed", "u-alice", "u-obrien"])]
+    response = httpx.post(small.url + "/$batch", json={"requests": requests},
+                          headers={"Authorization": f"Bearer {small.token}"})
+    assert [i["id"] for i in response.json()["responses"]] != [r["id"] for r in requests]
+    small.requests.clear()
+    chained = [{"id": "a", "method": "PATCH", "url": "/users/u-alice", "body": {"jobTitle": "x"},
+                "headers": {"Content-Type": "application/json"}, "dependsOn": ["b"]},
+               {"id": "b", "method": "GET", "url": "/users/u-alice?$select=id"}]
+    post_batch(small, chained)
+    assert [r.batch_item for r in small.requests if r.batch_item] == ["b", "a"]
+
+
+def test_batch_failed_dependency_is_424_and_not_run(small):
+    requests = [{"id": "1", "method": "GET", "url": "/users/nobody"},
+                {"id": "2", "method": "PATCH", "url": "/users/u-alice", "dependsOn": ["1"],
+                 "body": {"jobTitle": "never"}, "headers": {"Content-Type": "application/json"}},
+                {"id": "3", "method": "GET", "url": "/users/u-alice?$select=id", "dependsOn": ["2"]}]
+    items = post_batch(small, requests)
+    assert [items[i]["status"] for i in "123"] == [404, 424, 424]
+    assert items["2"]["body"]["error"]["code"] == "FailedDependency"
+    assert small.state.users["u-alice"].get("jobTitle") != "never"
+    unknown = httpx.post(small.url + "/$batch", headers={"Authorization": f"Bearer {small.token}"},
+                         json={"requests": [{"id": "1", "method": "GET", "url": "/users", "dependsOn": ["9"]}]})
+    assert unknown.status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/roleManagement/directory/roleAssignments",
+                                  "/roleManagement/directory/roleEligibilitySchedules"])
+def test_role_collections_refuse_top_and_page_by_themselves(path):
+    """"List unifiedRoleAssignments"/"List roleEligibilitySchedules" document $filter, $expand and
+    $select, not $top: the server pages on its own and refuses $top."""
+    many = [{"id": f"r-{n}", "principalId": f"p-{n}", "roleDefinitionId": GLOBAL_ADMIN} for n in range(7)]
+    with GraphServer({"roleAssignments": many, "roleEligibilitySchedules": many}, role_page_size=3) as server:
+        refused = get(server, path, params={"$top": "999"})
+        assert refused.status_code == 400 and error_of(refused)[0] == "BadRequest"
+        assert "Query option 'Top' is not allowed" in error_of(refused)[1]
+        seen, url = [], server.url + path + "?$expand=roleDefinition"
+        while url:
+            body = httpx.get(url, headers={"Authorization": f"Bearer {server.token}"}).json()
+            seen += [r["id"] for r in body["value"]]
+            url = body.get("@odata.nextLink")
+        assert sorted(seen) == sorted(r["id"] for r in many)
+
+
+def test_503_and_504_may_come_without_retry_after(small):
+    small.faults.add("/users", 503, retry_after=False)
+    small.faults.add("/users", 504)
+    first, second = get(small, "/users"), get(small, "/users")
+    assert (first.status_code, second.status_code) == (503, 504)
+    assert "retry-after" not in first.headers and "retry-after" not in second.headers
+
+
+def test_tenant_without_pim_answers_graphs_licence_code():
+    with GraphServer(small_directory(), pim=False) as server:
+        for path in ("/roleManagement/directory/roleEligibilitySchedules",
+                     "/roleManagement/directory/roleEligibilityScheduleInstances"):
+            response = get(server, path)
+            assert response.status_code == 400 and error_of(response)[0] == "AadPremiumLicenseRequired"
+        assert get(server, "/roleManagement/directory/roleAssignments").status_code == 200
+
+
+def test_national_cloud_has_no_on_premises_synchronization():
+    with GraphServer(small_directory(), cloud="usgov") as server:
+        response = get(server, "/directory/onPremisesSynchronization")
+        assert response.status_code == 400
+        assert error_of(response) == ("BadRequest", "Resource not found for the segment 'onPremisesSynchronization'.")
+        assert get(server, "/users").status_code == 200
+
+
+def role_group_directory() -> dict:
+    data = small_directory()
+    data["groups"] = [{"id": "g-admins", "displayName": "Admins", "isAssignableToRole": True,
+                       "securityEnabled": True, "mailEnabled": False},
+                      {"id": "g-nested", "displayName": "Nested", "securityEnabled": True, "mailEnabled": False}]
+    data["groupMembers"] = [{"id": "g-admins", "members": [{"id": "u-alice"}, {"id": "g-nested"}]},
+                            {"id": "g-nested", "members": [{"id": "u-obrien"}, {"id": "g-admins"}]}]
+    data["roleAssignments"].append({"id": "ra-g", "principalId": "g-admins", "roleDefinitionId": GLOBAL_ADMIN})
+    return data
+
+
+def test_transitive_members_of_a_role_assignable_group():
+    with GraphServer(role_group_directory()) as server:
+        path = "/groups/g-admins/transitiveMembers"
+        seen, url = [], server.url + path + "?$select=id,userPrincipalName&$top=1"
+        while url:
+            body = httpx.get(url, headers={"Authorization": f"Bearer {server.token}"}).json()
+            seen += body["value"]
+            url = body.get("@odata.nextLink")
+        assert [(m["@odata.type"], m["id"]) for m in seen] == [
+            ("#microsoft.graph.user", "u-alice"), ("#microsoft.graph.group", "g-nested"),
+            ("#microsoft.graph.user", "u-obrien")]
+        assert seen[0]["userPrincipalName"] == "alice@contoso.com"
+        members_only = server.issue_token(permissions={"GroupMember.Read.All"})
+        limited = get(server, path, token=members_only).json()["value"]
+        assert limited[0] == {"@odata.type": "#microsoft.graph.user", "id": "u-alice"}
+        assert get(server, path, token=server.issue_token(permissions={"User.Read.All"})).status_code == 403
+        assert get(server, "/groups/nope/transitiveMembers").status_code == 404
+        assert get(server, path, params={"$select": "nonsense"}).status_code == 400
+
+
+def test_reads_lag_behind_a_write(small):
+    small.state.replication.lag(reads=2)
+    assert patch(small, "/users/u-alice", {"onPremisesImmutableId": "bGFn"}).status_code == 204
+    reads = [get(small, "/users/u-alice", params={"$select": "onPremisesImmutableId"}).json()["onPremisesImmutableId"]
+             for _ in range(3)]
+    assert reads == [None, None, "bGFn"]
+    assert patch(small, "/users/u-alice", {"onPremisesImmutableId": "bmV3"}).status_code == 204
+    listed = get(small, "/users", params={"$select": "id,onPremisesImmutableId"}).json()["value"]
+    assert {u["id"]: u["onPremisesImmutableId"] for u in listed}["u-alice"] == "bGFn"
+    assert small.state.users["u-alice"]["onPremisesImmutableId"] == "bmV3"
+
+
+def read_pages(server: GraphServer, limit: int = 20) -> tuple[list[str], list[str]]:
+    ids, links, url = [], [], server.url + "/users?$select=id&$top=10"
+    while url and len(links) < limit:
+        body = httpx.get(url, headers={"Authorization": f"Bearer {server.token}"}).json()
+        ids += [u["id"] for u in body["value"]]
+        links.append(url)
+        url = body.get("@odata.nextLink")
+    return ids, links
+
+
+@pytest.mark.parametrize("kind", ["loop", "back", "repeat", "empty", "short"])
+def test_paging_defects(paged_server, kind):
+    clean, _ = read_pages(paged_server, limit=4)
+    paged_server.paging.add(kind, "/users", page=2)
+    try:
+        ids, links = read_pages(paged_server, limit=4)
+    finally:
+        paged_server.paging.clear()
+    if kind == "loop":
+        assert links[1] == links[2] == links[3]
+    elif kind == "back":
+        assert ids[20:30] == clean[:10]
+    elif kind == "repeat":
+        assert ids[10] == ids[9]
+    elif kind == "empty":
+        assert ids[:20] == clean[:20] and len(links) == 4 and len(ids) == 30
+    else:
+        assert len(links) == 2 and ids == clean[:20]

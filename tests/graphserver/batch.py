@@ -2,13 +2,17 @@
 
 The body is ``{"requests": [{"id", "method", "url", "headers"?, "body"?, "dependsOn"?}]}`` with
 at most 20 requests and unique ids; the answer is ``200`` with ``{"responses": [{"id",
-"status", "headers", "body"?}]}`` in request order. Each item runs with the batch's own bearer
-token. ``url`` must be relative to the version (``/users/{id}``); an absolute URL gets a per-item
-400 "Resource not found for the segment 'https:'." as Graph answers it. Status faults injected
-for an item's path produce a per-item error (429 carries ``Retry-After`` in the item's headers).
-``dependsOn`` is accepted and ignored: items run one after another in the order given, which
-satisfies any dependency that points backwards; a failed dependency does not turn its dependants
-into 424 as Graph would.
+"status", "headers", "body"?}]}``. Each item runs with the batch's own bearer token. ``url`` must
+be relative to the version (``/users/{id}``); an absolute URL gets a per-item 400 "Resource not
+found for the segment 'https:'." as Graph answers it. Status faults injected for an item's path
+produce a per-item error (429 carries ``Retry-After`` in the item's headers).
+
+Order, as Microsoft's "Combine multiple HTTP requests using JSON batching" page documents it:
+items without ``dependsOn`` may run in any order and "responses to the batched requests might
+appear in a different order" (correlate by ``id``). ``server.batch.order`` is ``"shuffle"``
+(the default, a fixed ``seed``), ``"reversed"`` or ``"given"``. An item whose ``dependsOn`` names
+an item that failed (status 400 or more, or itself 424) is not run and answers ``424 Failed
+Dependency``; a ``dependsOn`` naming an unknown id is a 400 for the whole batch.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import random
 from typing import TYPE_CHECKING
 
 from .messages import GRAPH_JSON, GraphError, Request, Response, status_error
@@ -26,11 +31,42 @@ if TYPE_CHECKING:
 
 MAX_REQUESTS = 20
 _BAD_PAYLOAD = "Invalid batch payload format."
+ORDERS = ("shuffle", "reversed", "given")
 
 
 class BatchEndpoint:
-    def __init__(self, server: "GraphServer") -> None:
+    def __init__(self, server: "GraphServer", order: str = "shuffle", seed: int = 0) -> None:
+        if order not in ORDERS:
+            raise ValueError(f"batch order must be one of {ORDERS}, not {order!r}")
         self.server = server
+        self.order = order
+        self._random = random.Random(seed)
+
+    def _schedule(self, items: list[dict]) -> list[dict]:
+        """An order to run the items in: the configured one, then moved so dependencies run first."""
+        ordered = list(items)
+        if self.order == "reversed":
+            ordered.reverse()
+        elif self.order == "shuffle":
+            self._random.shuffle(ordered)
+        by_id = {str(i["id"]): i for i in items}
+        done: set[str] = set()
+        result: list[dict] = []
+
+        def visit(item: dict, path: tuple[str, ...]) -> None:
+            item_id = str(item["id"])
+            if item_id in done:
+                return
+            if item_id in path:
+                raise GraphError(400, "BadRequest", "Batch request contains a circular dependency.")
+            for dependency in _depends_on(item):
+                visit(by_id[dependency], path + (item_id,))
+            done.add(item_id)
+            result.append(item)
+
+        for item in ordered:
+            visit(item, ())
+        return result
 
     def handle(self, request: Request, token: TokenInfo) -> Response:
         if request.method != "POST":
@@ -53,7 +89,23 @@ class BatchEndpoint:
         ids = [str(i.get("id", "")) for i in items]
         if any(not i for i in ids) or len(set(ids)) != len(ids):
             raise GraphError(400, "BadRequest", "Batch request contains duplicate or missing request ids.")
-        responses = [self._run(item, request, token) for item in items]
+        known = set(ids)
+        for item in items:
+            for dependency in _depends_on(item):
+                if dependency not in known:
+                    raise GraphError(
+                        400, "BadRequest", f"Request id {dependency} in dependsOn was not found in the batch."
+                    )
+        statuses: dict[str, int] = {}
+        responses = []
+        for item in self._schedule(items):
+            failed = [d for d in _depends_on(item) if statuses.get(d, 0) >= 400]
+            if failed:
+                response = self._item(str(item["id"]), _failed_dependency(failed).response(request))
+            else:
+                response = self._run(item, request, token)
+            statuses[str(item["id"])] = response["status"]
+            responses.append(response)
         return Response.json(200, {"responses": responses}, GRAPH_JSON)
 
     def _run(self, item: dict, outer: Request, token: TokenInfo) -> dict:
@@ -87,10 +139,7 @@ class BatchEndpoint:
             )
         fault = self.server.faults.take(method, inner.path, statuses_only=True)
         if fault is not None:
-            retry_after = None
-            if fault.status in (429, 503):
-                retry_after = int(fault.seconds) if fault.seconds is not None else 1
-            return self._item(item_id, status_error(fault.status, retry_after).response(inner))
+            return self._item(item_id, status_error(fault.status, fault.retry_after_seconds()).response(inner))
         return self._item(item_id, self.server.route_graph(inner, token))
 
     @staticmethod
@@ -106,6 +155,15 @@ class BatchEndpoint:
             else:
                 result["body"] = base64.b64encode(response.body).decode("ascii")
         return result
+
+
+def _depends_on(item: dict) -> list[str]:
+    value = item.get("dependsOn") or []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def _failed_dependency(failed: list[str]) -> GraphError:
+    return GraphError(424, "FailedDependency", f"Dependent request(s) {', '.join(failed)} failed.")
 
 
 def _header_value(value) -> str:

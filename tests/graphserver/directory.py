@@ -8,7 +8,7 @@ from urllib.parse import quote
 from . import schema
 from .messages import GRAPH_JSON, GraphError, Request, Response, dumps
 from .odata_filter import compile_filter, compile_search
-from .odata_query import Query, decode_skiptoken, encode_skiptoken, parse_query, parse_select
+from .odata_query import Query, decode_skiptoken, encode_skiptoken, parse_query, parse_select, parse_top
 from .store import EntitySet
 from .tokens import TokenInfo
 
@@ -40,6 +40,14 @@ READ_PERMISSIONS = {
         "Directory.Read.All",
         "Directory.ReadWrite.All",
     ),
+    "members": (
+        "GroupMember.Read.All",
+        "GroupMember.ReadWrite.All",
+        "Group.Read.All",
+        "Group.ReadWrite.All",
+        "Directory.Read.All",
+        "Directory.ReadWrite.All",
+    ),
     "eligibility": (
         "RoleEligibilitySchedule.Read.Directory",
         "RoleEligibilitySchedule.ReadWrite.Directory",
@@ -59,6 +67,21 @@ SEARCH_NEEDS_EVENTUAL = (
     "Request with $search query parameter only works through MSGraph with a special request "
     "header: 'ConsistencyLevel: eventual'"
 )
+
+# "List unifiedRoleAssignments" and "List roleEligibilitySchedules" document $filter, $expand and
+# $select only: no $top. Graph's answer to it is not documented; the wording below is the OData
+# query validator's (ASP.NET OData), which these role management endpoints are built on.
+ROLE_SETS_WITHOUT_TOP = ("roleAssignments", "roleEligibilitySchedules", "roleEligibilityScheduleInstances")
+TOP_NOT_ALLOWED = (
+    "The query specified in the URI is not valid. Query option 'Top' is not allowed. To allow it, "
+    "set the 'AllowedQueryOptions' property on EnableQueryAttribute or QueryValidationSettings."
+)
+# Without Entra ID P2 (or ID Governance) the PIM endpoints answer this (the code and message Graph
+# sends, as reported in maester365/maester#1421; older tenants saw "The tenant needs an AAD
+# Premium 2 license." under the same code).
+NO_PIM_CODE = "AadPremiumLicenseRequired"
+NO_PIM_MESSAGE = "The tenant needs to have Microsoft Entra ID P2 or Microsoft Entra ID Governance license."
+PIM_SETS = ("roleEligibilitySchedules", "roleEligibilityScheduleInstances")
 
 ROLE_SETS_WITH_DEFINITION = (
     "roleAssignments",
@@ -173,6 +196,8 @@ class DirectoryEndpoints:
             return self.list_collection(request, token, *spec)
         if lowered == ("users", "$count"):
             return self.count(request, token)
+        if len(lowered) == 3 and lowered[0] == "groups" and lowered[2] == "transitivemembers":
+            return self.transitive_members(request, token, segments[1])
         if len(lowered) == 2 and lowered[0] in ("users", "groups", "contacts", "domains"):
             key, context, group = lowered[0], lowered[0], lowered[0]
             return self.get_entity(request, token, key, context, group, segments[1])
@@ -185,6 +210,11 @@ class DirectoryEndpoints:
                 "organization", collection=len(lowered) == 1,
             )
         if lowered[:2] == ("directory", "onpremisessynchronization") and len(lowered) <= 3:
+            if self.server.cloud != "global":
+                # "Get onPremisesDirectorySynchronization" lists the global service only (the
+                # localized pages of 2024-2026; the English page later showed all four clouds):
+                # a cloud whose metadata lacks the segment answers as OData routing does.
+                raise GraphError(400, "BadRequest", f"Resource not found for the segment '{segments[1]}'.")
             return self.single_object(
                 request, token, "sync", schema.SYNC, self.state.sync,
                 "directory/onPremisesSynchronization", collection=len(lowered) == 2,
@@ -206,9 +236,15 @@ class DirectoryEndpoints:
         max_top: int | None,
     ) -> Response:
         require(token, group)
+        if set_key in PIM_SETS and not self.server.pim:
+            raise GraphError(400, NO_PIM_CODE, NO_PIM_MESSAGE)
         entity_set = self.state.sets[set_key]
         entity = entity_set.entity
         query = self._query(request, entity_set, max_top)
+        if set_key in ROLE_SETS_WITHOUT_TOP:
+            if query.top is not None:
+                raise GraphError(400, "BadRequest", TOP_NOT_ALLOWED)
+            default_top = self.server.role_page_size
         eventual = _is_eventual(request)
         if query.search is not None and not eventual:
             raise GraphError(400, "Request_UnsupportedQuery", SEARCH_NEEDS_EVENTUAL)
@@ -232,8 +268,10 @@ class DirectoryEndpoints:
         with_count = query.count and eventual
         signature = query.signature(request.path)
         offset = decode_skiptoken(query.skiptoken, signature) if query.skiptoken else 0
+        paging = self.server.paging.for_path(request.path)
+        lagging = set_key == "users" and self.state.replication.lagging
         page_key = (entity_set.version, request.path, tuple(sorted(query.pairs)), offset, with_count)
-        cached = entity_set.cached_page(page_key)
+        cached = None if paging or lagging else entity_set.cached_page(page_key)
         if cached is not None:
             return Response(200, cached, GRAPH_JSON)
         items = entity_set.matching(
@@ -241,6 +279,8 @@ class DirectoryEndpoints:
         )
         top = query.top or default_top or len(items) or 1
         page = items[offset: offset + top]
+        if lagging:
+            page = [self.state.replication.view(o) for o in page]
         fragment = context
         if query.select is not None:
             fragment += "(" + ",".join(query.select) + ")"
@@ -256,9 +296,33 @@ class DirectoryEndpoints:
         if "roleDefinition" in query.expand:
             self._expand_role_definitions(rows, page, query.expand["roleDefinition"])
         body["value"] = rows
+        if paging:
+            self._page_faults(paging, request, query, body, items, offset, top, shape, signature)
+            return Response(200, dumps(body), GRAPH_JSON)
         encoded = dumps(body)
-        entity_set.store_page(page_key, encoded)
+        if not lagging:
+            entity_set.store_page(page_key, encoded)
         return Response(200, encoded, GRAPH_JSON)
+
+    def _page_faults(self, faults, request: Request, query: Query, body: dict, items: list, offset: int,
+                     top: int, shape, signature: int) -> None:
+        """Apply the paging defects of :class:`.faults.PagingFault` to the page being served."""
+        number = offset // top + 1
+        here = f"{self.server.base_url}{request.target}"
+        for fault in faults:
+            if fault.page != number:
+                continue
+            if fault.kind == "loop":
+                body["@odata.nextLink"] = here
+            elif fault.kind == "back":
+                body["@odata.nextLink"] = self.next_link(request, query, 0, signature)
+            elif fault.kind == "repeat" and offset > 0:
+                body["value"].insert(0, shape(items[offset - 1]))
+            elif fault.kind == "short":
+                body.pop("@odata.nextLink", None)
+            elif fault.kind == "empty" and "served-empty" not in request.query:
+                body["value"] = []
+                body["@odata.nextLink"] = here + ("&" if request.query else "?") + "served-empty=1"
 
     def _expand_role_definitions(self, rows: list[dict], page: list[dict], select) -> None:
         definitions = self.state.role_definitions
@@ -273,6 +337,82 @@ class DirectoryEndpoints:
         parts = [f"{name}={quote(value, safe=_LINK_SAFE)}" for name, value in query.pairs]
         parts.append(f"$skiptoken={encode_skiptoken(offset, signature)}")
         return f"{self.server.base_url}{request.path}?{'&'.join(parts)}"
+
+    def transitive_members(self, request: Request, token: TokenInfo, key: str) -> Response:
+        """``GET /groups/{id}/transitiveMembers`` ("List group transitive members"): every nested
+        member once, paged (default 100, at most 999), each with its ``@odata.type``. Least
+        privilege GroupMember.Read.All; a member of a type the token cannot read comes back with
+        only ``@odata.type`` and ``id`` ("Limited information returned for inaccessible member
+        objects")."""
+        require(token, "members")
+        group = self.state.sets["groups"].lookup(key)
+        if group is None:
+            raise GraphError(
+                404,
+                "Request_ResourceNotFound",
+                f"Resource '{key}' does not exist or one of its queried reference-property "
+                "objects are not present.",
+            )
+        select = None
+        top = 100
+        skip = 0
+        pairs: list[tuple[str, str]] = []
+        for name, value in request.params():
+            option = name.lstrip("$").lower()
+            if option == "select":
+                select = tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
+                for prop in select:
+                    if not any(e.canonical(prop) for e in (schema.USER, schema.GROUP, schema.ORG_CONTACT)):
+                        raise GraphError(
+                            400,
+                            "BadRequest",
+                            "Parsing OData Select and Expand failed: Could not find a property named "
+                            f"'{prop}' on type 'microsoft.graph.directoryObject'.",
+                        )
+                pairs.append(("$select", value))
+            elif option == "top":
+                top = parse_top(value, 999)
+                pairs.append(("$top", value))
+            elif option == "skiptoken":
+                continue
+            elif name.startswith("$"):
+                raise GraphError(400, "BadRequest", f"The query parameter '{name}' is not supported.")
+        signature = Query(pairs=pairs).signature(request.path)
+        for name, value in request.params():
+            if name.lstrip("$").lower() == "skiptoken":
+                skip = decode_skiptoken(value, signature)
+        members = self.state.transitive_members(group["id"])
+        page = members[skip: skip + top]
+        readable = {
+            "#microsoft.graph.user": token.allows(*READ_PERMISSIONS["users"]),
+            "#microsoft.graph.group": True,
+            "#microsoft.graph.orgContact": token.allows(*READ_PERMISSIONS["contacts"]),
+        }
+        rows = []
+        for member in page:
+            kind = member["@odata.type"]
+            if not readable.get(kind, False):
+                rows.append({"@odata.type": kind, "id": member["id"]})
+                continue
+            entity = {"#microsoft.graph.user": schema.USER, "#microsoft.graph.group": schema.GROUP}.get(
+                kind, schema.ORG_CONTACT
+            )
+            props = select if select is not None else entity.default_select
+            if props is None:
+                row = dict(member)
+            else:
+                row = {"@odata.type": kind, "id": member["id"]}
+                for prop in props:
+                    canonical = entity.canonical(prop)
+                    if canonical is not None:
+                        row[canonical] = member.get(canonical)
+            rows.append(row)
+        body: dict = {"@odata.context": self.metadata("directoryObjects"), "value": rows}
+        if skip + top < len(members):
+            parts = [f"{name}={quote(value, safe=_LINK_SAFE)}" for name, value in pairs]
+            parts.append(f"$skiptoken={encode_skiptoken(skip + top, signature)}")
+            body["@odata.nextLink"] = f"{self.server.base_url}{request.path}?{'&'.join(parts)}"
+        return Response(200, dumps(body), GRAPH_JSON)
 
     def count(self, request: Request, token: TokenInfo) -> Response:
         require(token, "users")
@@ -305,6 +445,7 @@ class DirectoryEndpoints:
                 f"Resource '{key}' does not exist or one of its queried reference-property "
                 "objects are not present.",
             )
+        obj = self.state.replication.view(obj)
         fragment = context
         if query.select is not None:
             fragment += "(" + ",".join(query.select) + ")"

@@ -4,7 +4,9 @@
 third with 429 and ``Retry-After: 1``. Kinds:
 
 * an HTTP status (``429``, ``503``, ``504``, any other 4xx/5xx): Graph's error document; 429
-  and 503 carry ``Retry-After`` (``seconds``, default 1). The request itself is not carried out.
+  and 503 carry ``Retry-After`` (``seconds``, default 1) unless ``retry_after=False``: Microsoft's
+  "throttling guidance" promises the header on 429 only, and a 503 or 504 from a gateway often
+  has none. The request itself is not carried out.
 * ``"drop"``: the request is carried out (a PATCH is applied), then the response's headers and
   half its body are sent and the connection closes.
 * ``"slow"``: the request is carried out and its response held back ``seconds`` (default 1.0).
@@ -29,6 +31,7 @@ class Fault:
     after: int = 0
     seconds: float | None = None
     method: str | None = None
+    retry_after: bool = True
     seen: int = 0
     fired: int = 0
     targets: list[str] = field(default_factory=list)
@@ -36,6 +39,12 @@ class Fault:
     @property
     def status(self) -> int | None:
         return self.kind if isinstance(self.kind, int) else None
+
+    def retry_after_seconds(self) -> int | None:
+        """The Retry-After this fault's answer carries, if any."""
+        if self.status not in (429, 503) or not self.retry_after:
+            return None
+        return int(self.seconds) if self.seconds is not None else 1
 
     @property
     def exhausted(self) -> bool:
@@ -64,6 +73,7 @@ class Faults:
         *,
         seconds: float | None = None,
         method: str | None = None,
+        retry_after: bool = True,
     ) -> Fault:
         """Fault ``count`` matching requests (``None``: all) after letting ``after`` through."""
         if isinstance(kind, str) and kind.isdigit():
@@ -72,7 +82,7 @@ class Faults:
             raise ValueError(f"unknown fault kind {kind!r}")
         if isinstance(kind, int) and not 400 <= kind <= 599:
             raise ValueError(f"fault status must be 4xx or 5xx, not {kind}")
-        fault = Fault(path_prefix, kind, count, after, seconds, method)
+        fault = Fault(path_prefix, kind, count, after, seconds, method, retry_after)
         with self._lock:
             self._faults.append(fault)
         return fault
@@ -102,3 +112,50 @@ class Faults:
                     fault.targets.append(path)
                     chosen = fault
         return chosen
+
+
+PAGING_KINDS = ("loop", "back", "repeat", "empty", "short")
+
+
+@dataclass
+class PagingFault:
+    """A paging defect on page ``page`` (1-based) of a collection whose path ends with ``path``.
+
+    * ``loop``: the page's nextLink is the page's own URL;
+    * ``back``: the page's nextLink is the first page's URL (an earlier page);
+    * ``repeat``: the page also holds the previous page's last object (an id seen before);
+    * ``empty``: an empty page with a nextLink is served before the page;
+    * ``short``: the page has no nextLink, so the read ends early.
+    """
+
+    kind: str
+    path: str = "/users"
+    page: int = 2
+
+    def matches(self, path: str) -> bool:
+        return path.lower().rstrip("/").endswith(self.path.lower().rstrip("/"))
+
+
+class PagingFaults:
+    """``server.paging.add("loop", "/users", page=3)``: defects of the pages Graph returns."""
+
+    def __init__(self) -> None:
+        self._faults: list[PagingFault] = []
+
+    def add(self, kind: str, path: str = "/users", page: int = 2) -> PagingFault:
+        if kind not in PAGING_KINDS:
+            raise ValueError(f"unknown paging fault {kind!r}")
+        if page < 1 or (kind in ("repeat", "back") and page < 2):
+            raise ValueError(f"a {kind} fault needs a page after the first")
+        fault = PagingFault(kind, path, page)
+        self._faults.append(fault)
+        return fault
+
+    def clear(self) -> None:
+        self._faults.clear()
+
+    def for_path(self, path: str) -> list[PagingFault]:
+        return [f for f in self._faults if f.matches(path)]
+
+    def __len__(self) -> int:
+        return len(self._faults)

@@ -100,6 +100,7 @@ STATUS_ERRORS = {
     401: ("InvalidAuthenticationToken", "Access token validation failure."),
     403: ("Authorization_RequestDenied", "Insufficient privileges to complete the operation."),
     404: ("Request_ResourceNotFound", "Resource not found."),
+    424: ("FailedDependency", "Dependent request failed."),
     429: ("TooManyRequests", "Please retry again later."),
     500: ("generalException", "General exception while processing."),
     502: ("BadGateway", "Bad gateway."),

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from .batch import BatchEndpoint
 from .directory import DirectoryEndpoints
-from .faults import Faults
+from .faults import Faults, PagingFaults
 from .identity import IdentityEndpoints
 from .messages import GraphError, Request, Response, status_error
 from .snapshot import load_snapshot
@@ -163,7 +163,16 @@ class GraphServer:
     ``onPremisesDirectorySynchronization`` object under ``sync`` (``organization`` is optional).
     ``apps`` maps client ids to client secrets for the token endpoint (``None``: certificate
     only); ``app_permissions`` maps client ids to the permissions their tokens carry (all when
-    absent).
+    absent). ``groupMembers`` (the snapshot shape ``[{"id", "members": [{"id"}]}]``) gives group
+    members for ``/groups/{id}/transitiveMembers``.
+
+    Strictness that tests can tune: ``cloud`` (``"global"``, or a national cloud such as
+    ``"usgov"``/``"china"``, which has no ``directory/onPremisesSynchronization``); ``pim``
+    (False: the tenant has no Entra ID P2, the PIM endpoints answer AadPremiumLicenseRequired);
+    ``role_page_size`` (the role collections page server-side and refuse ``$top``);
+    ``batch_order`` and ``batch_seed`` (the order ``$batch`` runs items in);
+    ``server.state.replication.lag(reads=N)`` (reads after a write lag behind it) and
+    ``server.paging`` (nextLink loops, repeated ids, empty and short pages).
     """
 
     def __init__(
@@ -177,8 +186,17 @@ class GraphServer:
         apps: dict[str, str | None] | None = None,
         app_permissions: dict[str, set[str]] | None = None,
         token_lifetime: int = 3600,
+        cloud: str = "global",
+        pim: bool = True,
+        role_page_size: int = 100,
+        batch_order: str = "shuffle",
+        batch_seed: int = 0,
     ) -> None:
         self.tenant_id = tenant_id
+        self.cloud = cloud
+        self.pim = pim
+        self.role_page_size = role_page_size
+        self.paging = PagingFaults()
         self.host = host
         self.tls = tls
         self.state = State(data, tenant_id)
@@ -202,7 +220,7 @@ class GraphServer:
         self.directory = DirectoryEndpoints(self)
         self.user_updates = UserUpdates(self)
         self.identity = IdentityEndpoints(self)
-        self.batch = BatchEndpoint(self)
+        self.batch = BatchEndpoint(self, batch_order, batch_seed)
         self.token = self.issue_token()
 
     @classmethod
@@ -290,10 +308,7 @@ class GraphServer:
         self.record(request)
         fault = self.faults.take(request.method, request.path)
         if fault is not None and fault.status is not None:
-            retry_after = None
-            if fault.status in (429, 503):
-                retry_after = int(fault.seconds) if fault.seconds is not None else 1
-            return status_error(fault.status, retry_after).response(request), fault
+            return status_error(fault.status, fault.retry_after_seconds()).response(request), fault
         try:
             return self._route(request), fault
         except GraphError as error:

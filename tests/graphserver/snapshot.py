@@ -17,6 +17,7 @@ FILES = {
     "domains": "domains.json",
     "roleAssignments": "roleAssignments.json",
     "roleEligibilitySchedules": "roleEligibilitySchedules.json",
+    "groupMembers": "groupMembers.json",
 }
 
 

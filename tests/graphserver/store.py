@@ -6,8 +6,11 @@ pages and indexes are rebuilt. PATCH through the API invalidates by itself.
 
 from __future__ import annotations
 
+import copy
 import threading
+import time
 import uuid
+from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from . import schema
@@ -143,6 +146,70 @@ class EntitySet:
         self._page_bytes += len(body)
 
 
+@dataclass
+class _Stale:
+    old: dict
+    reads_left: int | None
+    until: float | None
+
+    def active(self) -> bool:
+        if self.reads_left is not None and self.reads_left > 0:
+            return True
+        return self.until is not None and time.monotonic() < self.until
+
+
+class Replication:
+    """Replication delay after a write, as directory reads have it ("Understand Microsoft Entra ID
+    replication": a read right after a write may be served by a replica that has not seen it).
+
+    ``lag(reads=N)`` makes the next N reads that return a just-written object return it as it was
+    before the write; ``lag(seconds=T)`` does so for T seconds. Both apply to every later write
+    until ``lag()`` turns it off. Single-object reads, collection pages and ``$batch`` items lag
+    alike; ``$filter`` still matches the current value (an index replica may be ahead).
+    """
+
+    def __init__(self) -> None:
+        self.reads: int | None = None
+        self.seconds: float | None = None
+        self._stale: dict[str, _Stale] = {}
+        self._lock = threading.Lock()
+
+    def lag(self, reads: int | None = None, seconds: float | None = None) -> None:
+        with self._lock:
+            self.reads, self.seconds = reads, seconds
+            if not reads and not seconds:
+                self._stale.clear()
+
+    def written(self, key: str, before: dict) -> None:
+        """A write of object ``key`` is about to change it from ``before``."""
+        if not self.reads and not self.seconds:
+            return
+        with self._lock:
+            known = self._stale.get(key)
+            old = known.old if known is not None and known.active() else copy.deepcopy(before)
+            until = time.monotonic() + self.seconds if self.seconds else None
+            self._stale[key] = _Stale(old, self.reads, until)
+
+    @property
+    def lagging(self) -> bool:
+        return bool(self._stale)
+
+    def view(self, obj: dict) -> dict:
+        """The object as this read sees it (counting the read against the lag)."""
+        if not self._stale:
+            return obj
+        with self._lock:
+            entry = self._stale.get(str(obj.get("id")))
+            if entry is None:
+                return obj
+            if not entry.active():
+                del self._stale[str(obj.get("id"))]
+                return obj
+            if entry.reads_left is not None and entry.reads_left > 0:
+                entry.reads_left -= 1
+            return entry.old
+
+
 def _sort_key(value):
     return value.casefold() if isinstance(value, str) else value
 
@@ -179,6 +246,10 @@ class State:
                 for o in self.role_eligibility_schedules.values()
             ]
         self.role_eligibility_schedule_instances = self._roles(instances)
+        self.group_members = self._members(data.get("groupMembers"), data.get("groups") or ())
+        for group in self.groups.values():
+            group.pop("members", None)
+        self.replication = Replication()
         self.sync = dict(data.get("sync") or self._default_sync())
         self.organization = dict(data.get("organization") or self._default_organization())
         self.sets = {
@@ -207,6 +278,36 @@ class State:
     def invalidate(self) -> None:
         for entity_set in self.sets.values():
             entity_set.invalidate()
+
+    @staticmethod
+    def _members(listed, groups: Iterable[dict]) -> dict[str, list[str]]:
+        """Direct members by group id: ``groupMembers`` entries ``{"id", "members": [{"id"}]}`` (the
+        snapshot shape), or a ``members`` list of ids or objects on a group itself."""
+        members: dict[str, list[str]] = {}
+        entries = list(listed or ()) + [g for g in groups if isinstance(g, dict) and "members" in g]
+        for entry in entries:
+            ids = [m["id"] if isinstance(m, dict) else str(m) for m in entry.get("members") or ()]
+            members.setdefault(str(entry["id"]), []).extend(i for i in ids if i not in members.get(str(entry["id"]), ()))
+        return members
+
+    def transitive_members(self, group_id: str) -> list[dict]:
+        """Every nested member of a group once (users, groups, contacts), in a stable order."""
+        seen: set[str] = {group_id}
+        found: list[dict] = []
+        queue = list(self.group_members.get(group_id, ()))
+        while queue:
+            member = queue.pop(0)
+            if member in seen:
+                continue
+            seen.add(member)
+            for kind, objects in (("user", self.users), ("group", self.groups), ("orgContact", self.contacts)):
+                obj = objects.get(member)
+                if obj is not None:
+                    found.append({"@odata.type": f"#microsoft.graph.{kind}", **obj})
+                    if kind == "group":
+                        queue.extend(self.group_members.get(member, ()))
+                    break
+        return found
 
     def _roles(self, items: Iterable[dict] | None) -> dict[str, dict]:
         objects: dict[str, dict] = {}

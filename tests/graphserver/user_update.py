@@ -68,6 +68,7 @@ class UserUpdates:
         with self.server.write_lock:
             self._validate(user, changes)
             old = user.get("onPremisesImmutableId")
+            state.replication.written(user["id"], user)
             user.update(changes)
             users.immutable_changed(user["id"], old, user.get("onPremisesImmutableId"))
             users.invalidate(keep_immutable=True)
