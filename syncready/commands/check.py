@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import sys
 
+from ..atomic import Staging
 from ..baseline import apply_baseline
-from ..config import load_config
-from ..engine import Engine
-from ..errors import ConfigError
+from ..errors import SourceError, SyncreadyError
 from ..fixing import attach_previews
+from ..pipeline import build_run
 from ..results import results_document, write_json
-from ..sources.load import load_directory
+from ..termtext import escape
 from .options import add_report_options, add_selection_options, add_source_options
 
 
@@ -25,45 +25,58 @@ def register(sub) -> None:
 
 
 def evaluate(args, config=None):
-    """Sources → engine → results document; shared by check, demo and fix."""
-    config = config or load_config(getattr(args, "config", None))
-    directory = load_directory(args, config)
-    engine = Engine(directory, config, select=getattr(args, "select", None), ignore=getattr(args, "ignore", None))
-    users = getattr(args, "users", None)
-    run = engine.run(users=users)
-    if users:
-        found = {s.name.lower() for s in run.subjects} | {(getattr(s.obj, "upn", None) or "").lower() for s in run.subjects}
-        unknown = [u for u in users if u.lower() not in found]
-        if unknown:
-            raise ConfigError(f"--user {', '.join(unknown)}: no such subject in scope (guests, *.onmicrosoft.com "
-                              "UPNs and users outside the sync scope are not subjects)")
+    """Sources → engine → results document; shared by check and demo (fix uses build_run too)."""
+    run = build_run(args, config)
     attach_previews(run)
     if getattr(args, "baseline", None):
         apply_baseline(run, args.baseline)
     return run, results_document(run)
 
 
-def write_outputs(doc: dict, args) -> list[str]:
+def _write_markdown(doc: dict, path) -> None:
+    from reports.markdown import render_markdown
+
+    with open(path, "w", encoding="utf-8") as fp:
+        fp.write(render_markdown(doc))
+
+
+def _write_junit(doc: dict, path) -> None:
+    from reports.junit import write_junit
+
+    write_junit(doc, path)
+
+
+def _write_html(doc: dict, path) -> None:
+    from reports.html import render_html
+
+    render_html(doc, path)
+
+
+OUTPUTS = (("json", "results JSON", write_json), ("junit", "JUnit XML", _write_junit),
+           ("markdown", "Markdown summary", _write_markdown), ("html", "HTML report", _write_html))
+
+
+def write_outputs(doc: dict, args, source: str | None = None) -> list[str]:
+    """Every requested output, each rendered to a temporary file beside it; only when all of them
+    succeeded are they renamed into place, so a failing run leaves no half-written or mixed set.
+
+    `source` names the results file a re-rendered document came from, for messages."""
     written = []
-    if getattr(args, "json", None):
-        write_json(doc, args.json)
-        written.append(f"results JSON: {args.json}")
-    if getattr(args, "junit", None):
-        from reports.junit import write_junit
-
-        write_junit(doc, args.junit)
-        written.append(f"JUnit XML: {args.junit}")
-    if getattr(args, "markdown", None):
-        from reports.markdown import render_markdown
-
-        with open(args.markdown, "w", encoding="utf-8") as fp:
-            fp.write(render_markdown(doc))
-        written.append(f"Markdown summary: {args.markdown}")
-    if getattr(args, "html", None):
-        from reports.html import render_html
-
-        render_html(doc, args.html)
-        written.append(f"HTML report: {args.html}")
+    with Staging() as staging:
+        for option, label, write in OUTPUTS:
+            path = getattr(args, option, None)
+            if not path:
+                continue
+            try:
+                write(doc, staging.path_for(path))
+            except (SyncreadyError, OSError, KeyboardInterrupt):
+                raise
+            except Exception as exc:
+                if source is None:
+                    raise
+                raise SourceError(f"{source}: cannot be rendered as {label} ({type(exc).__name__}: {exc}); "
+                                  "is it a complete syncready results file?") from exc
+            written.append(f"{label}: {path}")
     return written
 
 
@@ -72,5 +85,6 @@ def run_check(args) -> int:
 
     run, doc = evaluate(args)
     written = write_outputs(doc, args)
-    print_summary(doc, sys.stdout, written=written, expired_waivers=[w for w in doc["waivers"] if w["expired"]])
+    print_summary(doc, sys.stdout, written=[escape(w) for w in written],
+                  expired_waivers=[w for w in doc["waivers"] if w["expired"]])
     return run.exit_code(args.fail_on)

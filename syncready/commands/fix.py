@@ -6,13 +6,13 @@ import datetime as dt
 import sys
 
 from ..apply import apply_changes
-from ..config import load_config
-from ..engine import Engine
 from ..errors import ConfigError
 from ..fixing import build_plan
 from ..journal import Journal
+from ..pipeline import build_run, config_for
 from ..registry import check_ids, select_checks
-from ..sources.load import load_directory, wants_live_cloud, wants_live_onprem
+from ..sources.load import wants_live_cloud, wants_live_onprem
+from ..termtext import escape, escape_lines
 from .options import add_selection_options, add_source_options
 from .writers import open_writers
 
@@ -28,35 +28,48 @@ def register(sub) -> None:
     parser.add_argument("--max-changes", type=_count, default=DEFAULT_MAX_CHANGES, metavar="N",
                         help=f"refuse plans with more changes (default {DEFAULT_MAX_CHANGES})")
     parser.add_argument("--unsafe", action="store_true", help="also plan fixes marked unsafe")
-    parser.add_argument("--rate", type=float, metavar="N", help="at most N changes a second (spare a busy DC)")
+    parser.add_argument("--rate", type=_rate, metavar="N", help="at most N changes a second (spare a busy DC)")
     parser.set_defaults(handler=run_fix)
 
 
 def _count(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
     return value
 
 
-def evaluate_all(args, config):
-    """A fresh read, every check: stamping needs every blocker, and fixes must not make others worse."""
-    directory = load_directory(args, config)
-    engine = Engine(directory, config, select=check_ids(), ignore=[])
-    return engine.run(users=args.users)
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError("must be a positive number of changes a second")
+    return value
+
+
+def evaluate_all(args, config, require_users: bool = True):
+    """A fresh read, every check: stamping needs every blocker, and fixes must not make others worse.
+
+    The same pipeline as `check`, so a --user that is not a subject is the same error here."""
+    return build_run(args, config, select=check_ids(), ignore=[], require_users=require_users)
 
 
 def run_fix(args) -> int:
     if not args.select:
         raise ConfigError("say which checks to fix: --select IDS (see `syncready list`)")
     select = [c.id for c in select_checks(args.select, args.ignore)]
-    config = load_config(args.config)
+    config = config_for(args)
     if args.apply and not (wants_live_onprem(args) or wants_live_cloud(args, config)):
         raise ConfigError("--apply writes to the live directories, but every source is a snapshot: give "
                           "--ldap-url and/or the Graph options (--tenant-id, --auth, ...)")
     run = evaluate_all(args, config)
     plan = build_plan(run, select, unsafe=args.unsafe, options=config.fix)
-    print(plan.render())
+    print(escape_lines(plan.render()))
     if len(plan.changes) > args.max_changes:
         raise ConfigError(f"the plan has {len(plan.changes)} changes, more than --max-changes {args.max_changes}; "
                           "narrow it with --user/--select or raise --max-changes")
@@ -73,9 +86,9 @@ def run_fix(args) -> int:
     report = apply_changes(plan.changes, writers, journal, rate=args.rate)
     journal.close(report.summary())
     print(f"\napplied {len(report.applied)}, conflicts {len(report.conflicts)}, failed {len(report.failed)}; "
-          f"journal: {journal_path} (undo with: syncready undo {journal_path})")
+          f"journal: {escape(journal_path)} (undo with: syncready undo {escape(journal_path)})")
     for line in report.lines():
-        print(line)
+        print(escape(line))
     return recheck(args, config, select, plan, report)
 
 
@@ -83,14 +96,14 @@ def recheck(args, config, select, plan, report) -> int:
     """Re-reads the affected subjects from the live sources and says what passes now."""
     users = sorted({c.subject for c in plan.changes})
     again = argparse.Namespace(**{**vars(args), "users": users})
-    run = evaluate_all(again, config)
+    run = evaluate_all(again, config, require_users=False)
     still = 0
     print("\nRe-checked from the sources:")
     for subject in run.subjects:
         states = ", ".join(f"{cid} {subject.results[cid].status}" for cid in select if cid in subject.results)
-        print(f"  {subject.name}: {states}")
+        print(f"  {escape(subject.name)}: {states}")
         still += sum(subject.results[cid].status in ("fail", "error") for cid in select if cid in subject.results)
     ok = not (report.conflicts or report.failed or report.stopped or still)
     if report.stopped:
-        print(f"the run stopped early: {report.stopped}", file=sys.stderr)
+        print(f"the run stopped early: {escape(report.stopped)}", file=sys.stderr)
     return 0 if ok else 1

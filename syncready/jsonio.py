@@ -1,0 +1,167 @@
+"""JSON from files that people and exports make: every way it can be unusable is a SourceError.
+
+Python's json module accepts NaN and Infinity, decodes lone surrogates (which no UTF-8 output
+can hold), raises RecursionError on deep nesting and ValueError on numbers longer than the
+int-str limit. Each of those becomes one line naming the file and the place.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from .errors import SourceError
+
+MAX_DEPTH = 64            # Graph objects nest a few levels; anything deeper is not an export
+MAX_DIGITS = 1000         # no Graph, journal or results number is longer
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_LONG_NUMBER = re.compile(rf"-?\d{{{MAX_DIGITS + 1},}}")
+
+
+class _Refused(ValueError):
+    """A value json would decode but syncready refuses; raised from the decoder's hooks."""
+
+
+def _parse_int(text: str) -> int:
+    if len(text) > MAX_DIGITS:
+        raise _Refused(f"a number of {len(text.lstrip('-'))} digits")
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    if len(text) > MAX_DIGITS:
+        raise _Refused(f"a number of {len(text)} characters")
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _Refused(f"the number {text[:40]} is too large")
+    return value
+
+
+def _parse_constant(name: str):
+    raise _Refused(f"{name} is not JSON")
+
+
+_DECODER = json.JSONDecoder(parse_int=_parse_int, parse_float=_parse_float, parse_constant=_parse_constant)
+
+
+def loads(text: str, name: str, *, max_depth: int = MAX_DEPTH) -> Any:
+    """The JSON value of a whole text; `name` is how the file is called in the message."""
+    return _guarded(lambda: _DECODER.decode(text), text, name, max_depth)
+
+
+def raw_decode(text: str, pos: int, name: str, *, max_depth: int = MAX_DEPTH) -> tuple[Any, int]:
+    """One JSON value starting at pos (for JSON Lines and concatenated values), and where it ends."""
+    return _guarded(lambda: _DECODER.raw_decode(text, pos), text, name, max_depth, pos)
+
+
+def _guarded(decode: Callable, text: str, name: str, max_depth: int, pos: int = 0):
+    try:
+        result = decode()
+    except json.JSONDecodeError as exc:
+        raise SourceError(f"{name}: not valid JSON at line {exc.lineno} column {exc.colno} ({exc.msg})") from None
+    except _Refused as exc:
+        raise SourceError(f"{name}: {exc}{_where_number(text, pos)}; not usable JSON") from None
+    except RecursionError:
+        raise SourceError(f"{name}: JSON nested too deeply{_where_depth(text, pos, max_depth)}") from None
+    except ValueError as exc:      # the int-str conversion limit, and anything else the decoder refuses
+        raise SourceError(f"{name}: not usable JSON ({exc})") from None
+    value = result[0] if isinstance(result, tuple) else result
+    end = result[1] if isinstance(result, tuple) else len(text)
+    if _nested_deeper(value, max_depth):
+        raise SourceError(f"{name}: JSON nested too deeply{_where_depth(text, pos, max_depth)}")
+    if _SURROGATE_ESCAPE.search(text, pos, end):
+        path = _surrogate_path(value)
+        if path is not None:
+            raise SourceError(f"{name}: {path or 'a text'} holds a lone UTF-16 surrogate (\\u escape without its "
+                              "pair), which is not text; fix the exporting tool or the value")
+    return result
+
+
+def _nested_deeper(value, budget: int) -> bool:
+    """Whether containers nest more than `budget` levels; recursion stops at the budget."""
+    if not budget:
+        return True
+    for child in (value.values() if type(value) is dict else value) if type(value) in (dict, list) else ():
+        kind = type(child)
+        if (kind is dict or kind is list) and _nested_deeper(child, budget - 1):
+            return True
+    return False
+
+
+def _surrogate_path(value) -> str | None:
+    """Where (jq-style path) the first string holding a lone surrogate is, or None."""
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        item, path = stack.pop()
+        if type(item) is str:
+            if _LONE_SURROGATE.search(item):
+                return path
+        elif type(item) is dict:
+            for key, child in reversed(item.items()):
+                if _LONE_SURROGATE.search(key):
+                    return f"{path} key" if path else "a key"
+                stack.append((child, f"{path}.{key}"))
+        elif type(item) is list:
+            stack.extend((child, f"{path}[{i}]") for i, child in reversed(list(enumerate(item))))
+    return None
+
+
+def _where_depth(text: str, pos: int, limit: int) -> str:
+    """' (more than N levels at line L)': found by counting brackets outside strings, on error only."""
+    depth, in_string, escaped, line = 0, False, False, 1
+    for index in range(pos, len(text)):
+        char = text[index]
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                line = text.count("\n", 0, index) + 1
+                return f" (more than {limit} levels at line {line})"
+        elif char in "]}":
+            depth -= 1
+    return f" (more than {limit} levels)"
+
+
+def _where_number(text: str, pos: int) -> str:
+    match = _LONG_NUMBER.search(text, pos)
+    if not match:
+        return ""
+    return f" at line {text.count(chr(10), 0, match.start()) + 1}"
+
+
+def load_file(path, name: str | None = None) -> Any:
+    """The JSON value of a UTF-8 file (a byte order mark is allowed)."""
+    label = str(path) if name is None else name
+    try:
+        with open(path, "rb") as fp:
+            data = fp.read()
+    except FileNotFoundError:
+        raise SourceError(f"{label} does not exist") from None
+    except OSError as exc:
+        raise SourceError(f"{label}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{label}: not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start})") from None
+    return loads(text, label)
+
+
+def _stack_room() -> None:
+    """The decoder recurses once per level; keep MAX_DEPTH well inside the interpreter's limit."""
+    if sys.getrecursionlimit() < 4 * MAX_DEPTH:
+        raise RuntimeError("the recursion limit is too low for syncready's JSON reader")
+
+
+_stack_room()
