@@ -12,6 +12,8 @@ import time
 import uuid
 from pathlib import Path
 
+from syncready.summary import count_people
+
 DOMAIN = "contoso.com"
 TENANT_ID = "8f2d6c1e-4b7a-4c52-9d3e-0a1b2c3d4e5f"
 LEARN = "https://learn.microsoft.com/en-us/entra/identity/hybrid/connect/"
@@ -108,6 +110,21 @@ CHECKS = [
      "Turn off blockSoftMatchEnabled for the cutover with Update-MgDirectoryOnPremiseSynchronization.",
      [("Sync service features", LEARN + "how-to-connect-syncservice-features")]),
 ]
+
+COVERAGE = {
+    "config": "/srv/syncready/syncready.toml",
+    "scope": {"include": ["OU=Users,DC=contoso,DC=com"], "exclude": ["OU=Disabled Users,OU=Users,DC=contoso,DC=com"],
+              "unmatched": []},
+    "collections": {
+        "users": {"status": "read", "count": 1000, "source": "graph:/users"},
+        "groups": {"status": "read", "count": 42, "source": "graph:/groups"},
+        "roleEligibilitySchedules": {"status": "empty", "count": 0, "reason": "declared empty"},
+        "adUsers": {"status": "read", "count": 1030, "source": "ldaps://dc1.contoso.com"},
+        "mailboxes": {"status": "not-read", "reason": "no file cloud/mailboxes.json",
+                      "how": "Get-EXOMailbox -ResultSize Unlimited | ConvertTo-Json > cloud/mailboxes.json"},
+    },
+    "notes": [],
+}
 
 PAIR_CHECKS = [c[0] for c in CHECKS if c[3] == "cloud-user" and c[0] not in ("upn-exists", "no-admin-role")]
 
@@ -258,8 +275,9 @@ def _readiness(res: dict, sev: dict) -> str:
 
 
 def generate(n: int = 1000, *, seed: int = 1, hostile: bool = False, baseline: bool = False,
-             orphans: float = 0.03, tenant_fail: bool = False) -> dict:
-    """A results dict with about n subjects: n cloud users, some on-prem orphans and the tenant."""
+             orphans: float = 0.03, tenant_fail: bool = False, pairs: bool = False) -> dict:
+    """A results dict with about n subjects: n cloud users, some on-prem orphans and the tenant;
+    with pairs, also every matched AD user as its own subject, as the engine lists them."""
     rng = random.Random(seed)
     meta = check_meta()
     sev = {m["id"]: m["severity"] for m in meta}
@@ -274,6 +292,9 @@ def generate(n: int = 1000, *, seed: int = 1, hostile: bool = False, baseline: b
             s["cloud"]["immutableId"] = p["onprem"]["anchor"] if p["onprem"] else _anchor(rng)
             s["results"] = {cid: {"status": "skip", "message": "already synchronized"} for cid in res}
         subjects.append(s)
+        if pairs and p["onprem"] and not s.get("already_synchronized"):
+            subjects.append({"subject": p["onprem"]["dn"], "id": _guid(rng), "kind": "onprem-user",
+                             "results": {"orphan-onprem": {"status": "pass"}}})
     for j in range(int(n * orphans)):
         p = _person(rng, n + j, False)
         o = p["onprem"]
@@ -322,14 +343,17 @@ def generate(n: int = 1000, *, seed: int = 1, hostile: bool = False, baseline: b
         if baseline and k % 17 == 3 and s["kind"] == "cloud-user":
             base_fixed.append({"check": "proxy-superset", "subject": s["subject"]})
     summary = {"ready": counts["ready"], "at_risk": counts["at-risk"], "blocked": counts["blocked"],
-               "already_synchronized": counts["synced"], "by_check": by_check}
+               "already_synchronized": counts["synced"], "by_check": by_check,
+               "out_of_scope": {"guest": 3, "onmicrosoft.com UPN": 1}}
+    summary.update(count_people(((s["kind"], s["readiness"], bool(s.get("already_synchronized")), s["results"])
+                                 for s in subjects), 4))
     if baseline:
         summary["baseline"] = {"file": "results-2026-11-20.json", "new": base_new, "fixed": base_fixed}
     return {"schema": "syncready/results/1", "generated": "2026-11-27T09:00:00+00:00",
             "tool": {"version": "0.1.0"},
             "sources": {"cloud": "graph:https://graph.microsoft.com/v1.0", "onprem": "ldaps://dc1.contoso.com",
                         "tenant": TENANT_ID, "domain": DOMAIN},
-            "selected": [m["id"] for m in meta], "checks": meta, "subjects": subjects,
+            "coverage": COVERAGE, "selected": [m["id"] for m in meta], "checks": meta, "subjects": subjects,
             "summary": summary, "waivers": waivers}
 
 

@@ -104,9 +104,10 @@ def subjects(data: dict) -> list[dict]:
 def test_markdown_counts_and_commands(hostile):
     text = markdown.render_markdown(hostile)
     s = hostile["summary"]
-    total = s["ready"] + s["at_risk"] + s["blocked"]
-    assert f"{s['blocked']:,} of {total:,} subjects are blocked" in text
-    assert f"| {s['blocked']:,} ({markdown.percent(s['blocked'], total)}) |" in text
+    c = s["cloud_users"]
+    total = c["ready"] + c["at_risk"] + c["blocked"]
+    assert f"{c['ready']:,} of {total:,} cloud users ready, {c['blocked']:,} blocked, {c['at_risk']:,} at risk" in text
+    assert f"| {total:,} | {c['blocked']:,} ({markdown.percent(c['blocked'], total)}) |" in text
     assert "`syncready fix --select proxy-superset` |" in text
     assert "`syncready fix --select cloud-only --unsafe`" in text
     row = next(line for line in text.splitlines() if line.startswith("| `upn-unique`"))
@@ -146,8 +147,10 @@ def test_markdown_ready_and_empty():
         s["results"] = {cid: {"status": "pass"} for cid in s["results"]}
         s["readiness"] = "ready"
     results["summary"].update(ready=len(results["subjects"]), at_risk=0, blocked=0)
+    del results["summary"]["cloud_users"]
     text = markdown.render_markdown(results)
-    assert "subjects are ready" in text and "Blocked subjects" not in text
+    assert "cloud users ready, 0 blocked, 0 at risk** — every selected check passes" in text
+    assert "Blocked subjects" not in text
     assert markdown.render_markdown({}).startswith("## Directory sync readiness")
 
 
@@ -171,7 +174,10 @@ def _junit(results, tmp_path) -> ET.Element:
 
 def test_junit_groups_by_check(hostile, tmp_path):
     root = _junit(hostile, tmp_path)
-    suites = {s.get("name"): s for s in root.findall("testsuite")}
+    overview, *rest = root.findall("testsuite")
+    assert overview.get("tests") == "0" and overview.get("name") == root.get("name")
+    assert overview.get("name").startswith("syncready: ") and " cloud users ready, " in overview.get("name")
+    suites = {s.get("name"): s for s in rest}
     by_check = hostile["summary"]["by_check"]
     assert set(suites) == {cid for cid, n in by_check.items() if any(n.values())}
     for cid, suite in suites.items():
@@ -295,9 +301,10 @@ def test_html_header_summary_and_sources(hostile):
     assert "ldaps://dc1.contoso.com/" in page
     assert resultsgen.TENANT_ID in page and "27 Nov 2026, 09:00 UTC" in page and "0.1.0" in page
     s = results["summary"]
-    total = s["ready"] + s["at_risk"] + s["blocked"]
+    c = s["cloud_users"]
+    total = c["ready"] + c["at_risk"] + c["blocked"]
     for key in ("ready", "at_risk", "blocked"):
-        assert f'<div class="card-value">{s[key]:,}</div><div class="card-pct">{markdown.percent(s[key], total)}' in page
+        assert f'<div class="card-value">{c[key]:,}</div><div class="card-pct">{markdown.percent(c[key], total)}' in page
     assert "<code class=\"cmd\">syncready fix --select attribute-valid --unsafe</code>" in page
     assert "expired — failures count again" in page
     assert f"New failures</div><div class=\"card-value\">{len(s['baseline']['new']):,}" in page
