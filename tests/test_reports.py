@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import resultsgen  # noqa: E402
-from reports import html, junit, markdown  # noqa: E402
+import resultsgen
+
+from reports import html, junit, markdown
 
 IMG = "<img src=x onerror=alert(1)>"
 SCRIPT = "</script><script>alert(1)</script>"
@@ -36,7 +37,7 @@ def hostile():
 
 def embedded(page: str) -> dict:
     """The data the page embeds, decoded the way report.js decodes it."""
-    found = re.search(r'<script type="[^"]+" id="data" data-encoding="([^"]+)">(.*?)</script>', page, re.S)
+    found = re.search(r'<script type="[^"]+" id="data" data-encoding="([^"]+)">(.*?)</script>', page, re.DOTALL)
     encoding, body = found.groups()
     if encoding == "json":
         data = json.loads(body)
@@ -265,20 +266,20 @@ def test_html_escapes_everything(hostile, tmp_path):
 def test_html_is_self_contained(hostile):
     page = html.render_html_string(hostile)
     assert "default-src 'none'" in page
-    assert not re.search(r"<(link|img|iframe|object|embed)\b", page, re.I)
-    assert not re.search(r"<[^>]*\bsrc\s*=", page, re.I)
+    assert not re.search(r"<(link|img|iframe|object|embed)\b", page, re.IGNORECASE)
+    assert not re.search(r"<[^>]*\bsrc\s*=", page, re.IGNORECASE)
     assert "@import" not in page and "url(" not in page
     assert not re.search(r"""(?i)\b(fetch|XMLHttpRequest|innerHTML|outerHTML|insertAdjacentHTML|eval)\s*\(""",
                          (html.TEMPLATES / "report.js").read_text())
     hrefs = re.findall(r'href="([^"]+)"', page)
-    assert hrefs and all(h.startswith("#") or h.startswith("https://learn.microsoft.com/") for h in hrefs)
+    assert hrefs and all(h.startswith(("#", "https://learn.microsoft.com/")) for h in hrefs)
 
 
 def test_html_script_hash_matches_csp(hostile):
     import hashlib
 
     page = html.render_html_string(hostile)
-    script = re.findall(r"<script>(.*?)</script>", page, re.S)
+    script = re.findall(r"<script>(.*?)</script>", page, re.DOTALL)
     assert len(script) == 1
     digest = base64.b64encode(hashlib.sha256(script[0].encode()).digest()).decode()
     assert f"script-src 'sha256-{digest}'" in page
@@ -383,3 +384,215 @@ def test_html_100k_subjects_under_25_mb(tmp_path):
     print(f"100k-subject report: {size / 1e6:.1f} MB")
     assert size <= 25_000_000
     assert 'data-encoding="gzip-base64"' in path.read_text()
+
+
+# ---- people, not subjects (SPEC §9) and coverage (SPEC §8), from the real engine ----
+
+def _people_run(n=6, orphans=2, scope=None, waivers=(), features=None, coverage=None, config_path=None):
+    """n people, each a cloud user and its AD user, every one blocked (an alias missing on-prem),
+    plus AD users with no cloud match."""
+    from builders import cloud, directory, onprem
+
+    from syncready.config import Config, Scope
+    from syncready.engine import Engine
+
+    users, ad = [], []
+    for i in range(n):
+        upn = f"user{i}@contoso.com"
+        users.append(cloud(upn, proxies=(f"SMTP:{upn}", f"smtp:alias{i}@contoso.com")))
+        ad.append(onprem(upn))
+    ad += [onprem(f"svc{i}@contoso.com", cn=f"Service {i}") for i in range(orphans)]
+    kw = {"features": features} if features is not None else {}
+    if coverage is not None:
+        kw["coverage"] = coverage
+    d = directory(users, ad, tenant_id=resultsgen.TENANT_ID, roles_known=True, **kw)
+    config = Config(path=config_path, scope=scope or Scope(), waivers=tuple(waivers))
+    return Engine(d, config).run()
+
+
+def _doc(run):
+    from syncready.results import results_document
+
+    doc = results_document(run)
+    return dict(doc, subjects=list(doc["subjects"]))
+
+
+def _terminal(doc) -> str:
+    import io
+
+    from reports.terminal import print_summary
+
+    out = io.StringIO()
+    print_summary(doc, out)
+    return out.getvalue()
+
+
+def test_summary_counts_people_not_subjects():
+    doc = _doc(_people_run(n=6, orphans=2))
+    s = doc["summary"]
+    assert (s["blocked"], s["ready"], s["at_risk"]) == (6, 7, 2)     # every subject, as before
+    assert s["cloud_users"] == {"total": 6, "ready": 0, "at_risk": 0, "blocked": 6, "could_not_check": 0,
+                                "already_synchronized": 0, "out_of_scope": 0}
+    onprem = s["onprem_users"]
+    assert (onprem["total"], onprem["matched"], onprem["new_cloud_users"]) == (8, 6, 2)
+    assert s["tenant"]["total"] == 1 and s["tenant"]["ready"] == 1 and not s["tenant"]["blockers"]
+
+
+def test_every_output_leads_with_cloud_users(tmp_path):
+    doc = _doc(_people_run(n=6, orphans=2))
+    lead = "0 of 6 cloud users ready, 6 blocked, 0 at risk"
+    apart = "2 AD users would create new cloud users (6 of 8 in scope match a cloud user)"
+    text = _terminal(doc)
+    assert lead in text and apart in text and "subjects" not in text.split("CHECK")[0]
+    md = markdown.render_markdown(doc)
+    first = next(line for line in md.splitlines() if line.startswith("**"))
+    assert lead in first and "subjects" not in first
+    assert apart in md and "| 6 | 6 (100%) | 0 (0%) | 0 (0%) | 0 |" in md
+    page = html.render_html_string(doc)
+    verdict = re.search(r'<p class="verdict[^"]*" id="lead">(.*?)</p>', page, re.DOTALL).group(1)
+    assert lead in verdict
+    assert '<div class="card-value">6</div><div class="card-pct">100%</div>' in page
+    assert apart in page and "without a cloud match candidate" not in page
+    root = _junit(doc, tmp_path)
+    assert root.get("name") == f"syncready: {lead}"
+    props = {p.get("name"): p.get("value") for p in root.find("testsuite").iter("property")}
+    assert props["cloud-users-blocked"] == "6" and props["ad-users-new-cloud-users"] == "2"
+
+
+def test_tenant_blocker_is_a_banner(tmp_path):
+    from syncready.model import SyncFeatures
+
+    features = SyncFeatures(block_soft_match=True, block_cloud_object_takeover_through_hard_match=True)
+    doc = _doc(_people_run(n=3, orphans=0, features=features))
+    tenant = doc["summary"]["tenant"]
+    assert tenant["blocked"] == 1 and tenant["blockers"][0]["check"] == "tenant-sync-features"
+    banner = "soft match is blocked for the whole tenant"
+    assert tenant["blockers"][0]["banner"].startswith(banner)
+    assert f"TENANT BLOCKER: {banner}" in _terminal(doc)
+    assert f"> :no_entry: **Tenant blocker: {banner}" in markdown.render_markdown(doc)
+    page = html.render_html_string(doc)
+    assert re.search(r'<p class="banner banner-tenant" role="alert"><strong>Tenant blocker:</strong> ' + banner, page)
+    props = [(p.get("name"), p.get("value")) for p in _junit(doc, tmp_path).find("testsuite").iter("property")]
+    assert ("tenant-blocked", "1") in props and any(k == "tenant-blocker" and banner in v for k, v in props)
+
+
+def _unread_doc():
+    """roleAssignments not read: no-admin-role is `error` with the unread marker for everyone, while
+    proxy-superset really fails for all."""
+    from syncready.checkapi import Result
+
+    run = _people_run(n=5, orphans=0)
+    phrase = "roleAssignments (no file cloud/roleAssignments.json; export it with Save-Graph)"
+    for subject in run.subjects:
+        if subject.kind == "cloud-user":
+            subject.results["no-admin-role"] = Result("error", f"not read: {phrase}", {"unread": [phrase]})
+    return _doc(run)
+
+
+def test_unread_inputs_are_could_not_check_not_the_main_blocker(tmp_path):
+    doc = _unread_doc()
+    s = doc["summary"]
+    phrase = "roleAssignments (no file cloud/roleAssignments.json; export it with Save-Graph)"
+    assert s["unread_checks"] == [{"check": "no-admin-role", "kind": "cloud-user", "subjects": 5, "unread": [phrase]}]
+    assert s["cloud_users"]["could_not_check"] == 5 and s["cloud_users"]["ready"] == 0
+    line = ("could not check: roleAssignments not read (no file cloud/roleAssignments.json; export it with "
+            "Save-Graph) — no-admin-role for 5 cloud users")
+    assert line in _terminal(doc)
+    assert markdown.escape(line, 1000) in markdown.render_markdown(doc)
+    page = html.render_html_string(doc)
+    assert f'<p class="unread" role="note">{line}</p>' in page
+    verdict = re.search(r'<p class="verdict[^"]*" id="lead">(.*?)</p>', page, re.DOTALL).group(1)
+    assert "proxy-superset" in verdict and "no-admin-role" not in verdict
+    props = [(p.get("name"), p.get("value")) for p in _junit(doc, tmp_path).find("testsuite").iter("property")]
+    assert ("could-not-check", line) in props
+
+
+def _coverage_run():
+    from syncready.config import Scope, Waiver
+    from syncready.coverage import Coverage
+
+    cov = Coverage.from_reader()
+    cov.read("users", 6, source="snap/cloud/users.json")
+    cov.read("adUsers", 8, source="snap/onprem/ad.ldif")
+    for name in ("roleAssignments", "groups", "contacts", "domains", "sync", "groupMembers", "adGroups", "adContacts"):
+        cov.read(name, 0)
+    cov.not_read("roleEligibilitySchedules", "no file cloud/roleEligibilitySchedules.json",
+                 how="export roleManagement/directory/roleEligibilitySchedules")
+    cov.notes.append("every user with a mailbox has no proxyAddresses")
+    scope = Scope(include=("OU=Staff,DC=contoso,DC=test", "OU=Nowhere,DC=contoso,DC=test"),
+                  exclude=("OU=Gone,OU=Staff,DC=contoso,DC=test",))
+    waivers = (Waiver("upn-unique", ("ghost@contoso.com",), "left in 2025"),
+               Waiver("upn-unique", ("user1@contoso.com",), "shared mailbox"))
+    return _people_run(n=3, orphans=1, scope=scope, waivers=waivers, coverage=cov, config_path="snap/syncready.toml")
+
+
+NOTES = ("scope include OU OU=Nowhere,DC=contoso,DC=test matches no AD object",
+         "scope exclude OU OU=Gone,OU=Staff,DC=contoso,DC=test matches no AD object",
+         "waiver for upn-unique (ghost@contoso.com) matches no subject in this run",
+         "waiver for upn-unique (user1@contoso.com) waived nothing")
+
+
+def test_coverage_in_results_json():
+    cov = _doc(_coverage_run())["coverage"]
+    assert cov["config"] == "snap/syncready.toml"
+    assert cov["scope"]["include"] == ["OU=Staff,DC=contoso,DC=test", "OU=Nowhere,DC=contoso,DC=test"]
+    assert cov["scope"]["unmatched"] == ["OU=Nowhere,DC=contoso,DC=test", "OU=Gone,OU=Staff,DC=contoso,DC=test"]
+    assert cov["collections"]["users"] == {"status": "read", "count": 6, "source": "snap/cloud/users.json"}
+    assert cov["collections"]["roleEligibilitySchedules"]["status"] == "not-read"
+    assert cov["notes"][0] == "every user with a mailbox has no proxyAddresses"
+    for note in NOTES:
+        assert any(n.startswith(note) for n in cov["notes"]), note
+    assert _doc(_people_run())["coverage"]["config"] is None
+
+
+def test_coverage_in_every_output(tmp_path):
+    doc = _doc(_coverage_run())
+    text = _terminal(doc)
+    header = text.split("CHECK")[0]
+    assert "Config: snap/syncready.toml" in header
+    assert "Scope: include OU=Staff,DC=contoso,DC=test; OU=Nowhere,DC=contoso,DC=test, exclude OU=Gone" in header
+    read = next(line for line in header.splitlines() if line.startswith("Read: "))
+    assert "users 6 (snap/cloud/users.json)" in read and "adUsers 8 (snap/onprem/ad.ldif)" in read
+    assert "Not read: roleEligibilitySchedules: no file cloud/roleEligibilitySchedules.json (export " in header
+    md = markdown.render_markdown(doc).split("### What was read")[1].split("###")[0]
+    assert "- Config: snap/syncready.toml" in md and "- **Not read:** roleEligibilitySchedules" in md
+    page = html.render_html_string(doc)
+    assert '<dd class="mono" id="config-used">snap/syncready.toml</dd>' in page
+    assert '<p class="cov-missing"><span class="cov-label">Not read</span> roleEligibilitySchedules' in page
+    props = [(p.get("name"), p.get("value")) for p in _junit(doc, tmp_path).find("testsuite").iter("property")]
+    assert ("config", "snap/syncready.toml") in props and ("read", "users 6 (snap/cloud/users.json)") in props
+    for note in NOTES:
+        assert note in header and markdown.escape(note, 1000) in md and note in page
+        assert any(k == "note" and v.startswith(note) for k, v in props)
+    assert "Config: none (defaults" in _terminal(_doc(_people_run()))
+
+
+def test_scope_ous_that_match_are_not_reported():
+    from syncready.config import Scope
+
+    doc = _doc(_people_run(scope=Scope(include=("ou=staff, dc=contoso,dc=test",))))
+    assert doc["coverage"]["scope"]["unmatched"] == [] and doc["coverage"]["notes"] == []
+
+
+def test_old_results_files_still_render(tmp_path):
+    from syncready.cli import main
+
+    old = resultsgen.generate(60, seed=4, pairs=True, tenant_fail=True)
+    expected = old["summary"]["cloud_users"]
+    del old["coverage"]
+    for key in ("cloud_users", "onprem_users", "tenant", "unread_checks", "out_of_scope"):
+        del old["summary"][key]
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(old), encoding="utf-8")
+    out = tmp_path / "out"
+    code = main(["report", str(path), "--html", f"{out}.html", "--markdown", f"{out}.md", "--junit", f"{out}.xml"])
+    assert code == 0
+    c = expected
+    lead = f"{c['ready']} of {c['ready'] + c['at_risk'] + c['blocked']} cloud users ready, {c['blocked']} blocked"
+    md = Path(f"{out}.md").read_text()
+    assert lead in md and "Not recorded (results from an older syncready)." in md
+    assert "Tenant blocker: soft match is blocked for the whole tenant" in md
+    page = Path(f"{out}.html").read_text()
+    assert lead in page and "these results come from an older syncready" in page
+    assert ET.parse(f"{out}.xml").getroot().get("name").startswith(f"syncready: {lead}")
+    assert "Coverage: not recorded" in _terminal(old)
