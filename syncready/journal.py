@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import SourceError
+from .jsonio import JSONSyntaxError, loads
 from .plan import Change
 
 SCHEMA = "syncready/journal/1"
@@ -80,20 +81,26 @@ class Entry:
 
 
 def read_journal(path) -> list[Entry]:
+    """The changes a journal records; anything that is not a well-formed journal is a SourceError
+    naming the line, because undo acts on what it reads."""
     entries: dict[tuple[str, int], Entry] = {}
     begun = False
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        data = Path(path).read_bytes()
     except FileNotFoundError:
         raise SourceError(f"journal {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourceError(f"journal {path} cannot be read ({exc})") from None
+    except OSError as exc:
+        raise SourceError(f"journal {path} cannot be read ({exc.strerror or exc})") from None
+    try:
+        lines = data.decode("utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"journal {path} is not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start})") from None
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
+            record = loads(line, f"journal {path} line {number}")
+        except JSONSyntaxError:
             if number == len(lines):
                 break  # a line cut short by a crash: its change has no intent on record, so it was not written
             raise SourceError(f"journal {path} line {number}: not valid JSON") from None
@@ -101,26 +108,80 @@ def read_journal(path) -> list[Entry]:
             kind = record.get("type") if isinstance(record, dict) else None
             if kind == "begin":
                 if record.get("schema") != SCHEMA:
-                    raise SourceError(f"journal {path}: not a syncready journal (schema {record.get('schema')!r})")
+                    raise SourceError(f"journal {path}: not a syncready journal (schema {_shown(record.get('schema'))})")
                 begun = True
             elif not begun:
                 raise SourceError(f"{path} is not a syncready journal (line {number} comes before any begin record)")
             elif kind == "intent":
-                key = (record["run"], record["seq"])
-                entries[key] = Entry(record["run"], record["seq"], Change.from_json(record["change"]),
-                                     time=record.get("time", ""))
+                key = (_text(record, "run"), _seq(record))
+                entries[key] = Entry(key[0], key[1], _change(record.get("change")), time=_time(record))
             elif kind == "outcome":
-                entry = entries.get((record["run"], record["seq"]))
+                entry = entries.get((_text(record, "run"), _seq(record)))
                 if entry is None:
                     raise SourceError(f"journal {path} line {number}: outcome without intent")
-                entry.outcome = record["outcome"]
+                entry.outcome = _text(record, "outcome")
                 entry.extra = {k: v for k, v in record.items() if k not in ("type", "run", "seq", "time", "outcome")}
-        except (KeyError, TypeError, ValueError) as exc:
+                if not isinstance(entry.extra.get("created_guid") or "", str):
+                    raise TypeError("created_guid is not a text")
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise SourceError(f"journal {path} line {number}: malformed record ({type(exc).__name__}: {exc})") from None
     if not begun:
         raise SourceError(f"{path} is not a syncready journal (no begin record)")
     return list(entries.values())
 
 
+_CHANGE_TEXTS = ("check", "subject", "object", "attribute", "safety", "note")
+_TARGETS = ("onprem", "cloud")
+_OPS = ("modify", "create", "delete", "patch")
+
+
+def _change(data) -> Change:
+    """A Change from its journal form, every field of the type the writers expect."""
+    if not isinstance(data, dict):
+        raise TypeError("change is not an object")
+    for name in _CHANGE_TEXTS:
+        if name in data and not isinstance(data[name], str):
+            raise TypeError(f"change.{name} is not a text")
+    if data.get("target") not in _TARGETS:
+        raise ValueError(f"change.target is {_shown(data.get('target'))}, expected one of {', '.join(_TARGETS)}")
+    if data.get("op") not in _OPS:
+        raise ValueError(f"change.op is {_shown(data.get('op'))}, expected one of {', '.join(_OPS)}")
+    for name in ("remove", "add"):
+        values = data.get(name, [])
+        if not isinstance(values, list) or not all(v is None or isinstance(v, (str, int, bool)) for v in values):
+            raise TypeError(f"change.{name} is not a list of values")
+    if not isinstance(data.get("attributes", {}), dict):
+        raise TypeError("change.attributes is not an object")
+    return Change.from_json(data)
+
+
+def _text(record: dict, name: str) -> str:
+    value = record.get(name)
+    if not isinstance(value, str):
+        raise TypeError(f"{name} is {_shown(value)}, expected a text")
+    return value
+
+
+def _seq(record: dict) -> int:
+    value = record.get("seq")
+    if type(value) is not int:
+        raise TypeError(f"seq is {_shown(value)}, expected a whole number")
+    return value
+
+
+def _time(record: dict) -> str:
+    value = record.get("time", "")
+    if not isinstance(value, str):
+        raise TypeError("time is not a text")
+    if value:
+        dt.datetime.fromisoformat(value)
+    return value
+
+
+def _shown(value) -> str:
+    text = json.dumps(value, ensure_ascii=True, default=str)
+    return text if len(text) <= 60 else text[:60] + "…"
+
+
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")

@@ -18,8 +18,11 @@ MAX_DEPTH = 64            # Graph objects nest a few levels; anything deeper is 
 MAX_DIGITS = 1000         # no Graph, journal or results number is longer
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _LONG_NUMBER = re.compile(rf"-?\d{{{MAX_DIGITS + 1},}}")
+
+
+class JSONSyntaxError(SourceError):
+    """The text is not JSON at all (as opposed to JSON syncready refuses); a cut-off line is one."""
 
 
 class _Refused(ValueError):
@@ -62,7 +65,7 @@ def _guarded(decode: Callable, text: str, name: str, max_depth: int, pos: int = 
     try:
         result = decode()
     except json.JSONDecodeError as exc:
-        raise SourceError(f"{name}: not valid JSON at line {exc.lineno} column {exc.colno} ({exc.msg})") from None
+        raise JSONSyntaxError(f"{name}: not valid JSON at line {exc.lineno} column {exc.colno} ({exc.msg})") from None
     except _Refused as exc:
         raise SourceError(f"{name}: {exc}{_where_number(text, pos)}; not usable JSON") from None
     except RecursionError:
@@ -73,11 +76,7 @@ def _guarded(decode: Callable, text: str, name: str, max_depth: int, pos: int = 
     end = result[1] if isinstance(result, tuple) else len(text)
     if _nested_deeper(value, max_depth):
         raise SourceError(f"{name}: JSON nested too deeply{_where_depth(text, pos, max_depth)}")
-    if _SURROGATE_ESCAPE.search(text, pos, end):
-        path = _surrogate_path(value)
-        if path is not None:
-            raise SourceError(f"{name}: {path or 'a text'} holds a lone UTF-16 surrogate (\\u escape without its "
-                              "pair), which is not text; fix the exporting tool or the value")
+    refuse_lone_surrogates(text, name, pos, end)
     return result
 
 
@@ -92,22 +91,40 @@ def _nested_deeper(value, budget: int) -> bool:
     return False
 
 
-def _surrogate_path(value) -> str | None:
-    """Where (jq-style path) the first string holding a lone surrogate is, or None."""
-    stack: list[tuple[Any, str]] = [(value, "")]
-    while stack:
-        item, path = stack.pop()
-        if type(item) is str:
-            if _LONE_SURROGATE.search(item):
-                return path
-        elif type(item) is dict:
-            for key, child in reversed(item.items()):
-                if _LONE_SURROGATE.search(key):
-                    return f"{path} key" if path else "a key"
-                stack.append((child, f"{path}.{key}"))
-        elif type(item) is list:
-            stack.extend((child, f"{path}[{i}]") for i, child in reversed(list(enumerate(item))))
+_ESCAPED_SURROGATE = re.compile(r"(\\+)u([dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+def lone_surrogate_at(text: str, pos: int = 0, end: int | None = None) -> int | None:
+    """Where a \\u escape of half a UTF-16 surrogate pair stands without its other half, or None.
+
+    Such a string decodes, but no UTF-8 output (reports, AD, Graph) can hold it. Only the escapes
+    are looked at: text decoded from UTF-8 or UTF-16 bytes cannot hold a lone surrogate."""
+    end = len(text) if end is None else end
+    if not _SURROGATE_ESCAPE.search(text, pos, end):
+        return None
+    paired_low = -1
+    for match in _ESCAPED_SURROGATE.finditer(text, pos, end):
+        if len(match.group(1)) % 2 == 0:        # an escaped backslash followed by the letter u
+            continue
+        start = match.start(2) - 2
+        if start == paired_low:
+            continue
+        if int(match.group(2), 16) >= 0xDC00:
+            return start
+        low = _ESCAPED_SURROGATE.match(text, match.end(), end)
+        if not (low and len(low.group(1)) == 1 and int(low.group(2), 16) >= 0xDC00):
+            return start
+        paired_low = low.start(2) - 2
     return None
+
+
+def refuse_lone_surrogates(text: str, name: str, pos: int = 0, end: int | None = None) -> None:
+    at = lone_surrogate_at(text, pos, end)
+    if at is not None:
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        raise SourceError(f"{name}: a lone UTF-16 surrogate ({text[at:at + 6]} without its pair) at line {line} "
+                          f"column {column} is not text; fix the value or the tool that exported it")
 
 
 def _where_depth(text: str, pos: int, limit: int) -> str:

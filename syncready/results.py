@@ -10,8 +10,10 @@ import json
 from pathlib import Path
 
 from . import __version__
+from .atomic import atomic_write
 from .engine import Run, Subject
 from .errors import SourceError
+from .jsonio import load_file
 from .summary import coverage_document
 
 SCHEMA = "syncready/results/1"
@@ -106,9 +108,7 @@ class SubjectEntries:
 
 def write_json(doc: dict, path) -> None:
     """Written subject by subject, so a 100k-user document never exists as one giant string."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fp:
+    with atomic_write(path) as fp:
         fp.write("{")
         for key, value in doc.items():
             if key == "subjects":
@@ -121,17 +121,12 @@ def write_json(doc: dict, path) -> None:
                 fp.write(",\n")
             fp.write(dumps(entry))
         fp.write("\n]}\n")
-    tmp.replace(path)
 
 
 def read_results(path) -> dict:
-    try:
-        with open(path, encoding="utf-8-sig") as fp:
-            doc = json.load(fp)
-    except FileNotFoundError:
-        raise SourceError(f"results file {path} does not exist") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SourceError(f"{path}: not a valid results JSON file ({exc})") from None
+    if not Path(path).is_file():
+        raise SourceError(f"results file {path} does not exist")
+    doc = load_file(path, f"results file {path}")
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         raise SourceError(f"{path}: not a syncready results file (schema is not {SCHEMA})")
     subjects = doc.get("subjects")

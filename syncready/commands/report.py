@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..errors import ConfigError
 from ..results import read_results
+from ..termtext import escape
 from .check import write_outputs
 from .options import add_report_options
 
@@ -19,6 +20,6 @@ def run_report(args) -> int:
     if not (args.html or args.markdown or args.junit):
         raise ConfigError("say what to write: --html FILE, --markdown FILE or --junit FILE")
     doc = read_results(args.results)
-    for line in write_outputs(doc, args):
-        print(f"wrote {line}")
+    for line in write_outputs(doc, args, source=args.results):
+        print(f"wrote {escape(line)}")
     return 0

@@ -4,8 +4,9 @@ from __future__ import annotations
 import datetime as dt
 
 from ..apply import apply_changes, undo_plan
-from ..config import load_config
 from ..journal import Journal, read_journal
+from ..pipeline import config_for
+from ..termtext import escape
 from .options import add_source_options
 from .writers import open_writers
 
@@ -20,17 +21,17 @@ def register(sub) -> None:
 
 def run_undo(args) -> int:
     entries = read_journal(args.journal)
-    config = load_config(args.config)
+    config = config_for(args)
     targets = {e.change.target for e in entries}
     if not entries:
-        print(f"{args.journal} records no change; nothing to undo.")
+        print(f"{escape(args.journal)} records no change; nothing to undo.")
         return 0
     writers = open_writers(args, config, targets)
     needed, skipped = undo_plan(entries, writers)
     for change in needed:
-        print(f"{change.subject}\n  {change.check}: {change.describe()}")
+        print(f"{escape(change.subject)}\n  {escape(change.check)}: {escape(change.describe())}")
     for change, why in skipped:
-        print(f"{change.subject}\n  {change.check}: not undone — {why}")
+        print(f"{escape(change.subject)}\n  {escape(change.check)}: not undone — {escape(why)}")
     print(f"\n{len(needed)} change(s) to undo; {len(skipped)} left alone")
     if not args.apply:
         if needed:
@@ -42,7 +43,8 @@ def run_undo(args) -> int:
     journal = Journal(path, "undo", {"journal": str(args.journal)})
     report = apply_changes(needed, writers, journal)
     journal.close(report.summary())
-    print(f"undone {len(report.applied)}, conflicts {len(report.conflicts)}, failed {len(report.failed)}; journal: {path}")
+    print(f"undone {len(report.applied)}, conflicts {len(report.conflicts)}, failed {len(report.failed)}; "
+          f"journal: {escape(path)}")
     for line in report.lines():
-        print(line)
+        print(escape(line))
     return 0 if not (report.conflicts or report.failed or report.stopped or skipped) else 1

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
 from ..errors import SourceError
+from ..jsonio import refuse_lone_surrogates
 from ..model import Directory, SyncFeatures
 from .admap import onprem_from_attributes
 from .graphmap import (cloud_contact_from_graph, cloud_group_from_graph, cloud_user_from_graph,
@@ -152,6 +153,7 @@ def _load(path: Path, rel: str) -> list[Segment]:
     except OSError as exc:
         raise SourceError(f"{rel}: cannot be read ({exc.strerror or exc})") from None
     text = _decode(data, rel)
+    refuse_lone_surrogates(text, rel)
     if not text.strip():
         if rel == USERS:
             raise SourceError(f"{rel}: the file is empty")
