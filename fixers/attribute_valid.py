@@ -1,27 +1,47 @@
-"""Corrects the rule violations that have one obvious correction; refuses when any other remains.
+"""Corrects the rule violations that have one obvious correction; refuses when a blocking one remains.
 
-Corrected: blanks around `mail` or around a proxy address or its prefix; a blank displayName (the
-cloud user's displayName, which people see today, else givenName and sn); duplicate proxy values
-left by that trimming; several `SMTP:` primaries of which exactly one is `mail` (the others become
-`smtp:`); no primary while an `smtp:` value is `mail` (it becomes the primary). Nothing else has a
-single right answer (a new UPN suffix, a shortened name, a replaced character), so when anything
-else is wrong the whole failure is refused with the list: a partial fix would leave it failing.
-Refused too when a corrected address is held by another object (proxy-unique would then fail).
-Values are read through the plan overlay, so this chains after mail-primary-smtp and proxy-superset.
+Corrected: blanks (spaces, tabs, line breaks) around `mail` or around a proxy address or its
+prefix; a blank displayName (the cloud user's displayName, which people see today, else givenName
+and sn); duplicate proxy values, including those left by that trimming; several `SMTP:` primaries
+of which exactly one is `mail` (the others become `smtp:`); no primary while an `smtp:` value is
+`mail` (it becomes the primary). Nothing else has a single right answer (a new UPN suffix, a
+shortened name, a replaced character), so when a finding that stops sync remains, the whole
+failure is refused with the list: a partial fix would leave it failing. Findings sync accepts
+(advisories, on a passing result) are corrected when one of the corrections above applies
+(`wants`), and are otherwise left alone. Refused too when a corrected address is held by another
+object (proxy-unique would then fail). Values are read through the plan overlay, so this chains
+after mail-primary-smtp and proxy-superset. No change is planned whose values equal the current
+ones as the writers compare them (value_key): such a write would change nothing.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
 from checks._common import describe
 from syncready.addresses import is_onmicrosoft
-from syncready.attrrules import address_rules, display_name_rules, proxy_rules, violations
+from syncready.attrrules import (
+    address_rules,
+    blocking,
+    display_name_rules,
+    proxy_rules,
+    violations,
+)
 from syncready.fixing import NotFixable
+from syncready.writers.base import value_key
 
 from ._common import modify
 
 AVAILABILITY = "sometimes"
 SAFETY = "unsafe"
+CORRECTABLE_ADVICE = frozenset({"proxy.duplicate", "proxy.primaries", "proxy.no-primary"})
+
+
+def wants(subject, result, ctx) -> bool:
+    """A passing result whose advisories include one this fixer may correct (with --unsafe only)."""
+    if not ctx.unsafe or result.status != "pass" or not result.evidence:
+        return False
+    return any(v.get("rule_id") in CORRECTABLE_ADVICE for v in result.evidence.get("violations") or ())
 
 
 def plan(subject, result, ctx):
@@ -41,8 +61,19 @@ def plan(subject, result, ctx):
     new_proxies = _corrected_proxies(proxies, new_mail)
     fixed = replace(view, mail=new_mail, display_name=new_display, proxy_addresses=tuple(new_proxies))
     left = violations(fixed, domains)
-    if left:
-        shown = "; ".join(f"{v.attribute} '{v.value}' {v.rule}" for v in left)
+    changes = []
+    if not _same([mail], [new_mail]):
+        changes.append(modify("attribute-valid", subject, ad, "mail", [mail], [new_mail], note="blanks removed"))
+    if not _same([display], [new_display]):
+        changes.append(modify("attribute-valid", subject, ad, "displayName", [display], [new_display],
+                              note="blank displayName filled"))
+    removed = [p for p in proxies if p not in new_proxies]
+    added = [p for p in new_proxies if p not in proxies]
+    if (removed or added) and not _same(proxies, new_proxies):
+        changes.append(modify("attribute-valid", subject, ad, "proxyAddresses", removed, added,
+                              note="blanks trimmed, duplicates merged, one SMTP: primary"))
+    if blocking(left) or (not changes and any(v.problem.rule.key in CORRECTABLE_ADVICE for v in left)):
+        shown = "; ".join(v.describe() for v in left)
         rest = len(found) - len(left)
         after = f"; syncready can then correct the other {rest} violation(s)" if rest > 0 else ""
         raise NotFixable(f"no single obvious correction for {shown}: correct {'it' if len(left) == 1 else 'them'} "
@@ -51,18 +82,12 @@ def plan(subject, result, ctx):
     if clash:
         raise NotFixable(f"the corrected address {clash[0]} is already held by {clash[1]}; resolve that "
                          "(proxy-unique) before correcting it here")
-    changes = []
-    if new_mail != mail:
-        changes.append(modify("attribute-valid", subject, ad, "mail", [mail], [new_mail], note="blanks removed"))
-    if new_display != display:
-        changes.append(modify("attribute-valid", subject, ad, "displayName", [display], [new_display],
-                              note="blank displayName filled"))
-    removed = [p for p in proxies if p not in new_proxies]
-    added = [p for p in new_proxies if p not in proxies]
-    if removed or added:
-        changes.append(modify("attribute-valid", subject, ad, "proxyAddresses", removed, added,
-                              note="blanks trimmed, duplicates merged, one SMTP: primary"))
     return changes
+
+
+def _same(before, after) -> bool:
+    """Whether writing `after` over `before` would change nothing."""
+    return Counter(v for v in before if v is not None) == Counter(v for v in after if v is not None)
 
 
 def _single(values):
@@ -70,7 +95,7 @@ def _single(values):
 
 
 def _trimmed_address(mail):
-    if mail and address_rules(mail) and not address_rules(mail.strip()):
+    if mail and address_rules(mail, "mail") and not address_rules(mail.strip(), "mail"):
         return mail.strip()
     return mail
 
@@ -99,11 +124,17 @@ def _corrected_proxies(proxies, mail) -> list[str]:
                 value = trimmed
         key = value.lower()
         if key in position:
-            if value.startswith("SMTP:"):
+            kept = out[position[key]]
+            if value.startswith("SMTP:") and not kept.startswith("SMTP:"):
                 out[position[key]] = value
             continue
         position[key] = len(out)
         out.append(value)
+    # a dropped value the writers cannot tell from a kept one would be a no-op removal: keep it
+    kept_keys = {value_key("proxyAddresses", v) for v in out}
+    for value in proxies:
+        if value not in out and value_key("proxyAddresses", value) in kept_keys:
+            out.append(value)
     primaries = [v for v in out if v.startswith("SMTP:")]
     if len(primaries) > 1 and mail:
         keep = [v for v in primaries if v[5:].lower() == mail.lower()]

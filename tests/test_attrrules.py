@@ -1,17 +1,28 @@
-"""Microsoft's attribute rules (prepare-for-directory-synchronization), and no IdFix false alarms."""
+"""Microsoft's attribute rules, each with its source line and consequence, and no IdFix false alarms."""
 import pytest
 
-from syncready.attrrules import (address_rules, display_name_rules, domain_rule, name_rules, nickname_rules,
-                                 primary_rules, proxy_rules, sam_rules, upn_rules, violations)
+from syncready.attrrules import (RULES, address_rules, display_name_rules, domain_rule, duplicate_rules, name_rules,
+                                 nickname_rules, primary_rules, proxy_rules, sam_rules, sync_nickname, sync_primary,
+                                 upn_rules, violations)
 from syncready.model import Domain, OnPremObject
 
 DOMAINS = {d.id: d for d in (Domain("contoso.com", True), Domain("contoso.app", True), Domain("contoso.swiss", True),
-                             Domain("pending.com", False), Domain("contoso.onmicrosoft.com", True, is_initial=True))}
+                             Domain("pending.com", False), Domain("contoso.onmicrosoft.com", True, is_initial=True),
+                             Domain("contoso_x.com", True))}
+
+
+def texts(problems) -> list[str]:
+    return [p.text for p in problems]
+
+
+def keys(problems) -> set[str]:
+    return {p.rule.key for p in problems}
 
 
 @pytest.mark.parametrize("upn", [
     "alice@contoso.com", "sam.o'brien@contoso.com", "a!b#c^d~e_f-g.h@contoso.com", "ALICE@Contoso.COM",
     "x@contoso.app", "x@contoso.swiss", "a" * 64 + "@contoso.com",
+    "alice@contoso_x.com",                         # '_' is allowed, and the domain is verified
 ])
 def test_valid_upns(upn):
     assert upn_rules(upn, DOMAINS) == []
@@ -26,16 +37,22 @@ def test_valid_upns(upn):
     ("alice.@contoso.com", "ends with '.'"),
     ("zoë@contoso.com", "'ë'"),
     ("a+b@contoso.com", "'+'"),
+    ("a&b@contoso.com", "'&'"),
     ("a" * 65 + "@contoso.com", "65 characters before @"),
     ("a@" + "b" * 45 + ".com", "49 characters after @"),
     ("a" * 64 + "@" + "b" * 44 + ".test", "114 characters; at most 113"),
     ("alice@contoso.local", "contoso.local is not a domain of the tenant"),
     ("alice@pending.com", "pending.com is not verified"),
-    ("alice@contoso_x.com", "not allowed in a domain"),
+    ("alice@contoso%x.com", "not allowed in a domain"),
 ])
 def test_invalid_upns(upn, fragment):
     problems = upn_rules(upn, DOMAINS)
-    assert any(fragment in p for p in problems), problems
+    assert any(fragment in p for p in texts(problems)), problems
+    assert all(p.rule.blocking for p in problems)
+
+
+def test_underscore_in_a_domain_is_not_a_character_problem_even_without_domains():
+    assert upn_rules("alice@contoso_x.com", None) == []
 
 
 def test_unverified_suffix_names_the_onmicrosoft_upn_and_subdomain_hint():
@@ -53,44 +70,110 @@ def test_unverified_suffix_names_the_onmicrosoft_upn_and_subdomain_hint():
     "X400:C=US;A= ;P=Contoso;O=Exchange;S=Smith;G=John;",
     "EUM:1234;phone-context=Dial.contoso.com",
     "smtp:x@contoso.gmbh", "smtp:x@contoso.cloud",
+    "smtp:a.b+tag@contoso.com", "smtp:{x}|~!#$%&*/=?^`@contoso.com",     # RFC 5322 atext
 ])
 def test_proxy_values_idfix_flags_wrongly_are_valid(value):
     assert proxy_rules(value) == []
 
 
-@pytest.mark.parametrize("value,fragment", [
-    ("smtp:alice smith@contoso.com", "space"),
-    ("SMTP:<alice>@contoso.com", "'<' '>'"),
-    ("smtp:a;b@contoso.com", "';'"),
-    ("smtp:a,b@contoso.com", "','"),
-    ("smtp:a[b]@contoso.com", "'[' ']'"),
-    ('smtp:"a"@contoso.com', "'\"'"),
-    ("SIP:zoë@contoso.com", "non-ASCII ë"),
-    ("smtp:alice", "name@domain"),
-    ("alice@contoso.com", "no type prefix"),
-    ("X500:/o=" + "x" * 260, "at most 256"),
+@pytest.mark.parametrize("value,fragment,key", [
+    ("smtp:alice smith@contoso.com", "space", "address.space"),
+    ("SMTP:<alice>@contoso.com", "'<' '>'", "address.forbidden"),
+    ("smtp:a;b@contoso.com", "';'", "address.forbidden"),
+    ("smtp:a,b@contoso.com", "','", "address.forbidden"),
+    ("smtp:a[b]@contoso.com", "'[' ']'", "address.forbidden"),
+    ('smtp:"a"@contoso.com', "'\"'", "address.forbidden"),
+    ("SIP:zoë@contoso.com", "non-ASCII ë", "address.diacritics"),
+    ("smtp:alice", "name@domain", "address.rfc5322"),
+    ("alice@contoso.com", "no type prefix", "proxy.prefix"),
+    ("X500:/o=" + "x" * 260, "at most 256", "proxy.length"),
+    ("SMTP:user:M@contoso.com", "contains ':' after the type prefix", "address.colon"),   # Microsoft's own example
+    ("smtp:al\tice@contoso.com", "U+0009 (tab)", "address.rfc5322"),
+    ("smtp:alice@contoso.com\n", "U+000A", "address.rfc5322"),
+    ("smtp:a\\b@contoso.com", "not an RFC 5322 address: contains '\\\\'", "address.rfc5322"),
+    ("smtp:a..b@contoso.com", "two in a row", "address.rfc5322"),
+    ("smtp:.a@contoso.com", "at an end", "address.rfc5322"),
+    ("smtp:a@b@contoso.com", "more than one @", "address.rfc5322"),
 ])
-def test_invalid_proxy_values(value, fragment):
+def test_invalid_proxy_values_are_discarded_by_proxy_calculation(value, fragment, key):
     problems = proxy_rules(value)
-    assert any(fragment in p for p in problems), problems
+    assert any(fragment in p for p in texts(problems)), problems
+    assert key in keys(problems)
+    assert all(p.rule.consequence == "discarded by proxy calculation" and p.rule.blocking for p in problems)
 
 
-def test_primary_rules():
+def test_the_colon_rule_quotes_microsofts_line():
+    rule = RULES["address.colon"]
+    assert "SMTP:user:M@contoso.com isn't" in rule.source.says
+    assert rule.source.page == "prepare-for-directory-synchronization"
+
+
+def test_mail_rules_cite_kb_3190357():
+    problems = address_rules("alice smith@contoso.com", "mail")
+    assert texts(problems) == ["contains a space"] and keys(problems) == {"mail.rfc5322"}
+    assert "RFC 5322" in problems[0].rule.source.says and "3190357" in problems[0].rule.source.page
+    assert address_rules("o'hara@contoso.com", "mail") == []
+
+
+def test_primary_rules_are_advisories_with_a_source():
     assert primary_rules(()) == []
     assert primary_rules(("SMTP:a@x.com", "smtp:b@x.com")) == []
-    assert "no primary" in primary_rules(("smtp:a@x.com",))[0]
-    assert "no primary" in primary_rules(("Smtp:a@x.com",))[0]    # only the exact prefix SMTP: is primary
-    assert "2 primary" in primary_rules(("SMTP:a@x.com", "SMTP:b@x.com"))[0]
+    none = primary_rules(("smtp:a@x.com",))
+    assert texts(none) == ["has no primary SMTP: value"] and not none[0].rule.blocking
+    assert "Scenario 4" in none[0].rule.source.says
+    assert texts(primary_rules(("Smtp:a@x.com",))) == ["has no primary SMTP: value"]   # only SMTP: is primary
+    several = primary_rules(("SMTP:a@x.com", "SMTP:b@x.com"))
+    assert "2 primary SMTP: values" in several[0].text and not several[0].rule.blocking
+    assert several[0].rule.source.cite().startswith("syncready's own advice")
+
+
+def test_duplicate_proxy_values():
+    found = duplicate_rules(("SMTP:a@x.com", "smtp:b@x.com", "smtp:A@X.com", "X500:/o=a", "x500:/O=A"))
+    assert [v for v, _ in found] == ["smtp:A@X.com", "x500:/O=A"]
+    assert all(p.rule.key == "proxy.duplicate" and not p.rule.blocking for _, p in found)
+    assert "Remove any duplicate values" in found[0][1].rule.source.says
+
+
+@pytest.mark.parametrize("value,key,blocking", [
+    ("a" * 65, "nickname.length", False),
+    (".alice", "nickname.period", True),
+    ("alice.", "nickname.periods", False),
+    ("al..ice", "nickname.periods", False),
+    ("tom&jerry", "nickname.ampersand", True),
+    ("alice smith", "nickname.characters", False),
+    ("alice@x", "nickname.characters", False),
+])
+def test_nickname_rules(value, key, blocking):
+    problems = nickname_rules(value)
+    assert key in keys(problems)
+    assert [p.rule.blocking for p in problems if p.rule.key == key] == [blocking]
+
+
+@pytest.mark.parametrize("value", ["alice", "o'brien", "help.desk", "a!#%*+-/=?^_~$'`{}|z", "zoé", "a" * 64])
+def test_valid_nicknames(value):
+    assert nickname_rules(value) == []
 
 
 def test_lengths_and_characters_of_the_other_attributes():
-    assert nickname_rules("a" * 64) == [] and nickname_rules("a" * 65) and nickname_rules(".a")
-    assert nickname_rules("o'brien") == []
     assert display_name_rules("x" * 256) == [] and display_name_rules("x" * 257) and display_name_rules(" \t")
     assert name_rules("x" * 64) == [] and name_rules("x" * 65)
+    assert name_rules("x" * 65, "sn")[0].rule.source.page.startswith("Graph user resource")
     assert sam_rules("a" * 20) == [] and sam_rules("a" * 21)
-    assert sam_rules("o'brien.j") == [] and sam_rules("a=b") and sam_rules("dom\\user") and sam_rules("a[1]")
-    assert address_rules("o'hara@contoso.com") == []
+    assert sam_rules("obrien.j") == [] and sam_rules("a=b") and sam_rules("dom\\user") and sam_rules("a[1]")
+    assert texts(sam_rules("o'brien")) == ["contains \"'\""]           # Microsoft's list ends with '
+    assert all(not p.rule.blocking for p in sam_rules("o'brien" * 4))
+
+
+def test_what_sync_computes_instead():
+    obj = OnPremObject("CN=a,DC=x", "user", upn="a@contoso.com", mail="m@contoso.com",
+                       proxy_addresses=("smtp:s@contoso.com",))
+    assert sync_primary(obj)[0] is None and "scenario 4" in sync_primary(obj)[1]
+    assert sync_primary(OnPremObject("CN=a", "user", upn="a@contoso.com", mail="m@contoso.com")) == \
+        ("m@contoso.com", "mail, as proxyAddresses is empty (KB 3190357 scenario 2)")
+    assert sync_primary(OnPremObject("CN=a", "user", upn="a@contoso.com", mail="m @contoso.com"))[0] == "a@contoso.com"
+    assert sync_primary(OnPremObject("CN=a", "user", proxy_addresses=("SMTP:p q@x.com", "SMTP:p@x.com")))[0] == "p@x.com"
+    assert sync_nickname(obj) == "m"                   # no mailNickname, no SMTP: primary: the prefix of mail
+    assert sync_nickname(OnPremObject("CN=a", "user", mail_nickname="al ice")) == "al_ice"
 
 
 def test_violations_of_a_clean_and_a_broken_object():
@@ -100,7 +183,15 @@ def test_violations_of_a_clean_and_a_broken_object():
     assert violations(clean, DOMAINS) == []
     broken = OnPremObject("CN=b,DC=x", "user", upn="b@contoso.local", sam="b" * 21, display_name="",
                           proxy_addresses=("smtp:b@contoso.com",))
-    found = [(v.attribute, v.rule.split()[0]) for v in violations(broken, DOMAINS)]
-    assert found == [("userPrincipalName", "UPN"), ("proxyAddresses", "has"), ("displayName", "is"),
-                     ("sAMAccountName", "is")]
-    assert violations(broken, DOMAINS)[0].to_json()["value"] == "b@contoso.local"
+    found = [(v.attribute, v.rule.split()[0], v.blocking) for v in violations(broken, DOMAINS)]
+    assert found == [("userPrincipalName", "UPN", True), ("proxyAddresses", "has", False),
+                     ("displayName", "is", True), ("sAMAccountName", "is", False)]
+    entry = violations(broken, DOMAINS)[0].to_json()
+    assert entry["value"] == "b@contoso.local" and entry["severity"] == "blocker"
+    assert entry["source"].startswith("plan-connect-userprincipalname: \"If the on-premises UserPrincipalName")
+    assert entry["instead"] == "Entra ID would calculate b@contoso.onmicrosoft.com"
+
+
+def test_every_rule_cites_a_page_and_a_line():
+    for rule in RULES.values():
+        assert rule.source.page and len(rule.source.says) > 20 and rule.consequence, rule
