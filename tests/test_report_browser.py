@@ -289,3 +289,39 @@ def test_100k_subjects_usable_within_3_seconds(browser, tmp_path):
         o.page.close()
     print(f"100k subjects: {path.stat().st_size / 1e6:.1f} MB, usable after {[round(t) for t in times]} ms")
     assert min(times) < 3000
+
+
+def test_header_shows_what_was_read_and_the_people(browser, results, tmp_path):
+    """Coverage in the header, cloud users first, the tenant banner and could-not-check, as drawn."""
+    import copy
+
+    doc = copy.deepcopy(results)
+    doc["coverage"]["notes"] = ["scope include OU OU=Nowhere,DC=contoso,DC=com matches no AD object"]
+    doc["summary"]["unread_checks"] = [{"check": "no-admin-role", "kind": "cloud-user", "subjects": 7,
+                                        "unread": ["roleAssignments (no file cloud/roleAssignments.json)"]}]
+    path = tmp_path / "coverage.html"
+    path.write_text(html.render_html_string(doc), encoding="utf-8")
+    o = Opened(browser, path)
+    page = o.page
+    assert page.locator("#config-used").inner_text() == "/srv/syncready/syncready.toml"
+    assert page.locator("#scope-used").inner_text().startswith("include OU=Users,DC=contoso,DC=com, exclude ")
+    coverage = page.locator("#coverage")
+    assert coverage.is_visible()
+    text = coverage.inner_text()
+    assert "users 1,000 (graph:/users)" in text and "roleEligibilitySchedules 0 (declared empty)" in text
+    assert "mailboxes: no file cloud/mailboxes.json" in page.locator("#coverage .cov-missing").inner_text()
+    assert "OU=Nowhere,DC=contoso,DC=com matches no AD object" in page.locator("#coverage .cov-note").inner_text()
+    c = doc["summary"]["cloud_users"]
+    lead = f"{c['ready']:,} of {c['ready'] + c['at_risk'] + c['blocked']:,} cloud users ready, {c['blocked']:,} blocked"
+    assert page.locator("#lead").inner_text().startswith(lead)
+    assert "no-admin-role" not in page.locator("#lead").inner_text()
+    banner = page.locator(".banner-tenant")
+    assert banner.is_visible() and "soft match is blocked for the whole tenant" in banner.inner_text()
+    box = banner.bounding_box()
+    assert box and box["y"] < page.locator("#lead").bounding_box()["y"]
+    assert page.locator(".unread").inner_text().startswith("could not check: roleAssignments not read")
+    assert "would create new cloud users" in page.locator("#onprem-line").inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "report-header.png"))
+    assert not o.errors and not o.dialogs
+    page.close()
