@@ -18,10 +18,11 @@ import ssl
 import sys
 import time
 import uuid
+from collections.abc import Iterable, Iterator
 from functools import partial
-from typing import Iterator
 from urllib.parse import quote, urlsplit
 
+from ..coverage import Coverage, CoverageStatus
 from ..errors import ConfigError, SourceError
 from ..model import Directory, SyncFeatures
 from ..progress import Progress, configure_logging
@@ -36,7 +37,16 @@ DEFAULT_GRAPH_URL = "https://graph.microsoft.com/v1.0"
 BATCH_SIZE = 20                     # Graph's limit of requests in one $batch
 PAGE_SIZE = 999                     # the largest $top /users, /groups and /contacts accept
 RETRY_STATUSES = (429, 503, 504)
+# A $batch item answered 424 Failed Dependency was not run ("Combine multiple HTTP requests using
+# JSON batching"), so sending it again is safe, write or not.
+RETRY_ITEM_STATUSES = (*RETRY_STATUSES, 424)
 MAX_RETRIES = 5                     # per request, by the SDK's RetryHandler, and per $batch item here
+BACKOFF_BASE = 0.5                  # seconds, doubled per attempt when no Retry-After came (503/504 may have none)
+BACKOFF_CAP = 30.0
+MAX_EMPTY_PAGES = 50                # empty pages in a row (each with a nextLink) before the read is called stuck
+# /users/$count is eventually consistent: users created during the read make it differ a little.
+COUNT_TOLERANCE = 0.005             # a shortfall beyond max(COUNT_TOLERANCE_MIN, this share) is an error
+COUNT_TOLERANCE_MIN = 5
 TRANSPORT_RETRIES = 3               # a GET whose connection broke is sent again this often
 CONNECT_RETRIES = 1
 USERS = "/users"
@@ -56,8 +66,15 @@ READ_PERMISSIONS = (
     ("/rolemanagement/directory", "RoleManagement.Read.Directory"),
 )
 WRITE_PERMISSIONS = (("/users", "User.ReadWrite.All"),)
-# Markers of a tenant without Entra ID P2, which therefore has no PIM eligibilities at all.
-NO_PIM_LICENCE = re.compile(r"premium|licen[cs]e|onboarded to pim", re.IGNORECASE)
+GROUP_MEMBER_PERMISSION = "GroupMember.Read.All"
+# Graph's error code for the PIM endpoints in a tenant without Entra ID P2 / ID Governance (the code
+# is stable; its message changed over the years: "The tenant needs an AAD Premium 2 license.", "The
+# tenant needs to have Microsoft Entra ID P2 or Microsoft Entra ID Governance license.").
+NO_PIM_CODE = "AadPremiumLicenseRequired"
+# Graph hosts of the national clouds ("National cloud deployments"); "Get
+# onPremisesDirectorySynchronization" lists the global service only.
+NATIONAL_HOSTS = ("graph.microsoft.us", "dod-graph.microsoft.us", "microsoftgraph.chinacloudapi.cn")
+KNOWN_EMPTY_HINT = '[sources] known_empty = ["{name}"] in syncready.toml if the tenant truly has none'
 
 log = logging.getLogger("syncready.graph")
 
@@ -318,16 +335,54 @@ class GraphSession:
         return self.body(response, "GET", url) if response.content else {}
 
     def iter_pages(self, path: str, params: dict | None = None, headers: dict | None = None) -> Iterator[list]:
-        """The `value` of each page, following @odata.nextLink as an opaque absolute URL."""
-        url = self.url(path, params)
+        """The `value` of each page, following @odata.nextLink as an opaque absolute URL.
+
+        A nextLink seen before (to the page itself or an earlier one), a page whose objects equal an
+        earlier page's, or endless empty pages are a paging loop: a SourceError naming the endpoint,
+        raised before memory grows (SPEC §8). Only the links and one fingerprint per page are kept.
+        """
+        url: str | None = self.url(path, params)
+        where = f"Graph GET {self.endpoint(url)}"
+        seen_links: dict[str, int] = {}
+        seen_pages: dict[tuple, int] = {}
+        number = empty = 0
         while url:
+            number += 1
+            seen_links[url] = number
             response = self.run(self.request("GET", url, headers=headers))
             page = self.body(response, "GET", url)
             value = page.get("value")
             if not isinstance(value, list):
-                raise SourceError(f"Graph GET {self.endpoint(url)}: the answer is not a Graph collection page")
+                raise SourceError(f"{where}: the answer is not a Graph collection page")
+            if value:
+                empty = 0
+                fingerprint = _fingerprint(value)
+                if fingerprint in seen_pages:
+                    raise SourceError(f"{where}: page {number} repeats page {seen_pages[fingerprint]} "
+                                      "(a paging loop); the read was stopped, nothing was checked")
+                seen_pages[fingerprint] = number
+            else:
+                empty += 1
+                if empty > MAX_EMPTY_PAGES:
+                    raise SourceError(f"{where}: {empty} empty pages in a row, each linking to another; "
+                                      "the read was stopped, nothing was checked")
             yield value
-            url = page.get("@odata.nextLink")
+            link = page.get("@odata.nextLink")
+            if link is not None and not isinstance(link, str):
+                raise SourceError(f"{where}: page {number} has a nextLink that is not a URL")
+            if link and link in seen_links:
+                raise SourceError(f"{where}: the nextLink of page {number} leads back to page {seen_links[link]} "
+                                  "(a paging loop); the read was stopped, nothing was checked")
+            url = link
+
+    def count(self, path: str) -> int:
+        """`GET {path}/$count` with ConsistencyLevel: eventual (advanced query), as an integer."""
+        url = self.url(path.rstrip("/") + "/$count")
+        response = self.run(self.request("GET", url, headers={"ConsistencyLevel": "eventual"}))
+        text = response.content.decode("utf-8", "replace").strip().lstrip("\ufeff")
+        if not text.isdigit():
+            raise SourceError(f"Graph GET {self.endpoint(url)}: the answer is not a count")
+        return int(text)
 
     def patch(self, path: str, body: dict) -> None:
         """PATCH with the body as given: a None value is sent as JSON null (clears the property)."""
@@ -338,8 +393,10 @@ class GraphSession:
         """Run requests through JSON $batch, 20 per POST, up to `concurrency` POSTs at once.
 
         Each request is {"method", "url" (relative to the version), "body"?, "headers"?}. The answer
-        is one response per request, in order: {"status", "headers", "body"}. Items Graph throttled
-        (429, 503, 504) are sent again after the longest Retry-After. A POST that got no usable
+        is one response per request, in the order of `requests` (Graph may run and answer items in
+        any order; they are matched by id). Items Graph throttled (429, 503, 504) or did not run
+        (424 Failed Dependency) are sent again after the longest Retry-After, or an exponential
+        backoff capped at BACKOFF_CAP when none came. A POST that got no usable
         answer gives its items the POST's error status, or status 0 (the connection broke: outcome
         unknown) or -1 (not sent; with "signin" when getting a token failed). Nothing raises here,
         so no concurrent POST is left running when one of them fails.
@@ -356,11 +413,11 @@ class GraphSession:
         for attempt in range(MAX_RETRIES + 1):
             chunks = [pending[i:i + BATCH_SIZE] for i in range(0, len(pending), BATCH_SIZE)]
             await asyncio.gather(*(self._batch_chunk(chunk, requests, results, limit, read_only) for chunk in chunks))
-            again = [i for i in pending if results[i]["status"] in RETRY_STATUSES]
+            again = [i for i in pending if results[i]["status"] in RETRY_ITEM_STATUSES]
             if not again or attempt == MAX_RETRIES:
                 break
             waits = [_retry_after(results[i]) for i in again]
-            await asyncio.sleep(max((w for w in waits if w is not None), default=0.5 * 2 ** attempt))
+            await asyncio.sleep(max((w for w in waits if w is not None), default=backoff(attempt)))
             pending = again
         return results
 
@@ -463,28 +520,36 @@ def _auth_from_environment() -> str:
 # --- the reader ---------------------------------------------------------------------------------
 
 def read_cloud(args, config, into: Directory, raw_sink: dict | None = None) -> Directory:
-    """Fill `into` with the cloud side read live from Graph.
+    """Fill `into` with the cloud side read live from Graph, and record in `into.coverage` what was read.
 
-    The sync features and the PIM eligibilities are read if allowed: without permission (403) the
-    features are marked unknown, and roles_known says whether every role, active and eligible, was
-    read; each such gap is a warning on stderr, not a failure. raw_sink, when given, receives the
-    objects exactly as Graph returned them under their snapshot file names (cloud/users.json, ...).
+    Users and domains must be read. Groups, contacts, the sync features, the role assignments, the
+    PIM eligibilities and the members of role-holding groups are read if allowed: what could not
+    be read is recorded as not read (reason and how to get it) with a warning on stderr, and the
+    checks that need it report an error (SPEC §8). `roles_known` and `features.known` keep their
+    old meaning for callers that read them. raw_sink, when given, receives the objects exactly as
+    Graph returned them under their snapshot file names (cloud/users.json, ...).
     """
     quiet = bool(getattr(args, "quiet", False))
     extra = tuple(getattr(config, "extra_graph", ()) or ())
+    if into.coverage.default is not CoverageStatus.NOT_READ:
+        into.coverage = Coverage.from_reader()
     with _gc_paused(), open_session(args, config) as session:
-        reader = _Reader(session, raw_sink, quiet)
-        select = ",".join(user_select(extra))
-        into.cloud_users = reader.collection("users", USERS, {"$select": select, "$top": PAGE_SIZE},
-                                             partial(cloud_user_from_graph, extra_props=extra))
-        into.cloud_groups = reader.collection("groups", "/groups", {"$select": ",".join(GROUP_SELECT),
-                                                                   "$top": PAGE_SIZE}, cloud_group_from_graph)
-        into.cloud_contacts = reader.collection("contacts", "/contacts", {"$select": ",".join(CONTACT_SELECT),
-                                                                         "$top": PAGE_SIZE}, cloud_contact_from_graph)
+        reader = _Reader(session, raw_sink, quiet, into.coverage)
+        select = user_select(extra)
+        into.cloud_users = reader.collection("users", USERS, {"$select": ",".join(select), "$top": PAGE_SIZE},
+                                             partial(cloud_user_from_graph, extra_props=extra), select)
+        reader.check_count("users", USERS, len(into.cloud_users))
+        into.cloud_groups = reader.optional("groups", "/groups", {"$select": ",".join(GROUP_SELECT),
+                                                                 "$top": PAGE_SIZE}, cloud_group_from_graph, GROUP_SELECT)
+        into.cloud_contacts = reader.optional("contacts", "/contacts", {"$select": ",".join(CONTACT_SELECT),
+                                                                       "$top": PAGE_SIZE}, cloud_contact_from_graph,
+                                              CONTACT_SELECT)
         into.domains = reader.collection("domains", "/domains", {"$select": ",".join(DOMAIN_SELECT)},
-                                         domain_from_graph)
+                                         domain_from_graph, DOMAIN_SELECT)
         into.features, tenant_id = reader.sync_features()
         into.role_assignments, into.roles_known = reader.roles()
+        groups_read = into.coverage.get("groups").status is CoverageStatus.READ
+        into.group_members = reader.group_members(into.role_assignments, into.cloud_groups, groups_read)
     into.tenant_id = (tenant_id or getattr(args, "tenant_id", None)
                       or next((d.id for d in into.domains if d.is_initial), None) or into.tenant_id)
     into.sources["cloud"] = session.label
@@ -494,23 +559,42 @@ def read_cloud(args, config, into: Directory, raw_sink: dict | None = None) -> D
 FILES = {"users": "cloud/users.json", "groups": "cloud/groups.json", "contacts": "cloud/contacts.json",
          "domains": "cloud/domains.json", "sync": "cloud/sync.json",
          "roleAssignments": "cloud/roleAssignments.json",
-         "roleEligibilitySchedules": "cloud/roleEligibilitySchedules.json"}
+         "roleEligibilitySchedules": "cloud/roleEligibilitySchedules.json",
+         "groupMembers": "cloud/groupMembers.json"}
 
 
 class _Reader:
-    def __init__(self, session: GraphSession, raw_sink: dict | None, quiet: bool):
+    def __init__(self, session: GraphSession, raw_sink: dict | None, quiet: bool, coverage: Coverage):
         self.session = session
         self.raw_sink = raw_sink
         self.quiet = quiet
+        self.coverage = coverage
 
-    def collection(self, name: str, path: str, params: dict, convert) -> list:
-        """Every object of a paged collection through `convert`; a bad object names its page and index."""
+    def collection(self, name: str, path: str, params: dict, convert, selected: Iterable[str] = ()) -> list:
+        """Every object of a paged collection through `convert`, recorded as read.
+
+        A bad object names its page and index; an id met twice (pages that overlap) is a source
+        error; a selected property absent from a record is recorded as missing (SPEC §8).
+        """
         result: list = []
         raw = [] if self.raw_sink is not None else None
         progress = Progress(f"Reading {name} from Graph", quiet=self.quiet)
+        ids: dict[str, int] = {}
+        missing: set[str] = set()
+        selected = tuple(p for p in selected if "/" not in p)
         pages = 0
         for page in self.session.iter_pages(path, params):
             pages += 1
+            for obj in page:
+                if isinstance(obj, dict):
+                    key = obj.get("id")
+                    if isinstance(key, str):
+                        if key in ids:
+                            raise SourceError(f"Graph GET {path}: object {key} came on page {ids[key]} and again "
+                                              f"on page {pages} (overlapping pages); the read was stopped, "
+                                              "nothing was checked")
+                        ids[key] = pages
+                    missing.update(p for p in selected if p not in obj)
             result.extend(map_records(page, convert, lambda i, n=pages: f"Graph GET {path}: page {n} object {i}"))
             if raw is not None:
                 raw.extend(page)
@@ -518,13 +602,68 @@ class _Reader:
         progress.done()
         if raw is not None:
             self.raw_sink[FILES[name]] = raw
+        self.coverage.read(name, len(result), source=f"GET {path}", missing=missing)
         return result
+
+    def optional(self, name: str, path: str, params: dict, convert, selected: Iterable[str] = ()) -> list:
+        """`collection`, but a 403 records the collection as not read instead of ending the run."""
+        try:
+            return self.collection(name, path, params, convert, selected)
+        except GraphError as exc:
+            if exc.status != 403:
+                raise
+            self._not_read(name, exc)
+            return []
+
+    def _not_read(self, name: str, exc: GraphError, how: str | None = None) -> None:
+        """Not read because Graph refused: the reason is Graph's status and code, `how` the permission."""
+        permission = exc.permission()
+        how = how or (f"grant {permission}" if permission else None)
+        self.coverage.not_read(name, f"{exc.status} {exc.code}", how=how, source=f"GET {exc.endpoint}")
+        _warn(f"{name} could not be read, so the checks that need them report an error: {exc}")
+
+    def check_count(self, name: str, path: str, read: int) -> None:
+        """Cross-check what paging gave with `$count` (SPEC §8): a page that ended early loses users."""
+        try:
+            counted = self.session.count(path)
+        except (GraphError, SourceError) as exc:
+            self.coverage.notes.append(f"{name}: the count could not be cross-checked with GET {path}/$count "
+                                       f"({_one_line(str(exc))}); a read that ended early would go unnoticed")
+            return
+        if counted == read:
+            return
+        tolerance = max(COUNT_TOLERANCE_MIN, int(counted * COUNT_TOLERANCE))
+        if counted > read:
+            text = (f"Graph GET {path}: {read} {name} were read but GET {path}/$count says {counted} "
+                    f"({counted - read} missing)")
+            if counted - read > tolerance:
+                raise SourceError(f"{text}, more than the tolerance of {tolerance}: the paging ended early; "
+                                  "nothing was checked, try again")
+            self.coverage.notes.append(f"{text}, within the tolerance of {tolerance} ($count is eventually "
+                                       "consistent; users created during the read)")
+        else:
+            self.coverage.notes.append(f"{name}: {read} read, GET {path}/$count says {counted} ($count is "
+                                       "eventually consistent; users deleted during the read)")
 
     def sync_features(self) -> tuple[SyncFeatures, str | None]:
         try:
             body = self.session.get_json(SYNC)
         except GraphError as exc:
-            if exc.status not in (403, 404):
+            national = urlsplit(self.session.base_url).hostname in NATIONAL_HOSTS
+            if exc.status in (400, 404) and (national or "resource not found for the segment" in exc.message.lower()):
+                self.coverage.not_read(
+                    "sync", f"{exc.status} {exc.code}: this Graph cloud does not offer {SYNC[1:]} (Microsoft "
+                            "documents it for the global service only; national clouds lack it)",
+                    how="state the tenant's features in a snapshot: write cloud/sync.json as "
+                        '{"features": {"blockSoftMatchEnabled": ..., "softMatchOnUpnEnabled": ..., '
+                        '"blockCloudObjectTakeoverThroughHardMatchEnabled": ...}} and check with --snapshot',
+                    source=f"GET {SYNC}")
+            elif exc.status in (403, 404):
+                self.coverage.not_read("sync", f"{exc.status} {exc.code}", source=f"GET {SYNC}",
+                                       how="grant OnPremDirectorySynchronization.Read.All (Microsoft documents it "
+                                           "for delegated sign-in: --auth device-code or browser), or read "
+                                           "cloud/sync.json from a snapshot")
+            else:
                 raise
             _warn(f"the tenant's sync features could not be read, so tenant-sync-features cannot decide: {exc}")
             return SyncFeatures(known=False), None
@@ -535,33 +674,80 @@ class _Reader:
             raise SourceError(f"Graph GET {SYNC}: {exc}") from None
         if self.raw_sink is not None and sync is not None:
             self.raw_sink[FILES["sync"]] = {k: v for k, v in sync.items() if not k.startswith("@odata.")}
+        self.coverage.read("sync", 1 if sync is not None else 0, source=f"GET {SYNC}")
         return features, tenant_id_from_sync(body)
 
     def roles(self) -> tuple[list, bool]:
-        """Active assignments, then PIM eligibilities; (assignments, whether all roles are known)."""
+        """Active assignments, then PIM eligibilities; (assignments, whether all roles are known).
+
+        No $top: "List unifiedRoleAssignments" and "List roleEligibilitySchedules" document $filter,
+        $expand and $select only, so the pages are Graph's and the nextLinks are followed.
+        """
         params = {"$expand": "roleDefinition"}
         try:
-            active = self.collection("roleAssignments", ROLE_ASSIGNMENTS, params,
-                                     partial(role_assignment_from_graph, eligible=False))
+            active = self.collection("roleAssignments", ROLE_ASSIGNMENTS, params, partial(role_assignment_from_graph, eligible=False))
         except GraphError as exc:
             if exc.status != 403:
                 raise
-            _warn(f"directory roles could not be read, so no-admin-role reports an error for every user: {exc}")
+            self._not_read("roleAssignments", exc)
+            self.coverage.not_read("roleEligibilitySchedules", "not read: the active role assignments were not "
+                                   "readable either", how=f"grant {exc.permission()}")
             return [], False
         try:
-            eligible = self.collection("roleEligibilitySchedules", ROLE_ELIGIBILITY, params,
-                                       partial(role_assignment_from_graph, eligible=True))
+            eligible = self.collection("roleEligibilitySchedules", ROLE_ELIGIBILITY, params, partial(role_assignment_from_graph, eligible=True))
         except GraphError as exc:
-            if exc.status in (400, 403) and NO_PIM_LICENCE.search(f"{exc.code} {exc.message}"):
-                _warn("the tenant has no PIM (Entra ID P2), so no role can be eligible; active roles were read: "
-                      f"{exc.message}")
+            if exc.status == 400 and exc.code == NO_PIM_CODE:
+                self.coverage.not_read(
+                    "roleEligibilitySchedules", f"{exc.status} {exc.code}: the tenant has no Entra ID P2 (PIM) "
+                    "licence, so Graph does not list eligibilities", how=KNOWN_EMPTY_HINT.format(
+                        name="roleEligibilitySchedules"), source=f"GET {ROLE_ELIGIBILITY}")
+                _warn("the tenant has no PIM (Entra ID P2), so eligible roles could not be listed; active roles "
+                      f"were read: {exc.message}")
                 return active, True
             if exc.status != 403:
                 raise
-            _warn("PIM role eligibilities could not be read (active role assignments were), so no-admin-role "
-                  f"cannot clear anyone: {exc}")
+            self._not_read("roleEligibilitySchedules", exc)
             return active, False
         return active + eligible, True
+
+    def group_members(self, roles: list, groups: list, groups_read: bool) -> dict[str, tuple[str, ...]]:
+        """The transitive members of every group that holds a role, active or eligible (SPEC §10).
+
+        Which principals are groups comes from the /groups read; "List group transitive members"
+        needs GroupMember.Read.All (or Group.Read.All, Directory.Read.All).
+        """
+        group_ids = {g.id for g in groups}
+        if not groups_read:
+            self.coverage.not_read("groupMembers", "not read: groups were not read, so the groups that hold "
+                                   "roles are unknown", how=f"grant Group.Read.All and {GROUP_MEMBER_PERMISSION}")
+            return {}
+        holders = sorted({r.principal_id for r in roles
+                          if r.principal_id in group_ids or (r.principal_type or "").lower() == "group"})
+        members: dict[str, tuple[str, ...]] = {}
+        raw = []
+        try:
+            for group_id in holders:
+                path = f"/groups/{quote(group_id, safe='')}/transitiveMembers"
+                found: list[str] = []
+                listed = []
+                for page in self.session.iter_pages(path, {"$select": "id", "$top": PAGE_SIZE}):
+                    for obj in page:
+                        if isinstance(obj, dict) and isinstance(obj.get("id"), str):
+                            found.append(obj["id"])
+                            listed.append({k: obj[k] for k in ("id", "@odata.type") if k in obj})
+                if len(set(found)) != len(found):
+                    raise SourceError(f"Graph GET {path}: a member was listed twice (overlapping pages)")
+                members[group_id] = tuple(found)
+                raw.append({"id": group_id, "members": listed})
+        except GraphError as exc:
+            if exc.status != 403:
+                raise
+            self._not_read("groupMembers", exc, how=f"grant {GROUP_MEMBER_PERMISSION} (or Group.Read.All)")
+            return {}
+        if self.raw_sink is not None:
+            self.raw_sink[FILES["groupMembers"]] = raw
+        self.coverage.read("groupMembers", len(members), source="GET /groups/{id}/transitiveMembers")
+        return members
 
 
 def _warn(text: str) -> None:
@@ -594,6 +780,18 @@ def _retry_after(item: dict) -> float | None:
         return float(value) if value else None
     except ValueError:
         return None
+
+
+def backoff(attempt: int) -> float:
+    """Seconds before retry `attempt` (0-based) when Graph named no Retry-After: doubling, capped."""
+    return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt)
+
+
+def _fingerprint(value: list) -> tuple:
+    """A page by its size and first and last object ids (or objects, when they have no id)."""
+    def key(obj) -> str:
+        return str(obj.get("id")) if isinstance(obj, dict) and "id" in obj else json.dumps(obj, sort_keys=True)
+    return len(value), key(value[0]), key(value[-1])
 
 
 def _one_line(text: str) -> str:
