@@ -3,7 +3,6 @@ subjects, and the people (cloud users first, SPEC §9)."""
 from __future__ import annotations
 
 import os
-import re
 from itertools import islice
 
 from syncready.summary import (
@@ -16,16 +15,9 @@ from syncready.summary import (
     scope_text,
     unread_line,
 )
+from syncready.termtext import escape as safe
 
 SHOW_BLOCKED = 10
-# C0 and C1 controls and DEL: a value from a directory must not move the cursor, retitle the window
-# (OSC) or hide lines of output.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def safe(value) -> str:
-    """Directory text made inert for a terminal: every control character shown as \\xNN."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", "" if value is None else str(value))
 
 
 def _paint(fp):

@@ -11,10 +11,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import resultsgen  # noqa: E402
-from reports import html  # noqa: E402
+import resultsgen
+from playwright import sync_api
 
-from playwright import sync_api  # noqa: E402
+from reports import html
 
 if not Path(resultsgen.CHROMIUM).exists():
     raise RuntimeError(f"no Chromium at {resultsgen.CHROMIUM}; tools/setup.sh installs Debian's chromium")

@@ -596,3 +596,14 @@ def test_old_results_files_still_render(tmp_path):
     assert lead in page and "these results come from an older syncready" in page
     assert ET.parse(f"{out}.xml").getroot().get("name").startswith(f"syncready: {lead}")
     assert "Coverage: not recorded" in _terminal(old)
+
+
+def test_terminal_escapes_directory_values():
+    doc = _doc(_people_run(n=2, orphans=0))
+    blocked = next(s for s in doc["subjects"] if s["readiness"] == "blocked")
+    blocked["subject"] = "evil\x1b]0;pwned\x07@contoso.com"
+    blocked["results"]["proxy-superset"]["message"] = "line\rhidden\x1b[2K"
+    doc["coverage"]["notes"] = ["note \x1b[8mconcealed"]
+    text = _terminal(doc)
+    assert "\x1b" not in text and "\r" not in text and "\x07" not in text
+    assert "evil\\x1b]0;pwned\\x07@contoso.com" in text and "line\\x0dhidden\\x1b[2K" in text
