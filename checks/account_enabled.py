@@ -4,6 +4,7 @@ from ._common import EXISTING_TENANT, GRAPH_USER
 
 META = CheckMeta(
     id="account-enabled", order=110, needs_counterpart=True,
+    inputs=("users.accountEnabled", "adUsers"),
     title="The on-prem user is enabled when the cloud user is",
     severity="warning", subject="cloud-user", fix="sometimes", safety="unsafe",
     description="When the cloud user's accountEnabled is true, the counterpart's userAccountControl must "

@@ -5,6 +5,7 @@ from ._common import ADSYNCTOOLS, DESIGN_CONCEPTS, EXISTING_TENANT, SYNC_ERRORS,
 
 META = CheckMeta(
     id="anchor-ready", order=130, needs_counterpart=True,
+    inputs=("users.onPremisesImmutableId", "adUsers"),
     title="The on-prem user's anchor can be stamped as this user's ImmutableID",
     severity="blocker", subject="cloud-user", fix="sometimes", safety="safe",
     description="The counterpart's anchor (base64 of mS-DS-ConsistencyGuid, else of objectGUID in .NET "

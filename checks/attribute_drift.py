@@ -6,6 +6,7 @@ from ._common import EXISTING_TENANT, GRAPH_USER
 
 META = CheckMeta(
     id="attribute-drift", order=120, needs_counterpart=True,
+    inputs=("adUsers", "drift"),             # "drift": users.<property> of every [drift] pair
     title="On-prem names (and configured attributes) equal the cloud values",
     severity="warning", subject="cloud-user", fix="always", safety="safe",
     description="Compares the counterpart's givenName, sn and displayName, and each pair configured in "

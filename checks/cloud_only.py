@@ -8,6 +8,7 @@ from ._common import ADSYNCTOOLS, DESIGN_CONCEPTS, EXISTING_TENANT, SYNC_ERRORS
 
 META = CheckMeta(
     id="cloud-only", order=70, needs_counterpart=True,
+    inputs=("users.onPremisesImmutableId", "adUsers"),
     title="The cloud user has no ImmutableID, or the one of its on-prem user",
     severity="blocker", subject="cloud-user", fix="sometimes", safety="unsafe",
     description="onPremisesImmutableId must be empty or equal, exactly (the sourceAnchor is "

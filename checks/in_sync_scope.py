@@ -4,6 +4,7 @@ from ._common import EXISTING_TENANT, SYNC_FILTERING
 
 META = CheckMeta(
     id="in-sync-scope", order=90, needs_counterpart=True,
+    inputs=("adUsers",),
     title="The on-prem user lies inside the sync scope",
     severity="blocker", subject="cloud-user", fix="manual",
     description="The counterpart's distinguishedName must lie under one of the `[scope] include` OUs (the "

@@ -4,6 +4,7 @@ from ._common import EXISTING_TENANT, PROXY_CALCULATION, SOFT_MATCH_KB
 
 META = CheckMeta(
     id="mail-primary-smtp", order=20, needs_counterpart=True,
+    inputs=("users.mail", "users.proxyAddresses", "adUsers"),
     title="On-prem mail and primary SMTP equal the cloud primary SMTP address",
     severity="blocker", subject="cloud-user", fix="always", safety="safe",
     description="Compares the counterpart's `mail` and its primary SMTP address (the proxyAddresses value "

@@ -4,14 +4,16 @@ from ._common import EXISTING_TENANT, GRAPH_ROLE_ASSIGNMENTS, GRAPH_ROLE_ELIGIBI
 
 META = CheckMeta(
     id="no-admin-role", order=80,
+    inputs=("users", "roleAssignments", "roleEligibilitySchedules", "groupMembers"),
     title="The cloud user holds no directory role, active or eligible",
     severity="blocker", subject="cloud-user", fix="manual",
     description="Looks the cloud user up in the directory role assignments (roleAssignments) and the PIM "
                 "eligibility schedules (roleEligibilitySchedules). Any role counts, because Microsoft does "
                 "not list which roles block matching. When the role assignments could not be read, the "
                 "result is an error rather than a pass, so an administrator is never reported ready "
-                "unchecked. A role assigned to a role-assignable group reaches its members but is "
-                "seen here only when the source lists it for each member.",
+                "unchecked. A role held by a role-assignable group (the usual PIM-for-Groups setup) counts "
+                "for every transitive member of the group (cloud/groupMembers.json); when those members "
+                "were not read, the result is an error too.",
     why="Microsoft Entra ID won't match on-premises users with cloud users that have an admin role: the "
         "AD user becomes a second account instead. Microsoft has also announced that hard match is "
         "blocked for users assigned or eligible for a privileged role.",
@@ -24,16 +26,36 @@ META = CheckMeta(
 
 
 def check(cloud_user, index):
-    if not index.directory.roles_known:
-        return Result("error", "directory role assignments could not be read, so whether this user is an "
-                               "administrator (and cannot be matched) is unknown; read roleAssignments and "
-                               "roleEligibilitySchedules (RoleManagement.Read.Directory) and check again",
-                      {"roles_known": False})
     roles = index.roles_by_principal.get(cloud_user.id)
-    if not roles:
-        return passed()
-    held = [{"role": r.role, "eligible": r.eligible} for r in roles]
-    names = ", ".join(f"{r.role} ({'eligible' if r.eligible else 'active'})" for r in roles)
-    return failed(f"{cloud_user.upn} holds {names}; Entra won't match it to its on-prem user. Remove the "
-                  "role(s) before the first sync or keep this admin cloud-only", roles=held,
-                  cloud_id=cloud_user.id)
+    if roles:
+        held = [{"role": r.role, "eligible": r.eligible, **({"via_group": r.principal_id} if r.principal_id != cloud_user.id else {})}
+                for r in roles]
+        names = ", ".join(_held(r, cloud_user, index) for r in roles)
+        return failed(f"{cloud_user.upn} holds {names}; Entra won't match it to its on-prem user. Remove the "
+                      "role(s) before the first sync or keep this admin cloud-only", roles=held,
+                      cloud_id=cloud_user.id)
+    if index.unresolved_roles:
+        unread = [_unresolved(r, why, index) for r, why in index.unresolved_roles[:3]]
+        more = len(index.unresolved_roles) - len(unread)
+        if more:
+            unread.append(f"and {more} more role(s) held by principals whose members were not read")
+        return Result("error", "not read: " + "; ".join(unread), {"unread": unread})
+    return passed()
+
+
+def _held(assignment, cloud_user, index) -> str:
+    state = "eligible" if assignment.eligible else "active"
+    if assignment.principal_id == cloud_user.id:
+        return f"{assignment.role} ({state})"
+    return f"{assignment.role} ({state}, through group {index.group_name(assignment.principal_id, assignment)})"
+
+
+def _unresolved(assignment, why: str, index) -> str:
+    state = "eligible" if assignment.eligible else "active"
+    if why == "group":
+        return (f"groupMembers of group {index.group_name(assignment.principal_id, assignment)}, which holds "
+                f"{assignment.role} ({state}) (its transitive members are not in cloud/groupMembers.json; "
+                "export GET /groups/{id}/transitiveMembers for it, Group.Read.All)")
+    return (f"the principal {assignment.principal_id} holding {assignment.role} ({state}) is neither a cloud user "
+            "nor a known group (groups not read; add cloud/groups.json, or export the role assignments with "
+            "$expand=principal)")

@@ -5,6 +5,7 @@ from ._common import EXISTING_TENANT, PROXY_CALCULATION
 
 META = CheckMeta(
     id="proxy-superset", order=30, needs_counterpart=True,
+    inputs=("users.proxyAddresses", "adUsers"),
     title="Every cloud proxy address is also on the on-prem user",
     severity="blocker", subject="cloud-user", fix="always", safety="safe",
     description="Every value of the cloud user's proxyAddresses, except addresses in *.onmicrosoft.com "

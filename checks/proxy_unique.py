@@ -5,6 +5,8 @@ from ._common import DUPLICATE_RESILIENCY, PROXY_CALCULATION, SYNC_ERRORS, descr
 
 META = CheckMeta(
     id="proxy-unique", order=50, needs_counterpart=True,
+    inputs=("users", "users.mail", "users.proxyAddresses", "groups", "contacts", "adUsers", "adGroups",
+            "adContacts"),
     title="No other object holds an SMTP address of the on-prem user",
     severity="blocker", subject="cloud-user", fix="manual",
     description="Every SMTP address the counterpart will carry in the cloud — its `mail`, its SMTP "

@@ -6,6 +6,8 @@ from ._common import EXISTING_TENANT, SOFT_MATCH_KB, SYNC_ERRORS, UPN_MATCH_KB, 
 
 META = CheckMeta(
     id="single-match", order=60, needs_counterpart=True,
+    inputs=("users", "users.mail", "users.proxyAddresses", "users.onPremisesImmutableId", "users.userType",
+            "sync", "adUsers"),
     title="Entra will match the on-prem user to this cloud user",
     severity="blocker", subject="cloud-user", fix="manual",
     description="Predicts what Entra does when the counterpart is first exported: hard match of its "

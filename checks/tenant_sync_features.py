@@ -4,6 +4,7 @@ from ._common import EXISTING_TENANT, GRAPH_SYNC_FEATURES, SYNC_ERRORS, UPN_MATC
 
 META = CheckMeta(
     id="tenant-sync-features", order=150,
+    inputs=("sync",),
     title="The tenant allows soft match or hard match",
     severity="blocker", subject="tenant", fix="manual",
     description="Reads the features of the tenant's onPremisesDirectorySynchronization object. Fails when "

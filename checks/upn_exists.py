@@ -4,6 +4,7 @@ from ._common import EXISTING_TENANT, UPN_MATCH_KB
 
 META = CheckMeta(
     id="upn-exists", order=10,
+    inputs=("users", "users.mail", "users.proxyAddresses", "adUsers"),
     title="An on-prem user in the sync scope has the cloud user's UPN",
     severity="blocker", subject="cloud-user", fix="sometimes", safety="safe",
     description="Looks for an Active Directory user inside the sync scope whose userPrincipalName equals "

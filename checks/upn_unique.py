@@ -4,6 +4,8 @@ from ._common import DUPLICATE_RESILIENCY, SYNC_ERRORS, describe, ref
 
 META = CheckMeta(
     id="upn-unique", order=40,
+    inputs=("users", "users.mail", "users.proxyAddresses", "groups", "contacts", "adUsers", "adGroups",
+            "adContacts"),
     title="No other object holds the user's UPN",
     severity="blocker", subject="cloud-user", fix="manual",
     description="No other on-prem object has the cloud user's UPN as userPrincipalName, and no other cloud "

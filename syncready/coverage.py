@@ -81,6 +81,11 @@ class Coverage:
             if self.get(name).status is not CoverageStatus.READ:
                 self.collections[name] = CollectionCoverage(CoverageStatus.EMPTY, 0, reason="declared empty")
 
+    def update(self, other: Coverage) -> None:
+        """Take over what `other` recorded (its collections win), e.g. a live part after a snapshot part."""
+        self.collections.update(other.collections)
+        self.notes.extend(n for n in other.notes if n not in self.notes)
+
     def get(self, name: str) -> CollectionCoverage:
         found = self.collections.get(name)
         if found is not None:

@@ -12,6 +12,7 @@ from operator import itemgetter
 
 from .checkapi import Result, skipped
 from .config import Config
+from .coverage import Collection, CoverageStatus
 from .immutableid import guid_bytes_to_string
 from .index import Index
 from .model import Directory
@@ -81,6 +82,7 @@ class Engine:
                  today: dt.date | None = None):
         self.directory = directory
         self.config = config or Config()
+        _settle_coverage(directory, self.config)
         self.index = Index(directory, self.config)
         self.checks = select_checks(list(self.config.select) if select is None else select,
                                     list(self.config.ignore) if ignore is None else ignore)
@@ -90,6 +92,7 @@ class Engine:
         self.today = today or dt.date.today()
         self.waivers = [w for w in self.config.waivers if not w.expired(self.today)]
         self.waiver_use: dict[int, int] = {}
+        self._bound: dict[str, tuple] = {}
 
     # subjects -------------------------------------------------------------------------------
     def subjects(self, users=None) -> tuple[list[Subject], dict[str, int]]:
@@ -130,14 +133,39 @@ class Engine:
 
     def evaluate(self, check: Check, subject: Subject, fixtures: dict | None = None) -> Result:
         """One check for one subject, with counterpart skips, errors and waivers applied."""
-        return self._outcome(_bind(check), subject, fixtures or self.fixtures(subject))
+        return self._outcome(self.bind(check), subject, fixtures or self.fixtures(subject))
+
+    def bind(self, check: Check) -> tuple:
+        """(id, function, fixtures → arguments, needs_counterpart, unread), once per check and run.
+
+        `unread` is what of the check's inputs (SPEC §8) was not read, decided here once, so no
+        subject pays for coverage and both front ends see the same answer.
+        """
+        bound = self._bound.get(check.id)
+        if bound is None:
+            missing = self.directory.coverage.unread(self.inputs(check))
+            bound = self._bound[check.id] = _bind(check) + (("not read: " + "; ".join(missing), missing)
+                                                          if missing else None,)
+        return bound
+
+    def inputs(self, check: Check) -> tuple[str, ...]:
+        """The check's declared inputs; "drift" stands for the Graph property of every [drift] pair."""
+        found: list[str] = []
+        for item in check.meta.inputs:
+            if item == "drift":
+                found.extend(f"users.{prop.split('/', 1)[0]}" for _, prop in self.config.drift)
+            else:
+                found.append(item)
+        return tuple(dict.fromkeys(found))
 
     def _outcome(self, bound, subject: Subject, fx: dict) -> Result:
         """The one place a check is called: by `run` for every subject and by the pytest front end."""
-        check_id, func, arguments, needs_counterpart = bound
+        check_id, func, arguments, needs_counterpart, unread = bound
         if subject.synced:
             return SYNCED
-        if needs_counterpart and subject.counterpart is None:
+        if unread is not None:
+            result = Result("error", unread[0], {"unread": list(unread[1])})
+        elif needs_counterpart and subject.counterpart is None:
             result = _no_counterpart(subject)
         else:
             try:
@@ -163,7 +191,7 @@ class Engine:
         subjects, out_of_scope = self.subjects(users)
         by_kind: dict[str, list] = {}
         for check in self.checks:
-            by_kind.setdefault(check.meta.subject, []).append((_bind(check), self.severity[check.id] == "blocker"))
+            by_kind.setdefault(check.meta.subject, []).append((self.bind(check), self.severity[check.id] == "blocker"))
         outcome = self._outcome
         for subject in subjects:
             fixtures = self.fixtures(subject)
@@ -193,6 +221,16 @@ def _bind(check: Check):
     else:
         arguments = itemgetter(*params)
     return check.id, check.func, arguments, check.meta.needs_counterpart
+
+
+def _settle_coverage(directory: Directory, config: Config) -> None:
+    """Apply `[sources] known_empty`; and read a Directory built in memory with roles_known=False (the
+    model's default before coverage existed) as "role assignments not read", as it always was."""
+    coverage = directory.coverage
+    coverage.declare_empty(config.sources.get("known_empty", ()) or ())
+    if (not directory.roles_known and coverage.default is CoverageStatus.READ
+            and Collection.ROLE_ASSIGNMENTS not in coverage.collections):
+        coverage.not_read(Collection.ROLE_ASSIGNMENTS, "the directory was built without role assignments")
 
 
 def _no_counterpart(subject: Subject) -> Result:

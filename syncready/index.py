@@ -9,7 +9,8 @@ from collections import defaultdict
 
 from .addresses import is_onmicrosoft
 from .config import Config
-from .model import CloudUser, Directory, OnPremObject
+from .coverage import Collection, CoverageStatus
+from .model import CloudUser, Directory, OnPremObject, RoleAssignment
 
 
 class Index:
@@ -50,11 +51,41 @@ class Index:
         for obj in directory.cloud_groups + directory.cloud_contacts:
             for address in obj.smtp_addresses():
                 self.cloud_by_smtp[address].append(obj)
+        self.cloud_groups_by_id = {g.id: g for g in directory.cloud_groups}
 
         self.roles_by_principal: dict[str, list] = defaultdict(list)
-        for assignment in directory.role_assignments:
-            self.roles_by_principal[assignment.principal_id].append(assignment)
+        self.unresolved_roles: list[tuple[RoleAssignment, str]] = []
+        self._index_roles(directory)
         self.domains = {d.id.lower(): d for d in directory.domains}
+
+    def _index_roles(self, directory: Directory) -> None:
+        """Roles by the cloud user who holds them: directly, or as a transitive member of a group that
+        holds them (the entry then keeps the group as principal_id). A role whose holders cannot be
+        told (a group whose members were not read, a principal of unknown kind) is kept apart in
+        `unresolved_roles`, so no-admin-role clears nobody on it."""
+        kinds = RolePrincipals(directory)
+        members_empty = directory.coverage.get(Collection.GROUP_MEMBERS).status is CoverageStatus.EMPTY
+        by_principal = self.roles_by_principal
+        for assignment in directory.role_assignments:
+            kind = kinds.kind(assignment)
+            if kind == "user":
+                by_principal[assignment.principal_id].append(assignment)
+            elif kind == "group":
+                members = directory.group_members.get(assignment.principal_id)
+                if members is None and not members_empty:
+                    self.unresolved_roles.append((assignment, "group"))
+                    continue
+                for member in members or ():
+                    if member in self.cloud_by_id:
+                        by_principal[member].append(assignment)
+            elif kind == "unknown":
+                self.unresolved_roles.append((assignment, "unknown"))
+
+    def group_name(self, group_id: str, assignment: RoleAssignment | None = None) -> str:
+        """A group's display name for messages (from groups.json, else the expanded principal), else its id."""
+        group = self.cloud_groups_by_id.get(group_id)
+        name = (group.display_name if group else None) or (assignment.principal_name if assignment else None)
+        return f"{name} ({group_id})" if name else group_id
 
     def in_scope(self, obj: OnPremObject) -> bool:
         """Inside the configured sync scope (include/exclude OUs) and not a critical system object."""
@@ -77,3 +108,42 @@ class Index:
 
     def onprem_subjects(self) -> list[OnPremObject]:
         return [u for u in self.onprem_users if self.in_scope(u)]
+
+
+class RolePrincipals:
+    """Tells what kind of object holds a role: "user", "group", "other" (a service principal, or an
+    id that is in neither users nor groups when both were read) or "unknown" (no way to tell).
+
+    Graph names the principal by id only, unless the assignment was read with $expand=principal;
+    then its "@odata.type" says. Both are honoured.
+    """
+
+    def __init__(self, directory: Directory):
+        self.users = {u.id for u in directory.cloud_users}
+        self.groups = {g.id for g in directory.cloud_groups} | set(directory.group_members)
+        self.groups_read = directory.coverage.usable(Collection.GROUPS)
+
+    def kind(self, assignment: RoleAssignment) -> str:
+        declared = assignment.principal_type
+        if declared == "group" or (declared is None and assignment.principal_id in self.groups):
+            return "group"
+        if assignment.principal_id in self.users:
+            return "user"
+        if declared is not None or self.groups_read:
+            return "other"
+        return "unknown"
+
+
+def groups_needing_members(directory: Directory) -> tuple[list[str], list[str]]:
+    """(ids of groups that hold a role, ids of principals that might be groups) among the roles read:
+    the groups whose transitive members a reader must read (cloud/groupMembers.json, SPEC §10)."""
+    kinds = RolePrincipals(directory)
+    groups: dict[str, None] = {}
+    unknown: dict[str, None] = {}
+    for assignment in directory.role_assignments:
+        kind = kinds.kind(assignment)
+        if kind == "group":
+            groups[assignment.principal_id] = None
+        elif kind == "unknown":
+            unknown[assignment.principal_id] = None
+    return list(groups), list(unknown)

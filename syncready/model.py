@@ -124,6 +124,8 @@ class RoleAssignment:
     principal_id: str
     role: str                                  # roleDefinition.displayName
     eligible: bool = False                     # PIM eligibility rather than active assignment
+    principal_type: str | None = None          # "group", "user", ... from an expanded principal's @odata.type
+    principal_name: str | None = None          # the expanded principal's displayName
 
 
 @dataclass(slots=True)

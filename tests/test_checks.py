@@ -191,7 +191,8 @@ def test_no_admin_role_active_eligible_unknown():
         assert ("eligible" if eligible else "active") in result.message
         assert result.evidence["roles"] == [{"role": "User Administrator", "eligible": eligible}]
     result = outcome(directory([user], [], roles_known=False), "no-admin-role", UPN)
-    assert result.status == "error" and "could not be read" in result.message
+    assert result.status == "error" and result.message.startswith("not read: roleAssignments")
+    assert result.evidence["unread"][0].startswith("roleAssignments")
 
 
 def test_no_admin_role_unknown_blocks_readiness():

@@ -28,7 +28,8 @@ def tenant(draw):
         cloud.append({"id": str(uuid.uuid4()), "userPrincipalName": upn, "mail": draw(st.none() | address),
                       "proxyAddresses": draw(st.lists(proxy, max_size=3)),
                       "userType": draw(st.sampled_from(["Member", "Member", "Guest"])),
-                      "onPremisesSyncEnabled": draw(st.sampled_from([None, None, True]))})
+                      "onPremisesSyncEnabled": draw(st.sampled_from([None, None, True])),
+                      "onPremisesImmutableId": None, "accountEnabled": draw(st.booleans())})
     for n, upn in enumerate(draw(st.lists(st.none() | address, max_size=6))):
         attrs = {"objectClass": ["top", "person", "organizationalPerson", "user"], "cn": [f"u{n}"],
                  "objectGUID": [uuid.uuid4().bytes_le], "sAMAccountName": [f"u{n}"],
@@ -40,13 +41,20 @@ def tenant(draw):
             attrs["mail"] = [mail]
         ou = draw(st.sampled_from(["OU=Staff", "OU=Other"]))
         ad.append((f"CN=u{n},{ou},{BASE}", {k: v for k, v in attrs.items() if v}))
-    return cloud, ad
+    # Optional files present or not: a check whose inputs were not read errors in both front ends alike.
+    optional = draw(st.sets(st.sampled_from(OPTIONAL_FILES)))
+    return cloud, ad, optional
 
 
-def write(folder, cloud, ad):
+OPTIONAL_FILES = ["groups", "contacts", "domains", "roleAssignments", "roleEligibilitySchedules", "groupMembers"]
+
+
+def write(folder, cloud, ad, optional=()):
     (folder / "cloud").mkdir(parents=True, exist_ok=True)
     (folder / "onprem").mkdir(parents=True, exist_ok=True)
     (folder / "cloud" / "users.json").write_text(json.dumps(cloud))
+    for name in optional:
+        (folder / "cloud" / f"{name}.json").write_text("[]")
     with open(folder / "onprem" / "ad.ldif", "w") as fp:
         write_ldif(fp, ad)
     (folder / "scope.toml").write_text(f'[scope]\ninclude = ["OU=Staff,{BASE}"]\n')

@@ -69,6 +69,7 @@ ROLES = [{"id": "r1", "principalId": USERS[1]["id"], "roleDefinitionId": "62e903
          {"id": "r2", "principalId": USERS[2]["id"], "roleDefinitionId": "fe930be7-5e62-47db-91af-98c3a49a38b1"}]
 ELIGIBLE = [{"id": "e1", "principalId": USERS[3]["id"], "roleDefinitionId": "x",
              "roleDefinition": {"displayName": "User Administrator"}}]
+GROUP_MEMBERS = [{"id": "g2", "members": [{"@odata.type": "#microsoft.graph.user", "id": USERS[4]["id"]}]}]
 
 
 def ad_entries() -> list[tuple[str, dict]]:
@@ -103,7 +104,8 @@ def ad_entries() -> list[tuple[str, dict]]:
 def full_raw() -> dict:
     return {"cloud/users.json": copy.deepcopy(USERS), "cloud/groups.json": GROUPS, "cloud/contacts.json": CONTACTS,
             "cloud/domains.json": DOMAINS, "cloud/sync.json": SYNC, "cloud/roleAssignments.json": ROLES,
-            "cloud/roleEligibilitySchedules.json": ELIGIBLE, "onprem/ad.ldif": ad_entries()}
+            "cloud/roleEligibilitySchedules.json": ELIGIBLE, "cloud/groupMembers.json": GROUP_MEMBERS,
+            "onprem/ad.ldif": ad_entries()}
 
 
 def make_snapshot(folder: Path, **files) -> Path:
@@ -305,7 +307,7 @@ GRAPH_USERS = st.lists(st.builds(
     lambda n, name, proxies, enabled, immutable: graph_user(n, displayName=name, proxyAddresses=proxies,
                                                             accountEnabled=enabled, onPremisesImmutableId=immutable),
     st.integers(0, 10**6), GRAPH_TEXT, st.lists(GRAPH_TEXT, max_size=3), st.sampled_from([True, False, None]),
-    st.one_of(st.none(), GRAPH_TEXT)), max_size=8)
+    st.one_of(st.none(), GRAPH_TEXT)), max_size=8, unique_by=lambda u: u["id"])
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -9,11 +9,17 @@ token or secret is ever in them.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from pathlib import Path
 
 from ..config import load_config
+from ..coverage import Collection as C
 from ..errors import ConfigError
-from ..sources.load import wants_live_cloud, wants_live_onprem
-from ..sources.snapshot import AD, write_snapshot
+from ..sources.admap import ONPREM_COLLECTIONS, ad_attributes
+from ..sources.graphmap import CONTACT_SELECT, DOMAIN_SELECT, GROUP_SELECT, user_select
+from ..sources.load import read_live, wants_live_cloud, wants_live_onprem
+from ..sources.snapshot import (AD, FILES, GROUP_MEMBERS, SNAPSHOT_FILES, manifest_document, previous_manifest,
+                                write_manifest, write_snapshot)
 from .options import add_source_options
 
 
@@ -32,24 +38,36 @@ def run_snapshot(args) -> int:
     live_cloud, live_onprem = wants_live_cloud(args, config), wants_live_onprem(args)
     if not (live_cloud or live_onprem):
         raise ConfigError("nothing to read: give --ldap-url for AD and/or the Graph options (--tenant-id, --auth)")
+    from ..coverage import Coverage, CoverageStatus
     from ..model import Directory
 
-    directory = Directory()
+    directory = Directory(coverage=Coverage.from_reader())
     raw: dict = {}
-    if live_cloud:
-        from ..sources.graph import read_cloud
-
-        read_cloud(args, config, into=directory, raw_sink=raw)
+    entries: list = []
+    about: dict = {}
+    read_live(args, config, directory, live_cloud, live_onprem, raw=raw if live_cloud else None,
+              entries=entries if live_onprem else None, about=about)
     if live_onprem:
-        from ..sources.ldap import read_onprem
-
-        entries: list = []
-        read_onprem(args, config, into=directory, raw_sink=entries)
         raw[AD] = entries
+    if live_cloud:
+        if GROUP_MEMBERS not in raw and directory.coverage.get(C.GROUP_MEMBERS).status is CoverageStatus.READ:
+            raw[GROUP_MEMBERS] = [{"id": gid, "members": [{"id": m} for m in members]}
+                                  for gid, members in directory.group_members.items()]
+        for name, rel in FILES.items():
+            entry = directory.coverage.collections.get(name)
+            if rel.startswith("cloud/") and rel not in raw and name != C.SYNC and entry is not None \
+                    and entry.status is CoverageStatus.READ:
+                raw[rel] = []          # read and found empty (a tenant without PIM): the file says so
+    previous = previous_manifest(args.out)
     written = write_snapshot(args.out, raw)
+    parts = [p for p, live in (("cloud", live_cloud), ("onprem", live_onprem)) if live]
+    present = [rel for rel in SNAPSHOT_FILES if (Path(args.out) / rel).is_file()]
+    selected: dict[str, Sequence[str]] = {C.USERS: user_select(config.extra_graph), C.GROUPS: GROUP_SELECT, C.CONTACTS: CONTACT_SELECT,
+                C.DOMAINS: DOMAIN_SELECT, **{name: ad_attributes(config.extra_ldap) for name in ONPREM_COLLECTIONS.values()}}
+    written.append(write_manifest(args.out, manifest_document(directory, parts, selected, about, config.scope,
+                                                              previous, present)))
     if not getattr(args, "quiet", False):
         counts = {"cloud": f"{len(directory.cloud_users):,} cloud users", "onprem": f"{len(directory.onprem):,} AD objects"}
-        parts = [p for p, live in (("cloud", live_cloud), ("onprem", live_onprem)) if live]
         print(f"snapshot written to {args.out}: {', '.join(counts[p] for p in parts)} in {len(written)} files",
               file=sys.stdout)
     return 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Iterable, Mapping, Sequence
 
+from ..coverage import Collection, Coverage
 from ..model import OnPremObject
 
 # What to request from AD (SPEC §2), with objectClass to tell users from groups and contacts and
@@ -28,6 +29,24 @@ AD_ATTRIBUTES = (
     "userAccountControl",
     "isCriticalSystemObject",
 )
+
+
+# The coverage collections (SPEC §8) an AD read supplies, by objectClass.
+ONPREM_COLLECTIONS = {"user": Collection.AD_USERS, "group": Collection.AD_GROUPS, "contact": Collection.AD_CONTACTS}
+
+
+def onprem_counts(objects: Iterable[OnPremObject]) -> dict[Collection, int]:
+    """How many users, groups and contacts were read, by coverage collection."""
+    counts = dict.fromkeys(ONPREM_COLLECTIONS.values(), 0)
+    for obj in objects:
+        counts[ONPREM_COLLECTIONS[obj.object_class]] += 1
+    return counts
+
+
+def record_onprem(coverage: Coverage, objects: Iterable[OnPremObject], source: str) -> None:
+    """adUsers, adGroups and adContacts as read, with their counts."""
+    for name, count in onprem_counts(objects).items():
+        coverage.read(name, count, source)
 
 
 def ad_attributes(extra_attrs: Iterable[str] = ()) -> list[str]:

@@ -6,6 +6,7 @@ raise ValueError with a short text; the caller adds which file and record it was
 """
 from __future__ import annotations
 
+import json
 from typing import Callable, Iterable, Sequence
 
 from ..errors import SourceError
@@ -49,8 +50,21 @@ def user_select(extra_props: Iterable[str] = ()) -> list[str]:
     return result
 
 
+# Of USER_SELECT, what decides who is a subject and how Entra matches: an export without them is
+# unusable (SourceError naming them). The others (names, mailNickname) only feed attribute-drift and
+# hints; their absence is recorded as coverage, so only the checks that read them report an error.
+USER_REQUIRED = ("id", "userPrincipalName", "mail", "proxyAddresses", "onPremisesImmutableId",
+                 "onPremisesSyncEnabled", "accountEnabled", "userType")
+_USER_TEXT = ("mail", "mailNickname", "givenName", "surname", "displayName", "onPremisesImmutableId", "userType")
+_USER_FLAGS = ("onPremisesSyncEnabled", "accountEnabled")
+
+
 def cloud_user_from_graph(obj: dict, extra_props: Sequence[str] = ()) -> CloudUser:
-    """A CloudUser; `extra` holds the requested extra properties ('a/b' reads a nested property)."""
+    """A CloudUser; `extra` holds the requested extra properties ('a/b' reads a nested property).
+
+    Values of the wrong JSON type are refused (ValueError naming the property): a "false" string
+    for accountEnabled, or a number in proxyAddresses, would otherwise change a verdict silently.
+    """
     if type(obj) is not dict:
         raise ValueError(f"expected a JSON object, found {_json_type(obj)}")
     get = obj.get
@@ -59,19 +73,24 @@ def cloud_user_from_graph(obj: dict, extra_props: Sequence[str] = ()) -> CloudUs
     if type(uid) is not str or type(upn) is not str or not uid or not upn:
         raise ValueError(_bad_required(obj, ("id", "userPrincipalName")))
     proxies = get("proxyAddresses")
+    text = [get(name) for name in _USER_TEXT]
+    flags = [get(name) for name in _USER_FLAGS]
+    if any(v is not None and type(v) is not str for v in text) or \
+            any(v is not None and type(v) is not bool for v in flags):
+        raise ValueError(_bad_type(obj))
     return CloudUser(
         uid,
         upn,
-        get("mail"),
-        get("mailNickname"),
-        get("givenName"),
-        get("surname"),
-        get("displayName"),
-        tuple(proxies) if type(proxies) is list else _proxies(proxies),
-        get("onPremisesImmutableId"),
-        get("onPremisesSyncEnabled"),
-        get("accountEnabled"),
-        get("userType"),
+        text[0],
+        text[1],
+        text[2],
+        text[3],
+        text[4],
+        _proxies(proxies),
+        text[5],
+        flags[0],
+        flags[1],
+        text[6],
         {p: _property(obj, p) for p in extra_props} if extra_props else {},
     )
 
@@ -91,10 +110,11 @@ def _mail_object(obj: dict, kind: str) -> CloudObject:
     get = obj.get
     if type(get("id")) is not str or not obj["id"]:
         raise ValueError(_bad_required(obj, ("id",)))
-    proxies = get("proxyAddresses")
-    return CloudObject(obj["id"], kind, get("displayName"), get("mail"),
-                       get("mailEnabled") if kind == "group" else None,
-                       tuple(proxies) if type(proxies) is list else _proxies(proxies))
+    name, mail, enabled = get("displayName"), get("mail"), get("mailEnabled") if kind == "group" else None
+    for prop, value, want in (("displayName", name, str), ("mail", mail, str), ("mailEnabled", enabled, bool)):
+        if value is not None and type(value) is not want:
+            raise ValueError(f"{prop} is {_json_type(value)}, expected {'a string' if want is str else 'true or false'}")
+    return CloudObject(obj["id"], kind, name, mail, enabled, _proxies(get("proxyAddresses")))
 
 
 def domain_from_graph(obj: dict) -> Domain:
@@ -163,12 +183,42 @@ def role_assignment_from_graph(obj: dict, eligible: bool) -> RoleAssignment:
     principal = obj.get("principalId")
     if not principal:
         raise ValueError("missing principalId")
+    if type(principal) is not str:
+        raise ValueError(f"principalId is {_json_type(principal)}, expected a string")
     definition = obj.get("roleDefinition")
     role = definition.get("displayName") if type(definition) is dict else None
     role = role or obj.get("roleDefinitionId")
     if not role:
         raise ValueError("missing roleDefinition.displayName and roleDefinitionId")
-    return RoleAssignment(principal, role, eligible)
+    if type(role) is not str:
+        raise ValueError(f"roleDefinition.displayName is {_json_type(role)}, expected a string")
+    expanded = obj.get("principal")
+    kind = name = None
+    if type(expanded) is dict:
+        odata = expanded.get("@odata.type")
+        kind = odata.rsplit(".", 1)[-1] if type(odata) is str and odata else None
+        name = expanded.get("displayName") if type(expanded.get("displayName")) is str else None
+    return RoleAssignment(principal, role, eligible, kind, name)
+
+
+def group_members_from_graph(obj: dict) -> tuple[str, tuple[str, ...]]:
+    """(group id, member ids) from a cloud/groupMembers.json record (SPEC §10):
+    {"id": GROUP_ID, "members": [{"id": ...}, ...]}, the members as /groups/{id}/transitiveMembers lists them."""
+    if type(obj) is not dict:
+        raise ValueError(f"expected a JSON object, found {_json_type(obj)}")
+    gid = obj.get("id")
+    if type(gid) is not str or not gid:
+        raise ValueError(_bad_required(obj, ("id",)))
+    members = obj.get("members")
+    if type(members) is not list:
+        raise ValueError(f"members is {_json_type(members)}, expected an array of {{\"id\": ...}} objects")
+    ids = []
+    for number, member in enumerate(members):
+        mid = member.get("id") if type(member) is dict else None
+        if type(mid) is not str or not mid:
+            raise ValueError(f"members[{number}] has no string id")
+        ids.append(mid)
+    return gid, tuple(ids)
 
 
 def _property(obj: dict, prop: str):
@@ -183,9 +233,29 @@ def _property(obj: dict, prop: str):
 
 
 def _proxies(value) -> tuple[str, ...]:
+    if type(value) is list:
+        result = tuple(value)
+        if all(type(v) is str for v in result):
+            return result
+        bad = next(v for v in result if type(v) is not str)
+        raise ValueError(f"proxyAddresses holds {_json_type(bad)}, expected an array of strings")
     if value is None:
         return ()
     raise ValueError(f"proxyAddresses is {_json_type(value)}, expected an array of strings")
+
+
+def _bad_type(obj: dict) -> str:
+    """Which optional user property has the wrong JSON type (only computed when one has)."""
+    for name in _USER_TEXT:
+        value = obj.get(name)
+        if value is not None and type(value) is not str:
+            return f"{name} is {_json_type(value)}, expected a string or null"
+    for name in _USER_FLAGS:
+        value = obj.get(name)
+        if value is not None and type(value) is not bool:
+            shown = f" {json.dumps(value)[:20]}" if type(value) is str else ""
+            return f"{name} is {_json_type(value)}{shown}, expected true, false or null"
+    return "a property has the wrong type"
 
 
 def _bad_required(obj: dict, names: Sequence[str]) -> str:

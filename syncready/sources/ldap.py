@@ -58,7 +58,7 @@ from ldap3.utils.dn import parse_dn
 from ..errors import ConfigError, SourceError
 from ..model import Directory, OnPremObject
 from ..progress import Progress, configure_logging, timed
-from .admap import ad_attributes, onprem_from_attributes
+from .admap import ad_attributes, onprem_from_attributes, record_onprem
 from .ldif import printable
 
 log = logging.getLogger("syncready.ldap")
@@ -458,12 +458,13 @@ def search_bases(args, conn: ldap3.Connection, endpoint: Endpoint, dse: dict | N
     return [default[0]]
 
 
-def read_onprem(args, config, into: Directory, raw_sink: list | None = None) -> Directory:
-    """Read users, groups and contacts from the live AD into `into.onprem`.
+def read_onprem(args, config, into: Directory, raw_sink: list | None = None, about: dict | None = None) -> Directory:
+    """Read users, groups and contacts from the live AD into `into.onprem`, and record them in its coverage.
 
     `raw_sink`, when given, receives (dn, {attribute: [bytes]}) for every entry read, which
-    `syncready snapshot` writes as LDIF. The whole base is read even when the config names a
-    sync scope (see the module docstring).
+    `syncready snapshot` writes as LDIF; `about` receives the server and the search bases (for
+    the snapshot's manifest). The whole base is read even when the config names a sync scope
+    (see the module docstring).
     """
     extra = tuple(getattr(config, "extra_ldap", ()) or ())
     conn = connect(args, config)
@@ -501,6 +502,9 @@ def read_onprem(args, config, into: Directory, raw_sink: list | None = None) -> 
         close(conn)
     into.onprem = objects
     into.sources["onprem"] = endpoint.url
+    record_onprem(into.coverage, objects, endpoint.url)
+    if about is not None:
+        about.update(server=endpoint.url, bases=list(bases))
     log.debug("LDAP %s: %d objects kept of %d entries in %d pages", endpoint.label, len(objects), count, pages)
     return into
 

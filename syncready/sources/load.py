@@ -8,8 +8,15 @@ from __future__ import annotations
 import gc
 
 from ..config import Config
+from ..coverage import Collection as C
+from ..coverage import Coverage
 from ..errors import ConfigError
+from ..index import groups_needing_members
 from ..model import Directory
+
+# The collections the cloud part of a snapshot or the Graph reader supply; the rest come from AD.
+CLOUD_COLLECTIONS = (C.USERS, C.GROUPS, C.CONTACTS, C.DOMAINS, C.SYNC, C.ROLE_ASSIGNMENTS, C.ROLE_ELIGIBILITY,
+                     C.GROUP_MEMBERS, C.MAILBOXES)
 
 
 CLOUD_SOURCE_KEYS = ("graph_url", "tenant_id", "auth")
@@ -36,15 +43,63 @@ def load_directory(args, config: Config) -> Directory:
 
     parts = tuple(p for p, live in (("cloud", live_cloud), ("onprem", live_onprem)) if not live)
     directory = (read_snapshot(snapshot, extra_graph=config.extra_graph, extra_ldap=config.extra_ldap, parts=parts)
-                 if parts else Directory())
-    if live_cloud:
-        from .graph import read_cloud
-
-        read_cloud(args, config, into=directory)
-    if live_onprem:
-        from .ldap import read_onprem
-
-        read_onprem(args, config, into=directory)
+                 if parts else Directory(coverage=Coverage.from_reader()))
+    read_live(args, config, directory, live_cloud, live_onprem)
+    directory.coverage.declare_empty(config.sources.get("known_empty", ()) or ())
     gc.collect()
     gc.freeze()
     return directory
+
+
+def read_live(args, config: Config, directory: Directory, live_cloud: bool, live_onprem: bool,
+              raw: dict | None = None, entries: list | None = None, about: dict | None = None) -> None:
+    """Read the live parts into `directory`, keeping the coverage of the parts read before (a snapshot).
+
+    A live reader records its collections in `directory.coverage`, or may put a Coverage of its
+    own there; either way the result holds both parts, the live one winning for its collections.
+    """
+    before = directory.coverage
+    if live_cloud:
+        from .graph import read_cloud
+
+        read_cloud(args, config, into=directory, raw_sink=raw)
+        _infer_cloud(directory)
+    if live_onprem:
+        from .ldap import read_onprem
+
+        read_onprem(args, config, into=directory, raw_sink=entries, about=about)
+    if directory.coverage is not before:
+        merged = Coverage.from_reader()
+        merged.update(before)
+        merged.update(directory.coverage)
+        directory.coverage = merged
+
+
+def _infer_cloud(directory: Directory) -> None:
+    """Coverage for a Graph reader that recorded none: what its results (users, features.known,
+    roles_known) say was read. Conservative: anything it cannot vouch for is not read."""
+    coverage = directory.coverage
+    if any(name in coverage.collections for name in CLOUD_COLLECTIONS):
+        return
+    source = directory.sources.get("cloud")
+    for name, found in ((C.USERS, directory.cloud_users), (C.GROUPS, directory.cloud_groups),
+                        (C.CONTACTS, directory.cloud_contacts), (C.DOMAINS, directory.domains)):
+        coverage.read(name, len(found), source)
+    if directory.features.known:
+        coverage.read(C.SYNC, 1, source)
+    else:
+        coverage.not_read(C.SYNC, "the tenant's sync features could not be read",
+                          "grant OnPremDirectorySynchronization.Read.All")
+    if directory.roles_known:
+        for name, eligible in ((C.ROLE_ASSIGNMENTS, False), (C.ROLE_ELIGIBILITY, True)):
+            coverage.read(name, sum(1 for r in directory.role_assignments if r.eligible is eligible), source)
+    else:
+        coverage.not_read(C.ROLE_ASSIGNMENTS if not directory.role_assignments else C.ROLE_ELIGIBILITY,
+                          "directory roles could not be read", "grant RoleManagement.Read.Directory and "
+                          "RoleEligibilitySchedule.Read.Directory")
+    groups, unknown = groups_needing_members(directory)
+    if directory.group_members or (not groups and not unknown):
+        coverage.read(C.GROUP_MEMBERS, len(directory.group_members), source)
+    else:
+        coverage.not_read(C.GROUP_MEMBERS, "the members of role-holding groups were not read",
+                          "read /groups/{id}/transitiveMembers (GroupMember.Read.All)")
