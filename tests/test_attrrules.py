@@ -1,9 +1,22 @@
 """Microsoft's attribute rules, each with its source line and consequence, and no IdFix false alarms."""
 import pytest
 
-from syncready.attrrules import (RULES, address_rules, display_name_rules, domain_rule, duplicate_rules, name_rules,
-                                 nickname_rules, primary_rules, proxy_rules, sam_rules, sync_nickname, sync_primary,
-                                 upn_rules, violations)
+from syncready.attrrules import (
+    RULES,
+    address_rules,
+    display_name_rules,
+    domain_rule,
+    duplicate_rules,
+    name_rules,
+    nickname_rules,
+    primary_rules,
+    proxy_rules,
+    sam_rules,
+    sync_nickname,
+    sync_primary,
+    upn_rules,
+    violations,
+)
 from syncready.model import Domain, OnPremObject
 
 DOMAINS = {d.id: d for d in (Domain("contoso.com", True), Domain("contoso.app", True), Domain("contoso.swiss", True),
