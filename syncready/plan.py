@@ -13,6 +13,8 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 
+from .termtext import escape
+
 BINARY_ATTRIBUTES = {"ms-ds-consistencyguid", "objectguid"}
 
 
@@ -122,18 +124,20 @@ class Plan:
         return grouped
 
     def render(self) -> str:
+        """The plan for a terminal: one line per change; directory values shown with their control
+        characters escaped, so a value cannot add, hide or rewrite lines."""
         lines = []
         for subject, items in self.by_subject().items():
-            lines.append(subject)
+            lines.append(escape(subject))
             for item in items:
                 if isinstance(item, Change):
                     unsafe = "  [unsafe]" if item.safety == "unsafe" else ""
-                    lines.append(f"  {item.check}: {item.describe()}{unsafe}")
+                    lines.append(f"  {item.check}: {escape(item.describe())}{unsafe}")
                 elif item in self.refused:
-                    lines.append(f"  {item.check}: not planned — {item.guidance}")
+                    lines.append(f"  {item.check}: not planned — {escape(item.guidance)}")
                 else:
-                    lines.append(f"  {item.check}: manual — {item.message}")
-                    lines.append(f"      what to do: {item.guidance}")
+                    lines.append(f"  {item.check}: manual — {escape(item.message)}")
+                    lines.append(f"      what to do: {escape(item.guidance)}")
         lines.append("")
         lines.append(f"{len(self.changes)} change(s) for {len({c.subject for c in self.changes})} subject(s); "
                      f"{len(self.manual)} manual step(s); {len(self.refused)} not planned")

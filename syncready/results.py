@@ -15,6 +15,7 @@ from .engine import Run, Subject
 from .errors import SourceError
 from .jsonio import load_file
 from .summary import coverage_document
+from .termtext import redact_url
 
 SCHEMA = "syncready/results/1"
 
@@ -67,7 +68,9 @@ def results_document(run: Run, generated: dt.datetime | None = None) -> dict:
         "schema": SCHEMA,
         "generated": generated.isoformat(timespec="seconds"),
         "tool": {"version": __version__},
-        "sources": dict({"domain": _ad_domain(run.directory)}, **run.directory.sources, tenant=run.directory.tenant_id),
+        "sources": {key: redact_url(value) if isinstance(value, str) else value for key, value in
+                    dict({"domain": _ad_domain(run.directory)}, **run.directory.sources,
+                         tenant=run.directory.tenant_id).items()},
         "coverage": coverage_document(run),
         "selected": [c.id for c in run.checks],
         "checks": [check_entry(c, run.severity[c.id]) for c in run.checks],

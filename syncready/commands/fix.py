@@ -12,7 +12,7 @@ from ..journal import Journal
 from ..pipeline import build_run, config_for
 from ..registry import check_ids, select_checks
 from ..sources.load import wants_live_cloud, wants_live_onprem
-from ..termtext import escape, escape_lines
+from ..termtext import escape
 from .options import add_selection_options, add_source_options
 from .writers import open_writers
 
@@ -69,7 +69,7 @@ def run_fix(args) -> int:
                           "--ldap-url and/or the Graph options (--tenant-id, --auth, ...)")
     run = evaluate_all(args, config)
     plan = build_plan(run, select, unsafe=args.unsafe, options=config.fix)
-    print(escape_lines(plan.render()))
+    print(plan.render())
     if len(plan.changes) > args.max_changes:
         raise ConfigError(f"the plan has {len(plan.changes)} changes, more than --max-changes {args.max_changes}; "
                           "narrow it with --user/--select or raise --max-changes")

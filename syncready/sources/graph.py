@@ -26,6 +26,7 @@ from ..coverage import Coverage, CoverageStatus
 from ..errors import ConfigError, SourceError
 from ..model import Directory, SyncFeatures
 from ..progress import Progress, configure_logging
+from ..termtext import redact_url
 from .graphauth import (CERTIFICATE_VAR, SECRET_VAR, TOKEN_VAR, first_line, graph_target, make_auth_provider,
                         make_credential)
 from .graphmap import (CONTACT_SELECT, DOMAIN_SELECT, GROUP_SELECT, cloud_contact_from_graph,
@@ -139,7 +140,7 @@ def _request_log(base_url: str):
     base_path = urlsplit(base_url).path.rstrip("/")
 
     def show(url) -> str:
-        path = url.raw_path.decode("ascii", "replace")
+        path = redact_url(url.raw_path.decode("ascii", "replace"))
         return path[len(base_path):] if path.startswith(base_path + "/") else path
 
     class RequestLog(BaseMiddleware):
@@ -178,7 +179,7 @@ class GraphSession:
 
         self.base_url = base_url.rstrip("/")
         self.base_path = urlsplit(self.base_url).path.rstrip("/")
-        self.label = label or f"graph:{self.base_url}"
+        self.label = label or f"graph:{redact_url(self.base_url)}"
         self.credential = credential
         self.verbose = verbose
         self.requests = 0
@@ -502,7 +503,7 @@ def open_session(args, config) -> GraphSession:
     credential = make_credential(method, target, tenant_id, client_id, ca_file)
     provider = make_auth_provider(credential, target)
     return GraphSession(target.base_url, credential, provider, verify=verify,
-                        verbose=bool(getattr(args, "verbose", False)), label=f"graph:{target.base_url}",
+                        verbose=bool(getattr(args, "verbose", False)), label=f"graph:{redact_url(target.base_url)}",
                         timeout=timeout)
 
 

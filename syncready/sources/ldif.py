@@ -12,6 +12,7 @@ import binascii
 import codecs
 import io
 import re
+import uuid
 from typing import IO, Iterable, Iterator, Mapping
 
 from ..errors import SourceError
@@ -66,6 +67,13 @@ def iter_ldif_records(path, name: str | None = None) -> Iterator[tuple[int, str,
     `name` is how the file is called in error messages (default: the path).
     """
     label = str(path) if name is None else name
+    unique = _Unique(label)
+    for record in _records(path, label):
+        unique.check(record)
+        yield record
+
+
+def _records(path, label: str) -> Iterator[tuple[int, str, dict[str, list[bytes]]]]:
     names: dict[bytes, str] = {}
     carry = b""
     newlines = 0
@@ -93,6 +101,50 @@ def iter_ldif_records(path, name: str | None = None) -> Iterator[tuple[int, str,
         record = _parse_piece(carry.rstrip(b"\r"), newlines + 1, label, names, first)
         if record is not None and record[1] is not None:
             yield record
+
+
+class _Unique:
+    """Refuses a second record with the DN or objectGUID of an earlier one: an export holds each
+    object once, and two versions of one object would make every verdict about it a coin toss."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.dns: dict[str, tuple[int, str]] = {}
+        self.guids: dict[bytes, tuple[int, str]] = {}
+
+    def check(self, record: tuple[int, str, dict[str, list[bytes]]]) -> None:
+        line, dn, attrs = record
+        key = _dn_key(dn)
+        earlier = self.dns.get(key)
+        if earlier is not None:
+            raise LdifError(self.label, line, f"the same DN as the record at line {earlier[0]} "
+                            f"({printable(earlier[1])}); an export holds each object once", dn)
+        self.dns[key] = (line, dn)
+        guid = _guid_key(attrs)
+        if guid is not None:
+            earlier = self.guids.get(guid)
+            if earlier is not None:
+                raise LdifError(self.label, line, f"the same objectGUID as the record at line {earlier[0]} "
+                                f"({printable(earlier[1])}); objectGUIDs are unique in a forest", dn)
+            self.guids[guid] = (line, dn)
+
+
+def _dn_key(dn: str) -> str:
+    """DNs compare without case and without the blanks around the separators of RDNs."""
+    return ",".join(part.strip() for part in dn.lower().split(","))
+
+
+def _guid_key(attrs: dict[str, list[bytes]]) -> bytes | None:
+    values = attrs.get("objectGUID") or next((v for k, v in attrs.items() if k.lower() == "objectguid"), None)
+    if not values:
+        return None
+    value = bytes(values[0])
+    if len(value) in (36, 38):          # the text form Samba's tools write
+        try:
+            return uuid.UUID(value.decode("ascii")).bytes_le
+        except (UnicodeDecodeError, ValueError):
+            return value
+    return value
 
 
 def _read_chunks(path, label: str) -> Iterator[bytes]:
