@@ -1,8 +1,12 @@
 """Carrying out a plan, and undoing a journal, through the writers — every step journaled first.
 
-Apply: intent → write → outcome. Undo: for each journaled change that was applied, or whose
-outcome is unknown because the run was killed, read the object: if the change is in place, write
-its inverse; if it never happened, there is nothing to undo; anything else is a conflict, left alone.
+Apply: intent → write → outcome, then the applied changes are read back until they show (reads
+can lag behind writes: Microsoft Entra replicates a write to the replicas that answer reads after
+a delay), so the re-check that follows sees them; one that never shows is reported "not visible".
+Undo: for each journaled change that was applied, or whose outcome is unknown because the run was
+killed, read the object: if the change is in place, write its inverse; if it never happened, there
+is nothing to undo; anything else is a conflict, left alone. A change the journal calls applied
+that reads as not yet made is read again (the same bounded backoff) before undo believes it.
 """
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ from .journal import Entry, Journal
 from .plan import Change
 from .writers.base import Conflict, ConnectionLost, WriteFailed
 
+SETTLE_DELAYS = (0.25, 0.5, 1.0, 2.0, 4.0)     # seconds between read-backs of a write not yet visible
+
 
 @dataclass
 class Report:
@@ -21,15 +27,18 @@ class Report:
     conflicts: list = field(default_factory=list)
     failed: list = field(default_factory=list)
     nothing_to_do: list = field(default_factory=list)
+    not_visible: list = field(default_factory=list)   # applied, but reads still showed the old value
     stopped: str | None = None
 
     def summary(self) -> dict:
         return {"applied": len(self.applied), "conflicts": len(self.conflicts), "failed": len(self.failed),
-                "nothing_to_do": len(self.nothing_to_do), "stopped": self.stopped}
+                "nothing_to_do": len(self.nothing_to_do), "not_visible": len(self.not_visible),
+                "stopped": self.stopped}
 
     def lines(self) -> list[str]:
         out = [f"  conflict  {c.subject}: {c.describe()} — {why}" for c, why in self.conflicts]
         out += [f"  failed    {c.subject}: {c.describe()} — {why}" for c, why in self.failed]
+        out += [f"  not yet visible  {c.subject}: {c.describe()} — {why}" for c, why in self.not_visible]
         if self.stopped:
             out.append(f"  stopped: {self.stopped}")
         return out
@@ -42,6 +51,52 @@ def apply_changes(changes: list[Change], writers: dict, journal: Journal, progre
     A writer with `apply_many` (Graph: $batch) takes all of its changes at once unless a rate is
     set; it journals intents and outcomes itself, a group per batch, through the same journal.
     """
+    report = _apply(changes, writers, journal, progress, rate)
+    settle(report, writers)
+    return report
+
+
+def settle(report: Report, writers: dict) -> None:
+    """Read the applied changes back until each shows, with bounded backoff (SETTLE_DELAYS).
+
+    Graph accepted them (2xx), so the journal keeps "applied"; one that still reads as before
+    after the last delay goes to `report.not_visible`, so the re-check is not mistaken for the
+    write having failed. Writers without `state`/`states` are trusted as they are (LDAP reads
+    the DC it wrote to).
+    """
+    pending = list(report.applied)
+    for delay in (0.0, *SETTLE_DELAYS):
+        if not pending:
+            return
+        if delay:
+            time.sleep(delay)
+        pending = [c for c, state in zip(pending, _states(pending, writers)) if state == "before"]
+    for change in pending:
+        why = (f"Graph accepted the write, but reads still show the old value after {sum(SETTLE_DELAYS):g}s "
+               "(replication delay); check again later")
+        report.not_visible.append((change, why))
+
+
+def _states(changes: list[Change], writers: dict) -> list[str]:
+    """The current state of each change ('after', 'before', 'other'); 'after' when it cannot be read."""
+    out: dict[int, str] = {}
+    for target, writer in writers.items():
+        mine = [i for i, c in enumerate(changes) if c.target == target]
+        if not mine or not (hasattr(writer, "states") or hasattr(writer, "state")) or target != "cloud":
+            out.update({i: "after" for i in mine})
+            continue
+        try:
+            if hasattr(writer, "states"):
+                states = writer.states([changes[i] for i in mine])
+            else:
+                states = [writer.state(changes[i]) for i in mine]
+        except (ConnectionLost, WriteFailed, Conflict):
+            states = ["after"] * len(mine)
+        out.update(zip(mine, states))
+    return [out[i] for i in range(len(changes))]
+
+
+def _apply(changes: list[Change], writers: dict, journal: Journal, progress, rate: float | None) -> Report:
     report = Report()
     pending = list(changes)
     if not rate:
@@ -120,9 +175,23 @@ def undo_plan(entries: list[Entry], writers: dict) -> tuple[list[Change], list[t
                 continue
             needed.append(inverse)
             continue
-        state = writers[change.target].state(change)
+        state = _settled_state(writers[change.target], change, entry.outcome)
         if state == "after":
             needed.append(change.inverse())
         elif state == "other":
             skipped.append((change.inverse(), "the values changed since the fix; left alone"))
     return needed, skipped
+
+
+def _settled_state(writer, change: Change, outcome: str | None) -> str:
+    """`writer.state`, read again with backoff while a change the journal calls applied still reads
+    as not made: a lagging replica must not make undo skip a change that is in place."""
+    state = writer.state(change)
+    if outcome != "applied" or change.target != "cloud":
+        return state
+    for delay in SETTLE_DELAYS:
+        if state != "before":
+            break
+        time.sleep(delay)
+        state = writer.state(change)
+    return state

@@ -9,9 +9,14 @@ Clearing sends a JSON null, which is the only way Graph empties the property.
 `apply` does one change (read, PATCH). `apply_many` does the same for many changes through JSON
 $batch (reads in batches of 20, then writes in batches of 20), journaling each change's intent
 before its write is sent and its outcome after, so a run killed at any point stays undoable.
+
+Directory reads can lag behind writes (a replica that has not yet seen a recent change), so a
+re-read that disagrees with the plan is read again after CONSISTENCY_DELAYS before the change is
+called a conflict; $batch items may run in any order and are matched to their changes by id.
 """
 from __future__ import annotations
 
+import time
 from typing import Iterable, Iterator
 from urllib.parse import quote
 
@@ -19,6 +24,7 @@ from ..sources.graph import BATCH_SIZE, GraphError, GraphSession, GraphUnreachab
 from .base import Conflict, ConnectionLost, WriteFailed
 
 CONTEXT = ("onPremisesSyncEnabled", "userPrincipalName")
+CONSISTENCY_DELAYS = (0.25, 0.5, 1.0, 2.0)     # seconds between re-reads that disagree with the plan
 SYNCED = "originated within an external service"
 DUPLICATE = "another object with the same value"
 
@@ -85,6 +91,12 @@ class GraphWriter:
             raise WriteFailed(self._fatal)
         user = self.read(change)
         decided = _decide(change, user)
+        for delay in CONSISTENCY_DELAYS:
+            if decided is None or decided[0] != "conflict":
+                break
+            time.sleep(delay)
+            user = self.read(change)
+            decided = _decide(change, user)
         if decided is not None:
             if decided[0] == "conflict":
                 raise Conflict(decided[1])
@@ -159,6 +171,7 @@ class GraphWriter:
                     continue
                 users.append(user)
                 decisions.append(_decide(change, user))
+            self._settle(changes, users, decisions)
         seqs = _intents(journal, changes)
         immediate = [(seq, *d) for seq, d in zip(seqs, decisions) if d is not None]
         _outcomes(journal, immediate)
@@ -180,6 +193,25 @@ class GraphWriter:
             _outcomes(journal, records)
         for change, seq in zip(changes, seqs):
             yield (change, *outcome_of[seq])
+
+    def _settle(self, changes: list, users: list, decisions: list) -> None:
+        """Re-read, after CONSISTENCY_DELAYS, the changes whose re-read disagreed with the plan: a
+        lagging replica, not a conflict, until the last re-read still disagrees."""
+        for delay in CONSISTENCY_DELAYS:
+            pending = [i for i, d in enumerate(decisions) if d is not None and d[0] == "conflict"]
+            if not pending:
+                return
+            time.sleep(delay)
+            reads = self.session.batch([{"method": "GET", "url": self._read_url(changes[i])} for i in pending],
+                                       self.concurrency)
+            for i, item in zip(pending, reads):
+                if item["status"] == 200:
+                    users[i] = item["body"] or {}
+                elif item["status"] == 404:
+                    users[i] = None
+                else:
+                    continue
+                decisions[i] = _decide(changes[i], users[i])
 
     def _patch_outcome(self, change, item: dict, user: dict | None) -> tuple[str, str, dict]:
         status = item["status"]
