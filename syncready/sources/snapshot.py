@@ -250,7 +250,9 @@ def _read_group_members(root: Path, directory: Directory, manifest: dict) -> Non
     if not groups and not unknown:
         coverage.read(C.GROUP_MEMBERS, 0, "no role is held by a group")
         return
-    named = groups or unknown
+    names = {g.id: g.display_name for g in directory.cloud_groups if g.display_name}
+    names.update({r.principal_id: r.principal_name for r in directory.role_assignments if r.principal_name})
+    named = [f"{names[i]} ({i})" if i in names else i for i in groups or unknown]
     shown = ", ".join(named[:3]) + (f" and {len(named) - 3} more" if len(named) > 3 else "")
     what = (f"{len(groups)} group(s) hold a directory role: {shown}" if groups else
             f"role holder(s) {shown} are neither cloud users nor known groups ({GROUPS} absent)")
