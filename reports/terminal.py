@@ -3,6 +3,7 @@ subjects, and the people (cloud users first, SPEC §9)."""
 from __future__ import annotations
 
 import os
+import textwrap
 from itertools import islice
 
 from syncready.summary import (
@@ -18,6 +19,7 @@ from syncready.summary import (
 from syncready.termtext import escape as safe
 
 SHOW_BLOCKED = 10
+WIDTH = 110          # the header's "Read:" line is wrapped to this
 
 
 def _paint(fp):
@@ -38,7 +40,9 @@ def print_header(doc: dict, fp) -> None:
     print(f"Config: {safe(coverage.get('config') or 'none (defaults: the whole domain, every check)')}", file=fp)
     print(f"Scope: {safe(scope_text(coverage))}", file=fp)
     read, missing = collection_lines(coverage)
-    print(f"Read: {safe(', '.join(read)) if read else 'not recorded by the sources'}", file=fp)
+    text = safe(", ".join(read)) if read else "not recorded by the sources"
+    print(textwrap.fill(f"Read: {text}", WIDTH, subsequent_indent="      ", break_long_words=False,
+                        break_on_hyphens=False), file=fp)
     for line in missing:
         print(paint(f"Not read: {safe(line)}", "33"), file=fp)
     for note in coverage.get("notes") or ():
