@@ -449,3 +449,214 @@ def test_sources_carry_no_secret(graph_server):
     directory = live(graph_server)
     assert graph_server.token not in json.dumps(directory.sources)
     assert Path(directory.sources["cloud"][len("graph:"):]).name == "v1.0"
+
+
+# --- a server no kinder than Graph (issue 9 §1, §4) ----------------------------------------------
+
+ALICE = "e2674f85-c98d-5f14-a70a-695e32f2643d"
+BOB = "078ff7e8-3197-5ca6-a236-7e821434d3f4"
+CAROL = "c6058ae4-f706-5122-be7f-270eca38a49d"
+GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
+
+
+def check_exit(server, tmp_path, *extra) -> tuple[int, list[str], dict | None]:
+    """`syncready check` with the cloud live from `server`: exit code, stderr lines, results JSON."""
+    out = tmp_path / "results.json"
+    code = main(["check", "--graph-url", server.url, "--auth", "token", "--snapshot", str(CONTOSO),
+                 "--config", str(CONTOSO / "syncready.toml"), "--json", str(out), "-q", "--fail-on", "never",
+                 *extra])
+    return code, [], json.loads(out.read_text()) if out.exists() else None
+
+
+@pytest.mark.parametrize("kind", ["loop", "back", "repeat"])
+def test_paging_loops_and_repeated_ids_are_source_errors(paged, kind, capsys, tmp_path):
+    server, _ = paged
+    server.paging.add(kind, "/users", page=2)
+    try:
+        with pytest.raises(SourceError) as caught:
+            live(server)
+        text = one_line_error(caught)
+        assert "GET /users" in text and ("loop" in text or "again" in text), text
+        code = main(["check", "--graph-url", server.url, "--auth", "token", "--snapshot", str(CONTOSO), "-q"])
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and len(err) == 1 and "GET /users" in err[0]
+    finally:
+        server.paging.clear()
+    assert len([r for r in server.requests if r.target.startswith("/v1.0/users?")]) < 20, "stopped at once"
+
+
+def test_empty_page_with_next_link_is_followed(paged):
+    server, expected = paged
+    server.paging.add("empty", "/users", page=2)
+    try:
+        assert_same_cloud(live(server), expected)
+    finally:
+        server.paging.clear()
+
+
+def test_page_that_ends_early_is_caught_by_the_count(paged):
+    server, _ = paged
+    server.paging.add("short", "/users", page=2)
+    try:
+        with pytest.raises(SourceError) as caught:
+            live(server)
+    finally:
+        server.paging.clear()
+    text = one_line_error(caught)
+    assert "GET /users" in text and "$count says 2554" in text and "1998" in text
+    counts = [r for r in server.requests if r.target.startswith("/v1.0/users/$count")]
+    assert counts and counts[0].headers.get("consistencylevel") == "eventual"
+
+
+def test_unavailable_count_is_a_coverage_note(paged):
+    server, expected = paged
+    server.faults.add("/users/$count", 403, count=None)
+    directory = live(server)
+    assert_same_cloud(directory, expected)
+    assert any("could not be cross-checked" in n and "$count" in n for n in directory.coverage.notes)
+
+
+def test_live_coverage_says_what_was_read(graph_server):
+    directory = live(graph_server)
+    coverage = directory.coverage
+    users = coverage.get("users")
+    assert (users.status, users.count, users.source, users.missing) == ("read", 54, "GET /users", ())
+    for name in ("groups", "contacts", "domains", "sync", "roleAssignments", "roleEligibilitySchedules",
+                 "groupMembers"):
+        assert coverage.get(name).status == "read", name
+    assert coverage.get("roleAssignments").count == 2 and coverage.get("groupMembers").count == 0
+    assert coverage.unread(["users.proxyAddresses", "roleEligibilitySchedules", "groupMembers"]) == []
+
+
+def test_a_selected_property_the_server_omits_is_missing(graph_server, monkeypatch):
+    import graphserver.directory as endpoints
+
+    real = endpoints.projector
+
+    def without_proxies(entity, select):
+        shape = real(entity, select)
+        return lambda o: {k: v for k, v in shape(o).items() if k != "proxyAddresses"}
+
+    monkeypatch.setattr(endpoints, "projector", without_proxies)
+    graph_server.invalidate()
+    try:
+        coverage = live(graph_server).coverage
+    finally:
+        graph_server.invalidate()
+    assert "proxyAddresses" in coverage.get("users").missing
+    assert coverage.unread(["users.proxyAddresses"]) and not coverage.unread(["users.mail"])
+
+
+def test_forbidden_optional_collections_are_not_read_with_the_permission(graph_server, monkeypatch, capsys):
+    token = graph_server.issue_token(permissions={"User.Read.All", "Domain.Read.All", "RoleManagement.Read.Directory",
+                                                  "RoleEligibilitySchedule.Read.Directory",
+                                                  "OnPremDirectorySynchronization.Read.All"})
+    monkeypatch.setenv("SYNCREADY_GRAPH_TOKEN", token)
+    directory = live(graph_server)
+    groups = directory.coverage.get("groups")
+    assert (groups.status, groups.reason, groups.how) == ("not-read", "403 Authorization_RequestDenied",
+                                                          "grant Group.Read.All")
+    assert directory.coverage.get("contacts").how == "grant OrgContact.Read.All"
+    assert directory.coverage.get("groupMembers").status == "not-read"
+    assert directory.roles_known and directory.features.known
+    assert "Group.Read.All" in capsys.readouterr().err
+
+
+def role_group_server(**options) -> GraphServer:
+    """Contoso, plus a role-assignable group holding Global Administrator (active) and a nested group
+    holding an eligible role: the usual PIM-for-Groups setup, where Graph lists the group as principal."""
+    data = load_snapshot(CONTOSO)
+    data["groups"] += [{"id": "g-admins", "displayName": "Tier0 Admins", "isAssignableToRole": True,
+                        "securityEnabled": True, "mailEnabled": False, "proxyAddresses": []},
+                       {"id": "g-helpdesk", "displayName": "Helpdesk", "isAssignableToRole": True,
+                        "securityEnabled": True, "mailEnabled": False, "proxyAddresses": []}]
+    data["groupMembers"] = [{"id": "g-admins", "members": [{"id": ALICE}, {"id": "g-helpdesk"}]},
+                            {"id": "g-helpdesk", "members": [{"id": BOB}]}]
+    data["roleAssignments"].append({"id": "ra-group", "principalId": "g-admins", "roleDefinitionId": GLOBAL_ADMIN})
+    data["roleEligibilitySchedules"].append({"id": "es-group", "principalId": "g-helpdesk",
+                                             "roleDefinitionId": GLOBAL_ADMIN, "status": "Provisioned",
+                                             "memberType": "Direct"})
+    return GraphServer(data, **options)
+
+
+def test_roles_held_through_groups_read_their_transitive_members(monkeypatch, tmp_path):
+    with role_group_server() as server:
+        monkeypatch.setenv("SYNCREADY_GRAPH_TOKEN", server.token)
+        raw: dict = {}
+        directory = read_cloud(graph_args(server), CONFIG, into=Directory(), raw_sink=raw)
+        assert directory.group_members == {"g-admins": (ALICE, "g-helpdesk", BOB), "g-helpdesk": (BOB,)}
+        members = directory.coverage.get("groupMembers")
+        assert (members.status, members.count) == ("read", 2)
+        assert {"g-admins", "g-helpdesk"} <= {r.principal_id for r in directory.role_assignments}
+        assert raw["cloud/groupMembers.json"][0] == {"id": "g-admins", "members": [
+            {"id": ALICE, "@odata.type": "#microsoft.graph.user"},
+            {"id": "g-helpdesk", "@odata.type": "#microsoft.graph.group"},
+            {"id": BOB, "@odata.type": "#microsoft.graph.user"}]}
+        listed = [r.target for r in server.requests if "/transitiveMembers" in r.target]
+        assert len(listed) == 2 and all("$select=id" in t for t in listed)
+
+
+def test_unreadable_group_members_are_not_read_with_the_permission(monkeypatch, capsys):
+    with role_group_server() as server:
+        monkeypatch.setenv("SYNCREADY_GRAPH_TOKEN", server.token)
+        server.faults.add("/groups/g-admins/transitiveMembers", 403)
+        directory = live(server)
+        members = directory.coverage.get("groupMembers")
+        assert (members.status, members.reason) == ("not-read", "403 Authorization_RequestDenied")
+        assert "GroupMember.Read.All" in members.how and directory.group_members == {}
+        assert "GroupMember.Read.All" in capsys.readouterr().err
+
+
+def test_role_collections_are_read_without_top_following_next_links(monkeypatch):
+    with role_group_server(role_page_size=1) as server:
+        monkeypatch.setenv("SYNCREADY_GRAPH_TOKEN", server.token)
+        directory = live(server)
+        roles = [r.target for r in server.requests if "/roleManagement/" in r.target]
+        assert roles and not any("top=" in t.lower() for t in roles)
+        assert len(directory.role_assignments) == 5 and directory.coverage.get("roleAssignments").count == 3
+
+
+@pytest.mark.parametrize("message", ["The tenant needs to have Microsoft Entra ID P2 or Microsoft Entra ID "
+                                     "Governance license.", "Request not applicable to target tenant."])
+def test_tenant_without_pim_is_keyed_on_graphs_code(monkeypatch, message, capsys):
+    monkeypatch.setattr("graphserver.directory.NO_PIM_MESSAGE", message)
+    with GraphServer.from_snapshot(CONTOSO, pim=False) as server:
+        monkeypatch.setenv("SYNCREADY_GRAPH_TOKEN", server.token)
+        directory = live(server)
+    eligibility = directory.coverage.get("roleEligibilitySchedules")
+    assert eligibility.status == "not-read" and eligibility.reason.startswith("400 AadPremiumLicenseRequired")
+    assert 'known_empty = ["roleEligibilitySchedules"]' in eligibility.how
+    assert directory.role_assignments == [r for r in snapshot_cloud().role_assignments if not r.eligible]
+    assert directory.coverage.unread(["roleEligibilitySchedules"])
+    directory.coverage.declare_empty(["roleEligibilitySchedules"])
+    assert not directory.coverage.unread(["roleEligibilitySchedules"])
+    assert "no PIM" in capsys.readouterr().err
+
+
+def test_national_cloud_without_sync_object_leaves_features_not_read(monkeypatch, tmp_path, capsys):
+    with GraphServer.from_snapshot(CONTOSO, cloud="usgov") as server:
+        monkeypatch.setenv("SYNCREADY_GRAPH_TOKEN", server.token)
+        directory = live(server)
+        sync = directory.coverage.get("sync")
+        assert sync.status == "not-read" and "national clouds" in sync.reason and "cloud/sync.json" in sync.how
+        assert directory.features.known is False
+        _, _, doc = check_exit(server, tmp_path)
+    tenant = next(s for s in doc["subjects"] if s["kind"] == "tenant")
+    assert tenant["results"]["tenant-sync-features"]["status"] == "error"
+
+
+def test_503_without_retry_after_is_retried_with_backoff(paged):
+    server, expected = paged
+    fault = server.faults.add("/users", 503, after=1, count=2, retry_after=False)
+    assert_same_cloud(live(server), expected)
+    assert fault.fired == 2
+
+
+def test_persistent_504_without_retry_after_is_one_line_exit_2(paged, monkeypatch, capsys):
+    server, _ = paged
+    server.faults.add("/domains", 504, count=None)
+    monkeypatch.setattr("syncready.sources.graph.MAX_RETRIES", 1)
+    code = main(["check", "--graph-url", server.url, "--auth", "token", "--snapshot", str(CONTOSO), "-q"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert "GET /domains" in err[0] and "504 GatewayTimeout" in err[0]

@@ -96,6 +96,8 @@ class GraphError(SourceError):
     def permission(self) -> str | None:
         table = READ_PERMISSIONS if self.method == "GET" else WRITE_PERMISSIONS
         path = self.endpoint.lower()
+        if self.method == "GET" and path.startswith("/groups/") and path.endswith("/transitivemembers"):
+            return GROUP_MEMBER_PERMISSION
         return next((perm for prefix, perm in table if path.startswith(prefix)), None)
 
     def describe(self) -> str:
