@@ -423,7 +423,7 @@ def violations(obj, domains: Mapping | None = None) -> list[Violation]:
     """Every rule an on-prem user's values break, attribute by attribute, in a stable order."""
     out: list[Violation] = []
     primary, source = sync_primary(obj)
-    primary_text = f"sync takes the primary SMTP address from {source}" + (f": {primary}" if primary else "")
+    primary_text = f"sync takes the primary SMTP address from {source}: {primary}" if primary else source
 
     def add(attribute: str, value: str, problems, instead: str | None = None) -> None:
         out.extend(Violation(attribute, value, p, instead) for p in problems)
