@@ -99,7 +99,7 @@ def test_an_absent_optional_property_errors_only_the_checks_that_read_it(snap, t
     for record in records:
         record.pop("department", None)
     write_users(snap, records)
-    code, doc = check(snap, tmp_path)
+    _, doc = check(snap, tmp_path)
     assert doc["coverage"]["collections"]["users"]["missing_properties"] == ["department"]
     drift = results(doc, "attribute-drift")
     assert {r["status"] for r in drift.values()} <= {"error", "skip"}

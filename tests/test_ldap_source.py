@@ -387,13 +387,22 @@ def test_snapshot_of_live_ad_reads_back_the_same(contoso_dc, password, tmp_path,
     code = main(["snapshot", "--out", str(out), "--config", str(CONFIG), *live_options(contoso_dc)])
     assert code == 0, capsys.readouterr().err
     assert "snapshot written to" in capsys.readouterr().out
-    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == ["onprem/ad.ldif"]
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
+        "manifest.json", "onprem/ad.ldif"]
     text = (out / "onprem" / "ad.ldif").read_text()
     assert password not in text and "unicodePwd" not in text
     config = load_config(str(CONFIG))
     again = read_snapshot(out, extra_ldap=config.extra_ldap, parts=("onprem",))
     live = read(live_args(contoso_dc), config)
     assert sorted(map(repr, again.onprem)) == sorted(map(repr, live.onprem))
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["ldap"]["server"] == contoso_dc.ldaps_url and manifest["ldap"]["bases"]
+    users = sum(1 for o in live.onprem if o.object_class == "user")
+    assert manifest["collections"]["adUsers"]["count"] == users and "proxyAddresses" in \
+        manifest["collections"]["adUsers"]["properties"]
+    assert manifest["collections"]["users"] == {"status": "not requested"}
+    assert password not in json.dumps(manifest)
+    assert again.coverage.get("adUsers").count == users
 
 
 def test_snapshot_needs_a_live_source(tmp_path, capsys):

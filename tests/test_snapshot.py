@@ -590,3 +590,41 @@ def test_an_export_that_stopped_before_the_last_page_is_refused(tmp_path, shape)
     make_snapshot(tmp_path, users_json=text)
     with pytest.raises(SourceError, match="still has @odata.nextLink"):
         read_snapshot(tmp_path, parts=("cloud",))
+
+
+# syncready snapshot writes manifest.json (SPEC §8), and reading honours it.
+
+def test_snapshot_command_writes_a_manifest_that_check_honours(graph_server, tmp_path, capsys):
+    """Cloud read live from the Graph test server into a folder whose AD part was made by hand."""
+    from syncready.cli import main
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "contoso"
+    out = tmp_path / "snap"
+    (out / "onprem").mkdir(parents=True)
+    (out / "onprem" / "ad.ldif").write_bytes((example / "onprem" / "ad.ldif").read_bytes())
+    graph_server.faults.add("/roleManagement/directory/roleEligibilitySchedules", 403, count=None)
+    live = ["--config", str(example / "syncready.toml"), "-q", "--graph-url", graph_server.url, "--auth", "token"]
+    assert main(["snapshot", "--out", str(out), *live]) == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["tool"]["name"] == "syncready" and manifest["generated"].endswith("Z")
+    assert manifest["tenant_id"] and manifest["scope"]["include"] == [
+        "OU=Staff,DC=contoso,DC=test", "OU=Contractors,DC=contoso,DC=test"]
+    collections = manifest["collections"]
+    assert collections["users"]["status"] == "read" and collections["users"]["count"] == 54
+    assert {"proxyAddresses", "onPremisesImmutableId", "department"} <= set(collections["users"]["properties"])
+    assert collections["roleAssignments"] == {"status": "read", "count": 2, "file": "cloud/roleAssignments.json"}
+    assert collections["roleEligibilitySchedules"]["status"] == "unavailable"
+    assert "403" in collections["roleEligibilitySchedules"]["reason"]
+    assert "adUsers" not in collections          # the hand-made AD part is left to its file
+    assert graph_server.token not in (out / "manifest.json").read_text(encoding="utf-8")
+
+    # An empty eligibility file beside the manifest does not make the roles complete.
+    (out / "cloud" / "roleEligibilitySchedules.json").write_text("[]")
+    results = tmp_path / "results.json"
+    main(["check", "--snapshot", str(out), "--config", str(example / "syncready.toml"), "-q", "--json", str(results)])
+    doc = json.loads(results.read_text(encoding="utf-8"))
+    assert doc["coverage"]["collections"]["roleEligibilitySchedules"]["status"] == "not-read"
+    no_admin = {s["subject"]: s["results"]["no-admin-role"] for s in doc["subjects"] if "no-admin-role" in s["results"]}
+    assert no_admin["bob.smith@contoso.com"]["status"] == "error"
+    assert no_admin["bob.smith@contoso.com"]["message"].startswith("not read: roleEligibilitySchedules")
+    assert doc["coverage"]["collections"]["users"]["status"] == "read"
