@@ -377,7 +377,8 @@ def test_renderers_read_lazy_subjects_once(hostile, tmp_path):
 
 
 def test_html_100k_subjects_under_25_mb(tmp_path):
-    results = resultsgen.generate(100_000, seed=11, baseline=True)
+    """100k cloud users and, as the engine lists them, their AD users as subjects of their own."""
+    results = resultsgen.generate(100_000, seed=11, baseline=True, pairs=True)
     path = tmp_path / "big.html"
     html.render_html(results, path)
     size = path.stat().st_size
