@@ -35,6 +35,13 @@ def stamp(user_id: str, new: str | None, old: str | None = None, subject: str = 
                   remove=[old] if old else [], add=[new] if new else [])
 
 
+@pytest.fixture(autouse=True)
+def quick_settling(monkeypatch):
+    """The re-read delays shrunk: the lag tests count reads, not seconds."""
+    monkeypatch.setattr("syncready.writers.graph_writer.CONSISTENCY_DELAYS", (0.01, 0.01, 0.01, 0.01))
+    monkeypatch.setattr("syncready.apply.SETTLE_DELAYS", (0.01, 0.01, 0.01, 0.01, 0.01))
+
+
 @pytest.fixture
 def writer(fresh_graph_server):
     session = open_session(graph_args(fresh_graph_server), Config())
@@ -349,3 +356,81 @@ def test_fix_apply_stamps_through_graph_and_undo_restores(fresh_graph_server, tm
     assert {e.change.object for e in entries if e.outcome == "applied"} == set(stamped)
     assert main(["undo", str(journal), *live, "--apply", "-q"]) == 0
     assert {k: v.get(ATTR) for k, v in fresh_graph_server.state.users.items()} == before
+
+
+# --- a server no kinder than Graph: replication delay, $batch order and 424 ------------------------
+
+def lagging_value(server, user_id: str, value: str, reads: int) -> None:
+    """`value` is written through Graph, and the next `reads` reads of the user still show the old one."""
+    server.state.replication.lag(reads=reads)
+    server.state.replication.written(user_id, server.state.users[user_id])
+    server.state.users[user_id][ATTR] = value
+    server.invalidate()
+
+
+def test_lagging_reread_before_a_write_is_not_a_conflict(fresh_graph_server, writer):
+    """The plan saw the fresh value; the writer's re-read hits a replica that has not: read again."""
+    lagging_value(fresh_graph_server, ALICE, anchor(1), reads=2)
+    change = stamp(ALICE, anchor(2), old=anchor(1))
+    assert writer.apply(change) == {}
+    assert value(fresh_graph_server, ALICE) == anchor(2)
+
+
+def test_lagging_rereads_in_a_batch_are_not_conflicts(fresh_graph_server, writer, tmp_path):
+    lagging_value(fresh_graph_server, ALICE, anchor(1), reads=2)
+    fresh_graph_server.state.users[BOB][ATTR] = anchor(8)
+    fresh_graph_server.invalidate()
+    changes = [stamp(ALICE, anchor(2), old=anchor(1)), stamp(BOB, anchor(3))]
+    results = {c.object: outcome for c, outcome, _d, _e in writer.apply_many(changes, Journal(tmp_path / "j", "fix", {}))}
+    assert results == {ALICE: "applied", BOB: "conflict"}, "a real conflict stays a conflict"
+    assert value(fresh_graph_server, ALICE) == anchor(2) and value(fresh_graph_server, BOB) == anchor(8)
+
+
+def test_apply_reads_writes_back_until_they_show(fresh_graph_server, writer, tmp_path):
+    fresh_graph_server.state.replication.lag(reads=3)
+    report = apply_changes([stamp(ALICE, anchor(1)), stamp(BOB, anchor(2))], {"cloud": writer},
+                           Journal(tmp_path / "j.jsonl", "fix", {}))
+    assert len(report.applied) == 2 and report.not_visible == []
+    fresh_graph_server.state.replication.lag(reads=100)
+    report = apply_changes([stamp(NINA, anchor(3), old=NINA_ID)], {"cloud": writer},
+                           Journal(tmp_path / "k.jsonl", "fix", {}))
+    assert [c.object for c, _ in report.not_visible] == [NINA] and report.summary()["not_visible"] == 1
+    assert "replication" in report.lines()[-1]
+    assert [e.outcome for e in read_journal(tmp_path / "k.jsonl")] == ["applied"]
+
+
+def test_undo_right_after_a_write_waits_for_it_to_show(fresh_graph_server, writer, tmp_path):
+    """A lagging read must not make undo believe a journaled-applied change never happened."""
+    fresh_graph_server.state.replication.lag(reads=3)
+    change = stamp(ALICE, anchor(1))
+    journal = Journal(tmp_path / "j.jsonl", "fix", {})
+    seq = journal.intent(change)
+    assert writer.apply(change) == {}
+    journal.outcome(seq, "applied")
+    journal.close({})
+    needed, skipped = undo_plan(read_journal(tmp_path / "j.jsonl"), {"cloud": writer})
+    assert [c.object for c in needed] == [ALICE] and skipped == []
+
+
+def test_batch_items_are_matched_by_id_whatever_the_order(monkeypatch):
+    with GraphServer(load_snapshot(CONTOSO), batch_order="reversed") as server:
+        server.state.users[BOB][ATTR] = anchor(2)
+        server.invalidate()
+        monkeypatch.setenv("SYNCREADY_GRAPH_TOKEN", server.token)
+        session = open_session(graph_args(server), Config())
+        try:
+            states = GraphWriter(session).states([stamp(ALICE, anchor(1)), stamp(BOB, anchor(2)),
+                                                  stamp(NINA, anchor(3), old=NINA_ID)])
+        finally:
+            session.close()
+    assert states == ["before", "after", "before"]
+
+
+def test_batch_item_that_failed_a_dependency_is_sent_again(fresh_graph_server, writer, tmp_path):
+    """424 Failed Dependency means the item did not run: resend it, and journal what finally happened."""
+    fresh_graph_server.faults.add(f"/users/{ALICE}", 424, method="PATCH")
+    journal = tmp_path / "j.jsonl"
+    results = list(writer.apply_many([stamp(ALICE, anchor(1)), stamp(BOB, anchor(2))], Journal(journal, "fix", {})))
+    assert [r[1] for r in results] == ["applied", "applied"]
+    assert value(fresh_graph_server, ALICE) == anchor(1)
+    assert [e.outcome for e in read_journal(journal)] == ["applied", "applied"]

@@ -54,6 +54,21 @@ def test_stamp_ready_users_only_then_undo(fresh_graph_server, tmp_path, capsys):
     assert all(e.outcome == "applied" for e in read_journal(journal))
 
 
+def test_recheck_after_apply_tolerates_replication_delay(fresh_graph_server, tmp_path, capsys, monkeypatch):
+    """Reads right after the writes still show the old ImmutableIDs (a replica behind): the re-check
+    must not report the cleared stale ImmutableID as still there; the writes are read back until
+    they show."""
+    monkeypatch.setattr("syncready.apply.SETTLE_DELAYS", (0.01, 0.01, 0.01, 0.01, 0.01))
+    server = fresh_graph_server
+    server.state.replication.lag(reads=2)
+    code = main(["fix", *options(server), "--select", "cloud-only", "--unsafe", "--apply",
+                 "--journal", str(tmp_path / "j")])
+    out = capsys.readouterr().out
+    rechecked = out.split("Re-checked from the sources:")[1]
+    assert "cloud-only pass" in rechecked and "cloud-only fail" not in rechecked, out
+    assert "not yet visible" not in out and code == 0
+
+
 def test_stamp_refused_when_the_tenant_blocks_hard_match(fresh_graph_server, tmp_path, capsys):
     server = fresh_graph_server
     server.state.sync["features"]["blockCloudObjectTakeoverThroughHardMatchEnabled"] = True
