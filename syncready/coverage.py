@@ -77,7 +77,7 @@ class Coverage:
     def declare_empty(self, names: Iterable[str]) -> None:
         """[sources] known_empty: a collection that was not read is taken as empty; one that was read
         keeps what was read (the declaration is then moot)."""
-        for name in names:
+        for name in (names,) if isinstance(names, str) else names:
             if self.get(name).status is not CoverageStatus.READ:
                 self.collections[name] = CollectionCoverage(CoverageStatus.EMPTY, 0, reason="declared empty")
 

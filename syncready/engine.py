@@ -227,7 +227,7 @@ def _settle_coverage(directory: Directory, config: Config) -> None:
     """Apply `[sources] known_empty`; and read a Directory built in memory with roles_known=False (the
     model's default before coverage existed) as "role assignments not read", as it always was."""
     coverage = directory.coverage
-    coverage.declare_empty(config.sources.get("known_empty", ()) or ())
+    coverage.declare_empty(config.sources.get("known_empty") or ())
     if (not directory.roles_known and coverage.default is CoverageStatus.READ
             and Collection.ROLE_ASSIGNMENTS not in coverage.collections):
         coverage.not_read(Collection.ROLE_ASSIGNMENTS, "the directory was built without role assignments")

@@ -11,7 +11,6 @@ from ..config import Config
 from ..coverage import Collection as C
 from ..coverage import Coverage
 from ..errors import ConfigError
-from ..index import groups_needing_members
 from ..model import Directory
 
 # The collections the cloud part of a snapshot or the Graph reader supply; the rest come from AD.
@@ -45,7 +44,7 @@ def load_directory(args, config: Config) -> Directory:
     directory = (read_snapshot(snapshot, extra_graph=config.extra_graph, extra_ldap=config.extra_ldap, parts=parts)
                  if parts else Directory(coverage=Coverage.from_reader()))
     read_live(args, config, directory, live_cloud, live_onprem)
-    directory.coverage.declare_empty(config.sources.get("known_empty", ()) or ())
+    directory.coverage.declare_empty(config.sources.get("known_empty") or ())
     gc.collect()
     gc.freeze()
     return directory
@@ -63,7 +62,6 @@ def read_live(args, config: Config, directory: Directory, live_cloud: bool, live
         from .graph import read_cloud
 
         read_cloud(args, config, into=directory, raw_sink=raw)
-        _infer_cloud(directory)
     if live_onprem:
         from .ldap import read_onprem
 
@@ -73,33 +71,3 @@ def read_live(args, config: Config, directory: Directory, live_cloud: bool, live
         merged.update(before)
         merged.update(directory.coverage)
         directory.coverage = merged
-
-
-def _infer_cloud(directory: Directory) -> None:
-    """Coverage for a Graph reader that recorded none: what its results (users, features.known,
-    roles_known) say was read. Conservative: anything it cannot vouch for is not read."""
-    coverage = directory.coverage
-    if any(name in coverage.collections for name in CLOUD_COLLECTIONS):
-        return
-    source = directory.sources.get("cloud")
-    for name, found in ((C.USERS, directory.cloud_users), (C.GROUPS, directory.cloud_groups),
-                        (C.CONTACTS, directory.cloud_contacts), (C.DOMAINS, directory.domains)):
-        coverage.read(name, len(found), source)
-    if directory.features.known:
-        coverage.read(C.SYNC, 1, source)
-    else:
-        coverage.not_read(C.SYNC, "the tenant's sync features could not be read",
-                          "grant OnPremDirectorySynchronization.Read.All")
-    if directory.roles_known:
-        for name, eligible in ((C.ROLE_ASSIGNMENTS, False), (C.ROLE_ELIGIBILITY, True)):
-            coverage.read(name, sum(1 for r in directory.role_assignments if r.eligible is eligible), source)
-    else:
-        coverage.not_read(C.ROLE_ASSIGNMENTS if not directory.role_assignments else C.ROLE_ELIGIBILITY,
-                          "directory roles could not be read", "grant RoleManagement.Read.Directory and "
-                          "RoleEligibilitySchedule.Read.Directory")
-    groups, unknown = groups_needing_members(directory)
-    if directory.group_members or (not groups and not unknown):
-        coverage.read(C.GROUP_MEMBERS, len(directory.group_members), source)
-    else:
-        coverage.not_read(C.GROUP_MEMBERS, "the members of role-holding groups were not read",
-                          "read /groups/{id}/transitiveMembers (GroupMember.Read.All)")
