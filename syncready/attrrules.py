@@ -23,6 +23,7 @@ PROXY_MAX = 256
 PROXY_FORBIDDEN = frozenset('<>();,[]"')
 MAIL_TYPES = frozenset({"smtp", "sip"})       # proxy types whose value is an address and gets character rules
 ATEXT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~")
+PLAIN = ATEXT | {".", "@"}
 NICKNAME_MAX = 64
 NICKNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#%*+-/=?^_~$&'`{}|.")
 DISPLAY_NAME_MAX = 256
@@ -274,6 +275,8 @@ def address_rules(address: str, attribute: str = "proxyAddresses") -> list[Probl
     """
     if not address:
         return [_p("is empty", "address.rfc5322" if attribute == "proxyAddresses" else "mail.rfc5322")]
+    if _plain_address(address):
+        return []
     page = attribute == "proxyAddresses"
     own = (lambda key: key) if page else (lambda key: "mail.rfc5322")
     problems = []
@@ -306,6 +309,15 @@ def address_rules(address: str, attribute: str = "proxyAddresses") -> list[Probl
             problems.append(_p(f"is not an RFC 5322 address: the {name} part has a '.' at an end or two in a row",
                                rfc))
     return problems
+
+
+def _plain_address(address: str) -> bool:
+    """The common case, decided with one set comparison: dot-atom@dot-atom of ASCII atext."""
+    if not set(address) <= PLAIN or address.count("@") != 1:
+        return False
+    local, _, domain = address.partition("@")
+    return bool(local and domain) and ".." not in address and not (
+        local[0] == "." or local[-1] == "." or domain[0] == "." or domain[-1] == ".")
 
 
 def proxy_rules(value: str) -> list[Problem]:
@@ -387,7 +399,8 @@ def nickname_rules(value: str) -> list[Problem]:
         problems.append(_p("has a '.' not surrounded by other characters", "nickname.periods"))
     if "&" in value:
         problems.append(_p("contains '&'", "nickname.ampersand"))
-    bad = {c for c in value if c not in NICKNAME_CHARS and not 0xA1 <= ord(c) <= 0xFF}
+    bad = set() if set(value) <= NICKNAME_CHARS else \
+        {c for c in value if c not in NICKNAME_CHARS and not 0xA1 <= ord(c) <= 0xFF}
     if bad:
         shown = " ".join("space" if c == " " else repr(c) if c.isprintable() else f"U+{ord(c):04X}"
                          for c in sorted(bad))
@@ -422,44 +435,55 @@ def sam_rules(value: str) -> list[Problem]:
 def violations(obj, domains: Mapping | None = None) -> list[Violation]:
     """Every rule an on-prem user's values break, attribute by attribute, in a stable order."""
     out: list[Violation] = []
-    primary, source = sync_primary(obj)
-    primary_text = f"sync takes the primary SMTP address from {source}: {primary}" if primary else source
+    cache: list[str] = []
+
+    def primary_text() -> str:
+        if not cache:
+            primary, source = sync_primary(obj)
+            cache.append(f"sync takes the primary SMTP address from {source}: {primary}" if primary else source)
+        return cache[0]
 
     def add(attribute: str, value: str, problems, instead: str | None = None) -> None:
-        out.extend(Violation(attribute, value, p, instead) for p in problems)
+        if problems:
+            out.extend([Violation(attribute, value, p, instead) for p in problems])
 
     upn_problems: list[Problem] = []
     if obj.upn is not None:
-        nickname = sync_nickname(obj)
-        upn_problems = upn_rules(obj.upn, domains, nickname)
-        replaced = any(p.rule.key in ("upn.domain", "upn.characters", "upn.space") for p in upn_problems)
-        add("userPrincipalName", obj.upn, upn_problems,
-            f"Entra ID would calculate {nickname or '<mailNickname>'}@{initial_domain(domains)}"
-            if replaced and domains else None)
+        upn_problems = upn_rules(obj.upn, domains, None)
+        if upn_problems:
+            nickname = sync_nickname(obj)
+            if domains is not None and any(p.rule.key == "upn.domain" for p in upn_problems):
+                upn_problems = upn_rules(obj.upn, domains, nickname)
+            replaced = any(p.rule.key in ("upn.domain", "upn.characters", "upn.space") for p in upn_problems)
+            add("userPrincipalName", obj.upn, upn_problems,
+                f"Entra ID would calculate {nickname or '<mailNickname>'}@{initial_domain(domains)}"
+                if replaced else None)
     if obj.mail is not None:
         mail_problems = address_rules(obj.mail, "mail")
-        add("mail", obj.mail, mail_problems, primary_text if mail_problems else None)
+        add("mail", obj.mail, mail_problems, primary_text() if mail_problems else None)
     for value in obj.proxy_addresses:
         problems = proxy_rules(value)
         if not problems:
             continue
-        instead = primary_text if value.startswith("SMTP:") else \
+        instead = primary_text() if value.startswith("SMTP:") else \
             "the cloud user will not have this address; mail sent to it bounces"
         add("proxyAddresses", value, problems, instead)
-    for value, problem in duplicate_rules(obj.proxy_addresses):
-        add("proxyAddresses", value, [problem])
-    several = [v for v in obj.proxy_addresses if v.startswith("SMTP:")]
+    if len(obj.proxy_addresses) > 1:
+        for value, problem in duplicate_rules(obj.proxy_addresses):
+            add("proxyAddresses", value, [problem])
     found = primary_rules(obj.proxy_addresses)
     if found:
+        several = [v for v in obj.proxy_addresses if v.startswith("SMTP:")]
         shown = "; ".join(several if len(several) > 1 else obj.proxy_addresses)
         no_primary = found[0].rule.key == "proxy.no-primary"
         add("proxyAddresses", shown, found,
-            primary_text + "; SMTP soft match needs an SMTP: value (see mail-primary-smtp)" if no_primary else None)
+            primary_text() + "; SMTP soft match needs an SMTP: value (see mail-primary-smtp)" if no_primary else None)
     if obj.mail_nickname is not None:
         problems = nickname_rules(obj.mail_nickname)
-        rewritten = any(p.rule.key == "nickname.characters" for p in problems)
-        add("mailNickname", obj.mail_nickname, problems,
-            f"synchronized as {sync_nickname(obj)}" if rewritten else None)
+        if problems:
+            rewritten = any(p.rule.key == "nickname.characters" for p in problems)
+            add("mailNickname", obj.mail_nickname, problems,
+                f"synchronized as {sync_nickname(obj)}" if rewritten else None)
     if obj.display_name is not None:
         add("displayName", obj.display_name, display_name_rules(obj.display_name))
     if obj.given_name is not None:
@@ -467,10 +491,12 @@ def violations(obj, domains: Mapping | None = None) -> list[Violation]:
     if obj.sn is not None:
         add("sn", obj.sn, name_rules(obj.sn, "sn"))
     if obj.sam is not None:
-        upn_ok = obj.upn and not any(p.rule.blocking for p in upn_problems)
-        add("sAMAccountName", obj.sam, sam_rules(obj.sam),
-            None if upn_ok else "the userPrincipalName is not valid either: Microsoft says to correct the "
-                                "userPrincipalName")
+        problems = sam_rules(obj.sam)
+        if problems:
+            upn_ok = obj.upn and not any(p.rule.blocking for p in upn_problems)
+            add("sAMAccountName", obj.sam, problems,
+                None if upn_ok else "the userPrincipalName is not valid either: Microsoft says to correct the "
+                                    "userPrincipalName")
     return out
 
 
