@@ -367,7 +367,7 @@ def test_pytest_front_end_reports_unread_inputs_as_the_engine_does(snap, tmp_pat
         assert engine["upn-unique[bob.smith@contoso.com]"].status == "error"
 
 
-def test_an_in_memory_directory_is_complete_and_already_synchronized_users_stay_skipped(snap):
+def test_already_synchronized_users_stay_skipped_when_inputs_were_not_read(snap):
     records = users(snap)
     records[0]["onPremisesSyncEnabled"] = True
     write_users(snap, records)
