@@ -74,12 +74,16 @@ def build_plan(run: Run, select: list[str], unsafe: bool = False, options: dict 
                 continue
             if result.status not in FAILING:
                 wants = wanting[check_id]
-                if wants is None or not ctx.stamping or not wants(subject, result, ctx):
+                if wants is None or not ctx.stamping or not _wants(wants, subject, result, ctx):
                     continue
             fixer = fixers[check_id]
             meta = get_check(check_id).meta
             if fixer is None or fixer.AVAILABILITY == "manual":
-                guidance = fixer.guidance(subject, result, ctx) if fixer and hasattr(fixer, "guidance") else meta.how_to_fix
+                try:
+                    guidance = (fixer.guidance(subject, result, ctx) if fixer and hasattr(fixer, "guidance")
+                                else meta.how_to_fix)
+                except Exception as exc:  # a broken fixer is reported on its result, never fatal
+                    guidance = f"{meta.how_to_fix} (the fixer's guidance failed: {type(exc).__name__}: {exc})"
                 plan.manual.append(Manual(check_id, subject.name, result.message or "", guidance))
                 continue
             if fixer.SAFETY == "unsafe" and not unsafe:
@@ -91,6 +95,10 @@ def build_plan(run: Run, select: list[str], unsafe: bool = False, options: dict 
             except NotFixable as exc:
                 plan.refused.append(Manual(check_id, subject.name, result.message or "", str(exc)))
                 continue
+            except Exception as exc:  # a broken fixer plans nothing for this subject and says so
+                plan.refused.append(Manual(check_id, subject.name, result.message or "",
+                                           f"not planned: the fixer itself failed ({type(exc).__name__}: {exc})"))
+                continue
             finally:
                 for reason in ctx._refusals:
                     plan.refused.append(Manual(check_id, subject.name, result.message or "", reason))
@@ -100,6 +108,14 @@ def build_plan(run: Run, select: list[str], unsafe: bool = False, options: dict 
                 ctx.record(change)
                 plan.changes.append(change)
     return plan
+
+
+def _wants(wants, subject, result, ctx: FixContext) -> bool:
+    """A fixer's wish to act on a passing result; a fixer that fails here is treated as not wanting."""
+    try:
+        return bool(wants(subject, result, ctx))
+    except Exception:
+        return False
 
 
 def attach_previews(run: Run) -> None:
