@@ -6,7 +6,7 @@ from ..sources.load import wants_live_cloud, wants_live_onprem
 
 
 def open_writers(args, config, targets: set[str]) -> dict:
-    writers = {}
+    writers: dict[str, object] = {}
     if "onprem" in targets:
         if not wants_live_onprem(args):
             raise ConfigError("these changes write to AD, which was read from a snapshot: give --ldap-url (and "

@@ -302,11 +302,8 @@ def write_ldif(fp: IO, entries: Iterable[tuple[str, Mapping[str, Iterable[bytes 
     `version: 1` line: ldifde does not write one and Samba's ldbadd refuses it. `fp` may be a text
     or a binary file.
     """
-    if isinstance(fp, io.TextIOBase):
-        write = fp.write
-    else:
-        def write(text: str) -> None:
-            fp.write(text.encode("ascii"))
+    def write(text: str) -> None:
+        fp.write(text if isinstance(fp, io.TextIOBase) else text.encode("ascii"))
     count = 0
     for dn, attrs in entries:
         parts = [_line("dn", dn.encode("utf-8") if isinstance(dn, str) else dn)]
