@@ -5,7 +5,9 @@ auditor would read as the result, nor damage the report of the previous run.
 """
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,13 +15,33 @@ from pathlib import Path
 from typing import IO, Self
 
 
+def replaceable(path) -> bool:
+    """Whether `path` can be written by rename: a regular file or nothing yet. A device, pipe or
+    terminal (/dev/stdout, a FIFO) is written in place: renaming onto it would replace the node."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(path))
+    return stat.S_ISREG(mode)
+
+
+def final_path(path) -> Path:
+    """Where the bytes end up: through a symbolic link to its target, which the rename replaces."""
+    target = Path(path)
+    return target.resolve() if target.is_symlink() else target
+
+
 def temporary_beside(path) -> Path:
     """A new, empty file in the target's folder (same file system, so the rename is atomic)."""
-    target = Path(path)
+    target = final_path(path)
     try:
         fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:
-        raise OSError(exc.errno, exc.strerror, str(target)) from None
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     os.close(fd)
     os.chmod(name, _mode_for(target))
     return Path(name)
@@ -36,7 +58,11 @@ def _mode_for(target: Path) -> int:
 
 
 def commit(temporary: Path, path) -> None:
-    os.replace(temporary, path)
+    try:
+        os.replace(temporary, final_path(path))
+    except OSError as exc:
+        discard(temporary)
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
 
 
 def discard(temporary: Path) -> None:
@@ -47,12 +73,16 @@ def discard(temporary: Path) -> None:
 
 
 @contextmanager
-def atomic_write(path, mode: str = "w", encoding: str | None = "utf-8", newline: str | None = None) -> Iterator[IO]:
-    """Open a temporary file for writing; on success it replaces `path`, on any error it is removed."""
+def atomic_write(path, encoding: str = "utf-8", newline: str | None = None) -> Iterator[IO[str]]:
+    """Open a temporary text file for writing; on success it replaces `path`, on any error it is
+    removed. A target that is not a regular file (/dev/stdout) is written directly."""
+    if not replaceable(path):
+        with open(path, "w", encoding=encoding, newline=newline) as fp:
+            yield fp
+        return
     temporary = temporary_beside(path)
     try:
-        with open(temporary, mode, encoding=None if "b" in mode else encoding,
-                  newline=None if "b" in mode else newline) as fp:
+        with open(temporary, "w", encoding=encoding, newline=newline) as fp:
             yield fp
         commit(temporary, path)
     except BaseException:
@@ -68,14 +98,22 @@ class Staging:
         self._pending: list[tuple[Path, str]] = []
 
     def path_for(self, path) -> Path:
+        """Where to write the output for `path`: a temporary file, or `path` itself when it is not a
+        regular file (a device or pipe cannot be replaced by a rename)."""
+        if not replaceable(path):
+            return Path(path)
         temporary = temporary_beside(path)
         self._pending.append((temporary, str(path)))
         return temporary
 
     def commit(self) -> None:
-        for temporary, path in self._pending:
-            commit(temporary, path)
-        self._pending.clear()
+        try:
+            while self._pending:
+                temporary, path = self._pending[0]
+                commit(temporary, path)
+                self._pending.pop(0)
+        finally:
+            self.discard()
 
     def discard(self) -> None:
         for temporary, _ in self._pending:

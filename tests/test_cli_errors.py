@@ -276,3 +276,36 @@ def test_results_sources_are_redacted():
     d.sources["cloud"] = "graph:https://graph.example/v1.0?access_token=S3CRET"
     doc = results_document(Engine(d).run())
     assert "S3CRET" not in json.dumps(doc["sources"]) and "REDACTED" in doc["sources"]["cloud"]
+
+
+def test_an_output_through_a_symlink_replaces_the_target_and_keeps_the_link(tmp_path):
+    target = tmp_path / "target.md"
+    target.write_text("old\n")
+    link = tmp_path / "link.md"
+    link.symlink_to(target.name)
+    main(["check", "--snapshot", str(EXAMPLE), "--markdown", str(link)])
+    assert link.is_symlink() and target.read_text().startswith("## ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.md", "target.md"]
+
+
+def test_an_output_to_a_pipe_is_written_in_place(tmp_path):
+    """A FIFO (or /dev/stdout) cannot be replaced by a rename: that would swap the node for a file."""
+    import stat
+    import threading
+
+    fifo = tmp_path / "out.json"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    main(["check", "--snapshot", str(EXAMPLE), "--select", "upn-exists", "--json", str(fifo)])
+    reader.join(30)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert json.loads(received[0])["schema"] == "syncready/results/1"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+
+
+def test_an_output_that_is_a_folder_is_one_line_and_leaves_nothing(tmp_path):
+    (tmp_path / "out").mkdir()
+    one_line(cli("check", "--snapshot", str(EXAMPLE), "--json", str(tmp_path / "out")), "is a folder")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"] and not any((tmp_path / "out").iterdir())
