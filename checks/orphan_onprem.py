@@ -8,7 +8,9 @@ from ._common import EXISTING_TENANT, SOFT_MATCH_KB, UPN_MATCH_KB, ref
 META = CheckMeta(
     id="orphan-onprem", order=140,
     inputs=("users", "users.mail", "users.proxyAddresses", "users.onPremisesImmutableId", "users.userType",
-            "sync", "adUsers"),
+            "sync", "adUsers",
+            # admins are never joined (matching.py): an unread role makes the prediction unknown
+            "roleAssignments", "roleEligibilitySchedules", "groupMembers"),
     title="The in-scope on-prem user will match an existing cloud user",
     severity="warning", subject="onprem-user", fix="manual",
     description="For every AD user inside the sync scope, predicts the match as single-match does (hard "

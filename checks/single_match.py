@@ -7,7 +7,9 @@ from ._common import EXISTING_TENANT, SOFT_MATCH_KB, SYNC_ERRORS, UPN_MATCH_KB, 
 META = CheckMeta(
     id="single-match", order=60, needs_counterpart=True,
     inputs=("users", "users.mail", "users.proxyAddresses", "users.onPremisesImmutableId", "users.userType",
-            "sync", "adUsers"),
+            "sync", "adUsers",
+            # admins are never joined (matching.py): an unread role makes the prediction unknown
+            "roleAssignments", "roleEligibilitySchedules", "groupMembers"),
     title="Entra will match the on-prem user to this cloud user",
     severity="blocker", subject="cloud-user", fix="manual",
     description="Predicts what Entra does when the counterpart is first exported: hard match of its "

@@ -42,6 +42,7 @@ def contact(mail) -> CloudObject:
 
 def directory(cloud_users=(), onprem_objects=(), groups=(), contacts=(), **kw) -> Directory:
     kw.setdefault("domains", [Domain("contoso.com", True), Domain("contoso.onmicrosoft.com", True, is_initial=True)])
+    kw.setdefault("roles_known", True)      # complete by construction: no role unless one is given
     return Directory(cloud_users=list(cloud_users), onprem=list(onprem_objects), cloud_groups=list(groups),
                      cloud_contacts=list(contacts), **kw)
 
