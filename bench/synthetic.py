@@ -81,6 +81,7 @@ def generate(folder, users: int, onprem_only: int | None = None, seed: int = 1, 
         "softMatchOnUpnEnabled": True, "blockSoftMatchEnabled": False,
         "blockCloudObjectTakeoverThroughHardMatchEnabled": False}}), encoding="utf-8")
     (folder / "cloud" / "roleAssignments.json").write_text("[]", encoding="utf-8")
+    (folder / "cloud" / "roleEligibilitySchedules.json").write_text("[]", encoding="utf-8")
     with open(folder / "onprem" / "ad.ldif", "w", encoding="utf-8") as fp:
         write_ldif(fp, ad)
     stories["onprem-only"] = onprem_only

@@ -44,7 +44,7 @@ def _engine(config) -> Engine:
         if not snapshot:
             raise pytest.UsageError("syncready: give --snapshot DIR to run the checks under checks/")
         try:
-            cfg = load_config(config.getoption("syncready_config"))
+            cfg = load_config(config.getoption("syncready_config"), snapshot=snapshot)
             directory = read_snapshot(snapshot, extra_graph=cfg.extra_graph, extra_ldap=cfg.extra_ldap)
             engine = Engine(directory, cfg, select=[c.id for c in all_checks()])
         except SyncreadyError as exc:

@@ -4,6 +4,8 @@ reported."""
 import json
 import re
 import shutil
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -170,3 +172,16 @@ def test_a_bad_config_in_the_snapshot_folder_names_that_file(tmp_path, monkeypat
     assert main(["check", "--snapshot", str(snap)]) == 2
     line = one_error_line(capsys.readouterr().err)
     assert str(snap / "syncready.toml") in line and "scope.inclde" in line
+
+
+def test_the_pytest_front_end_uses_the_config_inside_the_snapshot_folder(tmp_path):
+    """`pytest checks/ --snapshot DIR` finds DIR/syncready.toml as `syncready check` does: the Leavers user
+    outside the example's scope is then no orphan-onprem subject."""
+    snap = tmp_path / "snap"
+    shutil.copytree(EXAMPLE, snap)
+    proc = subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "checks"), "--snapshot", str(snap),
+                           "--collect-only", "-q", "-p", "syncready.pytest_plugin", "-p", "no:cacheprovider"],
+                          cwd=tmp_path, capture_output=True, text=True, check=False)
+    seen = [line for line in proc.stdout.splitlines() if "::" in line]
+    assert seen, proc.stdout + proc.stderr
+    assert not [n for n in seen if "Erin Davis" in n]

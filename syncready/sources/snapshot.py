@@ -11,14 +11,13 @@ import codecs
 import datetime as dt
 import gc
 import json
-import os
 import re
-import sys
-from functools import partial
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
+from ..atomic import atomic_write
 from ..coverage import Collection as C
 from ..coverage import Coverage, CoverageStatus
 from ..errors import SourceError
@@ -80,6 +79,7 @@ def read_snapshot(folder, extra_graph: Iterable[str] = (), extra_ldap: Iterable[
     their line number. The Directory's coverage says what was read (SPEC §8): an absent optional
     file is not read; `manifest.json`, when present, says which collections the snapshot's
     maker could not read; known_empty (`[sources] known_empty`) names collections stated empty.
+    Nothing is printed: warnings go to `coverage.notes`, which every output shows once.
     """
     parts = tuple(parts)
     unknown = set(parts) - set(PARTS)
@@ -99,8 +99,6 @@ def read_snapshot(folder, extra_graph: Iterable[str] = (), extra_ldap: Iterable[
             directory.onprem = _read_onprem(root, tuple(extra_ldap), directory.coverage, manifest)
             directory.sources["onprem"] = f"snapshot:{root}"
     directory.coverage.declare_empty(known_empty)
-    for note in directory.coverage.notes:
-        print(f"syncready: warning: {note}", file=sys.stderr)
     return directory
 
 
@@ -509,13 +507,11 @@ def write_snapshot(folder, raw: Mapping[str, object]) -> list[Path]:
     for rel, content in raw.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial")
-        with open(partial, "w", encoding="utf-8", newline="\n") as fp:
+        with atomic_write(path, newline="\n") as fp:
             if rel == AD:
                 write_ldif(fp, content)
             else:
                 _write_json(fp, content)
-        os.replace(partial, path)
         written.append(path)
     for rel in SNAPSHOT_FILES:
         if rel not in raw and rel.split("/", 1)[0] in written_parts:
@@ -588,11 +584,9 @@ def manifest_document(directory: Directory, parts: Iterable[str], selected: Mapp
 
 def write_manifest(folder, document: Mapping) -> Path:
     path = Path(folder) / MANIFEST
-    partial = path.with_name(path.name + ".partial")
-    with open(partial, "w", encoding="utf-8", newline="\n") as fp:
+    with atomic_write(path, newline="\n") as fp:
         json.dump(document, fp, ensure_ascii=False, indent=2)
         fp.write("\n")
-    os.replace(partial, path)
     return path
 
 
