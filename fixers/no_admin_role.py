@@ -10,9 +10,7 @@ def guidance(subject, result, ctx):
     upn = subject.name
     roles = (result.evidence or {}).get("roles")
     if not roles:
-        return (f"the directory roles could not be read: grant the app RoleManagement.Read.Directory (roleAssignments "
-                f"and roleEligibilitySchedules) and check again; until then look {upn} up in the Entra admin "
-                "center under Roles and administrators")
+        return unread_guidance(subject, result, ctx)
     active = sorted({r["role"] for r in roles if not r.get("eligible")})
     eligible = sorted({r["role"] for r in roles if r.get("eligible")})
     parts = []
@@ -23,6 +21,12 @@ def guidance(subject, result, ctx):
                      "(Privileged Identity Management)")
     return (f"remove {' and '.join(parts)} from {upn} before the first sync, noting them to restore afterwards, "
             f"or keep {upn} as a cloud-only admin account and sync a separate non-admin account for the person")
+
+
+def unread_guidance(subject, result, ctx):
+    return (f"the directory roles could not be read: grant the app RoleManagement.Read.Directory (roleAssignments "
+            f"and roleEligibilitySchedules) and check again; until then look {subject.name} up in the Entra admin "
+            "center under Roles and administrators")
 
 
 def _names(roles) -> str:

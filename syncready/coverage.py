@@ -41,7 +41,7 @@ class CollectionCoverage:
     reason: str | None = None                  # why it was not read
     how: str | None = None                     # how to read it (permission, export command, file)
     source: str | None = None                  # file or endpoint it came from (no secrets)
-    missing: tuple[str, ...] = ()              # properties absent from its records (not selected)
+    missing: tuple[str, ...] = ()              # properties absent (or empty) in all its records: not selected
 
     def to_json(self) -> dict:
         out: dict = {"status": str(self.status)}
@@ -107,7 +107,7 @@ class Coverage:
                 text = f"{name} ({entry.reason or 'not read'}"
                 problems.append(text + (f"; {entry.how})" if entry.how else ")"))
             elif prop and prop in entry.missing:
-                problems.append(f"{name}.{prop} (absent from the records: not selected in the export)")
+                problems.append(f"{name}.{prop} (absent or empty in every record: not selected in the export)")
         return list(dict.fromkeys(problems))
 
     def to_json(self) -> dict:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from .engine import FAILING, Run
 from .plan import Change, Manual, Plan
 from .registry import fixer_module, get_check
+from .summary import coverage_warnings, is_unread
 from .writers.base import value_key
 
 
@@ -62,7 +63,7 @@ class FixContext:
 def build_plan(run: Run, select: list[str], unsafe: bool = False, options: dict | None = None,
                ctx: FixContext | None = None) -> Plan:
     ctx = ctx or FixContext(run, unsafe, options or {})
-    plan = Plan()
+    plan = Plan(notes=coverage_warnings(run.directory.coverage.to_json()))
     order = sorted(select, key=lambda cid: (get_check(cid).meta.order, cid))
     fixers = {cid: fixer_module(cid) for cid in order}
     wanting = {cid: getattr(fixers[cid], "wants", None) for cid in order}
@@ -77,6 +78,10 @@ def build_plan(run: Run, select: list[str], unsafe: bool = False, options: dict 
                 if wants is None or not ctx.stamping or not _wants(wants, subject, result, ctx):
                     continue
             fixer = fixers[check_id]
+            if is_unread(result):   # nothing to fix on data that was not read: read it, then plan
+                plan.refused.append(Manual(check_id, subject.name, result.message or "",
+                                           _unread_guidance(fixer, subject, result, ctx)))
+                continue
             meta = get_check(check_id).meta
             if fixer is None or fixer.AVAILABILITY == "manual":
                 try:
@@ -108,6 +113,19 @@ def build_plan(run: Run, select: list[str], unsafe: bool = False, options: dict 
                 ctx.record(change)
                 plan.changes.append(change)
     return plan
+
+
+def _unread_guidance(fixer, subject, result, ctx: FixContext) -> str:
+    """What to do when the check could not look (SPEC §8): read what is missing; a fixer may add how
+    to look meanwhile (`unread_guidance`), never the guidance for a failure nobody saw."""
+    text = f"could not check, {result.message or 'inputs not read'}; read what is missing and plan again"
+    extra = getattr(fixer, "unread_guidance", None)
+    if extra is not None:
+        try:
+            text += f"; {extra(subject, result, ctx)}"
+        except Exception as exc:  # a broken fixer is reported on its result, never fatal
+            text += f" (the fixer's guidance failed: {type(exc).__name__}: {exc})"
+    return text
 
 
 def _wants(wants, subject, result, ctx: FixContext) -> bool:

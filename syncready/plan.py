@@ -116,6 +116,7 @@ class Plan:
     changes: list[Change] = field(default_factory=list)
     manual: list[Manual] = field(default_factory=list)
     refused: list[Manual] = field(default_factory=list)   # fixable, but not under these options
+    notes: list[str] = field(default_factory=list)        # what the plan rests on: "Not read: ...", "Note: ..."
 
     def by_subject(self) -> dict[str, list]:
         grouped: dict[str, list] = {}
@@ -126,7 +127,7 @@ class Plan:
     def render(self) -> str:
         """The plan for a terminal: one line per change; directory values shown with their control
         characters escaped, so a value cannot add, hide or rewrite lines."""
-        lines = []
+        lines = [escape(note) for note in self.notes] + ([""] if self.notes else [])
         for subject, items in self.by_subject().items():
             lines.append(escape(subject))
             for item in items:

@@ -19,6 +19,8 @@ from .config import load_config
 from .engine import FAILING, Engine, gates
 from .errors import SyncreadyError
 from .registry import all_checks
+from .summary import coverage_warnings
+from .termtext import escape
 
 CHECKS_DIR = Path(checks_package.__file__).resolve().parent
 ENGINE_KEY = pytest.StashKey["Engine"]()
@@ -121,3 +123,15 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "syncready(check, severity): a syncready readiness check")
     config.addinivalue_line("markers", "blocker: a check of severity blocker (select with -m blocker)")
     config.addinivalue_line("markers", "warning: a check of severity warning (select with -m warning)")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """What the verdicts rest on, once: the collections not read and the readers' notes (SPEC §8)."""
+    engine = config.stash.get(ENGINE_KEY, None)
+    if engine is None:
+        return
+    lines = coverage_warnings(engine.directory.coverage.to_json())
+    if lines:
+        terminalreporter.section("syncready: what was not read, and notes")
+        for line in lines:
+            terminalreporter.write_line(escape(line), yellow=True)

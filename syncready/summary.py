@@ -184,13 +184,19 @@ def cloud_aside(cloud: Mapping, reasons: Any = None) -> str | None:
 
 
 def onprem_line(onprem: Mapping) -> str | None:
-    """ "5 AD users would create new cloud users (46 of 51 in scope match a cloud user)"."""
+    """ "5 AD users would create new cloud users (46 of 51 in scope match a cloud user)"; the AD users
+    orphan-onprem could not decide for (inputs not read) are said to be unknown, never counted as matched."""
     total = int(onprem.get("total") or 0)
     if not total:
         return None
     new, matched = int(onprem.get("new_cloud_users") or 0), int(onprem.get("matched") or 0)
+    unknown = max(total - new - matched, 0)
+    if unknown == total:
+        who = f"the {plural(total, 'onprem-user')}" if total > 1 else "the AD user"
+        return f"could not tell whether {who} in scope would create new cloud users (see could not check)"
     verb = "would create a new cloud user" if new == 1 else "would create new cloud users"
-    return f"{plural(new, 'onprem-user')} {verb} ({matched:,} of {total:,} in scope match a cloud user)"
+    aside = f"; {unknown:,} could not be checked" if unknown else ""
+    return f"{plural(new, 'onprem-user')} {verb} ({matched:,} of {total:,} in scope match a cloud user{aside})"
 
 
 def tenant_line(tenant: Mapping) -> str | None:
@@ -302,6 +308,12 @@ def collection_lines(coverage: Mapping) -> tuple[list[str], list[str]]:
             text += f" without {', '.join(map(str, entry['missing_properties']))}"
         read.append(text)
     return read, missing
+
+
+def coverage_warnings(coverage: Mapping) -> list[str]:
+    """ "Not read: ..." and "Note: ..." lines: what an output that has no header must still say once."""
+    _, missing = collection_lines(coverage)
+    return [f"Not read: {line}" for line in missing] + [f"Note: {note}" for note in coverage.get("notes") or ()]
 
 
 def scope_text(coverage: Mapping) -> str:

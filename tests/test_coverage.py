@@ -105,7 +105,7 @@ def test_an_absent_optional_property_errors_only_the_checks_that_read_it(snap, t
     assert {r["status"] for r in drift.values()} <= {"error", "skip"}
     assert all(r["message"].startswith("not read: users.department") for r in drift.values() if r["status"] == "error")
     assert drift["alice.johnson@contoso.com"]["evidence"] == {"unread": [
-        "users.department (absent from the records: not selected in the export)"]}
+        "users.department (absent or empty in every record: not selected in the export)"]}
     assert statuses(doc, "proxy-superset") >= {"pass", "fail"}
 
 
@@ -306,13 +306,54 @@ def get_mguser_export(folder: Path) -> None:
     cloud(folder, "users").write_text(json.dumps(records), encoding="utf-8")
 
 
-def test_get_mguser_without_property_warns_loudly(snap, tmp_path, capsys):
+def test_get_mguser_without_property_warns_once_and_readies_nobody(snap, tmp_path, capsys):
+    """Graph always fills accountEnabled and userType, and setting mail adds it to proxyAddresses: all
+    of them empty in every record is an export that did not select them, so nothing passes on them."""
     get_mguser_export(snap)
     _, doc = check(snap, tmp_path)
-    err = capsys.readouterr().err
-    assert "warning" in err and "proxyAddresses" in err and "accountEnabled is null for every user" in err
-    assert "Get-MgUser -All -Property" in err
+    out, err = capsys.readouterr()
+    assert err == ""                                       # the reader records, the output says it once
+    notes = [line for line in out.splitlines() if line.startswith("Note: cloud/users.json")]
+    assert len(notes) == 1 and "accountEnabled is null for every user" in notes[0]
+    assert "Get-MgUser -All -Property" in notes[0] and "proxyAddresses" in notes[0]
     assert any("proxyAddresses" in note for note in doc["coverage"]["notes"])
+    assert {"proxyAddresses", "accountEnabled", "userType"} <= set(
+        doc["coverage"]["collections"]["users"]["missing_properties"])
+    for check_id in ("proxy-superset", "mail-primary-smtp", "account-enabled"):
+        assert statuses(doc, check_id) <= {"error", "skip"}, check_id
+    assert doc["summary"]["cloud_users"]["ready"] == 0
+
+
+def test_a_reader_prints_nothing_its_notes_are_in_coverage(snap, capsys):
+    get_mguser_export(snap)
+    directory = read_snapshot(snap)
+    assert capsys.readouterr().err == ""
+    assert len(directory.coverage.notes) == 1
+
+
+def test_ad_users_whose_match_could_not_be_decided_are_not_counted_as_matched(snap, tmp_path, capsys):
+    """Without roleAssignments orphan-onprem cannot decide: the terminal must not say "0 AD users would
+    create new cloud users (0 of 51 in scope match a cloud user)" as if all of them were fine."""
+    cloud(snap, "roleAssignments").unlink()
+    _, doc = check(snap, tmp_path)
+    out = capsys.readouterr().out
+    onprem = doc["summary"]["onprem_users"]
+    assert (onprem["total"], onprem["matched"], onprem["new_cloud_users"]) == (51, 0, 0)
+    assert "would create new cloud users (0 of" not in out
+    assert "could not tell whether the 51 AD users in scope would create new cloud users" in out
+
+
+def test_fix_plans_nothing_on_inputs_not_read_and_says_what_is_missing(snap, capsys):
+    """No manual step with a fixer's guidance for a failure that was never seen; the plan says once
+    what was not read and refuses each unread result (exit 1, not "nothing to fix")."""
+    cloud(snap, "groups").unlink()
+    code = main(["fix", "--snapshot", str(snap), "--config", str(CONFIG), "--select", "upn-unique,proxy-unique"])
+    out, err = capsys.readouterr()
+    assert code == 1 and err == ""
+    assert out.count("Not read: groups: cloud/groups.json absent") == 1
+    assert "manual —" not in out and "change the UPN or address on the other ()" not in out
+    assert "upn-unique: not planned — could not check, not read: groups (cloud/groups.json absent" in out
+    assert " 0 manual step(s)" in out
 
 
 @pytest.mark.parametrize("change, needle", [

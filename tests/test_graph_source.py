@@ -215,15 +215,19 @@ def test_unreadable_sync_features_and_eligibility_are_warnings(graph_server, mon
     assert directory.roles_known is False
     assert directory.role_assignments == [r for r in expected.role_assignments if not r.eligible]
     assert directory.tenant_id == "contoso.onmicrosoft.com"
-    err = capsys.readouterr().err
-    assert "OnPremDirectorySynchronization.Read.All" in err and "RoleEligibilitySchedule.Read.Directory" in err
+    assert "OnPremDirectorySynchronization.Read.All" in directory.coverage.get("sync").how
+    assert directory.coverage.get("roleEligibilitySchedules").how == "grant RoleEligibilitySchedule.Read.Directory"
+    assert capsys.readouterr().err == ""      # a reader records, the outputs say it (once)
 
 
 def test_unreadable_role_assignments_leave_roles_unknown(graph_server, capsys):
     graph_server.faults.add("/roleManagement/directory/roleAssignments", 403)
     directory = live(graph_server)
     assert directory.roles_known is False and directory.role_assignments == []
-    assert "RoleManagement.Read.Directory" in capsys.readouterr().err
+    assert directory.coverage.get("roleAssignments").how == "grant RoleManagement.Read.Directory"
+    eligibility = directory.coverage.get("roleEligibilitySchedules")
+    assert eligibility.status == "not-read" and not eligibility.reason.startswith("not read")
+    assert capsys.readouterr().err == ""
 
 
 def test_unreachable_host():
@@ -559,7 +563,12 @@ def test_forbidden_optional_collections_are_not_read_with_the_permission(graph_s
     assert directory.coverage.get("contacts").how == "grant OrgContact.Read.All"
     assert directory.coverage.get("groupMembers").status == "not-read"
     assert directory.roles_known and directory.features.known
-    assert "Group.Read.All" in capsys.readouterr().err
+    members = directory.coverage.get("groupMembers")
+    assert members.reason == "groups were not read, so the groups that hold roles are unknown"
+    assert directory.coverage.unread(["groupMembers"]) == [
+        "groupMembers (groups were not read, so the groups that hold roles are unknown; grant Group.Read.All and "
+        "GroupMember.Read.All)"]
+    assert capsys.readouterr().err == ""
 
 
 def role_group_server(**options) -> GraphServer:
@@ -604,7 +613,7 @@ def test_unreadable_group_members_are_not_read_with_the_permission(monkeypatch, 
         members = directory.coverage.get("groupMembers")
         assert (members.status, members.reason) == ("not-read", "403 Authorization_RequestDenied")
         assert "GroupMember.Read.All" in members.how and directory.group_members == {}
-        assert "GroupMember.Read.All" in capsys.readouterr().err
+        assert capsys.readouterr().err == ""
 
 
 def test_role_collections_are_read_without_top_following_next_links(monkeypatch):
@@ -630,7 +639,7 @@ def test_tenant_without_pim_is_keyed_on_graphs_code(monkeypatch, message, capsys
     assert directory.coverage.unread(["roleEligibilitySchedules"])
     directory.coverage.declare_empty(["roleEligibilitySchedules"])
     assert not directory.coverage.unread(["roleEligibilitySchedules"])
-    assert "no PIM" in capsys.readouterr().err
+    assert capsys.readouterr().err == ""
 
 
 def test_national_cloud_without_sync_object_leaves_features_not_read(monkeypatch, tmp_path, capsys):
@@ -660,3 +669,20 @@ def test_persistent_504_without_retry_after_is_one_line_exit_2(paged, monkeypatc
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1
     assert "GET /domains" in err[0] and "504 GatewayTimeout" in err[0]
+
+
+def test_a_live_collection_not_read_is_said_once_in_single_words(graph_server, monkeypatch, capsys, tmp_path):
+    """A 403 on /groups: the terminal says so once ("Not read: groups ..."), stderr not again, and no
+    reason reads "not read: ... (not read: ...)"."""
+    token = graph_server.issue_token(permissions={"User.Read.All", "Domain.Read.All", "OrgContact.Read.All",
+                                                  "RoleManagement.Read.Directory",
+                                                  "RoleEligibilitySchedule.Read.Directory",
+                                                  "OnPremDirectorySynchronization.Read.All"})
+    monkeypatch.setenv("SYNCREADY_GRAPH_TOKEN", token)
+    _, _, doc = check_exit(graph_server, tmp_path)
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert out.count("Not read: groups: 403 Authorization_RequestDenied (grant Group.Read.All)") == 1
+    assert "Not read: groupMembers: groups were not read" in out
+    messages = [r["message"] for s in doc["subjects"] for r in s["results"].values() if r.get("message")]
+    assert not any("(not read" in m for m in messages)

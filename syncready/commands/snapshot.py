@@ -20,6 +20,8 @@ from ..sources.graphmap import CONTACT_SELECT, DOMAIN_SELECT, GROUP_SELECT, user
 from ..sources.load import read_live, wants_live_cloud, wants_live_onprem
 from ..sources.snapshot import (AD, FILES, GROUP_MEMBERS, SNAPSHOT_FILES, manifest_document, previous_manifest,
                                 write_manifest, write_snapshot)
+from ..summary import coverage_warnings
+from ..termtext import escape
 from .options import add_source_options
 
 
@@ -66,6 +68,8 @@ def run_snapshot(args) -> int:
                 C.DOMAINS: DOMAIN_SELECT, **{name: ad_attributes(config.extra_ldap) for name in ONPREM_COLLECTIONS.values()}}
     written.append(write_manifest(args.out, manifest_document(directory, parts, selected, about, config.scope,
                                                               previous, present)))
+    for line in coverage_warnings(directory.coverage.to_json()):
+        print(f"syncready: warning: {escape(line)}", file=sys.stderr)   # readers print nothing (SPEC §8)
     if not getattr(args, "quiet", False):
         counts = {"cloud": f"{len(directory.cloud_users):,} cloud users", "onprem": f"{len(directory.onprem):,} AD objects"}
         print(f"snapshot written to {args.out}: {', '.join(counts[p] for p in parts)} in {len(written)} files",

@@ -15,7 +15,6 @@ import logging
 import os
 import re
 import ssl
-import sys
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -623,7 +622,6 @@ class _Reader:
         permission = exc.permission()
         how = how or (f"grant {permission}" if permission else None)
         self.coverage.not_read(name, f"{exc.status} {exc.code}", how=how, source=f"GET {exc.endpoint}")
-        _warn(f"{name} could not be read, so the checks that need them report an error: {exc}")
 
     def check_count(self, name: str, path: str, read: int) -> None:
         """Cross-check what paging gave with `$count` (SPEC §8): a page that ended early loses users."""
@@ -668,7 +666,6 @@ class _Reader:
                                            "cloud/sync.json from a snapshot")
             else:
                 raise
-            _warn(f"the tenant's sync features could not be read, so tenant-sync-features cannot decide: {exc}")
             return SyncFeatures(known=False), None
         try:
             sync = sync_object_from_graph(body)
@@ -693,8 +690,8 @@ class _Reader:
             if exc.status != 403:
                 raise
             self._not_read("roleAssignments", exc)
-            self.coverage.not_read("roleEligibilitySchedules", "not read: the active role assignments were not "
-                                   "readable either", how=f"grant {exc.permission()}")
+            self.coverage.not_read("roleEligibilitySchedules", "the active role assignments were not readable "
+                                   "either", how=f"grant {exc.permission()}")
             return [], False
         try:
             eligible = self.collection("roleEligibilitySchedules", ROLE_ELIGIBILITY, params, partial(role_assignment_from_graph, eligible=True))
@@ -704,8 +701,6 @@ class _Reader:
                     "roleEligibilitySchedules", f"{exc.status} {exc.code}: the tenant has no Entra ID P2 (PIM) "
                     "licence, so Graph does not list eligibilities", how=KNOWN_EMPTY_HINT.format(
                         name="roleEligibilitySchedules"), source=f"GET {ROLE_ELIGIBILITY}")
-                _warn("the tenant has no PIM (Entra ID P2), so eligible roles could not be listed; active roles "
-                      f"were read: {exc.message}")
                 return active, True
             if exc.status != 403:
                 raise
@@ -721,8 +716,8 @@ class _Reader:
         """
         group_ids = {g.id for g in groups}
         if not groups_read:
-            self.coverage.not_read("groupMembers", "not read: groups were not read, so the groups that hold "
-                                   "roles are unknown", how=f"grant Group.Read.All and {GROUP_MEMBER_PERMISSION}")
+            self.coverage.not_read("groupMembers", "groups were not read, so the groups that hold roles "
+                                   "are unknown", how=f"grant Group.Read.All and {GROUP_MEMBER_PERMISSION}")
             return {}
         holders = sorted({r.principal_id for r in roles
                           if r.principal_id in group_ids or (r.principal_type or "").lower() == "group"})
@@ -751,10 +746,6 @@ class _Reader:
             self.raw_sink[FILES["groupMembers"]] = raw
         self.coverage.read("groupMembers", len(members), source="GET /groups/{id}/transitiveMembers")
         return members
-
-
-def _warn(text: str) -> None:
-    print(f"syncready: warning: {text}", file=sys.stderr)
 
 
 # --- small helpers ------------------------------------------------------------------------------

@@ -171,8 +171,9 @@ def _read_cloud(root: Path, directory: Directory, extra: tuple[str, ...], manife
     directory.cloud_users = _map_segments(segments, USERS, partial(cloud_user_from_graph, extra_props=extra))
     optional_missing = _absent_user_properties(segments, extra)
     _check_count(manifest, C.USERS, len(directory.cloud_users))
-    coverage.read(C.USERS, len(directory.cloud_users), USERS, missing=optional_missing)
-    coverage.notes.extend(_empty_export_notes(directory.cloud_users))
+    notes, empty = _empty_export(directory.cloud_users)
+    coverage.read(C.USERS, len(directory.cloud_users), USERS, missing=[*optional_missing, *empty])
+    coverage.notes.extend(notes)
 
     def optional(name: C, convert: Callable) -> list | None:
         rel = FILES[name]
@@ -288,24 +289,28 @@ def _absent_user_properties(segments: list[Segment], extra: tuple[str, ...]) -> 
 _FEW = 5   # below this many users, values that are all empty may be real (a test tenant), not a bad export
 
 
-def _empty_export_notes(users: list) -> list[str]:
-    """Warnings for an export that has every property but no values (Get-MgUser without -Property)."""
+def _empty_export(users: list) -> tuple[list[str], list[str]]:
+    """A warning and the properties to treat as not read, for an export that has every property but
+    no values (Get-MgUser without -Property). Graph always has a value for these when they are
+    selected: accountEnabled and userType are set on every user, and setting mail adds it to
+    proxyAddresses (Graph's user resource) — so empty in every record means not selected."""
     if len(users) < _FEW:
-        return []
-    found = []
+        return [], []
+    found, empty = [], []
     with_mail = [u for u in users if u.mail]
     if len(with_mail) >= _FEW and not any(u.proxy_addresses for u in with_mail):
         found.append(f"all {len(with_mail)} users with a mail address have empty proxyAddresses")
-    if all(u.account_enabled is None for u in users):
-        found.append("accountEnabled is null for every user")
-    if all(u.user_type is None for u in users):
-        found.append("userType is null for every user")
+        empty.append("proxyAddresses")
+    for prop, attr in (("accountEnabled", "account_enabled"), ("userType", "user_type")):
+        if all(getattr(u, attr) is None for u in users):
+            found.append(f"{prop} is null for every user")
+            empty.append(prop)
     if not found:
-        return []
-    note = (f"{USERS}: {'; '.join(found)}: the export probably did not select these properties (Get-MgUser "
-            f"without -Property returns them empty), and checks that compare them cannot be trusted; export "
+        return [], []
+    note = (f"{USERS}: {'; '.join(found)}: the export did not select these properties (Get-MgUser without "
+            f"-Property returns them empty), so the checks that need them report an error (not read); export "
             f"again with Get-MgUser -All -Property {','.join(user_select())}")
-    return [note]
+    return [note], empty
 
 
 def _refuse_duplicate_ids(directory: Directory) -> None:
