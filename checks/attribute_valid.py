@@ -63,5 +63,6 @@ def check(counterpart, index):
         return failed(f"{len(found)} value(s) of {counterpart.dn} break Microsoft's sync rules, "
                       f"{len(stopping)} of them stopping sync or losing the value: {shown}{more}; correct them "
                       "in AD", **evidence)
-    return passed(f"advisory: sync accepts the values of {counterpart.dn}, but {len(found)} break a rule "
-                  f"Microsoft states: {shown}{more}", **evidence)
+    which = "1 value breaks a rule" if len(found) == 1 else f"{len(found)} values break rules"
+    return passed(f"advisory: sync accepts the values of {counterpart.dn}, but {which} Microsoft states: "
+                  f"{shown}{more}", **evidence)

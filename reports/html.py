@@ -245,7 +245,8 @@ def pack(results: dict, checks: list[dict]) -> tuple[dict, dict]:
     """The page's data (header, string table, subjects as one flat integer array), and counts.
 
     Subject i occupies ints[offsets[i]:offsets[i + 1]]: kind, readiness, result count, then per
-    non-pass result (check, status, message, evidence, fix, waiver, baseline); subject, id; the
+    non-pass result, and per pass with a message (an advisory), (check, status, message, evidence,
+    fix, waiver, baseline); subject, id; the
     cloud facts (present flag, then CLOUD_FIELDS, enabled flag, proxy count and (prefix, address)
     pairs); the on-prem facts likewise with the DN as two strings; then the passed checks as a
     count and indices, or -1 when they are exactly the kind's other checks. Strings are indices
@@ -285,11 +286,13 @@ def pack(results: dict, checks: list[dict]) -> tuple[dict, dict]:
             if status not in status_index:
                 status = "error"
             by_check[c][status_index[status]] += 1
+            message = r.get("message")
             if status == "pass":
                 passed.append(c)
-                continue
-            message = r.get("message")
-            failing.add(c)
+                if not message:
+                    continue      # a pass with a message is an advisory: it is packed to be shown
+            else:
+                failing.add(c)
             row += (c, status_index[status], s[message if message is None else str(message)],
                     s.json(r.get("evidence")), s.json(r.get("fix")), s.json(r.get("waiver")),
                     base_index.get(r.get("baseline"), 0))

@@ -155,6 +155,8 @@ def render_markdown(results: dict, *, max_blocked: int = MAX_BLOCKED) -> str:
         out += [f"### Blocked subjects ({shown})", "", "| Subject | Name | Failing checks |", "|---|---|---|",
                 *rows, ""]
 
+    out += _advisories(results, max_blocked)
+
     baseline = summary.get("baseline")
     if isinstance(baseline, dict):
         new, fixed = len(baseline.get("new") or []), len(baseline.get("fixed") or [])
@@ -170,6 +172,23 @@ def render_markdown(results: dict, *, max_blocked: int = MAX_BLOCKED) -> str:
             line += f", **{expired} expired** (their failures count again)"
         out += [line, ""]
     return "\n".join(out)
+
+
+def _advisories(results: dict, limit: int) -> list[str]:
+    """Passing results with a message (attribute-valid's "advisory: ..."): the user is ready, but a
+    rule Microsoft states is broken; without this list the advice would be in no summary."""
+    rows, total = [], 0
+    for subject in results.get("subjects") or []:
+        for cid, r in (subject.get("results") or {}).items():
+            if isinstance(r, dict) and r.get("status") == "pass" and r.get("message"):
+                total += 1
+                if len(rows) < limit:
+                    rows.append(f"| {escape(subject.get('subject'))} | {code(cid)} | {escape(r['message'], 1000)} |")
+    if not rows:
+        return []
+    shown = f"first {len(rows)} of {_num(total)}" if len(rows) < total else _num(total)
+    return [f"### Advisories ({shown})", "", "Checks that pass with advice (an advisory never blocks):", "",
+            "| Subject | Check | Advisory |", "|---|---|---|", *rows, ""]
 
 
 def _coverage(results: dict) -> list[str]:

@@ -325,3 +325,35 @@ def test_header_shows_what_was_read_and_the_people(browser, results, tmp_path):
     page.screenshot(path=str(ARTIFACTS / "report-header.png"))
     assert not o.errors and not o.dialogs
     page.close()
+
+
+def test_drilldown_shows_an_advisory_of_a_passing_check(browser, tmp_path):
+    """attribute-valid passes with "advisory: ..." for values sync accepts but Microsoft advises
+    against: the user's drilldown shows it (and still lists the check as passed); the report runs on
+    the engine's own results for the example tenant."""
+    import json
+
+    from syncready.cli import main
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "contoso"
+    out = tmp_path / "example.json"
+    assert main(["check", "--snapshot", str(example), "--json", str(out), "-q", "--fail-on", "never"]) == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    path = tmp_path / "example.html"
+    path.write_text(html.render_html_string(doc), encoding="utf-8")
+    o = Opened(browser, path)
+    upn = "sam.o'brien@contoso.com"
+    o.search(upn)
+    o.page.click(f"#rows tr[data-i] >> text={upn}")
+    dialog = o.page.locator("#drill")
+    assert dialog.is_visible()
+    assert o.page.locator("#drill-advisories").inner_text() == "Advisories (1)"
+    card = o.page.locator("#drill .result.advisory")
+    assert card.count() == 1
+    text = card.inner_text()
+    assert "attribute-valid" in text and "passes, advisory" in text and "advisory: sync accepts" in text
+    assert "sAMAccountName" in text
+    assert "attribute-valid" in o.page.locator("#drill .passed-list").inner_text()
+    assert "Failing checks" in dialog.inner_text() and card.locator("h4", has_text="Fix").count() == 0
+    assert not o.errors and not o.dialogs
+    o.page.close()

@@ -608,3 +608,33 @@ def test_terminal_escapes_directory_values():
     text = _terminal(doc)
     assert "\x1b" not in text and "\r" not in text and "\x07" not in text
     assert "evil\\x1b]0;pwned\\x07@contoso.com" in text and "line\\x0dhidden\\x1b[2K" in text
+
+
+def _example_results(tmp_path) -> dict:
+    """The engine's results for the bundled example tenant (two attribute-valid advisories)."""
+    from syncready.cli import main
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "contoso"
+    out = tmp_path / "example.json"
+    assert main(["check", "--snapshot", str(example), "--json", str(out), "-q", "--fail-on", "never"]) == 0
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_markdown_shows_advisories_of_passing_results(tmp_path):
+    doc = _example_results(tmp_path)
+    sam = next(s for s in doc["subjects"] if s["subject"] == "sam.o'brien@contoso.com")
+    advisory = sam["results"]["attribute-valid"]
+    assert advisory["status"] == "pass" and advisory["message"].startswith("advisory: ")
+    assert "1 value breaks a rule Microsoft states" in advisory["message"]
+    md = markdown.render_markdown(doc)
+    assert "### Advisories (2)" in md
+    row = next(line for line in md.splitlines() if line.startswith("| sam.o'brien@contoso.com | `attribute-valid`"))
+    assert "sAMAccountName" in row and "advisory: sync accepts" in row
+    limited = markdown.render_markdown(doc, max_blocked=1)
+    assert "### Advisories (first 1 of 2)" in limited
+
+
+def test_html_packs_advisories_and_keeps_them_passed(tmp_path):
+    doc = _example_results(tmp_path)
+    data = embedded(html.render_html_string(doc))
+    assert any(s.startswith("advisory: sync accepts the values of CN=Sam O'Brien") for s in data["S"] if s)

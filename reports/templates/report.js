@@ -4,7 +4,7 @@
   var CLOUD = ["upn", "displayName", "givenName", "surname", "mail", "primarySmtp", "immutableId"];
   var ONPREM = ["upn", "sam", "displayName", "givenName", "sn", "mail", "primarySmtp", "anchor"];
   var RES_SIZE = 7;
-  var FAIL = 1, SKIP = 2, ERROR = 3, WAIVED = 4;
+  var PASS = 0, FAIL = 1, SKIP = 2, ERROR = 3, WAIVED = 4;
   var READY_LABEL = ["Ready", "At risk", "Blocked", "Already synchronized"];
   var READY_CLASS = ["r-ready", "r-at-risk", "r-blocked", "r-synced"];
   var READY_ORDER = [2, 1, 0, 3];
@@ -419,7 +419,7 @@
 
   function resultCard(e, subject) {
     var c = checks[e.check], st = e.status;
-    var classes = "result " + (st === WAIVED ? "waived" : st === SKIP ? "skip" : st === ERROR ? "error" : c.severity);
+    var classes = "result " + (st === WAIVED ? "waived" : st === SKIP ? "skip" : st === ERROR ? "error" : st === PASS ? "advisory" : c.severity);
     var waiver = parse(e.waiver);
     return el("div", { cls: classes },
       el("div", { cls: "result-head" },
@@ -428,17 +428,18 @@
         el("span", { cls: "title" }, c.title),
         st === ERROR ? el("span", { cls: "tag tag-error" }, "check error") : null,
         st === WAIVED ? el("span", { cls: "tag tag-waived" }, "waived") : null,
+        st === PASS ? el("span", { cls: "tag tag-advisory" }, "passes, advisory") : null,
         e.isNew ? el("span", { cls: "tag tag-new" }, "new since baseline") : null),
       e.message ? el("p", { cls: "message" }, e.message) : null,
       waiver && typeof waiver === "object" ? el("p", { cls: "small" }, "Waiver: ", show(waiver.reason || ""), waiver.expires ? " (expires " + show(waiver.expires) + ")" : "") : null,
       evidenceList(parse(e.evidence)),
-      st === SKIP ? null : fixBlock(parse(e.fix), c, subject));
+      st === SKIP || st === PASS ? null : fixBlock(parse(e.fix), c, subject));
   }
 
   function passedChecks(u) {
     if (u.passes) return u.passes;
     var failing = {}, out = [];
-    u.res.forEach(function (e) { failing[e.check] = true; });
+    u.res.forEach(function (e) { if (e.status !== PASS) failing[e.check] = true; });
     for (var ci = 0; ci < checks.length; ci++) if (checks[ci].kindIndex === u.kind && !failing[ci]) out.push(ci);
     return out;
   }
@@ -452,12 +453,14 @@
     var failing = res.filter(function (e) { return isFailing(e.status); });
     var waived = res.filter(function (e) { return e.status === WAIVED; });
     var skipped = res.filter(function (e) { return e.status === SKIP; });
+    var advisories = res.filter(function (e) { return e.status === PASS; });
     var passed = passedChecks(u);
     var body = [];
     if (u.cloud || u.onprem) body.push(sideBySide(u));
     body.push(el("h3", null, failing.length ? "Failing checks (" + failing.length + ")" : "Failing checks"));
     body.push(failing.length ? failing.map(function (e) { return resultCard(e, subject); }) : el("p", { cls: "muted" }, "None."));
     if (waived.length) body.push(el("h3", null, "Waived (" + waived.length + ")"), waived.map(function (e) { return resultCard(e, subject); }));
+    if (advisories.length) body.push(el("h3", { id: "drill-advisories" }, "Advisories (" + advisories.length + ")"), advisories.map(function (e) { return resultCard(e, subject); }));
     if (skipped.length) {
       body.push(el("details", null, el("summary", { cls: "small" }, "Skipped (" + skipped.length + ")"),
         skipped.map(function (e) { return resultCard(e, subject); })));
