@@ -686,3 +686,13 @@ def test_a_live_collection_not_read_is_said_once_in_single_words(graph_server, m
     assert "Not read: groupMembers: groups were not read" in out
     messages = [r["message"] for s in doc["subjects"] for r in s["results"].values() if r.get("message")]
     assert not any("(not read" in m for m in messages)
+
+
+def test_snapshot_command_says_once_what_it_could_not_read(graph_server, capsys, tmp_path):
+    graph_server.faults.add("/roleManagement/directory/roleEligibilitySchedules", 403)
+    code = main(["snapshot", "--out", str(tmp_path / "snap"), "--graph-url", graph_server.url, "--auth", "token",
+                 "-q"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 0
+    assert len(err) == 1 and err[0].startswith("syncready: warning: Not read: roleEligibilitySchedules: 403 ")
+    assert "RoleEligibilitySchedule.Read.Directory" in err[0]
