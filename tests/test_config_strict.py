@@ -116,7 +116,8 @@ def test_every_documented_key_is_accepted():
         data = tomllib.loads(block.replace("\n  ", "\n"))
         config = parse_config(data, "README")
         assert config.path is None
-    full = parse_config(tomllib.loads(blocks[0]), "README")
+    main_block = next(b for b in blocks if b.startswith("[scope]"))     # the configuration section's example
+    full = parse_config(tomllib.loads(main_block), "README")
     assert full.scope.include and full.scope.exclude and full.ignore == ("attribute-drift",)
     assert full.severity == {"account-enabled": "blocker"} and ("title", "jobTitle") in full.drift
     assert full.sources["graph_ca_file"] == "corp-proxy-ca.pem" and full.waivers[0].reason
