@@ -1,4 +1,3 @@
-from syncready.addresses import is_onmicrosoft
 from syncready.checkapi import CheckMeta, failed, passed
 
 from ._common import DUPLICATE_RESILIENCY, PROXY_CALCULATION, SYNC_ERRORS, describe, ref, shorten
@@ -29,13 +28,7 @@ META = CheckMeta(
 def check(cloud_user, counterpart, index):
     clashes = []
     for address in sorted(counterpart.smtp_addresses()):
-        if is_onmicrosoft(address):
-            continue
-        holders = [o for o in index.cloud_by_smtp.get(address, ()) if o is not cloud_user]
-        holders += [o for o in index.cloud_by_upn.get(address, ())
-                    if o is not cloud_user and all(o is not h for h in holders)]
-        holders += [o for o in index.onprem_by_smtp.get(address, ())
-                    if o is not counterpart and index.in_scope(o)]
+        holders = index.holders(address, besides=(cloud_user, counterpart))
         if holders:
             clashes.append((address, holders))
     if not clashes:

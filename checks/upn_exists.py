@@ -42,7 +42,7 @@ def _same_mailbox(cloud_user, index) -> list[dict]:
     """AD users that hold one of the cloud user's SMTP addresses: probably the same person."""
     seen, out = set(), []
     for address in sorted(cloud_user.smtp_addresses()):
-        for obj in index.onprem_by_smtp.get(address, ()):
+        for obj in index.holders(address, cloud=False, onprem="any", ignore_onmicrosoft=False):
             if obj.object_class == "user" and obj.dn not in seen:
                 seen.add(obj.dn)
                 out.append({"dn": obj.dn, "upn": obj.upn, "address": address})

@@ -20,17 +20,9 @@ META = CheckMeta(
 
 
 def check(cloud_user, index):
-    upn = cloud_user.upn.lower()
-    holders = []
-    onprem = index.onprem_by_upn.get(upn, ())
-    if len(onprem) > 1:
-        holders.extend(onprem)
-    for obj in index.cloud_by_upn.get(upn, ()):
-        if obj is not cloud_user:
-            holders.append(obj)
-    for obj in index.cloud_by_smtp.get(upn, ()):
-        if obj is not cloud_user and all(obj is not h for h in holders):
-            holders.append(obj)
+    onprem = index.onprem_by_upn.get(cloud_user.upn.lower(), ())
+    holders = list(onprem) if len(onprem) > 1 else []
+    holders += index.holders(cloud_user.upn, besides=(cloud_user,), onprem="none", ignore_onmicrosoft=False)
     if not holders:
         return passed()
     names = "; ".join(describe(o) for o in holders[:5])

@@ -19,7 +19,6 @@ from collections import Counter
 from dataclasses import replace
 
 from checks._common import describe
-from syncready.addresses import is_onmicrosoft
 from syncready.attrrules import (
     address_rules,
     blocking,
@@ -150,11 +149,7 @@ def _corrected_proxies(proxies, mail) -> list[str]:
 def _held_elsewhere(addresses, cloud_user, ad, index):
     """(address, holder) for the first new address another object already has, or None."""
     for address in sorted(addresses):
-        if is_onmicrosoft(address):
-            continue
-        holders = [o for o in index.cloud_by_smtp.get(address, ()) if o is not cloud_user]
-        holders += [o for o in index.cloud_by_upn.get(address, ()) if o is not cloud_user]
-        holders += [o for o in index.onprem_by_smtp.get(address, ()) if o is not ad and index.in_scope(o)]
+        holders = index.holders(address, besides=(cloud_user, ad))
         if holders:
             return address, describe(holders[0])
     return None

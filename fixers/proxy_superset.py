@@ -6,6 +6,7 @@ so that address is added as the `SMTP:` primary first, keeping what sync would c
 alongside a value sync would not derive: written alone it changes nothing and costs an undo entry.
 """
 from syncready.addresses import is_onmicrosoft, split_proxy
+from syncready.model import OnPremObject
 
 from ._common import modify
 
@@ -51,14 +52,12 @@ def plan(subject, result, ctx):
 
 
 def _held_elsewhere(prefix: str, address: str, user, ad, index) -> str | None:
-    """Another object that holds this SMTP address in either directory, if any."""
+    """Another object that holds this SMTP address in either directory (Index.holders, as proxy-unique
+    asks), if any."""
     if prefix.lower() != "smtp":
         return None
-    key = address.lower()
-    for obj in index.onprem_by_smtp.get(key, ()):
-        if obj is not ad and index.in_scope(obj):
+    for obj in index.holders(address, besides=(user, ad)):
+        if isinstance(obj, OnPremObject):
             return obj.dn
-    for obj in index.cloud_by_smtp.get(key, ()):
-        if obj is not user:
-            return getattr(obj, "upn", None) or obj.display_name or obj.id
+        return getattr(obj, "upn", None) or obj.display_name or obj.id
     return None

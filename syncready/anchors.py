@@ -2,20 +2,18 @@
 
 A stale value can still name another AD user in a form that is not exactly that user's anchor —
 another letter case, or the GUID in either byte order — and then clearing it is a human decision.
+The tables by anchor, folded anchor and GUID are the Index's.
 """
 from __future__ import annotations
 
 import uuid
-from weakref import WeakKeyDictionary
 
 from .immutableid import decode_anchor
-
-_TABLES: WeakKeyDictionary = WeakKeyDictionary()
 
 
 def owners(value: str, counterpart, index) -> list[tuple[str, str]]:
     """Other AD users the value names: as anchor, in another letter case, or as a GUID in either byte order."""
-    exact, folded, by_guid = _tables(index)
+    exact, folded, by_guid = index.onprem_by_anchor, index.onprem_by_folded_anchor, index.onprem_by_guid
     found = [(o, "the anchor of") for o in exact.get(value, ())]
     found += [(o, "in another letter case the anchor of") for o in folded.get(value.lower(), ())]
     raw = decoded(value)
@@ -28,20 +26,6 @@ def owners(value: str, counterpart, index) -> list[tuple[str, str]]:
             seen.add(obj.dn)
             named.append((obj.dn, how))
     return named
-
-
-def _tables(index):
-    """Per-index lookups of AD users by anchor, lower-cased anchor and raw GUID, built on first use."""
-    tables = _TABLES.get(index)
-    if tables is None:
-        folded, by_guid = {}, {}
-        for obj in index.onprem_users:
-            if obj.anchor:
-                folded.setdefault(obj.anchor.lower(), []).append(obj)
-            for raw in {obj.object_guid, obj.consistency_guid} - {None}:
-                by_guid.setdefault(raw, []).append(obj)
-        tables = _TABLES[index] = (index.onprem_by_anchor, folded, by_guid)
-    return tables
 
 
 def decoded(value: str) -> bytes | None:

@@ -1,16 +1,28 @@
 """Lookups over both directories, built once per run so no check does work that grows with users².
 
 Keys are lower-cased addresses (addresses compare case-insensitively in Entra and Exchange); the
-anchor keys are exact, because the sourceAnchor is case-sensitive.
+anchor keys are exact, because the sourceAnchor is case-sensitive. "Who else holds this address" is
+one method, `holders`, so a check and the fixer that must not break it cannot disagree. Lookups only
+some checks need are built on first use, on the Index itself (never in a module-level cache).
 """
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
+from functools import cached_property
+from typing import TYPE_CHECKING, Literal
 
 from .addresses import is_onmicrosoft
 from .config import Config
 from .coverage import Collection, CoverageStatus
-from .model import CloudUser, Directory, OnPremObject, RoleAssignment
+from .model import CloudObject, CloudUser, Directory, OnPremObject, RoleAssignment
+from .names import name_keys
+
+if TYPE_CHECKING:
+    from .matching import Match
+
+Holder = CloudUser | CloudObject | OnPremObject
+OnPremReach = Literal["in-scope", "any", "none"]
 
 
 class Index:
@@ -21,7 +33,7 @@ class Index:
         scope = self.config.scope
 
         self.onprem_by_upn: dict[str, list[OnPremObject]] = defaultdict(list)
-        self.onprem_by_smtp: dict[str, list[OnPremObject]] = defaultdict(list)
+        self._onprem_by_smtp: dict[str, list[OnPremObject]] = defaultdict(list)
         self.onprem_by_anchor: dict[str, list[OnPremObject]] = defaultdict(list)
         self.onprem_users: list[OnPremObject] = []
         self._in_scope: dict[int, bool] = {}
@@ -29,7 +41,7 @@ class Index:
             if obj.upn:
                 self.onprem_by_upn[obj.upn.lower()].append(obj)
             for address in obj.smtp_addresses():
-                self.onprem_by_smtp[address].append(obj)
+                self._onprem_by_smtp[address].append(obj)
             if obj.object_class == "user":
                 self.onprem_users.append(obj)
                 anchor = obj.anchor
@@ -38,7 +50,7 @@ class Index:
             self._in_scope[id(obj)] = not obj.critical and scope.contains(obj.dn)
 
         self.cloud_by_upn: dict[str, list[CloudUser]] = defaultdict(list)
-        self.cloud_by_smtp: dict[str, list] = defaultdict(list)
+        self._cloud_by_smtp: dict[str, list[CloudUser | CloudObject]] = defaultdict(list)
         self.cloud_by_immutable_id: dict[str, list[CloudUser]] = defaultdict(list)
         self.cloud_by_id: dict[str, CloudUser] = {}
         for user in directory.cloud_users:
@@ -47,16 +59,84 @@ class Index:
             if user.immutable_id:
                 self.cloud_by_immutable_id[user.immutable_id].append(user)
             for address in user.smtp_addresses():
-                self.cloud_by_smtp[address].append(user)
-        for obj in directory.cloud_groups + directory.cloud_contacts:
-            for address in obj.smtp_addresses():
-                self.cloud_by_smtp[address].append(obj)
+                self._cloud_by_smtp[address].append(user)
+        for mailer in directory.cloud_groups + directory.cloud_contacts:
+            for address in mailer.smtp_addresses():
+                self._cloud_by_smtp[address].append(mailer)
         self.cloud_groups_by_id = {g.id: g for g in directory.cloud_groups}
 
         self.roles_by_principal: dict[str, list] = defaultdict(list)
         self.unresolved_roles: list[tuple[RoleAssignment, str]] = []
         self._index_roles(directory)
         self.domains = {d.id.lower(): d for d in directory.domains}
+        self.predictions: dict[int, Match] = {}   # id(on-prem user) → matching's prediction, made once per run
+
+    def holders(self, address: str, *, besides: Iterable[object] = (), cloud: bool = True,
+                onprem: OnPremReach = "in-scope", ignore_onmicrosoft: bool = True) -> list[Holder]:
+        """The objects other than `besides` that hold `address`, as Entra counts a clash.
+
+        Compared case-insensitively. Cloud: users by SMTP address or by UPN (a UPN is an address its
+        user holds), groups and contacts by SMTP address. On-prem (`onprem`): objects inside the sync
+        scope (out-of-scope ones never reach Entra), every object, or none; an AD user's UPN counts,
+        as sync adds it as a proxy address. An *.onmicrosoft.com address has no holders when
+        `ignore_onmicrosoft`: proxy calculation discards such values from AD, so they never clash.
+        Cloud holders come first, then on-prem ones, each once, in directory order.
+        """
+        key = address.lower()
+        if ignore_onmicrosoft and is_onmicrosoft(key):
+            return []
+        skip = {id(o) for o in besides}
+        found: list[Holder] = []
+        if cloud:
+            for obj in (*self._cloud_by_smtp.get(key, ()), *self.cloud_by_upn.get(key, ())):
+                if id(obj) not in skip:
+                    skip.add(id(obj))
+                    found.append(obj)
+        if onprem != "none":
+            for item in self._onprem_by_smtp.get(key, ()):
+                if id(item) not in skip and (onprem == "any" or self.in_scope(item)):
+                    skip.add(id(item))
+                    found.append(item)
+        return found
+
+    @cached_property
+    def cloud_by_primary_smtp(self) -> dict[str, list[CloudUser]]:
+        """Cloud users by lower-cased primary SMTP address: what SMTP soft match compares."""
+        table: dict[str, list[CloudUser]] = defaultdict(list)
+        for user in self.directory.cloud_users:
+            primary = user.primary_smtp
+            if primary:
+                table[primary.lower()].append(user)
+        return table
+
+    @cached_property
+    def cloud_by_name_key(self) -> dict[str, list[CloudUser]]:
+        """Cloud users other than guests by the name keys of syncready.names (probable duplicates)."""
+        table: dict[str, list[CloudUser]] = defaultdict(list)
+        for user in self.directory.cloud_users:
+            if not user.is_guest:
+                for key in name_keys(user):
+                    table[key].append(user)
+        return table
+
+    @cached_property
+    def onprem_by_folded_anchor(self) -> dict[str, list[OnPremObject]]:
+        """AD users by lower-cased anchor: an ImmutableID that names one in another letter case."""
+        table: dict[str, list[OnPremObject]] = defaultdict(list)
+        for obj in self.onprem_users:
+            if obj.anchor:
+                table[obj.anchor.lower()].append(obj)
+        return table
+
+    @cached_property
+    def onprem_by_guid(self) -> dict[bytes, list[OnPremObject]]:
+        """AD users by raw objectGUID and mS-DS-ConsistencyGuid bytes."""
+        table: dict[bytes, list[OnPremObject]] = defaultdict(list)
+        for obj in self.onprem_users:
+            for raw in {obj.object_guid, obj.consistency_guid} - {None}:
+                if raw is not None:
+                    table[raw].append(obj)
+        return table
 
     def _index_roles(self, directory: Directory) -> None:
         """Roles by the cloud user who holds them: directly, or as a transitive member of a group that

@@ -5,17 +5,17 @@ the sourceAnchor to onPremisesImmutableId; else, unless blockSoftMatchEnabled, S
 primary SMTP addresses; else, when softMatchOnUpnEnabled, UPN soft match. A stage that finds a
 candidate it may not join (an ImmutableID already set, an admin role, a guest, hard-match takeover
 blocked) ends the matching with an error in Entra, so it ends it here too: the on-prem user is then
-matched to nobody. The lookups beyond syncready.index are built once per Index, on first use.
+matched to nobody. The lookups it needs live on the Index (built once per run, on first use).
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import NamedTuple
-from weakref import WeakKeyDictionary
 
 from .index import Index
 from .model import CloudUser, OnPremObject
+from .names import fold, name_keys
+
+__all__ = ["Match", "fold", "match_blocker", "name_keys", "predict_match", "probable_duplicates"]
 
 
 class Match(NamedTuple):
@@ -30,58 +30,15 @@ class Match(NamedTuple):
     candidate: CloudUser | None = None
 
 
-class _Lookups:
-    """Per-Index lookups that only matching needs, built lazily so runs without these checks pay nothing."""
-
-    def __init__(self, index: Index):
-        self.index = index
-        self._by_primary: dict[str, list[CloudUser]] | None = None
-        self._by_name: dict[str, list[CloudUser]] | None = None
-        self.matches: dict[int, Match] = {}     # id(on-prem user) → prediction: single-match and orphan-onprem share it
-
-    @property
-    def cloud_by_primary_smtp(self) -> dict[str, list[CloudUser]]:
-        if self._by_primary is None:
-            table: dict[str, list[CloudUser]] = {}
-            for user in self.index.directory.cloud_users:
-                primary = user.primary_smtp
-                if primary:
-                    table.setdefault(primary.lower(), []).append(user)
-            self._by_primary = table
-        return self._by_primary
-
-    @property
-    def cloud_by_name_key(self) -> dict[str, list[CloudUser]]:
-        if self._by_name is None:
-            table: dict[str, list[CloudUser]] = {}
-            for user in self.index.directory.cloud_users:
-                if user.is_guest:
-                    continue
-                for key in name_keys(user):
-                    table.setdefault(key, []).append(user)
-            self._by_name = table
-        return self._by_name
-
-
-_LOOKUPS: WeakKeyDictionary[Index, _Lookups] = WeakKeyDictionary()
-
-
-def lookups(index: Index) -> _Lookups:
-    found = _LOOKUPS.get(index)
-    if found is None:
-        found = _LOOKUPS[index] = _Lookups(index)
-    return found
-
-
 def predict_match(onprem_user: OnPremObject, index: Index) -> Match:
     """The cloud user Entra will join this on-prem user to, how, and why (SPEC §3).
 
-    Computed once per on-prem user and Index: the Index holds the directory, so ids stay valid.
+    Computed once per on-prem user and Index (single-match and orphan-onprem share it): the Index
+    holds the directory, so ids stay valid.
     """
-    cache = lookups(index).matches
-    found = cache.get(id(onprem_user))
+    found = index.predictions.get(id(onprem_user))
     if found is None:
-        found = cache[id(onprem_user)] = _predict(onprem_user, index)
+        found = index.predictions[id(onprem_user)] = _predict(onprem_user, index)
     return found
 
 
@@ -97,7 +54,7 @@ def _predict(onprem_user: OnPremObject, index: Index) -> Match:
                                  "is blocked for the tenant (blockSoftMatchEnabled)")
     primary = onprem_user.primary_smtp
     if primary:
-        held = lookups(index).cloud_by_primary_smtp.get(primary.lower(), ())
+        held = index.cloud_by_primary_smtp.get(primary.lower(), ())
         if held:
             return _decide(held, "smtp", f"primary SMTP address {primary}", index)
     if not features.soft_match_on_upn:
@@ -146,58 +103,13 @@ def match_blocker(user: CloudUser, how: str, index: Index) -> str | None:
 
 
 # Probable duplicates ---------------------------------------------------------------------------
-_FOLD = str.maketrans({"ß": "ss", "ø": "o", "ł": "l", "đ": "d", "æ": "ae", "œ": "oe", "þ": "th", "ı": "i"})
-_WORD = re.compile(r"[^\W_]+")
-
-
-def fold(text: str) -> str:
-    """Lower-case and accent-free: 'Zoë Müller' and 'zoe muller' compare alike."""
-    text = text.lower()
-    if text.isascii():
-        return text
-    text = unicodedata.normalize("NFKD", text.translate(_FOLD))
-    return "".join(c for c in text if not unicodedata.combining(c))
-
-
-def _tokens(text: str | None) -> list[str]:
-    """The words of a name or address part, folded: 'O'Brien-Smith' gives ['o', 'brien', 'smith']."""
-    return _WORD.findall(fold(text)) if text else []
-
-
-def name_keys(obj) -> set[str]:
-    """Keys under which two accounts of one person are likely to agree.
-
-    'n:' the sorted words of the display name or of given name + surname ('Smith, John' = 'John Smith'),
-    'l:' the joined words of a mail or UPN local part ('john.smith' = 'john_smith'; one word only when
-         longer than 3 letters, so 'it' or 'hr' name no one),
-    'i:' initial + surname ('j.smith' = 'John Smith'), from a name or local part of at least two words.
-    """
-    keys: set[str] = set()
-    display = _tokens(obj.display_name)
-    if len(display) >= 2:
-        keys.add("n:" + " ".join(sorted(display)))
-    given = _tokens(obj.given_name)
-    last = _tokens(obj.surname if isinstance(obj, CloudUser) else obj.sn)
-    if given and last:
-        keys.add("n:" + " ".join(sorted(given + last)))
-        keys.add(f"i:{given[0][0]} {''.join(last)}")
-    locals_ = {a.rpartition("@")[0].lower() for a in (obj.upn, obj.mail) if a and "@" in a}
-    for local in locals_:
-        words = _tokens(local)
-        if len(words) >= 2:
-            keys.add("l:" + "".join(words))
-            keys.add(f"i:{words[0][0]} {''.join(words[1:])}")
-        elif words and len(words[0]) > 3:
-            keys.add("l:" + words[0])
-    return keys
-
-
-def probable_duplicates(onprem_user: OnPremObject, index: Index, limit: int = 5) -> tuple[list[tuple[CloudUser, str]], int]:
+def probable_duplicates(onprem_user: OnPremObject, index: Index,
+                        limit: int = 5) -> tuple[list[tuple[CloudUser, str]], int]:
     """Cloud users (not guests) that probably are the same person, strongest likeness first, and how many.
 
     At most `limit` holders are read per key, so a common name costs no more than a rare one.
     """
-    table = lookups(index).cloud_by_name_key
+    table = index.cloud_by_name_key
     found: dict[int, tuple[int, CloudUser, str]] = {}
     total = 0
     for key in sorted(name_keys(onprem_user)):
