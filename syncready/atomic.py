@@ -1,13 +1,15 @@
 """Output files written whole or not at all: a temporary file beside the target, then a rename.
 
 A run that fails (or is killed) half way must not leave a truncated report that a CI job or an
-auditor would read as the result, nor damage the report of the previous run.
+auditor would read as the result, nor damage the report of the previous run. Also here: the files
+only their owner may read (the fix journal, the password file), and what that means on Windows.
 """
 from __future__ import annotations
 
 import errno
 import os
 import stat
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,7 +45,8 @@ def temporary_beside(path) -> Path:
     except OSError as exc:
         raise OSError(exc.errno, exc.strerror, str(path)) from None
     os.close(fd)
-    os.chmod(name, _mode_for(target))
+    if POSIX_MODES:
+        os.chmod(name, _mode_for(target))
     return Path(name)
 
 
@@ -55,6 +58,32 @@ def _mode_for(target: Path) -> int:
         umask = os.umask(0o022)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+# Owner-only files -------------------------------------------------------------------------------
+POSIX_MODES = os.name == "posix"
+"""Whether permission bits are access control here. On Windows a mode only sets the read-only
+attribute: a new file takes the ACL its folder passes on (in the user's profile, the user, SYSTEM
+and Administrators), and os.stat reports 0o666 for every writable file, whoever may read it."""
+
+
+def open_owner_only(path, what: str) -> int:
+    """A descriptor appending to `path`, created readable by its owner only (mode 600) on POSIX.
+
+    On Windows owner-only access is not enforced: the file gets its folder's ACL, and a warning on
+    stderr says so (naming `what`), so the user keeps it in their profile or sets the ACL.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0), 0o600)
+    if not POSIX_MODES:
+        print(f"syncready: warning: {what} {path}: owner-only access is not enforced on Windows; the file "
+              "takes the permissions of its folder (keep it in your user profile, or restrict it with icacls)",
+              file=sys.stderr)
+    return fd
+
+
+def readable_by_others(fd: int) -> bool:
+    """Whether group or others may read the open file; always False where modes are not access control."""
+    return POSIX_MODES and bool(os.fstat(fd).st_mode & 0o077)
 
 
 def commit(temporary: Path, path) -> None:

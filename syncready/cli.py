@@ -12,7 +12,7 @@ import syncready
 
 from . import __version__
 from .errors import SyncreadyError
-from .termtext import one_line
+from .termtext import one_line, readable_streams
 
 EXAMPLES = Path(examples.__file__).resolve().parent
 
@@ -34,6 +34,7 @@ def fail(message) -> None:
 
 
 def main(argv=None) -> int:
+    readable_streams()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

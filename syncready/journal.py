@@ -2,6 +2,7 @@
 
 Every line is flushed and fsync'ed before the next step, so a run killed at any instant leaves a
 journal that names every change that may have happened. Values only — never passwords or tokens.
+Owner-only (mode 600) on POSIX; on Windows it takes its folder's ACL, with a warning (atomic.py).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
+from .atomic import open_owner_only
 from .errors import SourceError
 from .jsonio import JSONSyntaxError, loads
 from .plan import Change
@@ -26,8 +28,8 @@ class Journal:
         self.run = str(uuid.uuid4())
         self.seq = 0
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        self._fp = os.fdopen(fd, "a", encoding="utf-8")
+        fd = open_owner_only(self.path, "journal")
+        self._fp = os.fdopen(fd, "a", encoding="utf-8", newline="\n")
         self._write({"type": "begin", "schema": SCHEMA, "run": self.run, "command": command,
                      "tool": __version__, "sources": sources, "time": _now()})
 
@@ -94,7 +96,8 @@ def read_journal(path) -> list[Entry]:
     try:
         lines = data.decode("utf-8").splitlines()
     except UnicodeDecodeError as exc:
-        raise SourceError(f"journal {path} is not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start})") from None
+        raise SourceError(f"journal {path} is not UTF-8 text (byte {data[exc.start]:#04x} "
+                          f"at offset {exc.start})") from None
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -108,7 +111,8 @@ def read_journal(path) -> list[Entry]:
             kind = record.get("type") if isinstance(record, dict) else None
             if kind == "begin":
                 if record.get("schema") != SCHEMA:
-                    raise SourceError(f"journal {path}: not a syncready journal (schema {_shown(record.get('schema'))})")
+                    raise SourceError(f"journal {path}: not a syncready journal "
+                                      f"(schema {_shown(record.get('schema'))})")
                 begun = True
             elif not begun:
                 raise SourceError(f"{path} is not a syncready journal (line {number} comes before any begin record)")

@@ -3,10 +3,14 @@
 Directory values are written by whoever can edit an address or a display name. Printed raw, an
 ESC, CR or OSC sequence could retitle the terminal, move the cursor or hide lines of a fix plan;
 a bidi override could reorder what is read. Shown here as visible escapes (\\x1b, \\u202e).
+The process's own stdout and stderr are set up here too, so that no name can make a print fail.
 """
 from __future__ import annotations
 
+import io
+import os
 import re
+import sys
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 # C0 controls (newline and tab included: a value is shown on one line), DEL, C1 controls, bidi
@@ -83,3 +87,23 @@ def one_line(text: str, limit: int = 2000) -> str:
     """A message fit for one line on stderr: URLs redacted, controls escaped, length bounded."""
     text = escape(redact_urls(str(text)))
     return text if len(text) <= limit else text[:limit] + f"… ({len(text) - limit} more characters)"
+
+
+def readable_streams() -> None:
+    """Lets stdout and stderr carry any name: UTF-8 when redirected (a file, a pipe, a CI log such as
+    Azure DevOps on Windows, where the legacy code page would be used), unless PYTHONIOENCODING
+    chose an encoding; a terminal keeps its own; and a character the encoding lacks is written as a
+    backslash escape instead of raising UnicodeEncodeError. Only the process's real streams are
+    touched, not a replacement (pytest's capture, a caller's StringIO)."""
+    chosen = bool(os.environ.get("PYTHONIOENCODING"))
+    for stream in (sys.stdout, sys.stderr):
+        if not isinstance(stream, io.TextIOWrapper) or stream not in (sys.__stdout__, sys.__stderr__):
+            continue
+        try:
+            terminal = stream.isatty()
+        except (OSError, ValueError):
+            terminal = False
+        if terminal or chosen:
+            stream.reconfigure(errors="backslashreplace")
+        else:
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace")

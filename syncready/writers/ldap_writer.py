@@ -15,6 +15,7 @@ import string
 from ldap3 import BASE, MODIFY_ADD, MODIFY_DELETE
 from ldap3.core.exceptions import LDAPException, LDAPSocketOpenError, LDAPSocketReceiveError, LDAPSessionTerminatedByServerError
 
+from ..atomic import open_owner_only, readable_by_others
 from .base import Conflict, ConnectionLost, WriteFailed, state_of
 
 CONFLICT_CODES = {16: "a value to remove is no longer there", 20: "a value to add is already there",
@@ -139,10 +140,11 @@ def new_password(length: int = 24) -> str:
 
 
 def save_password(path, dn: str, sam: str, secret: str) -> None:
-    """Appends to a file only its owner can read; refuses a file others can read."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    """Appends to a file only its owner can read; refuses a file others can read (on Windows, where
+    modes are not access control, the folder's ACL applies and a warning says so: atomic.py)."""
+    fd = open_owner_only(path, "password file")
     try:
-        if os.fstat(fd).st_mode & 0o077:
+        if readable_by_others(fd):
             raise WriteFailed(f"password file {path} is readable by others; make it mode 600 first")
         os.write(fd, f"{dn}\t{sam}\t{secret}\n".encode("utf-8"))
         os.fsync(fd)
