@@ -47,6 +47,8 @@ from syncready.summary import (
     unread_line,
 )
 
+from syncready.vocab import Readiness, Severity, Status, SubjectKind, values
+
 from .markdown import fix_command, percent
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -54,9 +56,9 @@ TEMPLATES = Path(__file__).with_name("templates")
 COMPRESS_ABOVE = 1_500_000
 FORMAT = "syncready/report-data/2"
 
-STATUSES = ("pass", "fail", "skip", "error", "waived")
-READINESS = ("ready", "at-risk", "blocked", "synced")
-KINDS = ("cloud-user", "onprem-user", "tenant")
+STATUSES = values(Status)
+READINESS = (*values(Readiness), "synced")
+KINDS = values(SubjectKind)
 BASELINE = (None, "new", "unchanged")
 # Packed fact fields, in order (see pack); "dn" takes two strings.
 CLOUD_FIELDS = ("upn", "displayName", "givenName", "surname", "mail", "primarySmtp", "immutableId")
@@ -165,8 +167,8 @@ def _checks(results: dict) -> list[dict]:
 
 def _complete(check: dict) -> dict:
     check.setdefault("title", check["id"])
-    if check.get("severity") not in ("blocker", "warning"):
-        check["severity"] = "blocker"
+    if check.get("severity") not in values(Severity):
+        check["severity"] = Severity.BLOCKER.value
     check["command"] = fix_command(check)
     return check
 

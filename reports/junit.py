@@ -36,6 +36,8 @@ from syncready.summary import (
     unread_line,
 )
 
+from syncready.vocab import Status
+
 from .markdown import fix_command
 
 SKIP_LIST_LIMIT = 1000
@@ -144,14 +146,14 @@ def write_junit(results: dict, path) -> None:
                 checks.append({"id": cid, "title": cid, "severity": "blocker"})
                 entry = plan[cid] = {"pass": 0, "fail": [], "error": [], "waived": [], "skip": {}}
             status = result.get("status")
-            if status == "pass":
+            if status == Status.PASS:
                 entry["pass"] += 1
                 continue
             if who is None:
                 who = {"subject": subject.get("subject"), "readiness": subject.get("readiness")}
-            if status == "skip":
+            if status == Status.SKIP:
                 entry["skip"].setdefault(_short(result.get("message")) or "skipped", []).append(who)
-            elif status in ("fail", "waived"):
+            elif status in (Status.FAIL, Status.WAIVED):
                 entry[status].append((who, result))
             else:
                 entry["error"].append((who, result))

@@ -18,6 +18,7 @@ from syncready.summary import (
     scope_text,
     unread_line,
 )
+from syncready.vocab import FAILING, FixAvailability, Safety
 
 MAX_BLOCKED = 20
 MAX_CELL = 120
@@ -32,10 +33,10 @@ def fix_command(check: dict) -> str | None:
     """The exact command that plans a check's fixes; None when fixing is manual."""
     fix = check.get("fix")
     cid = str(check.get("id") or "")
-    if not fix or fix == "manual" or not _SAFE_ID.match(cid):
+    if not fix or fix == FixAvailability.MANUAL or not _SAFE_ID.match(cid):
         return None
     command = f"syncready fix --select {cid}"
-    if check.get("safety") == "unsafe":
+    if check.get("safety") == Safety.UNSAFE:
         command += " --unsafe"
     return command
 
@@ -145,7 +146,7 @@ def render_markdown(results: dict, *, max_blocked: int = MAX_BLOCKED) -> str:
             if subject.get("readiness") != "blocked" or subject.get("already_synchronized"):
                 continue
             failing = [cid for cid, r in (subject.get("results") or {}).items()
-                       if isinstance(r, dict) and r.get("status") in ("fail", "error")]
+                       if isinstance(r, dict) and r.get("status") in FAILING]
             name = (subject.get("cloud") or {}).get("displayName") or (subject.get("onprem") or {}).get("displayName")
             rows.append(f"| {escape(subject.get('subject'))} | {escape(name)} | "
                         f"{', '.join(code(cid) for cid in failing)} |")

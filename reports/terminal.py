@@ -17,6 +17,7 @@ from syncready.summary import (
     unread_line,
 )
 from syncready.termtext import escape as safe
+from syncready.vocab import FAILING, Readiness, Severity
 
 SHOW_BLOCKED = 10
 WIDTH = 110          # the header's "Read:" line is wrapped to this
@@ -62,14 +63,14 @@ def print_summary(doc: dict, fp, written=(), expired_waivers=()) -> None:
         bad = counts["fail"] + counts["error"]
         line = (f"{check['id']:<{width}}  {check['severity']:<8}  {counts['pass']:>6}  {counts['fail']:>6}  "
                 f"{counts['error']:>5}  {counts['skip']:>6}  {counts['waived']:>6}")
-        print(paint(line, "31" if bad and check["severity"] == "blocker" else "33") if bad else line, file=fp)
-    blocked = list(islice((s for s in doc["subjects"] if s["readiness"] == "blocked"), SHOW_BLOCKED))
+        print(paint(line, "31" if bad and check["severity"] == Severity.BLOCKER else "33") if bad else line, file=fp)
+    blocked = list(islice((s for s in doc["subjects"] if s["readiness"] == Readiness.BLOCKED), SHOW_BLOCKED))
     if blocked:
         print(f"\nBlocked (first {len(blocked)} of {summary['blocked']}):", file=fp)
         for subject in blocked:
             print(f"  {safe(subject['subject'])}", file=fp)
             for check_id, result in subject["results"].items():
-                if result["status"] in ("fail", "error"):
+                if result["status"] in FAILING:
                     print(f"    {check_id}: {safe(result.get('message', ''))}", file=fp)
     for waiver in expired_waivers:
         print(paint(f"\nwaiver for {safe(waiver['check'])} ({safe(', '.join(waiver['subjects']))}) expired on "

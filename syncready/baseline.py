@@ -1,12 +1,16 @@
 """--baseline: which failures are new since a previous results file, and which were fixed."""
 from __future__ import annotations
 
-from .engine import FAILING, Run
+from dataclasses import replace
+
+from .engine import Run
 from .results import read_results
+from .vocab import FAILING
 
 
 def apply_baseline(run: Run, path) -> dict:
-    """Marks each failing result new/unchanged and records what the previous run failed that now passes."""
+    """Marks each failing result new/unchanged (a new, marked Result in its place) and records what the
+    previous run failed that now passes."""
     previous = read_results(path)
     before: dict[tuple[str, str], str] = {}
     for entry in previous.get("subjects", []):
@@ -14,20 +18,20 @@ def apply_baseline(run: Run, path) -> dict:
             before[(entry["subject"].lower(), check_id)] = result.get("status", "")
     new, fixed, now_failing = [], [], set()
     for subject in run.subjects:
-        for check_id, result in subject.results.items():
+        results = subject.results
+        for check_id, result in results.items():
             key = (subject.name.lower(), check_id)
             if result.status in FAILING:
                 now_failing.add(key)
                 if before.get(key) in FAILING:
-                    result.baseline = "unchanged"
+                    results[check_id] = replace(result, baseline="unchanged")
                 else:
-                    result.baseline = "new"
+                    results[check_id] = replace(result, baseline="new")
                     new.append({"check": check_id, "subject": subject.name})
     selected = {c.id for c in run.checks}
     names = {s.name.lower(): s.name for s in run.subjects}
-    for (subject, check_id), status in before.items():
-        if status in FAILING and check_id in selected and (subject, check_id) not in now_failing:
-            fixed.append({"check": check_id, "subject": names.get(subject, subject),
-                          "gone": subject not in names})
+    for (name, check_id), status in before.items():
+        if status in FAILING and check_id in selected and (name, check_id) not in now_failing:
+            fixed.append({"check": check_id, "subject": names.get(name, name), "gone": name not in names})
     run.baseline = {"file": str(path), "new": new, "fixed": fixed}
     return run.baseline

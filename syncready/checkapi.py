@@ -7,12 +7,15 @@ both call the function the same way, so their outcomes cannot drift apart.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-SEVERITIES = ("blocker", "warning")
-SUBJECT_KINDS = ("cloud-user", "onprem-user", "tenant")
-FIX_AVAILABILITY = ("always", "sometimes", "manual")
-STATUSES = ("pass", "fail", "skip", "error", "waived")
+from .vocab import FixAvailability, Safety, Severity, Status, SubjectKind, values
+
+# the SPEC strings, kept under the names other modules import
+SEVERITIES = values(Severity)
+SUBJECT_KINDS = values(SubjectKind)
+FIX_AVAILABILITY = values(FixAvailability)
+STATUSES = values(Status)
 
 
 @dataclass(frozen=True)
@@ -23,39 +26,46 @@ class Reference:
 
 @dataclass(frozen=True)
 class CheckMeta:
+    """What a check is. Its `fix` is the one declaration of what its fixer offers (a fixer module does
+    not restate it), and `safety` the default safety of that fixer's changes (a change may say its own)."""
+
     id: str
     title: str
-    severity: str
-    subject: str
-    fix: str
+    severity: Severity
+    subject: SubjectKind
+    fix: FixAvailability
     description: str
     why: str
     how_to_fix: str
     references: tuple[Reference, ...] = ()
-    safety: str | None = None          # "safe" | "unsafe" for fixable checks
+    safety: Safety | None = None       # default safety of the fixer's changes, for fixable checks
     needs_counterpart: bool = False    # skipped unless exactly one on-prem user has the UPN
     order: int = 100                   # position in listings (SPEC §4 table order)
     inputs: tuple[str, ...] = ()       # collections (and `collection.property`) it reads (SPEC §8)
 
-    def __post_init__(self):
-        if self.severity not in SEVERITIES:
-            raise ValueError(f"{self.id}: severity {self.severity!r}")
-        if self.subject not in SUBJECT_KINDS:
-            raise ValueError(f"{self.id}: subject {self.subject!r}")
-        if self.fix not in FIX_AVAILABILITY:
-            raise ValueError(f"{self.id}: fix {self.fix!r}")
+    def __post_init__(self) -> None:
+        for name, enum in (("severity", Severity), ("subject", SubjectKind), ("fix", FixAvailability),
+                           ("safety", Safety)):
+            value = getattr(self, name)
+            if value is None and name == "safety":
+                continue
+            try:
+                object.__setattr__(self, name, enum(value))
+            except ValueError:
+                raise ValueError(f"{self.id}: {name} {value!r}") from None
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Result:
-    """The outcome of one check for one subject."""
+    """The outcome of one check for one subject; immutable once made (a waiver or a baseline mark
+    makes a new one with `dataclasses.replace`), so no later step can change what a check said.
+    What a fixer would do is kept beside the results, in `Run.previews`."""
 
-    status: str
+    status: Status
     message: str | None = None
     evidence: dict | None = None
     waiver: dict | None = None
     baseline: str | None = None
-    extra: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         out: dict = {"status": self.status}
@@ -67,22 +77,21 @@ class Result:
             out["waiver"] = self.waiver
         if self.baseline:
             out["baseline"] = self.baseline
-        out.update(self.extra)
         return out
 
 
-PASS = Result("pass")
+PASS = Result(Status.PASS)
 
 
 def passed(message: str | None = None, **evidence) -> Result:
     if message is None and not evidence:
         return PASS
-    return Result("pass", message, evidence or None)
+    return Result(Status.PASS, message, evidence or None)
 
 
 def failed(message: str, **evidence) -> Result:
-    return Result("fail", message, evidence)
+    return Result(Status.FAIL, message, evidence)
 
 
 def skipped(reason: str, **evidence) -> Result:
-    return Result("skip", reason, evidence or None)
+    return Result(Status.SKIP, reason, evidence or None)

@@ -7,8 +7,10 @@ per subject, so 100k users × 15 checks stay within seconds. The pytest front en
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import itemgetter
+from typing import Any
 
 from .checkapi import Result, skipped
 from .config import Config
@@ -18,8 +20,10 @@ from .index import Index
 from .model import Directory
 from .registry import Check, get_check, select_checks
 from .summary import run_people
+from .vocab import FAILING, Readiness, Severity, Status, SubjectKind, gates
 
-FAILING = ("fail", "error")
+# FAILING and gates are defined in vocab; `from syncready.engine import FAILING, gates` keeps working
+
 SYNCED = skipped("already synchronized")
 
 
@@ -27,12 +31,12 @@ SYNCED = skipped("already synchronized")
 class Subject:
     name: str                   # UPN, DN or "tenant"
     id: str                     # Graph object id, objectGUID string or tenant id
-    kind: str                   # cloud-user | onprem-user | tenant
-    obj: object
-    counterpart: object = None
+    kind: SubjectKind
+    obj: Any                    # CloudUser, OnPremObject or Directory, by kind
+    counterpart: Any = None     # the one OnPremObject with a cloud user's UPN, else None
     counterparts: tuple = ()
-    results: dict = field(default_factory=dict)
-    readiness: str = "ready"
+    results: dict[str, Result] = field(default_factory=dict)
+    readiness: Readiness = Readiness.READY
     synced: bool = False
 
 
@@ -48,10 +52,12 @@ class Run:
     waiver_use: dict[int, int]
     today: dt.date
     baseline: dict | None = None
+    previews: dict[tuple[str, str], dict] = field(default_factory=dict)
+    """What each failing result's fixer would do, by (subject name, check id); see fixing.attach_previews."""
 
     def summary(self) -> dict:
-        counts = {"ready": 0, "at_risk": 0, "blocked": 0, "already_synchronized": 0}
-        by_check = {c.id: {s: 0 for s in ("pass", "fail", "skip", "error", "waived")} for c in self.checks}
+        counts: dict[str, Any] = {"ready": 0, "at_risk": 0, "blocked": 0, "already_synchronized": 0}
+        by_check = {c.id: {s.value: 0 for s in Status} for c in self.checks}
         for subject in self.subjects:
             if subject.synced:
                 counts["already_synchronized"] += 1
@@ -70,11 +76,6 @@ class Run:
                 if result.status in FAILING and gates(self.severity[check_id], fail_on):
                     return 1
         return 0
-
-
-def gates(severity: str, fail_on: str) -> bool:
-    """Whether a failing check of this severity fails the run under --fail-on (CLI and pytest alike)."""
-    return fail_on != "never" and (severity == "blocker" or fail_on == "warning")
 
 
 class Engine:
@@ -102,9 +103,9 @@ class Engine:
         out_of_scope: dict[str, int] = {}
         index = self.index
         kinds = {c.meta.subject for c in self.checks}
-        if "tenant" in kinds and wanted is None:
-            subjects.append(Subject("tenant", self.directory.tenant_id, "tenant", self.directory))
-        if "cloud-user" in kinds:
+        if SubjectKind.TENANT in kinds and wanted is None:
+            subjects.append(Subject("tenant", self.directory.tenant_id, SubjectKind.TENANT, self.directory))
+        if SubjectKind.CLOUD_USER in kinds:
             for user in self.directory.cloud_users:
                 if wanted is not None and user.upn.lower() not in wanted:
                     continue
@@ -113,15 +114,15 @@ class Engine:
                     out_of_scope[reason] = out_of_scope.get(reason, 0) + 1
                     continue
                 found = index.counterparts(user)
-                subjects.append(Subject(user.upn, user.id, "cloud-user", user,
+                subjects.append(Subject(user.upn, user.id, SubjectKind.CLOUD_USER, user,
                                         found[0] if len(found) == 1 else None, tuple(found),
                                         synced=bool(user.sync_enabled)))
-        if "onprem-user" in kinds:
+        if SubjectKind.ONPREM_USER in kinds:
             for obj in index.onprem_subjects():
                 if wanted is not None and (obj.upn or "").lower() not in wanted and obj.dn.lower() not in wanted:
                     continue
                 guid = guid_bytes_to_string(obj.object_guid) if obj.object_guid else ""
-                subjects.append(Subject(obj.dn, guid, "onprem-user", obj))
+                subjects.append(Subject(obj.dn, guid, SubjectKind.ONPREM_USER, obj))
         return subjects, out_of_scope
 
     # evaluation -----------------------------------------------------------------------------
@@ -164,16 +165,16 @@ class Engine:
         if subject.synced:
             return SYNCED
         if unread is not None:
-            result = Result("error", unread[0], {"unread": list(unread[1])})
+            result = Result(Status.ERROR, unread[0], {"unread": list(unread[1])})
         elif needs_counterpart and subject.counterpart is None:
             result = _no_counterpart(subject)
         else:
             try:
                 result = func(*arguments(fx))
             except Exception as exc:  # a broken check is reported, never fatal for the run
-                result = Result("error", f"the check itself failed: {type(exc).__name__}: {exc}")
+                result = Result(Status.ERROR, f"the check itself failed: {type(exc).__name__}: {exc}")
             if result is None:
-                result = Result("error", "the check returned no result")
+                result = Result(Status.ERROR, "the check returned no result")
         if self.waivers and result.status in FAILING and unread is None:
             # a waiver accepts a known failure; it never stands in for data that was not read
             result = self._waive(check_id, subject.name, result)
@@ -183,29 +184,30 @@ class Engine:
         for waiver in self.waivers:
             if waiver.covers(check_id, subject_name):
                 self.waiver_use[id(waiver)] = self.waiver_use.get(id(waiver), 0) + 1
-                return Result("waived", result.message, result.evidence,
-                              waiver={"reason": waiver.reason, "expires": waiver.expires.isoformat() if waiver.expires else None,
-                                      "original_status": result.status})
+                expires = waiver.expires.isoformat() if waiver.expires else None
+                return Result(Status.WAIVED, result.message, result.evidence,
+                              waiver={"reason": waiver.reason, "expires": expires, "original_status": result.status})
         return result
 
     def run(self, users=None) -> Run:
         subjects, out_of_scope = self.subjects(users)
         by_kind: dict[str, list] = {}
         for check in self.checks:
-            by_kind.setdefault(check.meta.subject, []).append((self.bind(check), self.severity[check.id] == "blocker"))
+            blocker = self.severity[check.id] == Severity.BLOCKER
+            by_kind.setdefault(check.meta.subject, []).append((self.bind(check), blocker))
         outcome = self._outcome
         for subject in subjects:
             fixtures = self.fixtures(subject)
             results = subject.results
-            readiness = "ready"
+            readiness = Readiness.READY
             for bound, blocker in by_kind.get(subject.kind, ()):
                 result = outcome(bound, subject, fixtures)
                 results[bound[0]] = result
                 if result.status in FAILING:
                     if blocker:
-                        readiness = "blocked"
-                    elif readiness == "ready":
-                        readiness = "at-risk"
+                        readiness = Readiness.BLOCKED
+                    elif readiness == Readiness.READY:
+                        readiness = Readiness.AT_RISK
             subject.readiness = readiness
         return Run(self.directory, self.config, self.index, self.checks, self.severity, subjects, out_of_scope,
                    self.waiver_use, self.today)
@@ -214,6 +216,7 @@ class Engine:
 def _bind(check: Check):
     """(id, function, fixtures → arguments, needs_counterpart), computed once per check and run."""
     params = check.params
+    arguments: Callable[[dict], tuple]
     if not params:
         arguments = lambda fx: ()  # noqa: E731
     elif len(params) == 1:

@@ -14,6 +14,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from .termtext import escape
+from .vocab import Operation, Safety, Target
 
 BINARY_ATTRIBUTES = {"ms-ds-consistencyguid", "objectguid"}
 
@@ -22,14 +23,14 @@ BINARY_ATTRIBUTES = {"ms-ds-consistencyguid", "objectguid"}
 class Change:
     check: str
     subject: str                  # the UPN (or DN) the change is for
-    target: str                   # "onprem" | "cloud"
-    op: str                       # "modify" (LDAP) | "create" (LDAP) | "delete" (LDAP) | "patch" (Graph)
+    target: Target                # Target.ONPREM | Target.CLOUD
+    op: Operation                 # MODIFY, CREATE, DELETE (LDAP) | PATCH (Graph)
     object: str                   # DN, or Graph user id
     attribute: str = ""
     remove: list = field(default_factory=list)   # values that must be there and go away
     add: list = field(default_factory=list)      # values that must not be there and are added
     attributes: dict = field(default_factory=dict)  # create: the new object's attributes
-    safety: str = "safe"
+    safety: Safety | None = None  # None: the fixer's default (META.safety), set by build_plan
     note: str = ""
 
     @property
@@ -41,6 +42,7 @@ class Change:
 
     def to_json(self) -> dict:
         data = asdict(self)
+        data["safety"] = self.safety or Safety.SAFE    # a change made outside a plan is safe, as it always was
         if self.attribute.lower() in BINARY_ATTRIBUTES:
             data["remove"] = [_b64(v) for v in self.remove]
             data["add"] = [_b64(v) for v in self.add]
@@ -49,7 +51,7 @@ class Change:
         return data
 
     @classmethod
-    def from_json(cls, data: dict) -> "Change":
+    def from_json(cls, data: dict) -> Change:
         data = dict(data)
         binary = data.pop("binary", False)
         data.pop("id", None)
@@ -59,9 +61,9 @@ class Change:
             change.add = [base64.b64decode(v) for v in change.add]
         return change
 
-    def inverse(self) -> "Change":
-        if self.op == "create":
-            return Change(self.check, self.subject, self.target, "delete", self.object,
+    def inverse(self) -> Change:
+        if self.op == Operation.CREATE:
+            return Change(self.check, self.subject, self.target, Operation.DELETE, self.object,
                           attributes={"objectGUID": self.attributes.get("objectGUID")}, safety=self.safety,
                           note=f"undo: delete the user created by {self.check}")
         return Change(self.check, self.subject, self.target, self.op, self.object, self.attribute,
@@ -69,14 +71,14 @@ class Change:
                       note=f"undo of {self.check}")
 
     def describe(self) -> str:
-        if self.op == "create":
+        if self.op == Operation.CREATE:
             shown = {k: v for k, v in self.attributes.items() if k.lower() not in ("unicodepwd", "objectclass")}
             return f"create {self.object} with {json.dumps(shown, ensure_ascii=False, default=str)}"
-        if self.op == "delete":
+        if self.op == Operation.DELETE:
             return f"delete {self.object}"
         before, after = _show(self.remove), _show(self.add)
-        where = "cloud" if self.target == "cloud" else "AD"
-        if self.op == "patch":
+        where = "cloud" if self.target == Target.CLOUD else "AD"
+        if self.op == Operation.PATCH:
             return f"{where} {self.attribute}: {before or '(empty)'} → {after or '(empty)'}"
         if self.remove and self.add:
             return f"{where} {self.attribute}: {before} → {after}"
@@ -132,7 +134,7 @@ class Plan:
             lines.append(escape(subject))
             for item in items:
                 if isinstance(item, Change):
-                    unsafe = "  [unsafe]" if item.safety == "unsafe" else ""
+                    unsafe = "  [unsafe]" if item.safety == Safety.UNSAFE else ""
                     lines.append(f"  {item.check}: {escape(item.describe())}{unsafe}")
                 elif item in self.refused:
                     lines.append(f"  {item.check}: not planned — {escape(item.guidance)}")

@@ -16,11 +16,12 @@ import pytest
 import checks as checks_package
 
 from .config import load_config
-from .engine import FAILING, Engine, gates
+from .engine import Engine
 from .errors import SyncreadyError
 from .registry import all_checks
 from .summary import coverage_warnings
 from .termtext import escape
+from .vocab import FAILING, FailOn, Severity, Status, gates, values
 
 CHECKS_DIR = Path(checks_package.__file__).resolve().parent
 ENGINE_KEY = pytest.StashKey["Engine"]()
@@ -33,8 +34,8 @@ def pytest_addoption(parser):
                     help="syncready.toml (default ./syncready.toml when present)")
     group.addoption("--user", dest="syncready_users", action="append", metavar="UPN",
                     help="only tests of this subject (UPN or DN); repeatable")
-    group.addoption("--fail-on", dest="syncready_fail_on", choices=("blocker", "warning", "never"),
-                    default="blocker", help="which failing checks fail their test (default blocker)")
+    group.addoption("--fail-on", dest="syncready_fail_on", choices=values(FailOn),
+                    default=FailOn.BLOCKER.value, help="which failing checks fail their test (default blocker)")
 
 
 def _engine(config) -> Engine:
@@ -95,9 +96,9 @@ class CheckItem(pytest.Item):
         engine = _engine(self.config)
         result = engine.evaluate(self.check, self.subject)
         self.user_properties.append(("status", result.status))
-        if result.status == "skip":
+        if result.status == Status.SKIP:
             pytest.skip(result.message or "not applicable")
-        if result.status == "waived":
+        if result.status == Status.WAIVED:
             pytest.xfail(f"waived: {result.waiver['reason']} — {result.message}")
         if result.status in FAILING:
             if gates(engine.severity[self.check.id], self.config.getoption("syncready_fail_on")):
@@ -121,8 +122,8 @@ class CheckItem(pytest.Item):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "syncready(check, severity): a syncready readiness check")
-    config.addinivalue_line("markers", "blocker: a check of severity blocker (select with -m blocker)")
-    config.addinivalue_line("markers", "warning: a check of severity warning (select with -m warning)")
+    for severity in Severity:
+        config.addinivalue_line("markers", f"{severity}: a check of severity {severity} (select with -m {severity})")
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

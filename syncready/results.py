@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from . import __version__
@@ -16,6 +17,7 @@ from .errors import SourceError
 from .jsonio import load_file
 from .summary import coverage_document
 from .termtext import redact_url
+from .vocab import Readiness, SubjectKind
 
 SCHEMA = "syncready/results/1"
 
@@ -46,13 +48,20 @@ def onprem_facts(obj) -> dict:
             "proxyAddresses": list(obj.proxy_addresses), "anchor": obj.anchor, "enabled": obj.enabled})
 
 
-def subject_entry(subject: Subject) -> dict:
+def subject_entry(subject: Subject, previews: Mapping[tuple[str, str], dict] | None = None) -> dict:
+    """One subject of the results JSON; a result's `fix` is its preview from `Run.previews`."""
+    results = {cid: r.to_json() for cid, r in subject.results.items()}
+    if previews:
+        for cid, result in results.items():
+            preview = previews.get((subject.name, cid))
+            if preview is not None:
+                result["fix"] = preview
     entry = {"subject": subject.name, "id": subject.id, "kind": subject.kind, "readiness": subject.readiness,
-             "results": {cid: r.to_json() for cid, r in subject.results.items()}}
-    if subject.kind == "cloud-user":
+             "results": results}
+    if subject.kind == SubjectKind.CLOUD_USER:
         entry["cloud"] = cloud_facts(subject.obj)
         entry["onprem"] = onprem_facts(subject.counterpart) if subject.counterpart is not None else None
-    elif subject.kind == "onprem-user" and subject.readiness != "ready":
+    elif subject.kind == SubjectKind.ONPREM_USER and subject.readiness != Readiness.READY:
         entry["onprem"] = onprem_facts(subject.obj)
     if subject.synced:
         entry["already_synchronized"] = True
@@ -74,7 +83,7 @@ def results_document(run: Run, generated: dt.datetime | None = None) -> dict:
         "coverage": coverage_document(run),
         "selected": [c.id for c in run.checks],
         "checks": [check_entry(c, run.severity[c.id]) for c in run.checks],
-        "subjects": SubjectEntries(run.subjects),
+        "subjects": SubjectEntries(run.subjects, run.previews),
         "summary": summary,
         "waivers": [dict(w.to_json(), expired=w.expired(run.today),
                          matched=run.waiver_use.get(id(w), 0))
@@ -94,19 +103,20 @@ def _ad_domain(directory) -> str | None:
 class SubjectEntries:
     """The subjects' entries, made as they are iterated: a 100k-user run never holds them all at once."""
 
-    def __init__(self, subjects):
+    def __init__(self, subjects, previews: Mapping[tuple[str, str], dict] | None = None):
         self._subjects = subjects
+        self._previews = previews
 
     def __len__(self) -> int:
         return len(self._subjects)
 
     def __iter__(self):
-        return (subject_entry(s) for s in self._subjects)
+        return (subject_entry(s, self._previews) for s in self._subjects)
 
     def __getitem__(self, item):
         if isinstance(item, slice):
-            return [subject_entry(s) for s in self._subjects[item]]
-        return subject_entry(self._subjects[item])
+            return [subject_entry(s, self._previews) for s in self._subjects[item]]
+        return subject_entry(self._subjects[item], self._previews)
 
 
 def write_json(doc: dict, path) -> None:

@@ -16,14 +16,16 @@ from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
 from .config import normalize_dn
+from .vocab import FAILING, Readiness, Status, SubjectKind, values
 
 if TYPE_CHECKING:
     from .engine import Run
 
 ORPHAN_CHECK = "orphan-onprem"
 TENANT_FEATURES = "tenant-sync-features"
-NOUNS = {"cloud-user": ("cloud user", "cloud users"), "onprem-user": ("AD user", "AD users"),
-         "tenant": ("tenant", "tenant")}
+NOUNS = {SubjectKind.CLOUD_USER: ("cloud user", "cloud users"), SubjectKind.ONPREM_USER: ("AD user", "AD users"),
+         SubjectKind.TENANT: ("tenant", "tenant")}
+READINESS = values(Readiness)
 
 
 def _dict(value: Any) -> dict:
@@ -36,7 +38,7 @@ def _field(result: Any, name: str):
 
 def is_unread(result: Any) -> bool:
     """An `error` because the check's inputs were not read (SPEC §8), not because anything failed."""
-    if _field(result, "status") != "error":
+    if _field(result, "status") != Status.ERROR:
         return False
     evidence = _field(result, "evidence")
     return (isinstance(evidence, dict) and "unread" in evidence) or str(_field(result, "message") or "").startswith(
@@ -67,7 +69,7 @@ def count_people(subjects: Iterable[tuple[str, str, bool, Mapping[str, Any]]], o
     cloud = dict(_counts(), already_synchronized=0, out_of_scope=out_of_scope)
     onprem = dict(_counts(), matched=0, new_cloud_users=0)
     tenant: dict = dict(_counts(), blockers=[], notes=[])
-    groups = {"cloud-user": cloud, "onprem-user": onprem, "tenant": tenant}
+    groups = {SubjectKind.CLOUD_USER: cloud, SubjectKind.ONPREM_USER: onprem, SubjectKind.TENANT: tenant}
     unread: dict[tuple[str, str], dict] = {}
     watch = None if error_checks is None else tuple(error_checks)
     for kind, readiness, synced, results in subjects:
@@ -75,16 +77,16 @@ def count_people(subjects: Iterable[tuple[str, str, bool, Mapping[str, Any]]], o
         if group is None:
             continue
         group["total"] += 1
-        if synced and kind == "cloud-user":
+        if synced and kind == SubjectKind.CLOUD_USER:
             cloud["already_synchronized"] += 1
             continue
-        key = readiness.replace("-", "_") if readiness in ("ready", "at-risk", "blocked") else "blocked"
+        key = readiness.replace("-", "_") if readiness in READINESS else Readiness.BLOCKED.value
         group[key] += 1
-        if kind == "onprem-user":
+        if kind == SubjectKind.ONPREM_USER:
             status = _field(results.get(ORPHAN_CHECK), "status")
-            if status == "pass":
+            if status == Status.PASS:
                 onprem["matched"] += 1
-            elif status in ("fail", "waived"):
+            elif status in (Status.FAIL, Status.WAIVED):
                 onprem["new_cloud_users"] += 1
         missing = False
         for check_id in (results if watch is None else watch):
@@ -99,7 +101,7 @@ def count_people(subjects: Iterable[tuple[str, str, bool, Mapping[str, Any]]], o
                     entry["unread"].append(phrase)
         if missing:
             group["could_not_check"] += 1
-        if kind == "tenant":
+        if kind == SubjectKind.TENANT:
             _tenant_findings(tenant, results)
     return {"cloud_users": cloud, "onprem_users": onprem, "tenant": tenant, "unread_checks": list(unread.values())}
 
@@ -107,10 +109,10 @@ def count_people(subjects: Iterable[tuple[str, str, bool, Mapping[str, Any]]], o
 def _tenant_findings(tenant: dict, results: Mapping[str, Any]) -> None:
     for check_id, result in results.items():
         status, message = _field(result, "status"), _field(result, "message")
-        if status in ("fail", "error") and not is_unread(result):
+        if status in FAILING and not is_unread(result):
             tenant["blockers"].append({"check": check_id, "message": message,
                                        "banner": tenant_banner(check_id, message, _field(result, "evidence"))})
-        elif status == "pass" and message:
+        elif status == Status.PASS and message:
             tenant["notes"].append(f"{check_id}: {message}")
 
 
@@ -144,7 +146,7 @@ def people_of(doc: Mapping) -> dict:
     for s in doc.get("subjects") or ():
         if isinstance(s, dict):
             results = _dict(s.get("results"))
-            rows.append((str(s.get("kind") or "cloud-user"), str(s.get("readiness") or "blocked"),
+            rows.append((str(s.get("kind") or SubjectKind.CLOUD_USER), str(s.get("readiness") or Readiness.BLOCKED),
                          bool(s.get("already_synchronized")), results))
     out = _dict(summary.get("out_of_scope"))
     return count_people(rows, sum(v for v in out.values() if isinstance(v, int)))
@@ -216,7 +218,7 @@ def unread_line(entry: Mapping) -> str:
         name, _, rest = str(phrase).partition(" (")
         what.append(f"{name} not read" + (f" ({rest}" if rest else ""))
     n = int(entry.get("subjects") or 0)
-    who = "the tenant" if entry.get("kind") == "tenant" else plural(n, str(entry.get("kind")))
+    who = "the tenant" if entry.get("kind") == SubjectKind.TENANT else plural(n, str(entry.get("kind")))
     return f"could not check: {'; '.join(what)} — {entry.get('check')} for {who}"
 
 

@@ -8,6 +8,7 @@ from syncready.engine import Engine
 from syncready.fixing import attach_previews, build_plan
 from syncready.model import CloudUser, Directory, Domain, OnPremObject
 from syncready.registry import fixer_module
+from syncready.results import subject_entry
 
 
 def _directory() -> Directory:
@@ -33,9 +34,12 @@ def broken_proxy_fixer(monkeypatch):
 def test_previews_survive_a_failing_fixer(broken_proxy_fixer):
     run = Engine(_directory(), Config()).run()
     attach_previews(run)
-    result = next(s for s in run.subjects if s.name == "ann@contoso.com").results["proxy-superset"]
+    ann = next(s for s in run.subjects if s.name == "ann@contoso.com")
+    result = ann.results["proxy-superset"]
     assert result.status == "fail"
-    assert "the fixer itself failed (KeyError" in result.extra["fix"]["manual"]
+    assert "the fixer itself failed (KeyError" in run.previews[("ann@contoso.com", "proxy-superset")]["manual"]
+    entry = subject_entry(ann, run.previews)
+    assert "the fixer itself failed (KeyError" in entry["results"]["proxy-superset"]["fix"]["manual"]
 
 
 def test_fix_plan_reports_a_failing_fixer_as_refused(broken_proxy_fixer):
