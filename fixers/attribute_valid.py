@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 
-from checks._common import describe
+from syncready.checks._common import describe
 from syncready.attrrules import (
     address_rules,
     blocking,

@@ -3,7 +3,7 @@
 The guidance names, per clashing address, every other holder and the command that takes the address
 off it, and the alternative of taking it off the AD user instead (unless it is the user's UPN).
 """
-from checks.proxy_unique import META
+from syncready.checks.proxy_unique import META
 
 from ._common import ps_quote
 

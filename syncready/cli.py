@@ -7,7 +7,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-import examples
+from . import examples
 import syncready
 
 from . import __version__

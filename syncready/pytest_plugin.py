@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-import checks as checks_package
+from . import checks as checks_package
 
 from .config import load_config
 from .engine import Engine
@@ -71,7 +71,7 @@ class CheckFile(pytest.File):
     def collect(self):
         engine = _engine(self.config)
         subjects = self.config.stash[SUBJECTS_KEY]
-        check = next((c for c in engine.checks if c.module == f"checks.{self.path.stem}"), None)
+        check = next((c for c in engine.checks if c.module == f"{checks_package.__name__}.{self.path.stem}"), None)
         if check is None:
             return
         for subject in subjects:

@@ -1,6 +1,8 @@
 """The one registry of check ids: every module in `checks/`, and its fixer in `fixers/` by name.
 
-Adding a check means adding `checks/<name>.py` (and `fixers/<name>.py`); nothing here changes.
+Adding a check means adding `checks/<name>.py` (and `fixers/<name>.py`); nothing here changes. Both
+folders are found by module name under the installed namespace, `syncready.checks` and
+`syncready.fixers` (pyproject maps the repo's top-level folders there).
 """
 from __future__ import annotations
 
@@ -11,8 +13,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Callable
 
-import checks as checks_package
-
+from . import checks as checks_package
+from . import fixers as fixers_package
 from .checkapi import CheckMeta
 from .errors import ConfigError
 
@@ -41,7 +43,7 @@ def all_checks() -> tuple[Check, ...]:
     for info in pkgutil.iter_modules(checks_package.__path__):
         if info.name.startswith("_"):
             continue
-        module = importlib.import_module(f"checks.{info.name}")
+        module = importlib.import_module(f"{checks_package.__name__}.{info.name}")
         meta = getattr(module, "META", None)
         func = getattr(module, "check", None)
         if not isinstance(meta, CheckMeta) or not callable(func):
@@ -93,10 +95,10 @@ def _ids(value) -> list[str]:
 
 def fixer_module(check_id: str):
     """The fixer paired with a check, found by module name; None when the check has none."""
-    name = module_name(check_id)
+    name = f"{fixers_package.__name__}.{module_name(check_id)}"
     try:
-        return importlib.import_module(f"fixers.{name}")
+        return importlib.import_module(name)
     except ModuleNotFoundError as exc:
-        if exc.name == f"fixers.{name}":
+        if exc.name == name:
             return None
         raise

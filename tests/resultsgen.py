@@ -370,7 +370,7 @@ def measure(n: int = 100_000, out_dir: str | Path = "/tmp/syncready-measure", se
     """
     from playwright.sync_api import sync_playwright
 
-    from reports.html import render_html
+    from syncready.reports.html import render_html
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import resultsgen
 from playwright import sync_api
 
-from reports import html
+from syncready.reports import html
 
 if not Path(resultsgen.CHROMIUM).exists():
     raise RuntimeError(f"no Chromium at {resultsgen.CHROMIUM}; tools/setup.sh installs Debian's chromium")

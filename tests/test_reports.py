@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import resultsgen
 
-from reports import html, junit, markdown
+from syncready.reports import html, junit, markdown
 
 IMG = "<img src=x onerror=alert(1)>"
 SCRIPT = "</script><script>alert(1)</script>"
@@ -421,7 +421,7 @@ def _doc(run):
 def _terminal(doc) -> str:
     import io
 
-    from reports.terminal import print_summary
+    from syncready.reports.terminal import print_summary
 
     out = io.StringIO()
     print_summary(doc, out)

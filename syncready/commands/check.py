@@ -34,20 +34,20 @@ def evaluate(args, config=None):
 
 
 def _write_markdown(doc: dict, path) -> None:
-    from reports.markdown import render_markdown
+    from ..reports.markdown import render_markdown
 
     with open(path, "w", encoding="utf-8") as fp:
         fp.write(render_markdown(doc))
 
 
 def _write_junit(doc: dict, path) -> None:
-    from reports.junit import write_junit
+    from ..reports.junit import write_junit
 
     write_junit(doc, path)
 
 
 def _write_html(doc: dict, path) -> None:
-    from reports.html import render_html
+    from ..reports.html import render_html
 
     render_html(doc, path)
 
@@ -81,7 +81,7 @@ def write_outputs(doc: dict, args, source: str | None = None) -> list[str]:
 
 
 def run_check(args) -> int:
-    from reports.terminal import print_summary
+    from ..reports.terminal import print_summary
 
     run, doc = evaluate(args)
     written = write_outputs(doc, args)

@@ -17,7 +17,7 @@ def register(sub) -> None:
 
 
 def run_demo(args) -> int:
-    from reports.terminal import print_summary
+    from ..reports.terminal import print_summary
 
     folder = EXAMPLES / "contoso"
     if not (folder / "cloud").is_dir():
