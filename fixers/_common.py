@@ -1,15 +1,21 @@
 """Helpers shared by fixers: building changes for the user's counterpart."""
 from __future__ import annotations
 
-from syncready.plan import Change
+from collections.abc import Iterable
+from typing import Any
+
+from syncready.fixerapi import Change, FixContext, Operation, Safety, Subject, Target
 
 
-def modify(check: str, subject, obj, attribute: str, remove, add, note: str = "") -> Change:
-    return Change(check=check, subject=subject.name, target="onprem", op="modify", object=obj.dn,
-                  attribute=attribute, remove=list(remove), add=list(add), note=note)
+def modify(check: str, subject: Subject, obj: Any, attribute: str, remove: Iterable, add: Iterable, note: str = "",
+           safety: Safety | None = None) -> Change:
+    """One LDAP modify of the AD object; `safety` None takes the check's META.safety (see fixerapi)."""
+    return Change(check=check, subject=subject.name, target=Target.ONPREM, op=Operation.MODIFY, object=obj.dn,
+                  attribute=attribute, remove=list(remove), add=list(add), note=note, safety=safety)
 
 
-def set_single(check: str, subject, ctx, obj, attribute: str, current, new) -> list[Change]:
+def set_single(check: str, subject: Subject, ctx: FixContext, obj: Any, attribute: str, current: Any,
+               new: Any) -> list[Change]:
     """Set a single-valued AD attribute: delete the exact old value and add the new, in one modify."""
     now = ctx.values(obj, attribute, current)
     if len(now) == 1 and str(now[0]) == str(new):

@@ -9,22 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from syncready.fixing import NotFixable
+from syncready.fixerapi import Change, FixContext, NotFixable, Result, Subject
 from syncready.model import UAC_ACCOUNTDISABLE
 
 from ._common import modify
 
-AVAILABILITY = "sometimes"
-SAFETY = "unsafe"
 
 UAC_LOCKOUT = 0x10
 UAC_PASSWD_NOTREQD = 0x20
 UAC_NORMAL_ACCOUNT = 0x200
 NEVER_EXPIRES = (0, 0x7FFFFFFFFFFFFFFF)
-FILETIME_EPOCH = dt.datetime(1601, 1, 1, tzinfo=dt.timezone.utc)
+FILETIME_EPOCH = dt.datetime(1601, 1, 1, tzinfo=dt.UTC)
 
 
-def plan(subject, result, ctx):
+def plan(subject: Subject, result: Result, ctx: FixContext) -> list[Change]:
     ad = subject.counterpart
     now = ctx.values(ad, "userAccountControl", ad.uac)
     if len(now) != 1:

@@ -10,23 +10,19 @@ mS-DS-ConsistencyGuid, as Entra Connect would, so the anchor no longer depends o
 from __future__ import annotations
 
 from syncready.addresses import domain_of
-from syncready.engine import FAILING
-from syncready.fixing import NotFixable
-from syncready.plan import Change
+from syncready.vocab import FAILING
+from syncready.fixerapi import Change, FixContext, NotFixable, Operation, Result, Subject, Target
 
 from ._common import modify
 
-AVAILABILITY = "sometimes"
-SAFETY = "safe"
 
-
-def wants(subject, result, ctx) -> bool:
+def wants(subject: Subject, result: Result, ctx: FixContext) -> bool:
     """A passing user is stamped when it has no ImmutableID yet."""
     return (ctx.stamping and result.status == "pass" and subject.counterpart is not None
             and not subject.obj.immutable_id)
 
 
-def plan(subject, result, ctx):
+def plan(subject: Subject, result: Result, ctx: FixContext) -> list[Change]:
     if result.status in FAILING:
         raise NotFixable(result.message or "the anchor is not valid")
     user, ad = subject.obj, subject.counterpart
@@ -55,9 +51,10 @@ def plan(subject, result, ctx):
         raise NotFixable(f"{domain.id} is a federated domain: Graph refuses to set onPremisesImmutableId on "
                          "its users after creation. Move the UPN to the onmicrosoft.com domain, stamp, then "
                          "move it back — or convert the domain to managed first")
-    changes = [Change(check="anchor-ready", subject=subject.name, target="cloud", op="patch", object=user.id,
-                      attribute="onPremisesImmutableId", remove=[user.immutable_id] if user.immutable_id else [],
-                      add=[anchor], note=f"hard-match anchor of {ad.dn}")]
+    changes = [Change(check="anchor-ready", subject=subject.name, target=Target.CLOUD, op=Operation.PATCH,
+                      object=user.id, attribute="onPremisesImmutableId",
+                      remove=[user.immutable_id] if user.immutable_id else [], add=[anchor],
+                      note=f"hard-match anchor of {ad.dn}")]
     if ctx.options.get("write_consistency_guid") and not ad.consistency_guid and ad.object_guid:
         changes.append(modify("anchor-ready", subject, ad, "mS-DS-ConsistencyGuid", [], [ad.object_guid],
                               note="the objectGUID, as Entra Connect writes it"))

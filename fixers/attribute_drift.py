@@ -2,15 +2,12 @@
 
 Safe: the AD copy takes the value users already see in the cloud, so sync changes nothing visible.
 """
-from syncready.fixing import NotFixable
+from syncready.fixerapi import Change, FixContext, NotFixable, Result, Subject
 
 from ._common import set_single
 
-AVAILABILITY = "always"
-SAFETY = "safe"
 
-
-def plan(subject, result, ctx):
+def plan(subject: Subject, result: Result, ctx: FixContext) -> list[Change]:
     ad = subject.counterpart
     changes = []
     for difference in (result.evidence or {}).get("differences", []):

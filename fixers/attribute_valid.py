@@ -4,7 +4,9 @@ Corrected: blanks (spaces, tabs, line breaks) around `mail` or around a proxy ad
 prefix; a blank displayName (the cloud user's displayName, which people see today, else givenName
 and sn); duplicate proxy values, including those left by that trimming; several `SMTP:` primaries
 of which exactly one is `mail` (the others become `smtp:`); no primary while an `smtp:` value is
-`mail` (it becomes the primary). Nothing else has a single right answer (a new UPN suffix, a
+`mail` (it becomes the primary). Trimming blanks is safe (planned without --unsafe); filling a
+displayName, merging duplicates and moving a primary are rewrites, planned only with --unsafe.
+Nothing else has a single right answer (a new UPN suffix, a
 shortened name, a replaced character), so when a finding that stops sync remains, the whole
 failure is refused with the list: a partial fix would leave it failing. Findings sync accepts
 (advisories, on a passing result) are corrected when one of the corrections above applies
@@ -26,24 +28,22 @@ from syncready.attrrules import (
     proxy_rules,
     violations,
 )
-from syncready.fixing import NotFixable
+from syncready.fixerapi import Change, FixContext, NotFixable, Result, Safety, Subject
 from syncready.writers.base import value_key
 
 from ._common import modify
 
-AVAILABILITY = "sometimes"
-SAFETY = "unsafe"
 CORRECTABLE_ADVICE = frozenset({"proxy.duplicate", "proxy.primaries", "proxy.no-primary"})
 
 
-def wants(subject, result, ctx) -> bool:
+def wants(subject: Subject, result: Result, ctx: FixContext) -> bool:
     """A passing result whose advisories include one this fixer may correct (with --unsafe only)."""
     if not ctx.unsafe or result.status != "pass" or not result.evidence:
         return False
     return any(v.get("rule_id") in CORRECTABLE_ADVICE for v in result.evidence.get("violations") or ())
 
 
-def plan(subject, result, ctx):
+def plan(subject: Subject, result: Result, ctx: FixContext) -> list[Change]:
     ad = subject.counterpart
     mail = _single(ctx.values(ad, "mail", ad.mail))
     display = _single(ctx.values(ad, "displayName", ad.display_name))
@@ -61,16 +61,19 @@ def plan(subject, result, ctx):
     fixed = replace(view, mail=new_mail, display_name=new_display, proxy_addresses=tuple(new_proxies))
     left = violations(fixed, domains)
     changes = []
-    if not _same([mail], [new_mail]):
-        changes.append(modify("attribute-valid", subject, ad, "mail", [mail], [new_mail], note="blanks removed"))
+    if not _same([mail], [new_mail]):   # only ever a trim of blanks: safe
+        changes.append(modify("attribute-valid", subject, ad, "mail", [mail], [new_mail], note="blanks removed",
+                              safety=Safety.SAFE))
     if not _same([display], [new_display]):
         changes.append(modify("attribute-valid", subject, ad, "displayName", [display], [new_display],
-                              note="blank displayName filled"))
+                              note="blank displayName filled", safety=Safety.UNSAFE))
     removed = [p for p in proxies if p not in new_proxies]
     added = [p for p in new_proxies if p not in proxies]
     if (removed or added) and not _same(proxies, new_proxies):
-        changes.append(modify("attribute-valid", subject, ad, "proxyAddresses", removed, added,
-                              note="blanks trimmed, duplicates merged, one SMTP: primary"))
+        trims = _only_trims(removed, added, new_proxies)
+        note = "blanks trimmed" if trims else "blanks trimmed, duplicates merged, one SMTP: primary"
+        changes.append(modify("attribute-valid", subject, ad, "proxyAddresses", removed, added, note=note,
+                              safety=Safety.SAFE if trims else Safety.UNSAFE))
     if blocking(left) or (not changes and any(v.problem.rule.key in CORRECTABLE_ADVICE for v in left)):
         shown = "; ".join(v.describe() for v in left)
         rest = len(found) - len(left)
@@ -82,6 +85,16 @@ def plan(subject, result, ctx):
         raise NotFixable(f"the corrected address {clash[0]} is already held by {clash[1]}; resolve that "
                          "(proxy-unique) before correcting it here")
     return changes
+
+
+def _only_trims(removed: list[str], added: list[str], after: list[str]) -> bool:
+    """Whether a proxyAddresses change only trims blanks (safe): every removed value has blanks and its
+    trimmed form stays, and every added value is such a trimmed form. Merging duplicates that differ
+    otherwise, or moving the primary, is a rewrite (unsafe)."""
+    trimmed = {_trim_proxy(v) for v in removed}
+    kept = set(after)
+    return (bool(removed) and all(_trim_proxy(v) != v and _trim_proxy(v) in kept for v in removed)
+            and set(added) <= trimmed)
 
 
 def _same(before, after) -> bool:

@@ -14,13 +14,10 @@ import uuid
 
 from syncready.addresses import domain_of
 from syncready.anchors import decoded, owners
-from syncready.fixing import NotFixable
-from syncready.plan import Change
+from syncready.fixerapi import Change, FixContext, NotFixable, Operation, Result, Subject, Target
 
-AVAILABILITY = "sometimes"
-SAFETY = "unsafe"
 
-def plan(subject, result, ctx):
+def plan(subject: Subject, result: Result, ctx: FixContext) -> list[Change]:
     user, ad = subject.obj, subject.counterpart
     now = ctx.values(user, "onPremisesImmutableId", user.immutable_id)
     if not now or now[0] == ad.anchor:
@@ -38,7 +35,7 @@ def plan(subject, result, ctx):
                          f"which AD account is this person's: if it is {name}, give it the UPN {subject.name} "
                          f"instead of {ad.dn}; if it is {ad.dn}, clear the ImmutableID by hand (Graph PATCH "
                          f"/users/{user.id} with onPremisesImmutableId null)")
-    return [Change(check="cloud-only", subject=subject.name, target="cloud", op="patch", object=user.id,
+    return [Change(check="cloud-only", subject=subject.name, target=Target.CLOUD, op=Operation.PATCH, object=user.id,
                    attribute="onPremisesImmutableId", remove=[current], add=[],
                    note=_why_stale(current, ad))]
 

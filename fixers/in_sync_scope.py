@@ -3,12 +3,12 @@
 The guidance says which of the two applies (an excluded OU, or no included OU), names the OUs, and
 gives the Move-ADObject command; a critical system object needs a different account altogether.
 """
+from syncready.fixerapi import FixContext, Result, Subject
+
 from ._common import ps_quote
 
-AVAILABILITY = "manual"
 
-
-def guidance(subject, result, ctx):
+def guidance(subject: Subject, result: Result, ctx: FixContext) -> str:
     evidence = result.evidence or {}
     dn = evidence.get("onprem_dn") or getattr(subject.counterpart, "dn", "the AD user")
     if evidence.get("critical"):

@@ -3,13 +3,12 @@
 The old primary stays as a secondary `smtp:` value, so no address is lost; an existing secondary
 equal to the new primary is promoted rather than duplicated.
 """
+from syncready.fixerapi import Change, FixContext, Result, Subject
+
 from ._common import modify, set_single
 
-AVAILABILITY = "always"
-SAFETY = "safe"
 
-
-def plan(subject, result, ctx):
+def plan(subject: Subject, result: Result, ctx: FixContext) -> list[Change]:
     user, ad = subject.obj, subject.counterpart
     new = user.primary_smtp
     changes = []

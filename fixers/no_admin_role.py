@@ -3,10 +3,10 @@
 The guidance names each role and whether it is active or eligible (PIM), since they are removed in
 different places, and offers the alternative of a separate, synchronized non-admin account.
 """
-AVAILABILITY = "manual"
+from syncready.fixerapi import FixContext, Result, Subject
 
 
-def guidance(subject, result, ctx):
+def guidance(subject: Subject, result: Result, ctx: FixContext) -> str:
     upn = subject.name
     roles = (result.evidence or {}).get("roles")
     if not roles:
@@ -23,7 +23,7 @@ def guidance(subject, result, ctx):
             f"or keep {upn} as a cloud-only admin account and sync a separate non-admin account for the person")
 
 
-def unread_guidance(subject, result, ctx):
+def unread_guidance(subject: Subject, result: Result, ctx: FixContext) -> str:
     return (f"the directory roles could not be read: grant the app RoleManagement.Read.Directory (roleAssignments "
             f"and roleEligibilitySchedules) and check again; until then look {subject.name} up in the Entra admin "
             "center under Roles and administrators")

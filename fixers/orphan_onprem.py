@@ -6,10 +6,10 @@ UPN and primary SMTP address), or none (move it out of scope, or waive the warni
 """
 import json
 
-AVAILABILITY = "manual"
+from syncready.fixerapi import FixContext, Result, Subject
 
 
-def guidance(subject, result, ctx):
+def guidance(subject: Subject, result: Result, ctx: FixContext) -> str:
     evidence = result.evidence or {}
     dn = subject.name
     reason = evidence.get("reason") or result.message or ""

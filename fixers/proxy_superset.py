@@ -6,15 +6,13 @@ so that address is added as the `SMTP:` primary first, keeping what sync would c
 alongside a value sync would not derive: written alone it changes nothing and costs an undo entry.
 """
 from syncready.addresses import is_onmicrosoft, split_proxy
+from syncready.fixerapi import Change, FixContext, Result, Subject
 from syncready.model import OnPremObject
 
 from ._common import modify
 
-AVAILABILITY = "always"
-SAFETY = "safe"
 
-
-def plan(subject, result, ctx):
+def plan(subject: Subject, result: Result, ctx: FixContext) -> list[Change]:
     user, ad = subject.obj, subject.counterpart
     proxies = ctx.values(ad, "proxyAddresses", ad.proxy_addresses)
     have = {p.lower() for p in proxies}

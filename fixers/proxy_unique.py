@@ -4,13 +4,12 @@ The guidance names, per clashing address, every other holder and the command tha
 off it, and the alternative of taking it off the AD user instead (unless it is the user's UPN).
 """
 from syncready.checks.proxy_unique import META
+from syncready.fixerapi import FixContext, Result, Subject
 
 from ._common import ps_quote
 
-AVAILABILITY = "manual"
 
-
-def guidance(subject, result, ctx):
+def guidance(subject: Subject, result: Result, ctx: FixContext) -> str:
     evidence = result.evidence or {}
     conflicts = evidence.get("conflicts")
     if not conflicts:

@@ -4,13 +4,13 @@ The guidance starts from the prediction in the evidence (which account Entra wou
 joins none) and names the one change that steers the match to this user: stamping when that alone
 would do it, else the address, ImmutableID, role or setting that is in the way.
 """
-AVAILABILITY = "manual"
+from syncready.fixerapi import FixContext, Result, Subject
 
 STAMP = ("stamp the ImmutableID (syncready fix --select anchor-ready; planned once every other blocker passes): "
          "the hard match then joins {dn} to {upn}, whatever soft match would do")
 
 
-def guidance(subject, result, ctx):
+def guidance(subject: Subject, result: Result, ctx: FixContext) -> str:
     e = result.evidence or {}
     upn, dn = subject.name, e.get("onprem_dn") or "the AD user"
     stamp = STAMP.format(dn=dn, upn=upn)
@@ -21,8 +21,9 @@ def guidance(subject, result, ctx):
     how = e.get("how")
     if other and how == "hard":
         return (f"Cloud user {other} holds {dn}'s anchor {e.get('onprem_anchor')} as onPremisesImmutableId. If "
-                f"{other} is not this person's account, clear its ImmutableID (Graph PATCH /users/{predicted.get('id')} "
-                f"with onPremisesImmutableId null); if it is, {upn} is the duplicate: merge the two in the cloud first")
+                f"{other} is not this person's account, clear its ImmutableID (Graph PATCH "
+                f"/users/{predicted.get('id')} with onPremisesImmutableId null); if it is, {upn} is the duplicate: "
+                "merge the two in the cloud first")
     if other and how == "smtp":
         return (f"Cloud user {other} has {dn}'s primary SMTP address {e.get('onprem_primary_smtp')}. Set the "
                 f"AD primary to {upn}'s {e.get('cloud_primary_smtp') or 'address'} (syncready fix --select "

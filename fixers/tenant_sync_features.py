@@ -3,13 +3,13 @@
 With both blocked, the guidance prefers lifting the hard-match block and stamping the anchors: hard
 match joins exactly the stamped pairs, whereas lifting the soft-match block lets any address join.
 """
-AVAILABILITY = "manual"
+from syncready.fixerapi import FixContext, Result, Subject
 
 CMDLET = ("$s = Get-MgDirectoryOnPremiseSynchronization; Update-MgDirectoryOnPremiseSynchronization "
           "-OnPremisesDirectorySynchronizationId $s.Id -Features @{{{feature} = $false}}")
 
 
-def guidance(subject, result, ctx):
+def guidance(subject: Subject, result: Result, ctx: FixContext) -> str:
     evidence = result.evidence or {}
     if result.status == "error" or evidence.get("known") is False:
         return ("the features could not be read: grant the app OnPremDirectorySynchronization.Read.All (Graph "

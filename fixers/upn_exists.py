@@ -15,11 +15,8 @@ import unicodedata
 from ldap3.utils.dn import escape_rdn
 
 from syncready.addresses import is_onmicrosoft, split_proxy
-from syncready.fixing import NotFixable
-from syncready.plan import Change
+from syncready.fixerapi import Change, FixContext, NotFixable, Operation, Result, Subject, Target
 
-AVAILABILITY = "sometimes"
-SAFETY = "safe"
 SAM_FORBIDDEN = re.compile(r'[\[\]\\"|,/:<>+=;?*\s@]')
 SPECIAL = {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "þ": "th", "œ": "oe"}
 SAM_MAX = 20
@@ -54,7 +51,7 @@ def unique_sam(base: str, taken: set[str]) -> str:
     return candidate
 
 
-def plan(subject, result, ctx):
+def plan(subject: Subject, result: Result, ctx: FixContext) -> list[Change]:
     evidence = result.evidence or {}
     if evidence.get("onprem_dns"):
         raise NotFixable(f"{evidence['onprem_dns'][0]} has this UPN outside the sync scope; move it into a "
@@ -83,7 +80,7 @@ def plan(subject, result, ctx):
     proxies = [p for p in user.proxy_addresses if not is_onmicrosoft(split_proxy(p)[1])]
     if proxies:
         attributes["proxyAddresses"] = proxies
-    return [Change(check="upn-exists", subject=subject.name, target="onprem", op="create",
+    return [Change(check="upn-exists", subject=subject.name, target=Target.ONPREM, op=Operation.CREATE,
                    object=f"CN={escape_rdn(name)},{ou}", attributes=attributes,
                    note="random password to the password file" if ctx.options.get("password_file")
                    else "created disabled (no password_file configured)")]

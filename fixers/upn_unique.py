@@ -1,9 +1,8 @@
 """Manual: only the administrator can tell which of two objects rightly holds an address."""
+from syncready.fixerapi import FixContext, Result, Subject
 
-AVAILABILITY = "manual"
 
-
-def guidance(subject, result, ctx):
+def guidance(subject: Subject, result: Result, ctx: FixContext) -> str:
     holders = (result.evidence or {}).get("holders", [])
     names = "; ".join(h.get("dn") or h.get("upn") or h.get("mail") or h.get("name") or "?" for h in holders)
     return (f"decide which object is {subject.name}'s, then change the UPN or address on the other "

@@ -40,8 +40,12 @@ from typing import Any, Protocol
 from .checkapi import CheckMeta, Result
 from .engine import Run, Subject
 from .plan import Change
-from .vocab import FixAvailability, Safety
+from .vocab import FixAvailability, Operation, Safety, Target
 from .writers.base import value_key
+
+# everything a fixer module needs, from one import
+__all__ = ["Change", "CheckFunction", "FixContext", "Fixer", "GuidanceFunction", "NotFixable", "Operation",
+           "PlanFunction", "Result", "Safety", "Subject", "Target", "WantsFunction", "fixer_from_module"]
 
 CheckFunction = Callable[..., Result]
 """`check(...)` in checks/<id>.py: fixtures requested by name (see checkapi), one Result back."""
@@ -135,7 +139,7 @@ def fixer_from_module(meta: CheckMeta, module: Any) -> Fixer:
     for name, declared in (("AVAILABILITY", meta.fix), ("SAFETY", meta.safety)):
         stray = getattr(module, name, None)
         if stray is not None and stray != declared:
-            raise RuntimeError(f"{where} sets {name} = {stray!r} but META of {meta.id} says {declared!r}; "
+            raise RuntimeError(f"{where} sets {name} = {stray!r} but META of {meta.id} says {str(declared)!r}; "
                                f"declare it once, in META")
     plan = getattr(module, "plan", None)
     if availability != FixAvailability.MANUAL and not callable(plan):
