@@ -1,4 +1,5 @@
 from syncready.checkapi import CheckMeta, failed, passed, skipped
+from syncready.vocab import FixAvailability, Safety, Severity, SubjectKind
 
 from ._common import EXISTING_TENANT, GRAPH_USER
 
@@ -6,7 +7,7 @@ META = CheckMeta(
     id="account-enabled", order=110, needs_counterpart=True,
     inputs=("users.accountEnabled", "adUsers"),
     title="The on-prem user is enabled when the cloud user is",
-    severity="warning", subject="cloud-user", fix="sometimes", safety="unsafe",
+    severity=Severity.WARNING, subject=SubjectKind.CLOUD_USER, fix=FixAvailability.SOMETIMES, safety=Safety.UNSAFE,
     description="When the cloud user's accountEnabled is true, the counterpart's userAccountControl must "
                 "not have the ACCOUNTDISABLE bit (0x2). A disabled cloud user passes whatever AD says. "
                 "Skipped when either value was not read.",

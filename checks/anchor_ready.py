@@ -1,4 +1,5 @@
 from syncready.checkapi import CheckMeta, failed, passed
+from syncready.vocab import FixAvailability, Safety, Severity, SubjectKind
 from syncready.immutableid import anchor_problem
 
 from ._common import ADSYNCTOOLS, DESIGN_CONCEPTS, EXISTING_TENANT, SYNC_ERRORS, describe, ref
@@ -7,7 +8,7 @@ META = CheckMeta(
     id="anchor-ready", order=130, needs_counterpart=True,
     inputs=("users.onPremisesImmutableId", "adUsers"),
     title="The on-prem user's anchor can be stamped as this user's ImmutableID",
-    severity="blocker", subject="cloud-user", fix="sometimes", safety="safe",
+    severity=Severity.BLOCKER, subject=SubjectKind.CLOUD_USER, fix=FixAvailability.SOMETIMES, safety=Safety.SAFE,
     description="The counterpart's anchor (base64 of mS-DS-ConsistencyGuid, else of objectGUID in .NET "
                 "byte order) must be a valid sourceAnchor — 16 bytes, not all zero, fewer than 60 "
                 "characters — that no other cloud user holds as onPremisesImmutableId and no other AD user "

@@ -1,6 +1,7 @@
 import unicodedata
 
 from syncready.checkapi import CheckMeta, failed, passed
+from syncready.vocab import FixAvailability, Safety, Severity, SubjectKind
 
 from ._common import EXISTING_TENANT, GRAPH_USER
 
@@ -8,7 +9,7 @@ META = CheckMeta(
     id="attribute-drift", order=120, needs_counterpart=True,
     inputs=("adUsers", "drift"),             # "drift": users.<property> of every [drift] pair
     title="On-prem names (and configured attributes) equal the cloud values",
-    severity="warning", subject="cloud-user", fix="always", safety="safe",
+    severity=Severity.WARNING, subject=SubjectKind.CLOUD_USER, fix=FixAvailability.ALWAYS, safety=Safety.SAFE,
     description="Compares the counterpart's givenName, sn and displayName, and each pair configured in "
                 "`[drift] attributes` of syncready.toml (AD attribute = Graph property), with the cloud "
                 "user's values (Unicode-normalized, otherwise exact: a change of letter case is a visible "

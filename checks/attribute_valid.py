@@ -1,5 +1,6 @@
 from syncready.attrrules import RULES, blocking, violations
 from syncready.checkapi import CheckMeta, Reference, failed, passed
+from syncready.vocab import FixAvailability, Safety, Severity, SubjectKind
 
 from ._common import EXISTING_TENANT, PREPARE_SYNC, PROXY_CALCULATION
 
@@ -15,7 +16,7 @@ META = CheckMeta(
     id="attribute-valid", order=100, needs_counterpart=True,
     inputs=("adUsers", "domains"),
     title="The on-prem user's values meet Microsoft's sync rules",
-    severity="blocker", subject="cloud-user", fix="sometimes", safety="unsafe",
+    severity=Severity.BLOCKER, subject=SubjectKind.CLOUD_USER, fix=FixAvailability.SOMETIMES, safety=Safety.UNSAFE,
     description="Checks the counterpart's userPrincipalName, mail, proxyAddresses, mailNickname, displayName, "
                 "givenName, sn and sAMAccountName against the rules Microsoft publishes, and says for each "
                 "finding what sync does with the value. Severity follows that consequence: the result fails "

@@ -2,6 +2,7 @@ import uuid
 
 from syncready.anchors import owners
 from syncready.checkapi import CheckMeta, failed, passed
+from syncready.vocab import FixAvailability, Safety, Severity, SubjectKind
 from syncready.immutableid import decode_anchor
 
 from ._common import ADSYNCTOOLS, DESIGN_CONCEPTS, EXISTING_TENANT, SYNC_ERRORS
@@ -10,7 +11,7 @@ META = CheckMeta(
     id="cloud-only", order=70, needs_counterpart=True,
     inputs=("users.onPremisesImmutableId", "adUsers"),
     title="The cloud user has no ImmutableID, or the one of its on-prem user",
-    severity="blocker", subject="cloud-user", fix="sometimes", safety="unsafe",
+    severity=Severity.BLOCKER, subject=SubjectKind.CLOUD_USER, fix=FixAvailability.SOMETIMES, safety=Safety.UNSAFE,
     description="onPremisesImmutableId must be empty or equal, exactly (the sourceAnchor is "
                 "case-sensitive), to the counterpart's anchor: base64 of mS-DS-ConsistencyGuid when set, "
                 "else of objectGUID in .NET Guid.ToByteArray() byte order.",

@@ -1,4 +1,5 @@
 from syncready.checkapi import CheckMeta, failed, passed
+from syncready.vocab import FixAvailability, Severity, SubjectKind
 
 from ._common import EXISTING_TENANT, SYNC_FILTERING
 
@@ -6,7 +7,7 @@ META = CheckMeta(
     id="in-sync-scope", order=90, needs_counterpart=True,
     inputs=("adUsers",),
     title="The on-prem user lies inside the sync scope",
-    severity="blocker", subject="cloud-user", fix="manual",
+    severity=Severity.BLOCKER, subject=SubjectKind.CLOUD_USER, fix=FixAvailability.MANUAL,
     description="The counterpart's distinguishedName must lie under one of the `[scope] include` OUs (the "
                 "whole domain when none is given), under none of the `exclude` OUs, and the account must "
                 "not be a critical system object. The scope in syncready.toml has to mirror the OU "

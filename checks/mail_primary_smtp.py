@@ -1,4 +1,5 @@
 from syncready.checkapi import CheckMeta, failed, passed, skipped
+from syncready.vocab import FixAvailability, Safety, Severity, SubjectKind
 
 from ._common import EXISTING_TENANT, PROXY_CALCULATION, SOFT_MATCH_KB
 
@@ -6,7 +7,7 @@ META = CheckMeta(
     id="mail-primary-smtp", order=20, needs_counterpart=True,
     inputs=("users.mail", "users.proxyAddresses", "adUsers"),
     title="On-prem mail and primary SMTP equal the cloud primary SMTP address",
-    severity="blocker", subject="cloud-user", fix="always", safety="safe",
+    severity=Severity.BLOCKER, subject=SubjectKind.CLOUD_USER, fix=FixAvailability.ALWAYS, safety=Safety.SAFE,
     description="Compares the counterpart's `mail` and its primary SMTP address (the proxyAddresses value "
                 "with prefix exactly `SMTP:`, or `mail` when proxyAddresses is empty) with the cloud "
                 "user's primary SMTP address, case-insensitively.",

@@ -1,4 +1,5 @@
 from syncready.checkapi import CheckMeta, Result, failed, passed
+from syncready.vocab import FixAvailability, Severity, Status, SubjectKind
 
 from ._common import EXISTING_TENANT, GRAPH_ROLE_ASSIGNMENTS, GRAPH_ROLE_ELIGIBILITY
 
@@ -6,7 +7,7 @@ META = CheckMeta(
     id="no-admin-role", order=80,
     inputs=("users", "roleAssignments", "roleEligibilitySchedules", "groupMembers"),
     title="The cloud user holds no directory role, active or eligible",
-    severity="blocker", subject="cloud-user", fix="manual",
+    severity=Severity.BLOCKER, subject=SubjectKind.CLOUD_USER, fix=FixAvailability.MANUAL,
     description="Looks the cloud user up in the directory role assignments (roleAssignments) and the PIM "
                 "eligibility schedules (roleEligibilitySchedules). Any role counts, because Microsoft does "
                 "not list which roles block matching. When the role assignments could not be read, the "
@@ -39,7 +40,7 @@ def check(cloud_user, index):
         more = len(index.unresolved_roles) - len(unread)
         if more:
             unread.append(f"and {more} more role(s) held by principals whose members were not read")
-        return Result("error", "not read: " + "; ".join(unread), {"unread": unread})
+        return Result(Status.ERROR, "not read: " + "; ".join(unread), {"unread": unread})
     return passed()
 
 

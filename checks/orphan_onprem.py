@@ -1,6 +1,7 @@
 from syncready.attrrules import domain_rule
 from syncready.addresses import domain_of
 from syncready.checkapi import CheckMeta, failed, passed
+from syncready.vocab import FixAvailability, Severity, SubjectKind
 from syncready.matching import predict_match, probable_duplicates
 
 from ._common import EXISTING_TENANT, SOFT_MATCH_KB, UPN_MATCH_KB, ref
@@ -12,7 +13,7 @@ META = CheckMeta(
             # admins are never joined (matching.py): an unread role makes the prediction unknown
             "roleAssignments", "roleEligibilitySchedules", "groupMembers"),
     title="The in-scope on-prem user will match an existing cloud user",
-    severity="warning", subject="onprem-user", fix="manual",
+    severity=Severity.WARNING, subject=SubjectKind.ONPREM_USER, fix=FixAvailability.MANUAL,
     description="For every AD user inside the sync scope, predicts the match as single-match does (hard "
                 "match, then SMTP, then UPN soft match, under the tenant's features). Without a match sync "
                 "creates a new cloud user; the result then names existing cloud users (not guests) that are "

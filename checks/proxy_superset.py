@@ -1,5 +1,6 @@
 from syncready.addresses import is_onmicrosoft, proxy_key, split_proxy
 from syncready.checkapi import CheckMeta, failed, passed
+from syncready.vocab import FixAvailability, Safety, Severity, SubjectKind
 
 from ._common import EXISTING_TENANT, PROXY_CALCULATION
 
@@ -7,7 +8,7 @@ META = CheckMeta(
     id="proxy-superset", order=30, needs_counterpart=True,
     inputs=("users.proxyAddresses", "adUsers"),
     title="Every cloud proxy address is also on the on-prem user",
-    severity="blocker", subject="cloud-user", fix="always", safety="safe",
+    severity=Severity.BLOCKER, subject=SubjectKind.CLOUD_USER, fix=FixAvailability.ALWAYS, safety=Safety.SAFE,
     description="Every value of the cloud user's proxyAddresses, except addresses in *.onmicrosoft.com "
                 "domains, must be present on the counterpart (type prefix and address compared "
                 "case-insensitively; SIP, X500 and other types included).",

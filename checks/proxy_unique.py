@@ -1,4 +1,5 @@
 from syncready.checkapi import CheckMeta, failed, passed
+from syncready.vocab import FixAvailability, Severity, SubjectKind
 
 from ._common import DUPLICATE_RESILIENCY, PROXY_CALCULATION, SYNC_ERRORS, describe, ref, shorten
 
@@ -7,7 +8,7 @@ META = CheckMeta(
     inputs=("users", "users.mail", "users.proxyAddresses", "groups", "contacts", "adUsers", "adGroups",
             "adContacts"),
     title="No other object holds an SMTP address of the on-prem user",
-    severity="blocker", subject="cloud-user", fix="manual",
+    severity=Severity.BLOCKER, subject=SubjectKind.CLOUD_USER, fix=FixAvailability.MANUAL,
     description="Every SMTP address the counterpart will carry in the cloud — its `mail`, its SMTP "
                 "proxyAddresses and its userPrincipalName, compared case-insensitively — must belong to no "
                 "other cloud user, group or contact (as SMTP address or UPN) and to no other on-prem "

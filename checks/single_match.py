@@ -1,4 +1,5 @@
 from syncready.checkapi import CheckMeta, failed, passed
+from syncready.vocab import FixAvailability, Severity, SubjectKind
 from syncready.immutableid import anchor_problem
 from syncready.matching import match_blocker, predict_match
 
@@ -11,7 +12,7 @@ META = CheckMeta(
             # admins are never joined (matching.py): an unread role makes the prediction unknown
             "roleAssignments", "roleEligibilitySchedules", "groupMembers"),
     title="Entra will match the on-prem user to this cloud user",
-    severity="blocker", subject="cloud-user", fix="manual",
+    severity=Severity.BLOCKER, subject=SubjectKind.CLOUD_USER, fix=FixAvailability.MANUAL,
     description="Predicts what Entra does when the counterpart is first exported: hard match of its "
                 "anchor to an onPremisesImmutableId; else, unless blockSoftMatchEnabled, soft match of its "
                 "primary SMTP address to a cloud user's primary SMTP address; else, when "

@@ -1,4 +1,5 @@
 from syncready.checkapi import CheckMeta, Result, failed, passed
+from syncready.vocab import FixAvailability, Severity, Status, SubjectKind
 
 from ._common import EXISTING_TENANT, GRAPH_SYNC_FEATURES, SYNC_ERRORS, UPN_MATCH_KB
 
@@ -6,7 +7,7 @@ META = CheckMeta(
     id="tenant-sync-features", order=150,
     inputs=("sync",),
     title="The tenant allows soft match or hard match",
-    severity="blocker", subject="tenant", fix="manual",
+    severity=Severity.BLOCKER, subject=SubjectKind.TENANT, fix=FixAvailability.MANUAL,
     description="Reads the features of the tenant's onPremisesDirectorySynchronization object. Fails when "
                 "blockSoftMatchEnabled and blockCloudObjectTakeoverThroughHardMatchEnabled are both on, "
                 "because then no existing cloud user can be matched. Passes with a note when only one way "
@@ -25,7 +26,7 @@ META = CheckMeta(
 def check(tenant):
     features = tenant.features
     if not features.known:
-        return Result("error", "the tenant's onPremisesDirectorySynchronization features could not be read, so "
+        return Result(Status.ERROR, "the tenant's onPremisesDirectorySynchronization features could not be read, so "
                                "whether soft or hard match is allowed is unknown; grant "
                                "OnPremDirectorySynchronization.Read.All and check again", {"known": False})
     evidence = {"blockSoftMatchEnabled": features.block_soft_match,

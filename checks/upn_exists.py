@@ -1,4 +1,5 @@
 from syncready.checkapi import CheckMeta, failed, passed
+from syncready.vocab import FixAvailability, Safety, Severity, SubjectKind
 
 from ._common import EXISTING_TENANT, UPN_MATCH_KB
 
@@ -6,7 +7,7 @@ META = CheckMeta(
     id="upn-exists", order=10,
     inputs=("users", "users.mail", "users.proxyAddresses", "adUsers"),
     title="An on-prem user in the sync scope has the cloud user's UPN",
-    severity="blocker", subject="cloud-user", fix="sometimes", safety="safe",
+    severity=Severity.BLOCKER, subject=SubjectKind.CLOUD_USER, fix=FixAvailability.SOMETIMES, safety=Safety.SAFE,
     description="Looks for an Active Directory user inside the sync scope whose userPrincipalName equals "
                 "the cloud user's UPN (case-insensitive).",
     why="Without an on-prem counterpart nothing can be matched: the cloud user stays cloud-only, and "

@@ -1,4 +1,5 @@
 from syncready.checkapi import CheckMeta, failed, passed
+from syncready.vocab import FixAvailability, Severity, SubjectKind
 
 from ._common import DUPLICATE_RESILIENCY, SYNC_ERRORS, describe, ref
 
@@ -7,7 +8,7 @@ META = CheckMeta(
     inputs=("users", "users.mail", "users.proxyAddresses", "groups", "contacts", "adUsers", "adGroups",
             "adContacts"),
     title="No other object holds the user's UPN",
-    severity="blocker", subject="cloud-user", fix="manual",
+    severity=Severity.BLOCKER, subject=SubjectKind.CLOUD_USER, fix=FixAvailability.MANUAL,
     description="No other on-prem object has the cloud user's UPN as userPrincipalName, and no other cloud "
                 "user, group or contact has it as UPN or SMTP address.",
     why="userPrincipalName and SMTP addresses must be unique across users, groups and contacts. With "
