@@ -26,11 +26,11 @@ from graphserver import GraphServer  # noqa: E402
 from bench.synthetic import generate  # noqa: E402
 from syncready.apply import apply_changes  # noqa: E402
 from syncready.commands.fix import evaluate_all  # noqa: E402
-from syncready.config import Config  # noqa: E402
+from syncready.options import GraphAuth, GraphOptions, SourceOptions  # noqa: E402
 from syncready.fixing import build_plan  # noqa: E402
 from syncready.journal import Journal  # noqa: E402
-from syncready.sources import ldap  # noqa: E402
-from syncready.sources.graph import open_session  # noqa: E402
+from syncready.sources import ldapconn  # noqa: E402
+from syncready.sources.graphsession import open_session  # noqa: E402
 from syncready.writers.graph_writer import GraphWriter  # noqa: E402
 from syncready.writers.ldap_writer import LdapWriter  # noqa: E402
 
@@ -45,13 +45,13 @@ def bench_ldap(tmp: Path, users: int) -> None:
     print(f"loaded {users:,} users into Samba in {time.perf_counter() - t0:.1f} s (not timed)")
     dc.start()
     try:
-        os.environ[ldap.PASSWORD_ENV] = dc.admin_password
-        args = live_args(dc, snapshot=str(snap), users=None)
-        config = Config()
-        plan = build_plan(evaluate_all(args, config), ["attribute-drift", "proxy-superset"])
+        os.environ[ldapconn.PASSWORD_ENV] = dc.admin_password
+        ldap = live_args(dc)
+        plan = build_plan(evaluate_all(SourceOptions(snapshot=str(snap), ldap=ldap)),
+                          ["attribute-drift", "proxy-superset"])
         subjects = len({c.subject for c in plan.changes})
         journal = Journal(tmp / "ldap.jsonl", "fix", {})
-        writer = LdapWriter(ldap.connect(args, config))
+        writer = LdapWriter(ldapconn.connect(ldap))
         start = time.perf_counter()
         report = apply_changes(plan.changes, {"onprem": writer}, journal)
         elapsed = time.perf_counter() - start
@@ -70,11 +70,9 @@ def bench_stamping(tmp: Path, users: int) -> None:
     generate(snap, users, onprem_only=0, stories={"clean": 1}, seed=4)
     with GraphServer.from_snapshot(snap) as server:
         os.environ["SYNCREADY_GRAPH_TOKEN"] = server.token
-        args = argparse.Namespace(graph_url=server.url, auth="token", tenant_id=None, client_id=None, quiet=True,
-                                  verbose=False, snapshot=str(snap), ldap_url=None, users=None, config=None)
-        config = Config()
-        plan = build_plan(evaluate_all(args, config), ["anchor-ready"])
-        writer = GraphWriter(open_session(args, config))
+        graph = GraphOptions(graph_url=server.url, auth=GraphAuth.TOKEN, quiet=True)
+        plan = build_plan(evaluate_all(SourceOptions(snapshot=str(snap), graph=graph)), ["anchor-ready"])
+        writer = GraphWriter(open_session(graph))
         journal = Journal(tmp / "stamp.jsonl", "fix", {})
         start = time.perf_counter()
         report = apply_changes(plan.changes, {"cloud": writer}, journal)

@@ -34,7 +34,9 @@ from syncready.config import Config  # noqa: E402
 from syncready.journal import Journal  # noqa: E402
 from syncready.model import Directory  # noqa: E402
 from syncready.plan import Change  # noqa: E402
-from syncready.sources.graph import PAGE_SIZE, open_session, read_cloud  # noqa: E402
+from syncready.options import GraphAuth, GraphOptions  # noqa: E402
+from syncready.sources.graphread import PAGE_SIZE, read_cloud  # noqa: E402
+from syncready.sources.graphsession import open_session  # noqa: E402
 from syncready.sources.graphmap import user_select  # noqa: E402
 from syncready.writers.graph_writer import GraphWriter  # noqa: E402
 
@@ -61,16 +63,15 @@ def data(count: int) -> dict:
                         for name, initial in (("contoso.com", False), ("contoso.onmicrosoft.com", True))]}
 
 
-def args_for(server) -> argparse.Namespace:
-    return argparse.Namespace(graph_url=server.url, auth="token", tenant_id=None, client_id=None, quiet=True,
-                              verbose=False)
+def args_for(server) -> GraphOptions:
+    return GraphOptions(graph_url=server.url, auth=GraphAuth.TOKEN, quiet=True)
 
 
 def sdk_users(server, config) -> tuple[float, int]:
     """read_cloud as the commands call it: session, user paging through the msgraph-sdk adapter,
     raw JSON mapped to CloudUser objects, and the tenant's other (here tiny) collections."""
     start = time.perf_counter()
-    directory = read_cloud(args_for(server), config, into=Directory())
+    directory = read_cloud(args_for(server), into=Directory(), extra=config.extra_graph)
     return time.perf_counter() - start, len(directory.cloud_users)
 
 
@@ -94,7 +95,7 @@ def stamp(server, count: int, journal_class, folder: Path, offset: int) -> tuple
                       add=[base64.b64encode(uuid.UUID(int=(1 << 64) + offset + n).bytes_le).decode()])
                for n, uid in enumerate(ids)]
     journal = journal_class(folder / f"{journal_class.__name__}.jsonl", "fix", {})
-    with open_session(args_for(server), Config()) as session:
+    with open_session(args_for(server)) as session:
         writer = GraphWriter(session)
         server.reset_stats()
         start = time.perf_counter()

@@ -27,7 +27,7 @@ import sambadc  # noqa: E402
 from fixtures_samba import install_test_pki, live_args  # noqa: E402
 
 from syncready.model import Directory  # noqa: E402
-from syncready.sources import ldap  # noqa: E402
+from syncready.sources import ldapconn, ldapread  # noqa: E402
 
 SUFFIX = "contoso.test"
 
@@ -51,13 +51,13 @@ def main() -> int:
         dc = prepare_dc(workdir / f"dc-{args.users}", args.users)
         dc.start()
 
-        os.environ[ldap.PASSWORD_ENV] = dc.admin_password
+        os.environ[ldapconn.PASSWORD_ENV] = dc.admin_password
         options = live_args(dc)
         timings = []
         objects = 0
         for _ in range(args.runs):
             started = time.perf_counter()
-            directory = ldap.read_onprem(options, None, into=Directory())
+            directory = ldapread.read_onprem(options, into=Directory())
             timings.append(time.perf_counter() - started)
             objects = len(directory.onprem)
         paged = statistics.median(timings)
@@ -65,16 +65,16 @@ def main() -> int:
               f"objects/s (median of {args.runs}: {', '.join(f'{t:.2f}' for t in timings)} s)")
 
         sample = random.Random(7).sample(range(args.users), min(args.per_user, args.users))
-        conn = ldap.connect(options)
+        conn = ldapconn.connect(options)
         try:
             started = time.perf_counter()
             for i in sample:
-                found = ldap.find_user_by_upn(conn, dc.base_dn, f"user{i:06d}@{SUFFIX}")
+                found = ldapread.find_user_by_upn(conn, dc.base_dn, f"user{i:06d}@{SUFFIX}")
                 if len(found) != 1:
                     raise SystemExit(f"user{i:06d}@{SUFFIX}: found {len(found)}")
             per_user = (time.perf_counter() - started) / len(sample)
         finally:
-            ldap.close(conn)
+            ldapconn.close(conn)
         projected = per_user * args.users
         print(f"one search per user (the PowerShell pattern): {len(sample):,} users in {per_user * len(sample):.2f} s"
               f" = {1 / per_user:,.0f} users/s, {per_user * 1000:.2f} ms each; {args.users:,} users: {projected:.1f} s")

@@ -2,11 +2,10 @@
 
 `graph_server` is shared by the whole session (read-only tests; injected faults are cleared after
 each test); `fresh_graph_server` is a new server per test, for tests that PATCH. `graph_args`
-builds the live options a command would parse, for the token the test puts in the environment.
+builds the typed Graph options for the token the test puts in the environment.
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -16,17 +15,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from graphserver import GraphServer  # noqa: E402
 
+from syncready.options import GraphAuth, GraphOptions  # noqa: E402
+
 __all__ = ["CONTOSO", "graph_args", "graph_server_shared", "graph_server", "fresh_graph_server"]
 
 CONTOSO = Path(__file__).resolve().parent.parent / "examples" / "contoso"
 
 
-def graph_args(server, auth: str = "token", **options) -> argparse.Namespace:
-    """The parsed live options for `server` (--graph-url, --auth, ...), quiet unless told otherwise."""
-    values = {"graph_url": server.url, "auth": auth, "tenant_id": None, "client_id": None, "quiet": True,
-              "verbose": False, "snapshot": None}
+def graph_args(server, auth: str = "token", **options) -> GraphOptions:
+    """The Graph options for `server` (--graph-url, --auth, ...), quiet unless told otherwise."""
+    values = {"graph_url": server.url, "auth": GraphAuth(auth), "quiet": True}
     values.update(options)
-    return argparse.Namespace(**values)
+    return GraphOptions(**values)
 
 
 @pytest.fixture(scope="session")

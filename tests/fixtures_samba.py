@@ -24,7 +24,6 @@ starts it again when that happened (on a new address, so read dc.ip per test).
 """
 from __future__ import annotations
 
-import argparse
 import datetime
 import ipaddress
 import itertools
@@ -41,6 +40,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sambadc  # noqa: E402
+
+from syncready.options import LdapAuth, LdapOptions  # noqa: E402
 
 __all__ = ["contoso_template", "contoso_session_dc", "contoso_dc", "fresh_contoso_dc", "contoso_guid_map"]
 
@@ -211,16 +212,18 @@ def clone_contoso(template: ContosoTemplate, name: str | None = None, start: boo
     return template.dc.clone(template.root / name, start=start)
 
 
-def live_args(dc: sambadc.SambaDC, **overrides) -> argparse.Namespace:
-    """The parsed live options of a command that reads this DC over LDAPS as Administrator.
+def live_args(dc: sambadc.SambaDC, **overrides) -> LdapOptions:
+    """The LDAP options of a command that reads this DC over LDAPS as Administrator.
 
     The password is not among them: set SYNCREADY_LDAP_PASSWORD (dc.admin_password).
     """
-    values = dict(snapshot=None, config=None, graph_url=None, tenant_id=None, client_id=None, auth=None,
-                  ldap_url=dc.ldaps_url, ldap_base=None, ldap_user=dc.admin_user, ldap_auth="simple",
-                  ldap_ca_file=dc.ca_file, ldap_insecure=False, quiet=True, verbose=False)
+    values = dict(url=dc.ldaps_url, user=dc.admin_user, ca_file=dc.ca_file, quiet=True)
     values.update(overrides)
-    return argparse.Namespace(**values)
+    if "bases" in values:
+        values["bases"] = tuple(values["bases"] or ())
+    if "auth" in values:
+        values["auth"] = LdapAuth(values["auth"])
+    return LdapOptions(**values)
 
 
 def _require_samba() -> None:

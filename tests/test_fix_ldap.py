@@ -20,7 +20,8 @@ from syncready.cli import main
 from syncready.config import load_config
 from syncready.engine import Engine
 from syncready.fixing import build_plan
-from syncready.sources import ldap
+from syncready.sources import ldapconn
+from syncready.options import SourceOptions
 from syncready.sources.load import load_directory
 
 from fixtures_samba import live_args
@@ -36,7 +37,7 @@ WATCHED = ["mail", "proxyAddresses", "givenName", "sn", "displayName", "userAcco
 
 @pytest.fixture
 def dc(fresh_contoso_dc, monkeypatch):
-    monkeypatch.setenv(ldap.PASSWORD_ENV, fresh_contoso_dc.admin_password)
+    monkeypatch.setenv(ldapconn.PASSWORD_ENV, fresh_contoso_dc.admin_password)
     return fresh_contoso_dc
 
 
@@ -47,7 +48,7 @@ def options(dc) -> list[str]:
 
 def ad_state(dc) -> dict:
     """Every watched attribute of every user, exactly as AD returns it (order-insensitive)."""
-    conn = ldap.connect(live_args(dc))
+    conn = ldapconn.connect(live_args(dc))
     entries = conn.extend.standard.paged_search(dc.base_dn, "(objectClass=user)", SUBTREE,
                                                 attributes=WATCHED, paged_size=500, generator=False)
     state = {}
@@ -61,9 +62,9 @@ def ad_state(dc) -> dict:
 
 
 def statuses(dc) -> dict:
-    args = live_args(dc, snapshot=str(EXAMPLE), config=str(CONFIG))
     config = load_config(str(CONFIG))
-    run = Engine(load_directory(args, config), config).run()
+    sources = SourceOptions(snapshot=str(EXAMPLE), ldap=live_args(dc), config=config)
+    run = Engine(load_directory(sources), config).run()
     return {(s.name.lower(), cid): r.status for s in run.subjects for cid, r in s.results.items()}
 
 
@@ -106,16 +107,16 @@ def test_changed_value_between_plan_and_apply_is_a_conflict_left_alone(dc, tmp_p
     from syncready.journal import Journal, read_journal
     from syncready.writers.ldap_writer import LdapWriter
 
-    args = live_args(dc, snapshot=str(EXAMPLE), config=str(CONFIG))
     config = load_config(str(CONFIG))
-    run = Engine(load_directory(args, config), config).run()
+    sources = SourceOptions(snapshot=str(EXAMPLE), ldap=live_args(dc), config=config)
+    run = Engine(load_directory(sources), config).run()
     plan = build_plan(run, ["mail-primary-smtp"])
     henry = next(c for c in plan.changes if c.subject == "henry.wilson@contoso.com" and c.attribute == "mail")
-    conn = ldap.connect(live_args(dc))
+    conn = ldapconn.connect(live_args(dc))
     conn.modify(henry.object, {"mail": [("MODIFY_REPLACE", ["someone.else@contoso.com"])]})
     assert conn.result["result"] == 0
     journal = Journal(tmp_path / "j.jsonl", "fix", {})
-    report = apply_changes(plan.changes, {"onprem": LdapWriter(ldap.connect(live_args(dc)))}, journal)
+    report = apply_changes(plan.changes, {"onprem": LdapWriter(ldapconn.connect(live_args(dc)))}, journal)
     journal.close(report.summary())
     assert [c.object for c, _ in report.conflicts] == [henry.object]
     assert report.applied and not report.failed

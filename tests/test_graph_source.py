@@ -14,11 +14,13 @@ import pytest
 
 from fixtures_graph import CONTOSO, graph_args
 from graphserver import GraphServer, load_snapshot
-from syncready.cli import main
+from syncready.cli import build_parser, main
 from syncready.config import load_config
 from syncready.errors import ConfigError, SourceError
 from syncready.model import Directory
-from syncready.sources.graph import open_session, read_cloud
+from syncready.options import from_args
+from syncready.sources.graphread import read_cloud
+from syncready.sources.graphsession import open_session
 from syncready.sources.graphauth import graph_target
 from syncready.sources.snapshot import read_snapshot, write_snapshot
 
@@ -34,7 +36,7 @@ def snapshot_cloud() -> Directory:
 
 
 def live(server, **options) -> Directory:
-    return read_cloud(graph_args(server, **options), CONFIG, into=Directory())
+    return read_cloud(graph_args(server, **options), into=Directory(), extra=CONFIG.extra_graph)
 
 
 def assert_same_cloud(found: Directory, expected: Directory) -> None:
@@ -93,7 +95,7 @@ def test_live_read_equals_snapshot(graph_server):
 
 
 def test_select_names_every_property_graph_omits_by_default(graph_server):
-    with open_session(graph_args(graph_server), CONFIG) as session:
+    with open_session(graph_args(graph_server)) as session:
         default = session.get_json("/users", {"$top": 1})["value"][0]
     assert "onPremisesImmutableId" not in default and "proxyAddresses" not in default
     graph_server.requests.clear()
@@ -111,7 +113,7 @@ def test_select_names_every_property_graph_omits_by_default(graph_server):
 
 def test_raw_sink_is_what_graph_returned_and_round_trips(graph_server, tmp_path):
     raw: dict = {}
-    directory = read_cloud(graph_args(graph_server), CONFIG, into=Directory(), raw_sink=raw)
+    directory = read_cloud(graph_args(graph_server), into=Directory(), extra=CONFIG.extra_graph, raw_sink=raw)
     assert set(raw) == {"cloud/users.json", "cloud/groups.json", "cloud/contacts.json", "cloud/domains.json",
                         "cloud/sync.json", "cloud/roleAssignments.json", "cloud/roleEligibilitySchedules.json",
                         "cloud/groupMembers.json"}
@@ -165,7 +167,7 @@ def test_several_faults_on_several_endpoints(paged):
 def test_persistent_throttling_ends_as_one_line_naming_the_endpoint(paged, monkeypatch):
     server, _ = paged
     server.faults.add("/domains", 429, count=None, seconds=0)
-    monkeypatch.setattr("syncready.sources.graph.MAX_RETRIES", 1)
+    monkeypatch.setattr("syncready.sources.graphsession.MAX_RETRIES", 1)
     with pytest.raises(SourceError) as caught:
         live(server)
     text = one_line_error(caught)
@@ -275,12 +277,16 @@ def test_tls_with_the_wrong_ca_is_one_line(tls_env, monkeypatch, tmp_path):
     assert "TLS" in text and "certificate verify failed" in text and "SSL_CERT_FILE" in text
 
 
-def test_ca_file_from_config(tls_env, monkeypatch):
+def test_ca_file_from_config(tls_env, monkeypatch, tmp_path):
     monkeypatch.delenv("SSL_CERT_FILE")
     monkeypatch.setenv("SYNCREADY_GRAPH_TOKEN", tls_env.token)
-    config = load_config(str(CONTOSO / "syncready.toml"))
-    config.sources["graph_ca_file"] = tls_env.ca_file
-    directory = read_cloud(graph_args(tls_env), config, into=Directory())
+    config = tmp_path / "syncready.toml"
+    config.write_text((CONTOSO / "syncready.toml").read_text()
+                      + f"\n[sources]\ngraph_ca_file = {json.dumps(tls_env.ca_file)}\n")
+    args = build_parser().parse_args(["check", "--graph-url", tls_env.url, "--auth", "token", "--config", str(config)])
+    graph = from_args(args).sources.graph
+    assert graph is not None and graph.ca_file == tls_env.ca_file
+    directory = read_cloud(graph, into=Directory())
     assert len(directory.cloud_users) == 54
 
 
@@ -361,7 +367,7 @@ def test_auth_environment_through_azure_identity(tls_env, monkeypatch):
 def test_interactive_and_platform_methods_build_their_credential(graph_server, method, kind):
     args = graph_args(graph_server, auth=method, graph_url="https://graph.microsoft.us/v1.0",
                       tenant_id="contoso.onmicrosoft.com", client_id=CLIENT_ID)
-    with open_session(args, CONFIG) as session:
+    with open_session(args) as session:
         assert type(session.credential).__name__ == kind
         assert session.base_url == "https://graph.microsoft.us/v1.0"
         provider = session.adapter._authentication_provider.access_token_provider
@@ -592,7 +598,7 @@ def test_roles_held_through_groups_read_their_transitive_members(monkeypatch, tm
     with role_group_server() as server:
         monkeypatch.setenv("SYNCREADY_GRAPH_TOKEN", server.token)
         raw: dict = {}
-        directory = read_cloud(graph_args(server), CONFIG, into=Directory(), raw_sink=raw)
+        directory = read_cloud(graph_args(server), into=Directory(), extra=CONFIG.extra_graph, raw_sink=raw)
         assert directory.group_members == {"g-admins": (ALICE, "g-helpdesk", BOB), "g-helpdesk": (BOB,)}
         members = directory.coverage.get("groupMembers")
         assert (members.status, members.count) == ("read", 2)
@@ -664,7 +670,7 @@ def test_503_without_retry_after_is_retried_with_backoff(paged):
 def test_persistent_504_without_retry_after_is_one_line_exit_2(paged, monkeypatch, capsys):
     server, _ = paged
     server.faults.add("/domains", 504, count=None)
-    monkeypatch.setattr("syncready.sources.graph.MAX_RETRIES", 1)
+    monkeypatch.setattr("syncready.sources.graphsession.MAX_RETRIES", 1)
     code = main(["check", "--graph-url", server.url, "--auth", "token", "--snapshot", str(CONTOSO), "-q"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1

@@ -11,10 +11,9 @@ import pytest
 from fixtures_graph import CONTOSO, graph_args
 from graphserver import GraphServer, load_snapshot
 from syncready.apply import apply_changes, undo_plan
-from syncready.config import Config
 from syncready.journal import Journal, read_journal
 from syncready.plan import Change
-from syncready.sources.graph import open_session
+from syncready.sources.graphsession import open_session
 from syncready.writers.base import Conflict, ConnectionLost, WriteFailed
 from syncready.writers.graph_writer import GraphWriter
 
@@ -44,7 +43,7 @@ def quick_settling(monkeypatch):
 
 @pytest.fixture
 def writer(fresh_graph_server):
-    session = open_session(graph_args(fresh_graph_server), Config())
+    session = open_session(graph_args(fresh_graph_server))
     yield GraphWriter(session)
     session.close()
 
@@ -134,7 +133,7 @@ def test_missing_user_is_a_conflict(writer):
 
 def test_missing_write_permission_fails_every_change_without_more_requests(fresh_graph_server, monkeypatch):
     monkeypatch.setenv("SYNCREADY_GRAPH_TOKEN", fresh_graph_server.issue_token(permissions={"User.Read.All"}))
-    with open_session(graph_args(fresh_graph_server), Config()) as session:
+    with open_session(graph_args(fresh_graph_server)) as session:
         writer = GraphWriter(session)
         with pytest.raises(WriteFailed) as caught:
             writer.apply(stamp(ALICE, anchor(1)))
@@ -152,8 +151,7 @@ def test_throttled_write_is_retried(fresh_graph_server, writer):
 
 
 def test_connection_lost_mid_write_is_unknown_then_read_back(fresh_graph_server):
-    config = Config(sources={"graph_timeout": 0.5})
-    with open_session(graph_args(fresh_graph_server), config) as session:
+    with open_session(graph_args(fresh_graph_server, timeout=0.5)) as session:
         writer = GraphWriter(session)
         fresh_graph_server.faults.add("/users", "slow", method="PATCH", seconds=1.5)
         change = stamp(ALICE, anchor(1))
@@ -166,8 +164,8 @@ def test_connection_lost_mid_write_is_unknown_then_read_back(fresh_graph_server)
 
 def test_gateway_timeout_on_write_is_unknown(fresh_graph_server, monkeypatch):
     fresh_graph_server.faults.add("/users", 504, count=None, method="PATCH")
-    monkeypatch.setattr("syncready.sources.graph.MAX_RETRIES", 0)
-    with open_session(graph_args(fresh_graph_server), Config()) as session:
+    monkeypatch.setattr("syncready.sources.graphsession.MAX_RETRIES", 0)
+    with open_session(graph_args(fresh_graph_server)) as session:
         with pytest.raises(ConnectionLost):
             GraphWriter(session).apply(stamp(ALICE, anchor(1)))
 
@@ -250,7 +248,7 @@ def test_batch_of_1000_with_per_item_throttling(big_server, tmp_path):
     throttled = big_server.faults.add("/users/", 429, count=40, after=300, method="PATCH", seconds=1)
     inner = Journal(tmp_path / "j.jsonl", "fix", {})
     journal = OrderingJournal(big_server, inner)
-    with open_session(graph_args(big_server), Config()) as session:
+    with open_session(graph_args(big_server)) as session:
         results = list(GraphWriter(session).apply_many(changes, journal))
     assert throttled.fired == 40
     assert [r[0] for r in results] == changes
@@ -417,7 +415,7 @@ def test_batch_items_are_matched_by_id_whatever_the_order(monkeypatch):
         server.state.users[BOB][ATTR] = anchor(2)
         server.invalidate()
         monkeypatch.setenv("SYNCREADY_GRAPH_TOKEN", server.token)
-        session = open_session(graph_args(server), Config())
+        session = open_session(graph_args(server))
         try:
             states = GraphWriter(session).states([stamp(ALICE, anchor(1)), stamp(BOB, anchor(2)),
                                                   stamp(NINA, anchor(3), old=NINA_ID)])

@@ -1,4 +1,4 @@
-"""The live on-prem source (syncready.sources.ldap) and `syncready snapshot`, against a real Samba AD
+"""The live on-prem source (syncready.sources.ldapconn, ldapread) and `syncready snapshot`, against a real Samba AD
 DC holding the contoso example (tests/fixtures_samba.py): what it reads, how it fails, and the
 end-to-end check with the cloud from a snapshot and AD live.
 """
@@ -19,7 +19,7 @@ from syncready.config import load_config
 from syncready.errors import ConfigError, SourceError, SyncreadyError
 from syncready.model import Directory
 from syncready.progress import Progress
-from syncready.sources import ldap
+from syncready.sources import ldapconn, ldapread
 from syncready.sources.snapshot import read_snapshot
 
 EXAMPLE = ROOT / "examples" / "contoso"
@@ -29,7 +29,7 @@ USER_OC = ["top", "person", "organizationalPerson", "user"]
 
 @pytest.fixture
 def password(monkeypatch, contoso_dc):
-    monkeypatch.setenv(ldap.PASSWORD_ENV, contoso_dc.admin_password)
+    monkeypatch.setenv(ldapconn.PASSWORD_ENV, contoso_dc.admin_password)
     return contoso_dc.admin_password
 
 
@@ -39,8 +39,9 @@ def other_ca(tmp_path_factory) -> str:
     return str(make_test_ca(tmp_path_factory.mktemp("other-ca"), "unrelated CA")[0])
 
 
-def read(args, config=None) -> Directory:
-    return ldap.read_onprem(args, config or load_config(str(CONFIG)), into=Directory())
+def read(options, config=None) -> Directory:
+    config = config or load_config(str(CONFIG))
+    return ldapread.read_onprem(options, into=Directory(), extra=config.extra_ldap)
 
 
 def fields(obj) -> dict:
@@ -80,7 +81,7 @@ def test_live_read_equals_the_ldif_it_was_loaded_from(contoso_dc, contoso_guid_m
 
 def test_raw_entries_are_kept_for_the_snapshot(contoso_dc, password):
     sink: list = []
-    directory = ldap.read_onprem(live_args(contoso_dc), None, into=Directory(), raw_sink=sink)
+    directory = ldapread.read_onprem(live_args(contoso_dc), into=Directory(), raw_sink=sink)
     assert len(sink) == len(directory.onprem)
     dn, raw = next((dn, raw) for dn, raw in sink if dn.startswith("CN=Alice Johnson,"))
     assert {k.lower() for k in raw} >= {"objectguid", "objectclass", "userprincipalname", "proxyaddresses"}
@@ -89,33 +90,33 @@ def test_raw_entries_are_kept_for_the_snapshot(contoso_dc, password):
 
 def test_starttls_reads_the_same(contoso_dc, password):
     over_ldaps = read(live_args(contoso_dc))
-    over_starttls = read(live_args(contoso_dc, ldap_url=f"ldap://{contoso_dc.ip}"))
+    over_starttls = read(live_args(contoso_dc, url=f"ldap://{contoso_dc.ip}"))
     assert over_starttls.sources == {"onprem": f"ldap://{contoso_dc.ip}:389"}
     assert sorted(map(repr, over_starttls.onprem)) == sorted(map(repr, over_ldaps.onprem))
 
 
 @pytest.mark.parametrize("user", ["admin_dn", "admin_upn", "admin_user"])
 def test_simple_bind_names(contoso_dc, password, user):
-    assert read(live_args(contoso_dc, ldap_user=getattr(contoso_dc, user))).onprem
+    assert read(live_args(contoso_dc, user=getattr(contoso_dc, user))).onprem
 
 
 def test_several_bases_are_read_once_each(contoso_dc, password):
     base = contoso_dc.base_dn
-    staff = read(live_args(contoso_dc, ldap_base=[f"OU=Staff,{base}"]))
-    both = read(live_args(contoso_dc, ldap_base=[f"OU=Staff,{base}", f"OU=Contractors,{base}", f"OU=Staff,{base}",
+    staff = read(live_args(contoso_dc, bases=[f"OU=Staff,{base}"]))
+    both = read(live_args(contoso_dc, bases=[f"OU=Staff,{base}", f"OU=Contractors,{base}", f"OU=Staff,{base}",
                                                  f"ou=staff,{base}"]))
     assert staff.onprem and all(o.dn.endswith(f"OU=Staff,{base}") for o in staff.onprem)
     assert len({o.dn.lower() for o in both.onprem}) == len(both.onprem) > len(staff.onprem)
 
 
 def test_paging_reads_past_one_page(contoso_dc, password):
-    endpoint = ldap.parse_url(contoso_dc.ldaps_url)
-    conn = ldap.connect(live_args(contoso_dc))
+    endpoint = ldapconn.parse_url(contoso_dc.ldaps_url)
+    conn = ldapconn.connect(live_args(contoso_dc))
     try:
-        pages = list(ldap.paged_entries(conn, endpoint, contoso_dc.base_dn, ldap.OBJECT_FILTER, ["objectGUID"],
+        pages = list(ldapread.paged_entries(conn, endpoint, contoso_dc.base_dn, ldapread.OBJECT_FILTER, ["objectGUID"],
                                         page_size=7))
     finally:
-        ldap.close(conn)
+        ldapconn.close(conn)
     assert len(pages) > 5 and all(len(p) <= 7 for p in pages)
     dns = [dn for page in pages for dn, _ in page]
     assert len(dns) == len(set(dns)) == len(read(live_args(contoso_dc)).onprem)
@@ -123,7 +124,7 @@ def test_paging_reads_past_one_page(contoso_dc, password):
 
 def test_global_catalog_without_our_attributes_is_refused(contoso_dc, password):
     for url in (f"ldaps://{contoso_dc.ip}:3269", f"ldap://{contoso_dc.ip}:3268"):
-        message = one_line_error(live_args(contoso_dc, ldap_url=url))
+        message = one_line_error(live_args(contoso_dc, url=url))
         assert "Global Catalog" in message and "mS-DS-ConsistencyGuid" in message and "proxyAddresses" in message
 
 
@@ -134,9 +135,9 @@ def test_global_catalog_with_our_attributes_reads_the_forest(contoso_template, p
             dc.ldb_modify(f"dn: CN={attr},{dc.schema_dn}\nchangetype: modify\nreplace: isMemberOfPartialAttributeSet\n"
                           "isMemberOfPartialAttributeSet: TRUE\n", "--option=dsdb:schema update allowed=true")
         dc.start()
-        monkeypatch.setenv(ldap.PASSWORD_ENV, dc.admin_password)
+        monkeypatch.setenv(ldapconn.PASSWORD_ENV, dc.admin_password)
         domain = read(live_args(dc))
-        forest = read(live_args(dc, ldap_url=f"ldaps://{dc.ip}:3269"))
+        forest = read(live_args(dc, url=f"ldaps://{dc.ip}:3269"))
         assert forest.sources == {"onprem": f"ldaps://{dc.ip}:3269"}
         assert sorted(map(repr, forest.onprem)) == sorted(map(repr, domain.onprem))
     finally:
@@ -147,26 +148,26 @@ def test_global_catalog_with_our_attributes_reads_the_forest(contoso_template, p
 
 def test_upn_with_filter_metacharacters_is_matched_literally(fresh_contoso_dc, monkeypatch):
     dc = fresh_contoso_dc
-    monkeypatch.setenv(ldap.PASSWORD_ENV, dc.admin_password)
+    monkeypatch.setenv(ldapconn.PASSWORD_ENV, dc.admin_password)
     upns = {"star": "a*b(c)\\d@contoso.com", "near": "aXb(c)\\d@contoso.com", "nul": "nul\x00x@contoso.com",
             "plain": "nulx@contoso.com", "inject": "x)(userPrincipalName=*@contoso.com"}
     admin = dc.connect()
     for name, upn in upns.items():
         assert admin.add(f"CN=meta-{name},OU=Staff,{dc.base_dn}", USER_OC,
                          {"sAMAccountName": f"meta-{name}", "userPrincipalName": upn}), admin.result
-    conn = ldap.connect(live_args(dc))
+    conn = ldapconn.connect(live_args(dc))
     try:
         for name, upn in upns.items():
-            found = ldap.find_user_by_upn(conn, dc.base_dn, upn)
+            found = ldapread.find_user_by_upn(conn, dc.base_dn, upn)
             assert [o.dn for o in found] == [f"CN=meta-{name},OU=Staff,{dc.base_dn}"], name
             assert found[0].upn == upn
-        assert [o.sam for o in ldap.find_user_by_upn(conn, dc.base_dn, upns["star"].upper())] == ["meta-star"]
-        assert ldap.find_user_by_upn(conn, dc.base_dn, "*") == []
-        assert ldap.find_user_by_upn(conn, dc.base_dn, "*)(objectClass=*") == []
-        alice = ldap.find_user_by_upn(conn, dc.base_dn, "alice.johnson@contoso.com")[0]
-        assert [dn for dn, _ in ldap.find_by_guid(conn, dc.base_dn, alice.object_guid)] == [alice.dn]
+        assert [o.sam for o in ldapread.find_user_by_upn(conn, dc.base_dn, upns["star"].upper())] == ["meta-star"]
+        assert ldapread.find_user_by_upn(conn, dc.base_dn, "*") == []
+        assert ldapread.find_user_by_upn(conn, dc.base_dn, "*)(objectClass=*") == []
+        alice = ldapread.find_user_by_upn(conn, dc.base_dn, "alice.johnson@contoso.com")[0]
+        assert [dn for dn, _ in ldapread.find_by_guid(conn, dc.base_dn, alice.object_guid)] == [alice.dn]
     finally:
-        ldap.close(conn)
+        ldapconn.close(conn)
     live = {o.upn: o.dn for o in read(live_args(dc)).onprem if o.upn}
     assert all(live[upn].startswith(f"CN=meta-{name},") for name, upn in upns.items())
 
@@ -174,7 +175,7 @@ def test_upn_with_filter_metacharacters_is_matched_literally(fresh_contoso_dc, m
 # -- failures: one line each --------------------------------------------------------------------
 
 def test_wrong_password(contoso_dc, monkeypatch):
-    monkeypatch.setenv(ldap.PASSWORD_ENV, "not-the-password")
+    monkeypatch.setenv(ldapconn.PASSWORD_ENV, "not-the-password")
     message = one_line_error(live_args(contoso_dc))
     assert message.startswith(f"LDAP server {contoso_dc.ip}:636 refused the credentials of CONTOSO\\Administrator")
     assert "invalidCredentials" in message and "52e" in message
@@ -182,19 +183,19 @@ def test_wrong_password(contoso_dc, monkeypatch):
 
 
 def test_unreachable_port(contoso_dc, password):
-    message = one_line_error(live_args(contoso_dc, ldap_url=f"ldaps://{contoso_dc.ip}:1636"))
+    message = one_line_error(live_args(contoso_dc, url=f"ldaps://{contoso_dc.ip}:1636"))
     assert message.startswith(f"cannot reach LDAP server {contoso_dc.ip}:1636: connection refused")
 
 
 def test_certificate_from_another_ca(contoso_dc, password, other_ca):
     for url in (contoso_dc.ldaps_url, f"ldap://{contoso_dc.ip}"):
-        message = one_line_error(live_args(contoso_dc, ldap_url=url, ldap_ca_file=other_ca))
+        message = one_line_error(live_args(contoso_dc, url=url, ca_file=other_ca))
         assert "certificate does not validate (unable to get local issuer certificate)" in message
         assert "--ldap-ca-file" in message and contoso_dc.ip in message
 
 
 def test_system_store_does_not_trust_a_private_ca(contoso_dc, password):
-    message = one_line_error(live_args(contoso_dc, ldap_ca_file=None))
+    message = one_line_error(live_args(contoso_dc, ca_file=None))
     assert "does not validate" in message and "--ldap-ca-file" in message
 
 
@@ -203,7 +204,7 @@ def test_certificate_for_another_name(contoso_template, monkeypatch):
     try:
         install_test_pki(dc, with_addresses=False)
         dc.start()
-        monkeypatch.setenv(ldap.PASSWORD_ENV, dc.admin_password)
+        monkeypatch.setenv(ldapconn.PASSWORD_ENV, dc.admin_password)
         message = one_line_error(live_args(dc))
         assert f"its certificate is not issued for {dc.ip}" in message and "mismatch" in message
     finally:
@@ -211,7 +212,7 @@ def test_certificate_for_another_name(contoso_template, monkeypatch):
 
 
 def test_insecure_skips_validation_and_warns(contoso_dc, password, other_ca, capsys):
-    directory = read(live_args(contoso_dc, ldap_ca_file=other_ca, ldap_insecure=True))
+    directory = read(live_args(contoso_dc, ca_file=other_ca, insecure=True))
     assert directory.onprem
     warning = [line for line in capsys.readouterr().err.splitlines() if "--ldap-insecure" in line]
     assert len(warning) == 1 and "not validated" in warning[0] and contoso_dc.ip in warning[0]
@@ -219,17 +220,17 @@ def test_insecure_skips_validation_and_warns(contoso_dc, password, other_ca, cap
 
 def test_nonexistent_base(contoso_dc, password):
     base = f"OU=Nowhere,{contoso_dc.base_dn}"
-    message = one_line_error(live_args(contoso_dc, ldap_base=[base]))
+    message = one_line_error(live_args(contoso_dc, bases=[base]))
     assert message.startswith(f"LDAP server {contoso_dc.ip}:636: the base DN {base} does not exist (noSuchObject")
-    assert "not a DN" in one_line_error(live_args(contoso_dc, ldap_base=["contoso"]), ConfigError)
+    assert "not a DN" in one_line_error(live_args(contoso_dc, bases=["contoso"]), ConfigError)
 
 
 def test_plain_ldap_simple_bind_is_refused(contoso_dc):
     """connect() never binds without TLS; the DC's refusal still reads as one line."""
-    endpoint = ldap.parse_url(contoso_dc.ldap_url)
-    conn = ldap.open_connection(endpoint, None, user=contoso_dc.admin_user, password=contoso_dc.admin_password)
+    endpoint = ldapconn.parse_url(contoso_dc.ldap_url)
+    conn = ldapconn.open_connection(endpoint, None, user=contoso_dc.admin_user, password=contoso_dc.admin_password)
     with pytest.raises(SourceError) as info:
-        ldap.bind(conn, endpoint, "simple", contoso_dc.admin_user)
+        ldapconn.bind(conn, endpoint, "simple", contoso_dc.admin_user)
     assert str(info.value) == (f"LDAP server {contoso_dc.ip}:389 refused the simple bind as CONTOSO\\Administrator: "
                                "strongerAuthRequired (the DC requires TLS or signing; use ldaps:// or ldap:// "
                                "with StartTLS)")
@@ -238,28 +239,28 @@ def test_plain_ldap_simple_bind_is_refused(contoso_dc):
 def test_starttls_refused(contoso_dc, password):
     """A server without StartTLS (Samba cannot start without TLS, so a minimal LDAP responder)."""
     with _no_starttls_server() as port:
-        message = one_line_error(live_args(contoso_dc, ldap_url=f"ldap://127.0.0.1:{port}"))
+        message = one_line_error(live_args(contoso_dc, url=f"ldap://127.0.0.1:{port}"))
     assert message.startswith(f"LDAP server 127.0.0.1:{port} refused StartTLS (unavailable)")
 
 
 def test_ldaps_url_on_a_plain_port(contoso_dc, password):
-    message = one_line_error(live_args(contoso_dc, ldap_url=f"ldaps://{contoso_dc.ip}:389"))
+    message = one_line_error(live_args(contoso_dc, url=f"ldaps://{contoso_dc.ip}:389"))
     assert message.startswith(f"LDAP server {contoso_dc.ip}:389: TLS handshake failed")
 
 
 def test_ntlm_gives_one_line(contoso_dc, password):
     """ldap3's NTLM needs MD4 (gone from OpenSSL 3 unless pycryptodome is there); Samba refuses it anyway."""
-    message = one_line_error(live_args(contoso_dc, ldap_auth="ntlm"), SyncreadyError)
+    message = one_line_error(live_args(contoso_dc, auth="ntlm"), SyncreadyError)
     assert "NTLM" in message or "ntlm" in message
     assert "needs --ldap-user DOMAIN" in one_line_error(
-        live_args(contoso_dc, ldap_auth="ntlm", ldap_user="admin@contoso.test"), ConfigError)
+        live_args(contoso_dc, auth="ntlm", user="admin@contoso.test"), ConfigError)
 
 
 def test_password_is_never_taken_from_nowhere(contoso_dc, monkeypatch):
-    monkeypatch.delenv(ldap.PASSWORD_ENV, raising=False)
+    monkeypatch.delenv(ldapconn.PASSWORD_ENV, raising=False)
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
-    assert ldap.PASSWORD_ENV in one_line_error(live_args(contoso_dc), ConfigError)
-    monkeypatch.setenv(ldap.PASSWORD_ENV, "")
+    assert ldapconn.PASSWORD_ENV in one_line_error(live_args(contoso_dc), ConfigError)
+    monkeypatch.setenv(ldapconn.PASSWORD_ENV, "")
     assert "anonymous" in one_line_error(live_args(contoso_dc), ConfigError)
 
 
@@ -270,12 +271,12 @@ def test_password_is_never_taken_from_nowhere(contoso_dc, monkeypatch):
 ])
 def test_bad_urls(url, expected):
     with pytest.raises(ConfigError, match=expected) as info:
-        ldap.parse_url(url)
+        ldapconn.parse_url(url)
     assert "secret" not in str(info.value)
 
 
 def test_cli_failure_is_one_line_and_exit_2(contoso_dc, monkeypatch, capsys):
-    monkeypatch.setenv(ldap.PASSWORD_ENV, "wrong")
+    monkeypatch.setenv(ldapconn.PASSWORD_ENV, "wrong")
     code = main(["check", "--snapshot", str(EXAMPLE), "--ldap-url", contoso_dc.ldaps_url,
                  "--ldap-ca-file", contoso_dc.ca_file, "--ldap-user", contoso_dc.admin_user, "-q"])
     err = capsys.readouterr().err.strip()
@@ -292,7 +293,7 @@ def kerberos_ready(dc, tmp_path, monkeypatch, ticket: bool = True) -> str:
     host = dc.tls_name.lower()
     tmp_path.mkdir(parents=True, exist_ok=True)
     monkeypatch.setenv("KRB5_CONFIG", dc.write_krb5_conf(tmp_path / "krb5.conf"))
-    monkeypatch.delenv(ldap.PASSWORD_ENV, raising=False)
+    monkeypatch.delenv(ldapconn.PASSWORD_ENV, raising=False)
     resolve = socket.getaddrinfo
     monkeypatch.setattr(socket, "getaddrinfo", lambda name, *a, **k: resolve(
         dc.ip if str(name).lower() == host else name, *a, **k))
@@ -316,17 +317,17 @@ def test_kerberos_bind_with_a_ticket(contoso_template, tmp_path, monkeypatch):
     try:
         dc.start(services=("ldap", "kdc"), options=sambadc.KERBEROS_OPTIONS)
         host = kerberos_ready(dc, tmp_path / "none", monkeypatch, ticket=False)
-        message = one_line_error(live_args(dc, ldap_url=f"ldaps://{host}", ldap_auth="kerberos", ldap_user=None))
+        message = one_line_error(live_args(dc, url=f"ldaps://{host}", auth="kerberos", user=None))
         assert "no usable Kerberos ticket" in message and "kinit" in message
-        assert "not the address" in one_line_error(live_args(dc, ldap_auth="kerberos", ldap_user=None), ConfigError)
+        assert "not the address" in one_line_error(live_args(dc, auth="kerberos", user=None), ConfigError)
 
         kerberos_ready(dc, tmp_path, monkeypatch)
         for url in (f"ldaps://{host}", f"ldap://{host}"):
             for user in (None, f"Administrator@{dc.realm}"):
-                directory = read(live_args(dc, ldap_url=url, ldap_auth="kerberos", ldap_user=user))
+                directory = read(live_args(dc, url=url, auth="kerberos", user=user))
                 assert any(o.upn == "alice.johnson@contoso.com" for o in directory.onprem), (url, user)
-        message = one_line_error(live_args(dc, ldap_url=f"ldaps://{host}", ldap_auth="kerberos",
-                                           ldap_user=f"nobody@{dc.realm}"))
+        message = one_line_error(live_args(dc, url=f"ldaps://{host}", auth="kerberos",
+                                           user=f"nobody@{dc.realm}"))
         assert "no usable Kerberos ticket for nobody@" in message
     finally:
         dc.stop()
@@ -338,7 +339,7 @@ def test_kerberos_refused_without_sasl_over_tls(contoso_template, tmp_path, monk
     try:
         dc.start(services=("ldap", "kdc"))
         host = kerberos_ready(dc, tmp_path, monkeypatch)
-        message = one_line_error(live_args(dc, ldap_url=f"ldaps://{host}", ldap_auth="kerberos", ldap_user=None))
+        message = one_line_error(live_args(dc, url=f"ldaps://{host}", auth="kerberos", user=None))
         assert "strongerAuthRequired" in message and "allow_sasl_over_tls" in message
     finally:
         dc.stop()

@@ -86,19 +86,20 @@ def test_changed_immutable_id_between_plan_and_write_is_a_conflict(fresh_graph_s
     from syncready.config import load_config
     from syncready.fixing import build_plan
     from syncready.journal import Journal
-    from syncready.sources.graph import open_session
+    from syncready.options import SourceOptions
+    from syncready.sources.graphsession import open_session
     from syncready.writers.graph_writer import GraphWriter
     from fixtures_graph import graph_args
 
     server = fresh_graph_server
-    args = graph_args(server, snapshot=str(EXAMPLE), config=str(CONFIG), users=None, ldap_url=None)
     config = load_config(str(CONFIG))
-    plan = build_plan(evaluate_all(args, config), ["anchor-ready"], options=config.fix)
+    sources = SourceOptions(snapshot=str(EXAMPLE), graph=graph_args(server), config=config)
+    plan = build_plan(evaluate_all(sources), ["anchor-ready"], options=config.fix)
     target = plan.changes[0]
     server.state.users[target.object]["onPremisesImmutableId"] = "c29tZW9uZSBlbHNlIHNldCBpdA=="
     server.invalidate()
     journal = Journal(tmp_path / "j.jsonl", "fix", {})
-    report = apply_changes(plan.changes, {"cloud": GraphWriter(open_session(args, config))}, journal)
+    report = apply_changes(plan.changes, {"cloud": GraphWriter(open_session(sources.graph))}, journal)
     assert [c.object for c, _ in report.conflicts] == [target.object]
     assert server.state.users[target.object]["onPremisesImmutableId"] == "c29tZW9uZSBlbHNlIHNldCBpdA=="
 
@@ -108,11 +109,11 @@ def test_stamping_with_both_sources_live_also_writes_the_consistency_guid(fresh_
     """Cloud from the Graph server, AD from Samba, `[fix] write_consistency_guid = true`."""
     from ldap3 import BASE
 
-    from syncready.sources import ldap
+    from syncready.sources import ldapconn
     from fixtures_samba import live_args
 
     server, dc = fresh_graph_server, fresh_contoso_dc
-    monkeypatch.setenv(ldap.PASSWORD_ENV, dc.admin_password)
+    monkeypatch.setenv(ldapconn.PASSWORD_ENV, dc.admin_password)
     config = tmp_path / "syncready.toml"
     config.write_text(CONFIG.read_text() + "\n[fix]\nwrite_consistency_guid = true\n")
     live = ["--graph-url", server.url, "--auth", "token", "--ldap-url", dc.ldaps_url, "--ldap-user", dc.admin_user,
@@ -123,7 +124,7 @@ def test_stamping_with_both_sources_live_also_writes_the_consistency_guid(fresh_
     assert "conflicts 0, failed 0" in out, out
     written = [e.change for e in read_journal(journal) if e.change.target == "onprem"]
     assert written and all(c.attribute == "mS-DS-ConsistencyGuid" for c in written)
-    conn = ldap.connect(live_args(dc))
+    conn = ldapconn.connect(live_args(dc))
     for change in written:
         conn.search(change.object, "(objectClass=*)", BASE, attributes=["objectGUID", "mS-DS-ConsistencyGuid"])
         raw = conn.response[0]["raw_attributes"]

@@ -7,6 +7,7 @@ from ..atomic import Staging
 from ..baseline import apply_baseline
 from ..errors import SourceError, SyncreadyError
 from ..fixing import attach_previews
+from ..options import Outputs, RunOptions, SourceOptions, from_args
 from ..pipeline import build_run
 from ..results import results_document, write_json
 from ..termtext import escape
@@ -20,16 +21,17 @@ def register(sub) -> None:
     add_report_options(parser)
     parser.add_argument("--fail-on", choices=("blocker", "warning", "never"), default="blocker",
                         help="exit 1 when a check of this severity (or worse) fails (default blocker)")
-    parser.add_argument("--baseline", metavar="PREVIOUS.json", help="mark failures new or fixed since this results file")
+    parser.add_argument("--baseline", metavar="PREVIOUS.json",
+                        help="mark failures new or fixed since this results file")
     parser.set_defaults(handler=run_check)
 
 
-def evaluate(args, config=None):
+def evaluate(sources: SourceOptions, options: RunOptions):
     """Sources → engine → results document; shared by check and demo (fix uses build_run too)."""
-    run = build_run(args, config)
+    run = build_run(sources, options)
     attach_previews(run)
-    if getattr(args, "baseline", None):
-        apply_baseline(run, args.baseline)
+    if options.baseline:
+        apply_baseline(run, options.baseline)
     return run, results_document(run)
 
 
@@ -56,7 +58,7 @@ OUTPUTS = (("json", "results JSON", write_json), ("junit", "JUnit XML", _write_j
            ("markdown", "Markdown summary", _write_markdown), ("html", "HTML report", _write_html))
 
 
-def write_outputs(doc: dict, args, source: str | None = None) -> list[str]:
+def write_outputs(doc: dict, outputs: Outputs, source: str | None = None) -> list[str]:
     """Every requested output, each rendered to a temporary file beside it; only when all of them
     succeeded are they renamed into place, so a failing run leaves no half-written or mixed set.
 
@@ -64,7 +66,7 @@ def write_outputs(doc: dict, args, source: str | None = None) -> list[str]:
     written = []
     with Staging() as staging:
         for option, label, write in OUTPUTS:
-            path = getattr(args, option, None)
+            path = getattr(outputs, option)
             if not path:
                 continue
             try:
@@ -83,8 +85,9 @@ def write_outputs(doc: dict, args, source: str | None = None) -> list[str]:
 def run_check(args) -> int:
     from ..reports.terminal import print_summary
 
-    run, doc = evaluate(args)
-    written = write_outputs(doc, args)
+    options = from_args(args)
+    run, doc = evaluate(options.sources, options.run)
+    written = write_outputs(doc, options.run.outputs)
     print_summary(doc, sys.stdout, written=[escape(w) for w in written],
                   expired_waivers=[w for w in doc["waivers"] if w["expired"]])
-    return run.exit_code(args.fail_on)
+    return run.exit_code(options.run.fail_on)

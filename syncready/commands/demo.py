@@ -1,12 +1,13 @@
 """`syncready demo`: check the bundled example directories and write the reports."""
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 from ..cli import EXAMPLES
+from ..config import load_config
 from ..errors import ConfigError
+from ..options import Outputs, RunOptions, SourceOptions
 from .check import evaluate, write_outputs
 
 
@@ -25,11 +26,11 @@ def run_demo(args) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     config = folder / "syncready.toml"
-    ns = argparse.Namespace(snapshot=str(folder), config=str(config) if config.is_file() else None,
-                            json=str(out / "results.json"), html=str(out / "readiness.html"),
-                            junit=None, markdown=None)
+    sources = SourceOptions(snapshot=str(folder),
+                            config=load_config(str(config) if config.is_file() else None, snapshot=str(folder)))
+    outputs = Outputs(json=str(out / "results.json"), html=str(out / "readiness.html"))
     print(f"Checking the example tenant in {folder}\n")
-    run, doc = evaluate(ns)
-    written = write_outputs(doc, ns)
+    run, doc = evaluate(sources, RunOptions(outputs=outputs))
+    written = write_outputs(doc, outputs)
     print_summary(doc, sys.stdout, written=written)
     return 0

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import sys
 
@@ -9,9 +10,9 @@ from ..apply import apply_changes
 from ..errors import ConfigError
 from ..fixing import build_plan
 from ..journal import Journal
-from ..pipeline import build_run, config_for
+from ..options import EVERY_CHECK, RunOptions, SourceOptions, from_args
+from ..pipeline import build_run
 from ..registry import check_ids, select_checks
-from ..sources.load import wants_live_cloud, wants_live_onprem
 from ..termtext import escape
 from .options import add_selection_options, add_source_options
 from .writers import open_writers
@@ -52,22 +53,23 @@ def _rate(text: str) -> float:
     return value
 
 
-def evaluate_all(args, config, require_users: bool = True):
+def evaluate_all(sources: SourceOptions, options: RunOptions = EVERY_CHECK, require_users: bool = True):
     """A fresh read, every check: stamping needs every blocker, and fixes must not make others worse.
 
     The same pipeline as `check`, so a --user that is not a subject is the same error here."""
-    return build_run(args, config, select=check_ids(), ignore=[], require_users=require_users)
+    return build_run(sources, options, select=check_ids(), ignore=[], require_users=require_users)
 
 
 def run_fix(args) -> int:
     if not args.select:
         raise ConfigError("say which checks to fix: --select IDS (see `syncready list`)")
     select = [c.id for c in select_checks(args.select, args.ignore)]
-    config = config_for(args)
-    if args.apply and not (wants_live_onprem(args) or wants_live_cloud(args, config)):
+    options = from_args(args)
+    sources, config = options.sources, options.config
+    if args.apply and not (sources.live_onprem or sources.live_cloud):
         raise ConfigError("--apply writes to the live directories, but every source is a snapshot: give "
                           "--ldap-url and/or the Graph options (--tenant-id, --auth, ...)")
-    run = evaluate_all(args, config)
+    run = evaluate_all(sources, options.run)
     plan = build_plan(run, select, unsafe=args.unsafe, options=config.fix)
     print(plan.render())
     if len(plan.changes) > args.max_changes:
@@ -80,7 +82,7 @@ def run_fix(args) -> int:
     if not plan.changes:
         print("\nNothing to apply.")
         return 1 if plan.manual or plan.refused else 0
-    writers = open_writers(args, config, {c.target for c in plan.changes})
+    writers = open_writers(sources, {c.target for c in plan.changes})
     journal_path = args.journal or f"syncready-journal-{dt.datetime.now():%Y%m%d-%H%M%S}.jsonl"
     journal = Journal(journal_path, "fix", run.directory.sources)
     report = apply_changes(plan.changes, writers, journal, rate=args.rate)
@@ -89,14 +91,13 @@ def run_fix(args) -> int:
           f"journal: {escape(journal_path)} (undo with: syncready undo {escape(journal_path)})")
     for line in report.lines():
         print(escape(line))
-    return recheck(args, config, select, plan, report)
+    return recheck(sources, options.run, select, plan, report)
 
 
-def recheck(args, config, select, plan, report) -> int:
+def recheck(sources: SourceOptions, options: RunOptions, select, plan, report) -> int:
     """Re-reads the affected subjects from the live sources and says what passes now."""
-    users = sorted({c.subject for c in plan.changes})
-    again = argparse.Namespace(**{**vars(args), "users": users})
-    run = evaluate_all(again, config, require_users=False)
+    users = tuple(sorted({c.subject for c in plan.changes}))
+    run = evaluate_all(sources, dataclasses.replace(options, users=users), require_users=False)
     still = 0
     print("\nRe-checked from the sources:")
     for subject in run.subjects:

@@ -3,9 +3,14 @@ from __future__ import annotations
 
 import argparse
 
-DEFAULT_GRAPH_URL = "https://graph.microsoft.com/v1.0"
-AUTH_METHODS = ("secret", "certificate", "device-code", "browser", "managed-identity", "azure-cli",
-                "environment", "token")
+from ..options import DEFAULT_GRAPH_URL, GraphAuth, LdapAuth
+
+AUTH_METHODS = tuple(m.value for m in GraphAuth)
+LDAP_AUTH_METHODS = tuple(m.value for m in LdapAuth)
+KERBEROS_HELP = ("how to bind to AD (default simple). kerberos: with the Python package gssapi, the ticket "
+                 "of kinit (or --ldap-user's principal); on Windows with winkerberos and without gssapi, the "
+                 "signed-in Windows user through SSPI, no password and no --ldap-user. Verified on Linux "
+                 "(gssapi, Samba AD); the Windows SSPI bind is untested")
 
 
 def add_source_options(parser: argparse.ArgumentParser) -> None:
@@ -23,7 +28,7 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--ldap-base", metavar="DN", action="append",
                        help="search base (repeat for several domains of a forest)")
     group.add_argument("--ldap-user", metavar="USER")
-    group.add_argument("--ldap-auth", choices=("simple", "ntlm", "kerberos"), default="simple")
+    group.add_argument("--ldap-auth", choices=LDAP_AUTH_METHODS, default=LdapAuth.SIMPLE.value, help=KERBEROS_HELP)
     group.add_argument("--ldap-ca-file", metavar="FILE", help="CA certificate(s) that sign the DC's certificate")
     group.add_argument("--ldap-insecure", action="store_true",
                        help="do not validate the DC's certificate (said on every run)")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..errors import ConfigError
+from ..options import Outputs
 from ..results import read_results
 from ..termtext import escape
 from .check import write_outputs
@@ -20,6 +21,7 @@ def run_report(args) -> int:
     if not (args.html or args.markdown or args.junit):
         raise ConfigError("say what to write: --html FILE, --markdown FILE or --junit FILE")
     doc = read_results(args.results)
-    for line in write_outputs(doc, args, source=args.results):
+    outputs = Outputs(junit=args.junit, markdown=args.markdown, html=args.html)
+    for line in write_outputs(doc, outputs, source=args.results):
         print(f"wrote {escape(line)}")
     return 0

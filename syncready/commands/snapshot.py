@@ -12,12 +12,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..config import load_config
 from ..coverage import Collection as C
 from ..errors import ConfigError
 from ..sources.admap import ONPREM_COLLECTIONS, ad_attributes
 from ..sources.graphmap import CONTACT_SELECT, DOMAIN_SELECT, GROUP_SELECT, user_select
-from ..sources.load import read_live, wants_live_cloud, wants_live_onprem
+from ..options import from_args
+from ..sources.load import read_live
 from ..sources.snapshot import (AD, FILES, GROUP_MEMBERS, SNAPSHOT_FILES, manifest_document, previous_manifest,
                                 write_manifest, write_snapshot)
 from ..summary import coverage_warnings
@@ -33,11 +33,12 @@ def register(sub) -> None:
 
 
 def run_snapshot(args) -> int:
-    if getattr(args, "snapshot", None):
+    if args.snapshot:
         raise ConfigError("syncready snapshot reads live sources only; --snapshot is an input of check, fix and "
                           "the pytest front end")
-    config = load_config(getattr(args, "config", None))
-    live_cloud, live_onprem = wants_live_cloud(args, config), wants_live_onprem(args)
+    sources = from_args(args).sources
+    config = sources.config
+    live_cloud, live_onprem = sources.live_cloud, sources.live_onprem
     if not (live_cloud or live_onprem):
         raise ConfigError("nothing to read: give --ldap-url for AD and/or the Graph options (--tenant-id, --auth)")
     from ..coverage import Coverage, CoverageStatus
@@ -47,8 +48,8 @@ def run_snapshot(args) -> int:
     raw: dict = {}
     entries: list = []
     about: dict = {}
-    read_live(args, config, directory, live_cloud, live_onprem, raw=raw if live_cloud else None,
-              entries=entries if live_onprem else None, about=about)
+    read_live(sources, directory, raw=raw if live_cloud else None, entries=entries if live_onprem else None,
+              about=about)
     if live_onprem:
         raw[AD] = entries
     if live_cloud:
@@ -64,14 +65,16 @@ def run_snapshot(args) -> int:
     written = write_snapshot(args.out, raw)
     parts = [p for p, live in (("cloud", live_cloud), ("onprem", live_onprem)) if live]
     present = [rel for rel in SNAPSHOT_FILES if (Path(args.out) / rel).is_file()]
-    selected: dict[str, Sequence[str]] = {C.USERS: user_select(config.extra_graph), C.GROUPS: GROUP_SELECT, C.CONTACTS: CONTACT_SELECT,
-                C.DOMAINS: DOMAIN_SELECT, **{name: ad_attributes(config.extra_ldap) for name in ONPREM_COLLECTIONS.values()}}
+    selected: dict[str, Sequence[str]] = {
+        C.USERS: user_select(config.extra_graph), C.GROUPS: GROUP_SELECT, C.CONTACTS: CONTACT_SELECT,
+        C.DOMAINS: DOMAIN_SELECT, **{name: ad_attributes(config.extra_ldap) for name in ONPREM_COLLECTIONS.values()}}
     written.append(write_manifest(args.out, manifest_document(directory, parts, selected, about, config.scope,
                                                               previous, present)))
     for line in coverage_warnings(directory.coverage.to_json()):
         print(f"syncready: warning: {escape(line)}", file=sys.stderr)   # readers print nothing (SPEC §8)
-    if not getattr(args, "quiet", False):
-        counts = {"cloud": f"{len(directory.cloud_users):,} cloud users", "onprem": f"{len(directory.onprem):,} AD objects"}
+    if not args.quiet:
+        counts = {"cloud": f"{len(directory.cloud_users):,} cloud users",
+                  "onprem": f"{len(directory.onprem):,} AD objects"}
         print(f"snapshot written to {args.out}: {', '.join(counts[p] for p in parts)} in {len(written)} files",
               file=sys.stdout)
     return 0

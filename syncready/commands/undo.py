@@ -5,7 +5,7 @@ import datetime as dt
 
 from ..apply import apply_changes, undo_plan
 from ..journal import Journal, read_journal
-from ..pipeline import config_for
+from ..options import from_args
 from ..termtext import escape
 from .options import add_source_options
 from .writers import open_writers
@@ -21,12 +21,12 @@ def register(sub) -> None:
 
 def run_undo(args) -> int:
     entries = read_journal(args.journal)
-    config = config_for(args)
+    sources = from_args(args).sources
     targets = {e.change.target for e in entries}
     if not entries:
         print(f"{escape(args.journal)} records no change; nothing to undo.")
         return 0
-    writers = open_writers(args, config, targets)
+    writers = open_writers(sources, targets)
     needed, skipped = undo_plan(entries, writers)
     for change in needed:
         print(f"{escape(change.subject)}\n  {escape(change.check)}: {escape(change.describe())}")

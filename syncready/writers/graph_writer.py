@@ -20,7 +20,8 @@ import time
 from typing import Iterable, Iterator
 from urllib.parse import quote
 
-from ..sources.graph import BATCH_SIZE, GraphError, GraphSession, GraphUnreachable, SignInFailed
+from ..sources.grapherrors import GraphError, GraphUnreachable, SignInFailed
+from ..sources.graphsession import BATCH_SIZE, GraphSession
 from .base import Conflict, ConnectionLost, WriteFailed
 
 CONTEXT = ("onPremisesSyncEnabled", "userPrincipalName")

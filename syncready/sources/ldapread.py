@@ -1,0 +1,223 @@
+"""The live on-prem reader: users, groups and contacts from AD into the Directory (SPEC §2, §8).
+
+Reading. One paged subtree search (1,000 entries a page, AD's MaxPageSize) per base for users,
+groups and contacts, asking for exactly the attributes the checks need; objectGUID and
+mS-DS-ConsistencyGuid are taken from the raw values. The base is each `--ldap-base` or the
+server's defaultNamingContext. The sync scope's OUs are not used as search bases although that
+would read less: the engine must also see the users outside the scope, to say "exists, but
+outside the sync scope" instead of "no such user", so the whole base is read and the engine
+filters.
+
+Forests. A forest of several domains is read either with several `--ldap-base` values against a
+DC that holds all those naming contexts, or through the Global Catalog (`ldaps://HOST:3269` or
+`ldap://HOST:3268`; without `--ldap-base` the whole forest is searched from the empty base). The
+Global Catalog only holds the attributes of the partial attribute set, and a default AD schema
+leaves out mS-DS-ConsistencyGuid, proxyAddresses and isCriticalSystemObject (and department and
+most other attributes one would compare for drift); mailNickname exists only where Exchange's
+schema was added. mail, userPrincipalName, sAMAccountName, givenName, sn, displayName,
+userAccountControl, objectGUID and objectClass are in it. A missing mS-DS-ConsistencyGuid would
+silently give objectGUID anchors and a missing proxyAddresses would hide address conflicts, so
+reading through a Global Catalog first looks each requested attribute up in the schema and
+refuses, naming the attributes, when any is not in the partial attribute set.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Iterator, Sequence
+
+import ldap3
+from ldap3.core import exceptions as lx
+from ldap3.utils.conv import escape_bytes, escape_filter_chars
+from ldap3.utils.dn import parse_dn
+
+from ..errors import ConfigError, SourceError
+from ..model import Directory, OnPremObject
+from ..options import LdapOptions
+from ..progress import Progress, timed
+from .admap import ad_attributes, onprem_from_attributes, record_onprem
+from .ldapconn import Endpoint, close, connect, parse_url
+from .ldaperrors import result_text, search_error, short
+from .ldif import printable
+
+log = logging.getLogger("syncready.ldap")
+
+PAGE_SIZE = 1000
+PAGED_RESULTS_OID = "1.2.840.113556.1.4.319"
+
+# Users (not computers, which are objectClass=user too), groups and contacts.
+OBJECT_FILTER = "(|(&(objectCategory=person)(objectClass=user))(objectClass=group)(objectClass=contact))"
+USER_FILTER = "(&(objectCategory=person)(objectClass=user)(userPrincipalName={}))"
+
+
+def root_dse(conn: ldap3.Connection, endpoint: Endpoint) -> dict[str, list[str]]:
+    attrs = ["defaultNamingContext", "rootDomainNamingContext", "schemaNamingContext", "dnsHostName"]
+    with timed(log, f"LDAP {endpoint.label} rootDSE"):
+        ok = conn.search("", "(objectClass=*)", ldap3.BASE, attributes=attrs)
+    if not ok or not conn.response:
+        raise SourceError(f"LDAP server {endpoint.label}: cannot read the rootDSE ({result_text(conn)})")
+    raw = conn.response[0].get("raw_attributes", {})
+    return {k.lower(): [v.decode("utf-8", "replace") for v in values] for k, values in raw.items()}
+
+
+
+def search_bases(bases: Sequence[str], conn: ldap3.Connection, endpoint: Endpoint,
+                 dse: dict | None = None) -> list[str]:
+    """The --ldap-base values, else the empty base of a Global Catalog, else defaultNamingContext."""
+    given = [b.strip() for b in bases if b and b.strip()]
+    for base in given:
+        try:
+            parse_dn(base)
+        except lx.LDAPInvalidDnError:
+            raise ConfigError(f"--ldap-base {base!r} is not a DN (e.g. DC=contoso,DC=com)") from None
+    if given:
+        return list(dict.fromkeys(given))
+    if endpoint.global_catalog:
+        return [""]
+    dse = dse if dse is not None else root_dse(conn, endpoint)
+    default = dse.get("defaultnamingcontext")
+    if not default:
+        raise SourceError(f"LDAP server {endpoint.label} names no defaultNamingContext: give --ldap-base DN")
+    return [default[0]]
+
+
+def read_onprem(options: LdapOptions, into: Directory, extra: Sequence[str] = (), raw_sink: list | None = None,
+                about: dict | None = None) -> Directory:
+    """Read users, groups and contacts from the live AD into `into.onprem`, and record them in its coverage.
+
+    `raw_sink`, when given, receives (dn, {attribute: [bytes]}) for every entry read, which
+    `syncready snapshot` writes as LDIF; `about` receives the server and the search bases (for
+    the snapshot's manifest). The whole base is read even when the config names a sync scope
+    (see the module docstring).
+    """
+    extra = tuple(extra)
+    conn = connect(options)
+    endpoint = parse_url(options.url)
+    try:
+        dse = root_dse(conn, endpoint)
+        bases = search_bases(options.bases, conn, endpoint, dse)
+        attributes = ad_attributes(extra)
+        if endpoint.global_catalog:
+            check_global_catalog(conn, endpoint, dse, attributes)
+        progress = Progress(f"Reading AD at {endpoint.label}", quiet=options.quiet)
+        objects: list[OnPremObject] = []
+        seen: set[str] = set()
+        count = pages = 0
+        for base in bases:
+            for page in paged_entries(conn, endpoint, base, OBJECT_FILTER, attributes):
+                pages += 1
+                for dn, raw in page:
+                    count += 1
+                    key = dn.lower()
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    if raw_sink is not None:
+                        raw_sink.append((dn, raw))
+                    try:
+                        obj = onprem_from_attributes(dn, raw, extra)
+                    except ValueError as exc:
+                        raise SourceError(f"LDAP server {endpoint.label}: entry {printable(dn)}: {exc}") from None
+                    if obj is not None:
+                        objects.append(obj)
+                progress.update(count, pages)
+        progress.done()
+    finally:
+        close(conn)
+    into.onprem = objects
+    into.sources["onprem"] = endpoint.url
+    record_onprem(into.coverage, objects, endpoint.url)
+    if about is not None:
+        about.update(server=endpoint.url, bases=list(bases))
+    log.debug("LDAP %s: %d objects kept of %d entries in %d pages", endpoint.label, len(objects), count, pages)
+    return into
+
+
+def paged_entries(conn: ldap3.Connection, endpoint: Endpoint, base: str, search_filter: str,
+                  attributes: Iterable[str], page_size: int = PAGE_SIZE) -> Iterator[list[tuple[str, dict]]]:
+    """Each page of a paged subtree search as a list of (dn, raw attributes)."""
+    attributes = list(attributes)
+    cookie = None
+    number = 0
+    shown_base = base or "(the whole forest)"
+    while True:
+        number += 1
+        started = time.perf_counter()
+        try:
+            ok = conn.search(base, search_filter, ldap3.SUBTREE, attributes=attributes,
+                             paged_size=page_size, paged_cookie=cookie)
+        except lx.LDAPException as exc:
+            raise SourceError(f"LDAP server {endpoint.label}: reading {shown_base} failed ({short(exc)})") from None
+        result = conn.result or {}
+        if not ok and result.get("result") not in (0, None):
+            raise SourceError(search_error(endpoint, base, result))
+        page = [(entry["dn"], entry["raw_attributes"]) for entry in conn.response or ()
+                if entry.get("type") == "searchResEntry"]
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("LDAP %s search base=%r page %d: %d entries in %.3fs", endpoint.label, base, number,
+                      len(page), time.perf_counter() - started)
+        yield page
+        cookie = (result.get("controls") or {}).get(PAGED_RESULTS_OID, {}).get("value", {}).get("cookie")
+        if not cookie:
+            return
+
+
+
+
+def check_global_catalog(conn: ldap3.Connection, endpoint: Endpoint, dse: dict, attributes: Iterable[str]) -> None:
+    """Refuse a Global Catalog read when a needed attribute is not in the partial attribute set."""
+    schema = (dse.get("schemanamingcontext") or [None])[0]
+    if not schema:
+        return
+    wanted = [a for a in attributes if a.lower() not in ("distinguishedname", "objectclass")]
+    clauses = "".join(f"(lDAPDisplayName={escape_filter_chars(a)})" for a in wanted)
+    with timed(log, f"LDAP {endpoint.label} schema lookup of {len(wanted)} attributes"):
+        ok = conn.search(schema, f"(&(objectClass=attributeSchema)(|{clauses}))", ldap3.LEVEL,
+                         attributes=["lDAPDisplayName", "isMemberOfPartialAttributeSet", "systemFlags"])
+    if not ok and (conn.result or {}).get("result") not in (0, None):
+        return
+    in_gc: set[str] = set()
+    known: set[str] = set()
+    for entry in conn.response or ():
+        raw = {k.lower(): v for k, v in entry.get("raw_attributes", {}).items()}
+        name = (raw.get("ldapdisplayname") or [b""])[0].decode().lower()
+        known.add(name)
+        flags = int((raw.get("systemflags") or [b"0"])[0])
+        if (raw.get("ismemberofpartialattributeset") or [b""])[0].upper() == b"TRUE" or flags & 0x2:
+            in_gc.add(name)
+    missing = [a for a in wanted if a.lower() in known and a.lower() not in in_gc]
+    if missing:
+        raise SourceError(f"the Global Catalog at {endpoint.label} does not hold {', '.join(missing)} (not in the "
+                          "partial attribute set): read each domain from a DC with ldaps://DC:636 --ldap-base, or "
+                          "add these attributes to the Global Catalog")
+
+
+def find_user_by_upn(conn: ldap3.Connection, base: str, upn: str, extra: Iterable[str] = ()) -> list[OnPremObject]:
+    """The users whose userPrincipalName equals `upn` (AD compares case-insensitively).
+
+    The UPN is escaped, so `*`, `(`, `)`, `\\` and NUL in it are matched literally: an unescaped
+    `*` would turn the equality into a wildcard match and a `)` could inject filter clauses.
+    """
+    extra = tuple(extra)
+    search_filter = USER_FILTER.format(escape_filter_chars(upn))
+    ok = conn.search(base, search_filter, ldap3.SUBTREE, attributes=ad_attributes(extra))
+    if not ok and (conn.result or {}).get("result") not in (0, None):
+        raise SourceError(search_error(Endpoint("ldap", conn.server.host, conn.server.port), base, conn.result))
+    found = []
+    for entry in conn.response or ():
+        if entry.get("type") == "searchResEntry":
+            obj = onprem_from_attributes(entry["dn"], entry["raw_attributes"], extra)
+            if obj is not None:
+                found.append(obj)
+    return found
+
+
+def find_by_guid(conn: ldap3.Connection, base: str, guid: bytes,
+                 attribute: str = "objectGUID") -> list[tuple[str, dict]]:
+    """Entries whose objectGUID (or mS-DS-ConsistencyGuid) is these 16 raw bytes."""
+    ok = conn.search(base, f"({escape_filter_chars(attribute)}={escape_bytes(guid)})", ldap3.SUBTREE,
+                     attributes=ad_attributes())
+    if not ok and (conn.result or {}).get("result") not in (0, None):
+        raise SourceError(search_error(Endpoint("ldap", conn.server.host, conn.server.port), base, conn.result))
+    return [(e["dn"], e["raw_attributes"]) for e in conn.response or () if e.get("type") == "searchResEntry"]
+
