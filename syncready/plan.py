@@ -122,7 +122,8 @@ class Plan:
 
     def by_subject(self) -> dict[str, list]:
         grouped: dict[str, list] = {}
-        for item in [*self.changes, *self.refused, *self.manual]:
+        items: list[Change | Manual] = [*self.changes, *self.refused, *self.manual]
+        for item in items:
             grouped.setdefault(item.subject, []).append(item)
         return grouped
 

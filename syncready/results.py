@@ -9,6 +9,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .atomic import atomic_write
@@ -56,8 +57,8 @@ def subject_entry(subject: Subject, previews: Mapping[tuple[str, str], dict] | N
             preview = previews.get((subject.name, cid))
             if preview is not None:
                 result["fix"] = preview
-    entry = {"subject": subject.name, "id": subject.id, "kind": subject.kind, "readiness": subject.readiness,
-             "results": results}
+    entry: dict[str, Any] = {"subject": subject.name, "id": subject.id, "kind": subject.kind,
+                             "readiness": subject.readiness, "results": results}
     if subject.kind == SubjectKind.CLOUD_USER:
         entry["cloud"] = cloud_facts(subject.obj)
         entry["onprem"] = onprem_facts(subject.counterpart) if subject.counterpart is not None else None

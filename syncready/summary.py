@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 
 ORPHAN_CHECK = "orphan-onprem"
 TENANT_FEATURES = "tenant-sync-features"
-NOUNS = {SubjectKind.CLOUD_USER: ("cloud user", "cloud users"), SubjectKind.ONPREM_USER: ("AD user", "AD users"),
-         SubjectKind.TENANT: ("tenant", "tenant")}
+NOUNS: dict[str, tuple[str, str]] = {SubjectKind.CLOUD_USER: ("cloud user", "cloud users"),
+                                     SubjectKind.ONPREM_USER: ("AD user", "AD users"),
+                                     SubjectKind.TENANT: ("tenant", "tenant")}
 READINESS = values(Readiness)
 
 
@@ -69,7 +70,8 @@ def count_people(subjects: Iterable[tuple[str, str, bool, Mapping[str, Any]]], o
     cloud = dict(_counts(), already_synchronized=0, out_of_scope=out_of_scope)
     onprem = dict(_counts(), matched=0, new_cloud_users=0)
     tenant: dict = dict(_counts(), blockers=[], notes=[])
-    groups = {SubjectKind.CLOUD_USER: cloud, SubjectKind.ONPREM_USER: onprem, SubjectKind.TENANT: tenant}
+    groups: dict[str, dict] = {SubjectKind.CLOUD_USER: cloud, SubjectKind.ONPREM_USER: onprem,
+                               SubjectKind.TENANT: tenant}
     unread: dict[tuple[str, str], dict] = {}
     watch = None if error_checks is None else tuple(error_checks)
     for kind, readiness, synced, results in subjects:
