@@ -24,6 +24,8 @@ from syncready.sources.graphsession import open_session
 from syncready.sources.graphauth import graph_target
 from syncready.sources.snapshot import read_snapshot, write_snapshot
 
+pytestmark = pytest.mark.live  # reads the local Graph server, started here per test
+
 CONFIG = load_config(str(CONTOSO / "syncready.toml"))
 CLOUD_FIELDS = ("cloud_users", "cloud_groups", "cloud_contacts", "domains", "features", "role_assignments",
                 "roles_known", "tenant_id")

@@ -17,6 +17,8 @@ from syncready.sources.graphsession import open_session
 from syncready.writers.base import Conflict, ConnectionLost, WriteFailed
 from syncready.writers.graph_writer import GraphWriter
 
+pytestmark = pytest.mark.live  # writes to the local Graph server, started here per test
+
 ALICE = "e2674f85-c98d-5f14-a70a-695e32f2643d"
 BOB = "078ff7e8-3197-5ca6-a236-7e821434d3f4"
 NINA = "f4846db9-b516-589a-8fb1-8ea69da04ba5"          # cloud user with a stale ImmutableID

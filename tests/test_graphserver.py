@@ -42,6 +42,8 @@ from msgraph_core import GraphClientFactory  # noqa: E402
 
 from syncready.sources.graphmap import USER_SELECT  # noqa: E402
 
+pytestmark = pytest.mark.live  # the local Graph server itself
+
 SELECT = list(USER_SELECT)
 NOT_DEFAULT = (
     "onPremisesImmutableId",

@@ -376,6 +376,7 @@ def test_renderers_read_lazy_subjects_once(hostile, tmp_path):
     assert (tmp_path / "r.html").read_text() == html.render_html_string(hostile)
 
 
+@pytest.mark.slow  # a real-size report, ~20 s: outside the unit tier
 def test_html_100k_subjects_under_25_mb(tmp_path):
     """100k cloud users and, as the engine lists them, their AD users as subjects of their own."""
     results = resultsgen.generate(100_000, seed=11, baseline=True, pairs=True)

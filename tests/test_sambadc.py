@@ -25,6 +25,8 @@ import ldap3  # noqa: E402
 from ldap3 import BASE, MODIFY_ADD, MODIFY_DELETE, MODIFY_REPLACE, SUBTREE  # noqa: E402
 from ldap3.core import exceptions as lx  # noqa: E402
 
+pytestmark = pytest.mark.live  # the Samba AD DC harness itself
+
 
 @pytest.fixture(autouse=True)
 def _samba_is_installed():
