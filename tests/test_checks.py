@@ -443,15 +443,19 @@ def test_a_clean_pair_is_ready_under_every_check():
     assert [s.readiness for s in result.subjects] == ["ready"] * 3, [(s.name, s.results) for s in result.subjects]
 
 
+# SPEC §4's ids, which never change; a new check joins the catalogue without an edit here.
+SPEC_CATALOGUE = {"upn-exists", "mail-primary-smtp", "proxy-superset", "upn-unique", "proxy-unique", "single-match",
+                  "cloud-only", "no-admin-role", "in-sync-scope", "attribute-valid", "account-enabled",
+                  "attribute-drift", "anchor-ready", "orphan-onprem", "tenant-sync-features"}
+
+
 def test_every_check_declares_its_contract():
     from syncready.registry import all_checks
 
     checks = {c.id: c.meta for c in all_checks()}
-    assert list(checks) == ["upn-exists", "mail-primary-smtp", "proxy-superset", "upn-unique", "proxy-unique",
-                            "single-match", "cloud-only", "no-admin-role", "in-sync-scope", "attribute-valid",
-                            "account-enabled", "attribute-drift", "anchor-ready", "orphan-onprem",
-                            "tenant-sync-features"]
-    assert [m.order for m in checks.values()] == list(range(10, 160, 10))
+    assert SPEC_CATALOGUE <= set(checks), sorted(SPEC_CATALOGUE - set(checks))
+    orders = [m.order for m in checks.values()]
+    assert orders == sorted(orders) and len(set(orders)) == len(orders), "each check has its own place"
     for meta in checks.values():
         assert meta.references and meta.description and meta.why and meta.how_to_fix
         assert (meta.safety is None) == (meta.fix == "manual"), meta.id
