@@ -11,7 +11,7 @@ import inspect
 import pkgutil
 from dataclasses import dataclass
 from functools import cache
-from typing import Callable
+from collections.abc import Callable
 
 from . import checks as checks_package
 from . import fixers as fixers_package
