@@ -15,11 +15,13 @@ import unicodedata
 from ldap3.utils.dn import escape_rdn
 
 from syncready.addresses import is_onmicrosoft, split_proxy
+from syncready.config import normalize_dn
 from syncready.fixerapi import Change, FixContext, NotFixable, Operation, Result, Subject, Target
 
 SAM_FORBIDDEN = re.compile(r'[\[\]\\"|,/:<>+=;?*\s@]')
 SPECIAL = {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "þ": "th", "œ": "oe"}
 SAM_MAX = 20
+CN_MAX = 64                        # rangeUpper of cn in the AD schema
 
 
 def ascii_fold(text: str) -> str:
@@ -49,6 +51,18 @@ def unique_sam(base: str, taken: set[str]) -> str:
         candidate = base[:SAM_MAX - len(suffix)] + suffix
     taken.add(candidate.lower())
     return candidate
+
+
+def unique_dn(name: str, sam: str, ou: str, ctx: FixContext) -> str:
+    """CN=<name> in the OU; when that DN exists or is already planned, CN=<name> (<sAMAccountName>), as
+    AD refuses a second object of one DN (the sAMAccountName is unique, so that form is too)."""
+    taken = ctx.options.setdefault("_dns", {normalize_dn(o.dn) for o in ctx.index.directory.onprem})
+    for cn in (name, f"{name} ({sam})"):
+        dn = f"CN={escape_rdn(cn[:CN_MAX])},{ou}"
+        if normalize_dn(dn) not in taken:
+            taken.add(normalize_dn(dn))
+            return dn
+    raise NotFixable(f"CN={name} and CN={name} ({sam}) both exist in {ou}; create this user by hand")
 
 
 def plan(subject: Subject, result: Result, ctx: FixContext) -> list[Change]:
@@ -81,6 +95,6 @@ def plan(subject: Subject, result: Result, ctx: FixContext) -> list[Change]:
     if proxies:
         attributes["proxyAddresses"] = proxies
     return [Change(check="upn-exists", subject=subject.name, target=Target.ONPREM, op=Operation.CREATE,
-                   object=f"CN={escape_rdn(name)},{ou}", attributes=attributes,
+                   object=unique_dn(name, sam, ou, ctx), attributes=attributes,
                    note="random password to the password file" if ctx.options.get("password_file")
                    else "created disabled (no password_file configured)")]

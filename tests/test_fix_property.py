@@ -11,8 +11,7 @@ from __future__ import annotations
 import copy
 import uuid
 
-import pytest
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from syncready.config import Config, Scope
 from syncready.engine import FAILING, Engine
@@ -201,11 +200,9 @@ def directories(draw):
 def planned(directory: Directory, options: dict):
     run = Engine(directory, Config(scope=SCOPE)).run()
     plan = build_plan(run, FIXABLE, unsafe=True, options=options)
-    # A known defect, pinned by test_upn_exists_gives_each_new_user_its_own_dn (xfail): drop this
-    # assumption with its fix.
     created = [c.object.lower() for c in plan.changes if c.op == Operation.CREATE]
     dns = [o.dn.lower() for o in directory.onprem] + created
-    assume(len(dns) == len(set(dns)))
+    assert len(dns) == len(set(dns)), dns          # AD refuses a second object of one DN
     return plan
 
 
@@ -336,8 +333,6 @@ def test_every_fixable_check_is_exercised():
     assert set(FIXABLE) <= set(check_ids())
 
 
-@pytest.mark.xfail(strict=True, reason="fixers/upn_exists.py names a new user CN=<displayName> without making it "
-                   "unique: two new users of one display name (or an existing CN) get one DN; AD refuses the add")
 def test_upn_exists_gives_each_new_user_its_own_dn():
     """Found by the fix properties once FIXABLE came from the registry and the simulator learnt LDAP adds."""
     users = [CloudUser(id=f"c{n}", upn=f"{local}@contoso.com", mail=f"{local}@contoso.com", display_name="Ann",
@@ -348,3 +343,15 @@ def test_upn_exists_gives_each_new_user_its_own_dn():
                       options={"create": {"enabled": True, "ou": STAFF}})
     dns = [c.object.lower() for c in plan.changes if c.op == Operation.CREATE]
     assert len(dns) == 2 and len(set(dns)) == 2, dns
+
+
+def test_upn_exists_names_a_new_user_apart_from_an_existing_cn():
+    """An AD object already named CN=Ann in the OU: the new user becomes CN=Ann (sAMAccountName)."""
+    user = CloudUser(id="c0", upn="ann@contoso.com", mail="ann@contoso.com", display_name="Ann",
+                     proxy_addresses=("SMTP:ann@contoso.com",), account_enabled=True, user_type="Member")
+    other = OnPremObject(dn=f"CN=Ann,{STAFF}", object_class="user", object_guid=GUIDS[1], upn="ann.x@contoso.com",
+                         sam="annx", mail="ann.x@contoso.com", uac=512)
+    directory = Directory(cloud_users=[user], onprem=[other], roles_known=True, domains=[Domain("contoso.com", True)])
+    plan = build_plan(Engine(directory, Config(scope=SCOPE)).run(), ["upn-exists"],
+                      options={"create": {"enabled": True, "ou": STAFF}})
+    assert [c.object for c in plan.changes] == [f"CN=Ann (ann),{STAFF}"]
