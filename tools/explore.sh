@@ -2,10 +2,11 @@
 # Explores the property tests beyond CI's fixed examples: each run draws fresh random examples.
 # Usage: tools/explore.sh [RUNS] [pytest args...]   (default 20 runs of every hypothesis test)
 # A failure prints the seed and a @reproduce_failure blob; add the case as a plain regression test.
+# EXPLORE_TESTS="tests/a.py tests/b.py" limits the run to those files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-20}"; shift || true
-tests=$(grep -l "@given" tests/test_*.py)
+tests=${EXPLORE_TESTS:-$(grep -l "@given" tests/test_*.py)}
 failed=0
 for run in $(seq 1 "$runs"); do
   seed=$(( (RANDOM << 15) | RANDOM ))
