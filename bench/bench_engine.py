@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -49,7 +48,8 @@ def main() -> int:
         print(f"generated {args.users:,} cloud + {args.users - stories['no-ad'] + stories['onprem-only']:,} AD users "
               f"in {time.perf_counter() - t0:.1f} s (not timed): {stories}")
         out = Path(tmp) / "results.json"
-        wall, rss, proc = run_measured([exe, "check", "--snapshot", str(snap), "--json", str(out), "--fail-on", "never"])
+        wall, rss, proc = run_measured([exe, "check", "--snapshot", str(snap), "--json", str(out),
+                                        "--fail-on", "never"])
         if proc.returncode != 0:
             print(proc.stderr, file=sys.stderr)
             return 1
@@ -78,7 +78,7 @@ def _count_tests(output: str) -> int:
     import re
 
     total = 0
-    for number, word in re.findall(r"(\d+) (passed|failed|skipped|xfailed|xpassed|error)", output):
+    for number, _word in re.findall(r"(\d+) (passed|failed|skipped|xfailed|xpassed|error)", output):
         total += int(number)
     return total
 

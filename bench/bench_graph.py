@@ -5,8 +5,9 @@
    only), side by side in one run, alternating, best of --rounds. Target: ≤ 2× the httpx time.
 2. Stamping --stamps users through GraphWriter.apply_many ($batch; the journal writes each
    batch's intents, and then its outcomes, with one fsync), on the big server and on one of
-   2 × --stamps users. Target: ≥ 200 stamps/s. The server's busy time is shown: the local server checks ImmutableID uniqueness by a
-   scan of all its users on every PATCH, so on the big server it, not the client, sets the pace.
+   2 × --stamps users. Target: ≥ 200 stamps/s. The server's busy time is shown: the local server checks
+   ImmutableID uniqueness by a scan of all its users on every PATCH, so on the big server it, not the
+   client, sets the pace.
 
 Run: /work/venv/bin/python -m bench.bench_graph [--users 100000] [--stamps 1000]
 """

@@ -14,7 +14,8 @@ UPN_MATCH_KB = Reference(
     "Use UPN matching for identity synchronization (KB 2641663)",
     LEARN + "troubleshoot/microsoft-365/admin/active-directory/use-upn-matching-for-identity-sync")
 DUPLICATE_RESILIENCY = Reference(
-    "Identity synchronization and duplicate attribute resiliency (how-to-connect-syncservice-duplicate-attribute-resiliency)",
+    "Identity synchronization and duplicate attribute resiliency "
+    "(how-to-connect-syncservice-duplicate-attribute-resiliency)",
     LEARN + "entra/identity/hybrid/connect/how-to-connect-syncservice-duplicate-attribute-resiliency")
 PROXY_CALCULATION = Reference(
     "How the proxyAddresses attribute is populated in Microsoft Entra ID (KB 3190357)",
@@ -30,7 +31,8 @@ SYNC_ERRORS = Reference(
     LEARN + "entra/identity/hybrid/connect/tshoot-connect-sync-errors")
 
 ADSYNCTOOLS = Reference(
-    "Microsoft Entra Connect: ADSyncTools PowerShell reference — ConvertFrom-ADSyncToolsImmutableID (reference-connect-adsynctools)",
+    "Microsoft Entra Connect: ADSyncTools PowerShell reference — "
+    "ConvertFrom-ADSyncToolsImmutableID (reference-connect-adsynctools)",
     LEARN + "entra/identity/hybrid/connect/reference-connect-adsynctools")
 SYNC_FILTERING = Reference(
     "Microsoft Entra Connect Sync: configure filtering (how-to-connect-sync-configure-filtering)",

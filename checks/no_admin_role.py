@@ -29,7 +29,8 @@ META = CheckMeta(
 def check(cloud_user, index):
     roles = index.roles_by_principal.get(cloud_user.id)
     if roles:
-        held = [{"role": r.role, "eligible": r.eligible, **({"via_group": r.principal_id} if r.principal_id != cloud_user.id else {})}
+        held = [{"role": r.role, "eligible": r.eligible,
+                 **({"via_group": r.principal_id} if r.principal_id != cloud_user.id else {})}
                 for r in roles]
         names = ", ".join(_held(r, cloud_user, index) for r in roles)
         return failed(f"{cloud_user.upn} holds {names}; Entra won't match it to its on-prem user. Remove the "

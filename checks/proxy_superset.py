@@ -13,8 +13,9 @@ META = CheckMeta(
                 "domains, must be present on the counterpart (type prefix and address compared "
                 "case-insensitively; SIP, X500 and other types included).",
     why="When AD proxyAddresses is empty, sync takes the primary SMTP address from `mail`, so that "
-        "address counts as present. Once synchronized, proxyAddresses is recalculated from AD: aliases that exist only in the cloud "
-        "are removed, and mail sent to them bounces. *.onmicrosoft.com addresses are excluded because "
+        "address counts as present. Once synchronized, proxyAddresses is recalculated from AD: "
+        "aliases that exist only in the cloud are removed, and mail sent to them bounces. "
+        "*.onmicrosoft.com addresses are excluded because "
         "proxy calculation discards them from AD and re-adds the MOERA itself.",
     how_to_fix="`syncready fix --select proxy-superset` adds each missing value to the AD user's "
                "proxyAddresses (as a secondary, never removing a value).",

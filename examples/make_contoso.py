@@ -96,7 +96,8 @@ class Builder:
                   "roleDefinition": {"id": definition, "displayName": name}}
         if eligible:
             record.update(memberType="Direct", status="Provisioned",
-                          scheduleInfo={"startDateTime": "2026-01-05T09:00:00Z", "expiration": {"type": "noExpiration"}})
+                          scheduleInfo={"startDateTime": "2026-01-05T09:00:00Z",
+                                        "expiration": {"type": "noExpiration"}})
         (self.eligible if eligible else self.roles).append(record)
 
 
@@ -119,7 +120,7 @@ def build() -> Builder:
     b.ad_user(STAFF, "Dave Brown", "dave.brown@contoso.test", "Dave", "Brown", mail=f"dave.brown@{DOMAIN}")
     erin = b.cloud_user(f"erin.davis@{DOMAIN}", "Erin", "Davis")            # AD user outside the scope
     b.ad_user(LEAVERS, "Erin Davis", erin["userPrincipalName"], "Erin", "Davis", uac=514)
-    b.cloud_user(f"Frank.Miller@Contoso.com", "Frank", "Miller", mail=f"Frank.Miller@Contoso.com")
+    b.cloud_user("Frank.Miller@Contoso.com", "Frank", "Miller", mail="Frank.Miller@Contoso.com")
     b.ad_user(STAFF, "Frank Miller", f"frank.miller@{DOMAIN}", "Frank", "Miller", mail=f"frank.miller@{DOMAIN}")
 
     # mail-primary-smtp

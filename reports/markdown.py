@@ -116,7 +116,8 @@ def render_markdown(results: dict, *, max_blocked: int = MAX_BLOCKED) -> str:
     out += [f"- {escape(line, 1000)}" for line in apart if line]
     out += ["", "| Cloud users | Blocked | At risk | Ready | Already synchronized |", "|--:|--:|--:|--:|--:|",
             (f"| {_num(total)} | {_num(blocked)} ({percent(blocked, total)}) "
-             f"| {_num(at_risk)} ({percent(at_risk, total)}) | {_num(ready)} ({percent(ready, total)}) | {_num(synced)} |"),
+             f"| {_num(at_risk)} ({percent(at_risk, total)}) | {_num(ready)} ({percent(ready, total)}) "
+             f"| {_num(synced)} |"),
             ""]
     out += _coverage(results)
 

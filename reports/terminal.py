@@ -57,7 +57,8 @@ def print_summary(doc: dict, fp, written=(), expired_waivers=()) -> None:
     summary = doc["summary"]
     checks = doc["checks"]
     width = max([len(c["id"]) for c in checks] + [5])
-    print(f"{'CHECK':<{width}}  {'SEVERITY':<8}  {'PASS':>6}  {'FAIL':>6}  {'ERROR':>5}  {'SKIP':>6}  {'WAIVED':>6}", file=fp)
+    print(f"{'CHECK':<{width}}  {'SEVERITY':<8}  {'PASS':>6}  {'FAIL':>6}  {'ERROR':>5}  "
+          f"{'SKIP':>6}  {'WAIVED':>6}", file=fp)
     for check in checks:
         counts = summary["by_check"][check["id"]]
         bad = counts["fail"] + counts["error"]
@@ -77,8 +78,8 @@ def print_summary(doc: dict, fp, written=(), expired_waivers=()) -> None:
                     f"{waiver['expires']} and no longer applies", "33"), file=fp)
     baseline = summary.get("baseline")
     if baseline:
-        print(f"\nSince {safe(baseline['file'])}: {len(baseline['new'])} new failure(s), {len(baseline['fixed'])} fixed",
-              file=fp)
+        print(f"\nSince {safe(baseline['file'])}: {len(baseline['new'])} new failure(s), "
+              f"{len(baseline['fixed'])} fixed", file=fp)
     print_people(doc, fp)
     for line in written:
         print(f"wrote {line}", file=fp)

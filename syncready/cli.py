@@ -57,7 +57,7 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("syncready: interrupted", file=sys.stderr)
         return 2
-    except Exception as exc:           # a bug: still one line and exit 2, never a traceback a CI reads as a failed check
+    except Exception as exc:  # a bug: still one line and exit 2, never a traceback a CI reads as a failed check
         if os.environ.get(TRACEBACK_VAR):
             raise
         fail(f"internal error ({type(exc).__name__}: {exc}); please report it, with the traceback that "

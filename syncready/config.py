@@ -40,7 +40,7 @@ class Scope:
     def excluding(self, dn: str) -> str | None:
         """The configured exclude OU that covers dn, if any."""
         key = normalize_dn(dn)
-        return next((raw for raw, base in zip(self.exclude, self._exclude) if _under(key, base)), None)
+        return next((raw for raw, base in zip(self.exclude, self._exclude, strict=True) if _under(key, base)), None)
 
 
 def _under(dn: str, base: str) -> bool:
@@ -205,7 +205,7 @@ class _Choices(_Choice):
 
     def check(self, value, key: str, where: str):
         if isinstance(value, list):
-            for number, item in enumerate(value):
+            for item in value:
                 if isinstance(item, str) and item not in self.choices:
                     raise ConfigError(f"{where}: {key} value {item!r} is not valid{_nearest(item, self.choices)}; "
                                       f"expected {self.expected}")

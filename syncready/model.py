@@ -151,7 +151,8 @@ class Directory:
     features: SyncFeatures = field(default_factory=SyncFeatures)
     role_assignments: list[RoleAssignment] = field(default_factory=list)
     roles_known: bool = False                  # whether role assignments were read at all
-    group_members: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role-holding group id → transitive member ids
+    # role-holding group id → transitive member ids
+    group_members: dict[str, tuple[str, ...]] = field(default_factory=dict)
     onprem: list[OnPremObject] = field(default_factory=list)
     tenant_id: str = "tenant"
     sources: dict = field(default_factory=dict)  # where each part came from, no secrets

@@ -233,8 +233,9 @@ def _cloud_user_results(rng: random.Random, p: dict, other_upn: str) -> dict:
                 bad = o["sam"] + " x"
                 o["sam"] = bad
                 res["attribute-valid"] = _fail(
-                    "fail", f"sAMAccountName {bad!r} contains a space", {"attribute": "sAMAccountName", "value": bad,
-                                                                          "rule": "none of [ \\ \" | , / : < > + = ; ? * ] or space"},
+                    "fail", f"sAMAccountName {bad!r} contains a space",
+                    {"attribute": "sAMAccountName", "value": bad,
+                     "rule": "none of [ \\ \" | , / : < > + = ; ? * ] or space"},
                     {"manual": "Choose a valid sAMAccountName; users sign in with it."})
             elif kind == "immutable":
                 stale = base64.b64encode(rng.randbytes(16)).decode()
@@ -242,7 +243,8 @@ def _cloud_user_results(rng: random.Random, p: dict, other_upn: str) -> dict:
                 res["cloud-only"] = _fail(
                     "fail", "onPremisesImmutableId is set and differs from the counterpart's anchor",
                     {"cloud_immutableId": stale, "onprem_anchor": o["anchor"]},
-                    {"changes": [{"target": "cloud", "attribute": "onPremisesImmutableId", "before": stale, "after": None}]})
+                    {"changes": [{"target": "cloud", "attribute": "onPremisesImmutableId",
+                                  "before": stale, "after": None}]})
             elif kind == "admin":
                 role = rng.choice(("Global Administrator", "Exchange Administrator", "User Administrator"))
                 res["no-admin-role"] = _fail(

@@ -184,7 +184,8 @@ def test_what_sync_computes_instead():
     assert sync_primary(OnPremObject("CN=a", "user", upn="a@contoso.com", mail="m@contoso.com")) == \
         ("m@contoso.com", "mail, as proxyAddresses is empty (KB 3190357 scenario 2)")
     assert sync_primary(OnPremObject("CN=a", "user", upn="a@contoso.com", mail="m @contoso.com"))[0] == "a@contoso.com"
-    assert sync_primary(OnPremObject("CN=a", "user", proxy_addresses=("SMTP:p q@x.com", "SMTP:p@x.com")))[0] == "p@x.com"
+    assert sync_primary(OnPremObject("CN=a", "user",
+                                     proxy_addresses=("SMTP:p q@x.com", "SMTP:p@x.com")))[0] == "p@x.com"
     assert sync_nickname(obj) == "m"                   # no mailNickname, no SMTP: primary: the prefix of mail
     assert sync_nickname(OnPremObject("CN=a", "user", mail_nickname="al ice")) == "al_ice"
 

@@ -98,7 +98,8 @@ def test_single_match_hard_match_wins_over_soft_match():
 def test_single_match_nowhere_when_soft_match_blocked_or_upn_match_off():
     d = directory([cloud(UPN)], [onprem(UPN)], features=SyncFeatures(block_soft_match=True))
     result = outcome(d, "single-match", UPN)
-    assert result.status == "fail" and "to no cloud user" in result.message and "blockSoftMatchEnabled" in result.message
+    assert result.status == "fail" and "to no cloud user" in result.message
+    assert "blockSoftMatchEnabled" in result.message
     assert "anchor-ready" in result.message
     d = directory([cloud(UPN, mail=None)], [onprem(UPN, mail=None)], features=SyncFeatures(soft_match_on_upn=False))
     assert "softMatchOnUpnEnabled" in outcome(d, "single-match", UPN).message
@@ -287,7 +288,8 @@ def ad_names(**kw):
 
 
 def test_attribute_drift_pass_and_nfc():
-    assert outcome(directory([cloud(UPN, **names())], [onprem(UPN, **ad_names())]), "attribute-drift", UPN).status == "pass"
+    assert outcome(directory([cloud(UPN, **names())], [onprem(UPN, **ad_names())]),
+                   "attribute-drift", UPN).status == "pass"
     nfd = "Zoe\u0308"
     d = directory([cloud(UPN, **names(given_name="Zoë"))], [onprem(UPN, **ad_names(given_name=nfd))])
     assert outcome(d, "attribute-drift", UPN).status == "pass"
@@ -341,7 +343,8 @@ def test_anchor_ready_invalid_or_shared_consistency_guid():
     d = directory([cloud(UPN)], [onprem(UPN, consistency_guid=b"short")])
     assert "5 bytes" in outcome(d, "anchor-ready", UPN).message
     copied = uuid.uuid4().bytes_le
-    d = directory([cloud(UPN), cloud(BOB)], [onprem(UPN, consistency_guid=copied), onprem(BOB, consistency_guid=copied)])
+    d = directory([cloud(UPN), cloud(BOB)],
+                  [onprem(UPN, consistency_guid=copied), onprem(BOB, consistency_guid=copied)])
     result = outcome(d, "anchor-ready", UPN)
     assert result.status == "fail" and "CN=bob" in result.message and "only one of them can sync" in result.message
 
@@ -364,7 +367,8 @@ def test_orphan_onprem_pass_when_matched_by_any_way():
 def test_orphan_onprem_names_probable_duplicates():
     d = directory([cloud("john.smith@contoso.com", given_name="John", surname="Smith", display_name="John Smith"),
                    cloud("jane.doe@contoso.com", given_name="Jane", surname="Doe", display_name="Jane Doe"),
-                   cloud("ext_fabrikam.com#EXT#@contoso.onmicrosoft.com", display_name="John Smith", user_type="Guest")],
+                   cloud("ext_fabrikam.com#EXT#@contoso.onmicrosoft.com", display_name="John Smith",
+                         user_type="Guest")],
                   [onprem("j.smith@contoso.com", given_name=None, display_name=None, cn="jsmith")])
     result = orphan(d, "CN=jsmith")
     assert result.status == "fail" and "would create a new one" in result.message
@@ -430,7 +434,8 @@ def test_tenant_sync_features():
 
 
 def test_tenant_subject_blocks_readiness():
-    d = directory([], [], features=SyncFeatures(block_soft_match=True, block_cloud_object_takeover_through_hard_match=True))
+    d = directory([], [], features=SyncFeatures(block_soft_match=True,
+                                                block_cloud_object_takeover_through_hard_match=True))
     subject = run(d, select=["tenant-sync-features"]).subjects[0]
     assert subject.name == "tenant" and subject.readiness == "blocked"
 

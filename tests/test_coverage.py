@@ -115,7 +115,8 @@ def test_without_groups_json_upn_and_proxy_uniqueness_error_and_the_rest_still_d
     # Rachel's UPN is an alias of the cloud group Sales: that conflict is invisible without groups.json.
     for check_id in ("upn-unique", "proxy-unique"):
         rachel = results(doc, check_id)["rachel.adams@contoso.com"]
-        assert rachel["status"] == "error" and rachel["message"].startswith("not read: groups (cloud/groups.json absent")
+        assert rachel["status"] == "error"
+        assert rachel["message"].startswith("not read: groups (cloud/groups.json absent")
         assert "Group.Read.All" in rachel["message"] and rachel["evidence"]["unread"][0].startswith("groups")
         assert statuses(doc, check_id) <= {"error", "skip"}
     assert results(doc, "upn-exists")["rachel.adams@contoso.com"]["status"] == "pass"
@@ -421,8 +422,9 @@ def test_pytest_front_end_reports_unread_inputs_as_the_engine_does(snap, tmp_pat
         run = Engine(directory, config).run(users=["bob.smith@contoso.com"])
         engine = {f"{check_id}[{s.name}]": result for s in run.subjects for check_id, result in s.results.items()}
         collector = Outcomes()
-        pytest.main(["checks/", "--snapshot", str(snap), "--config", str(config_file), "--user", "bob.smith@contoso.com",
-                     "-p", "no:cacheprovider", "-p", "no:terminal"], plugins=[collector])
+        pytest.main(["checks/", "--snapshot", str(snap), "--config", str(config_file),
+                     "--user", "bob.smith@contoso.com", "-p", "no:cacheprovider", "-p", "no:terminal"],
+                    plugins=[collector])
         assert set(collector.seen) == set(engine)
         for name, result in engine.items():
             failing = "failed" if run.severity[name.split("[", 1)[0]] == "blocker" else "xfailed"  # --fail-on blocker

@@ -11,7 +11,8 @@ DESIGN_CHECKS = ["upn-exists", "mail-primary-smtp", "proxy-superset", "upn-uniqu
 
 # upn-exists -------------------------------------------------------------------------------------
 def test_upn_exists_pass_and_case_insensitive():
-    assert outcome(directory([cloud("Alice@Contoso.com")], [onprem("alice@contoso.com")]), "upn-exists", UPN).status == "pass"
+    assert outcome(directory([cloud("Alice@Contoso.com")], [onprem("alice@contoso.com")]),
+                   "upn-exists", UPN).status == "pass"
 
 
 def test_upn_exists_fails_without_ad_user_and_names_candidate_by_address():
@@ -24,7 +25,7 @@ def test_upn_exists_fails_without_ad_user_and_names_candidate_by_address():
 
 def test_upn_exists_fails_when_outside_scope():
     d = directory([cloud(UPN)], [onprem(UPN, ou="OU=Leavers")])
-    result = outcome(d, "upn-exists", UPN, scope=Scope(include=(f"OU=Staff,DC=contoso,DC=test",)))
+    result = outcome(d, "upn-exists", UPN, scope=Scope(include=("OU=Staff,DC=contoso,DC=test",)))
     assert result.status == "fail" and "outside the sync scope" in result.message
     assert outcome(d, "upn-exists", UPN).status == "pass"
 
@@ -42,10 +43,10 @@ def test_upn_exists_is_not_satisfied_by_a_contact():
 # mail-primary-smtp ------------------------------------------------------------------------------
 @pytest.mark.parametrize("ad_mail,ad_proxies,status", [
     (UPN, (f"SMTP:{UPN}",), "pass"),
-    ("ALICE@CONTOSO.COM", (f"SMTP:Alice@Contoso.com", "smtp:a@contoso.com"), "pass"),
+    ("ALICE@CONTOSO.COM", ("SMTP:Alice@Contoso.com", "smtp:a@contoso.com"), "pass"),
     (UPN, (), "pass"),                                  # no proxies: mail is the primary
     (None, (), "fail"),
-    ("old@contoso.com", (f"SMTP:old@contoso.com",), "fail"),
+    ("old@contoso.com", ("SMTP:old@contoso.com",), "fail"),
     (UPN, (f"smtp:{UPN}",), "fail"),                    # no SMTP: primary at all
     (UPN, ("SMTP:old@contoso.com", f"smtp:{UPN}"), "fail"),
 ])
@@ -57,7 +58,8 @@ def test_mail_primary_smtp(ad_mail, ad_proxies, status):
 def test_mail_primary_smtp_message_has_both_values():
     d = directory([cloud(UPN)], [onprem(UPN, mail="old@contoso.com")])
     result = outcome(d, "mail-primary-smtp", UPN)
-    assert "on-prem mail is old@contoso.com" in result.message and "cloud primary SMTP is alice@contoso.com" in result.message
+    assert "on-prem mail is old@contoso.com" in result.message
+    assert "cloud primary SMTP is alice@contoso.com" in result.message
     assert result.evidence["cloud_primary_smtp"] == UPN and result.evidence["onprem_mail"] == "old@contoso.com"
 
 

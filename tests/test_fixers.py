@@ -281,7 +281,8 @@ def test_single_match_guidance_follows_the_prediction():
 def test_no_admin_role_guidance_names_each_role_and_how_it_is_held():
     user = cloud(UPN)
     d = directory([user], [onprem(UPN)], roles_known=True, role_assignments=[
-        RoleAssignment(user.id, "Global Administrator"), RoleAssignment(user.id, "Privileged Role Administrator", True)])
+        RoleAssignment(user.id, "Global Administrator"),
+        RoleAssignment(user.id, "Privileged Role Administrator", True)])
     text = guidance(plan(d, "no-admin-role"), "no-admin-role")
     assert text.startswith("remove the Global Administrator role assignment (active) and the eligible Privileged "
                            f"Role Administrator assignment (Privileged Identity Management) from {UPN}")
@@ -296,7 +297,7 @@ def test_in_sync_scope_guidance_says_which_ou_to_move_from_or_add():
     text = guidance(plan(directory([cloud(UPN)], [leaver]), "in-sync-scope", scope=STAFF_ONLY), "in-sync-scope")
     assert STAFF in text and f"add OU=Leavers,{BASE}" in text and f"Move-ADObject -Identity '{leaver.dn}'" in text
     excluded = Scope(exclude=(f"OU=Old,{STAFF}",))
-    d = directory([cloud(UPN)], [onprem(UPN, ou=f"OU=Old,OU=Staff")])
+    d = directory([cloud(UPN)], [onprem(UPN, ou="OU=Old,OU=Staff")])
     assert f"out of the excluded OU OU=Old,{STAFF}" in guidance(plan(d, "in-sync-scope", scope=excluded),
                                                                    "in-sync-scope")
     critical = directory([cloud(UPN)], [onprem(UPN, critical=True)])

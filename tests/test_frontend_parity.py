@@ -14,7 +14,7 @@ LOCALS = ["ann", "bob", "cy", "dee", "eve", "fay"]
 DOMAINS = ["contoso.com", "Contoso.com", "contoso.onmicrosoft.com", "fabrikam.com"]
 BASE = "DC=contoso,DC=test"
 
-address = st.builds(lambda l, d: f"{l}@{d}", st.sampled_from(LOCALS), st.sampled_from(DOMAINS))
+address = st.builds(lambda local, domain: f"{local}@{domain}", st.sampled_from(LOCALS), st.sampled_from(DOMAINS))
 proxy = st.builds(lambda p, a: f"{p}:{a}", st.sampled_from(["SMTP", "smtp", "SIP", "x500"]), address)
 
 
@@ -92,7 +92,8 @@ def test_pytest_front_end_agrees_with_engine(data, tmp_path_factory):
     expected = {f"{check_id}[{s.name}]": expected_outcome(r, run.severity[check_id])
                 for s in run.subjects for check_id, r in s.results.items()}
     collector = Outcomes()
-    code = pytest.main(["checks/", "--snapshot", str(folder), "--config", str(folder / "scope.toml"), "-p", "no:cacheprovider", "-p", "no:terminal"], plugins=[collector])
+    code = pytest.main(["checks/", "--snapshot", str(folder), "--config", str(folder / "scope.toml"),
+                        "-p", "no:cacheprovider", "-p", "no:terminal"], plugins=[collector])
     assert collector.seen == expected
     assert int(code) == (1 if any(v == "failed" for v in expected.values()) else (5 if not expected else 0))
     assert int(code) == (run.exit_code("blocker") if expected else 5)

@@ -381,7 +381,8 @@ def test_lagging_rereads_in_a_batch_are_not_conflicts(fresh_graph_server, writer
     fresh_graph_server.state.users[BOB][ATTR] = anchor(8)
     fresh_graph_server.invalidate()
     changes = [stamp(ALICE, anchor(2), old=anchor(1)), stamp(BOB, anchor(3))]
-    results = {c.object: outcome for c, outcome, _d, _e in writer.apply_many(changes, Journal(tmp_path / "j", "fix", {}))}
+    results = {c.object: outcome
+               for c, outcome, _d, _e in writer.apply_many(changes, Journal(tmp_path / "j", "fix", {}))}
     assert results == {ALICE: "applied", BOB: "conflict"}, "a real conflict stays a conflict"
     assert value(fresh_graph_server, ALICE) == anchor(2) and value(fresh_graph_server, BOB) == anchor(8)
 

@@ -85,8 +85,9 @@ def make_users(count: int, start: int = 0) -> list[dict]:
 def small_directory() -> dict:
     return {
         "users": [
-            {"id": "u-alice", "userPrincipalName": "alice@contoso.com", "displayName": "Alice", "mail": "alice@contoso.com",
-             "proxyAddresses": ["SMTP:alice@contoso.com"], "userType": "Member", "accountEnabled": True},
+            {"id": "u-alice", "userPrincipalName": "alice@contoso.com", "displayName": "Alice",
+             "mail": "alice@contoso.com", "proxyAddresses": ["SMTP:alice@contoso.com"], "userType": "Member",
+             "accountEnabled": True},
             {"id": "u-obrien", "userPrincipalName": "o'brien@contoso.com", "displayName": "Pat O'Brien",
              "userType": "Member", "onPremisesImmutableId": "AAAAAAAAAAAAAAAAAAAAAA=="},
             {"id": "u-synced", "userPrincipalName": "sync@contoso.com", "displayName": "Synced",
@@ -129,7 +130,8 @@ def run_sdk(server: GraphServer, work, token: str | None = None, verify=True):
         http = GraphClientFactory.create_with_default_middleware(
             client=httpx.AsyncClient(verify=verify, timeout=httpx.Timeout(30.0))
         )
-        adapter = GraphRequestAdapter(BaseBearerTokenAuthenticationProvider(StaticToken(token or server.token)), client=http)
+        adapter = GraphRequestAdapter(BaseBearerTokenAuthenticationProvider(StaticToken(token or server.token)),
+                                      client=http)
         adapter.base_url = server.url
         try:
             return await work(GraphServiceClient(request_adapter=adapter))
@@ -401,7 +403,8 @@ def test_search_and_count_need_eventual(small):
     assert ids(get(small, "/users", params={"$search": '"displayName:pat"'}, headers=EVENTUAL)) == ["u-obrien"]
     assert "@odata.count" not in get(small, "/users", params={"$count": "true"}).json()
     counted = get(small, "/users/$count")
-    assert counted.status_code == 400 and error_of(counted) == ("Request_BadRequest", "$count is not currently supported.")
+    assert counted.status_code == 400
+    assert error_of(counted) == ("Request_BadRequest", "$count is not currently supported.")
     assert get(small, "/users/$count", headers=EVENTUAL).text == "5"
 
 
@@ -492,7 +495,8 @@ def test_sdk_patch_and_json_null(small):
     ("u-alice", {"onPremisesImmutableId": "AAAAAAAAAAAAAAAAAAAAAA=="},
      "Another object with the same value for property onPremisesImmutableId already exists."),
     ("u-fed", {"onPremisesImmutableId": "ZmVkZXJhdGVk"}, "One or more properties contains invalid values."),
-    ("u-alice", {"proxyAddresses": ["SMTP:a@contoso.com"]}, "Property 'proxyAddresses' is read-only and cannot be set."),
+    ("u-alice", {"proxyAddresses": ["SMTP:a@contoso.com"]},
+     "Property 'proxyAddresses' is read-only and cannot be set."),
     ("u-alice", {"userPrincipalName": "alice@nowhere.example"},
      "The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain "
      "names in your organization."),
@@ -512,7 +516,8 @@ def test_conflict_names_the_other_object(small):
     response = patch(small, "/users/u-alice", {"onPremisesImmutableId": "AAAAAAAAAAAAAAAAAAAAAA=="})
     details = response.json()["error"]["details"]
     assert details[0] == {"code": "ObjectConflict", "target": "onPremisesImmutableId",
-                          "message": "Another object with the same value for property onPremisesImmutableId already exists."}
+                          "message": "Another object with the same value for property onPremisesImmutableId "
+                                     "already exists."}
     assert details[1]["target"] == "User_u-obrien"
 
 
@@ -560,7 +565,8 @@ def test_sdk_batch_needs_relative_item_urls(small):
         broken = await client.batch.post(as_built)
 
         fixed = BatchRequestContent()
-        for request_id, user_id, body in (("1", "u-alice", "YmF0Y2g="), ("2", "u-obrien", None), ("3", "u-fed", "eA==")):
+        for request_id, user_id, body in (("1", "u-alice", "YmF0Y2g="), ("2", "u-obrien", None),
+                                          ("3", "u-fed", "eA==")):
             info = client.users.by_user_id(user_id).to_patch_request_information(
                 User(additional_data={"onPremisesImmutableId": body}))
             item = BatchRequestItem(request_information=info, id=request_id)
@@ -671,7 +677,8 @@ def test_roles_with_expand_and_principal_filter(small):
     assert custom["roleDefinition"] == {"id": "custom-role", "displayName": "Mail Helper"}
     eligible = get(small, "/roleManagement/directory/roleEligibilitySchedules",
                    params={"$expand": "roleDefinition", "$filter": "principalId eq 'u-fed'"}).json()["value"]
-    assert [(e["principalId"], e["roleDefinition"]["displayName"]) for e in eligible] == [("u-fed", "Global Administrator")]
+    assert ([(e["principalId"], e["roleDefinition"]["displayName"]) for e in eligible]
+            == [("u-fed", "Global Administrator")])
     assert get(small, path, params={"$expand": "nothing"}).status_code == 400
     assert get(small, "/users", params={"$expand": "manager"}).status_code == 501
 
@@ -781,7 +788,8 @@ def test_ca_trust_through_the_environment(tls_server, monkeypatch):
     with pytest.raises(ClientAuthenticationError, match="CERTIFICATE_VERIFY_FAILED"):
         credential().get_token(SCOPE)
     monkeypatch.setenv("SSL_CERT_FILE", tls_server.ca_file)
-    assert httpx.get(tls_server.url + "/users", headers={"Authorization": f"Bearer {tls_server.token}"}).status_code == 200
+    assert httpx.get(tls_server.url + "/users",
+                     headers={"Authorization": f"Bearer {tls_server.token}"}).status_code == 200
     with pytest.raises(ClientAuthenticationError, match="CERTIFICATE_VERIFY_FAILED"):
         credential().get_token(SCOPE)
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", tls_server.ca_file)
@@ -797,7 +805,7 @@ def test_certificate_credential(tls_server):
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "syncready test app")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=1))
             .not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256()))

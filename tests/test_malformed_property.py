@@ -228,9 +228,10 @@ def test_journal(snap, data):
 def test_results_file(snap, results_text, data):
     doc = json.loads(results_text)
     marker = "@@RAW@@"
-    path = data.draw(st.sampled_from([("summary",), ("checks",), ("checks", 0), ("subjects", 0), ("subjects", 0, "results"),
-                                      ("subjects", 0, "readiness"), ("coverage",), ("waivers",), ("sources",),
-                                      ("summary", "by_check"), ("subjects", 1, "cloud"), ("generated",)]))
+    path = data.draw(st.sampled_from([("summary",), ("checks",), ("checks", 0), ("subjects", 0),
+                                      ("subjects", 0, "results"), ("subjects", 0, "readiness"), ("coverage",),
+                                      ("waivers",), ("sources",), ("summary", "by_check"), ("subjects", 1, "cloud"),
+                                      ("generated",)]))
     target = doc
     try:
         for step in path[:-1]:

@@ -18,7 +18,7 @@ DOMAINS = ["contoso.com", "CONTOSO.com", "fabrikam.com"]
 GUIDS = [uuid.UUID(int=i + 1).bytes_le for i in range(4)]
 ANCHORS = [anchor_from_bytes(g) for g in GUIDS]
 
-address = st.builds(lambda l, d: f"{l}@{d}", st.sampled_from(LOCALS), st.sampled_from(DOMAINS))
+address = st.builds(lambda local, domain: f"{local}@{domain}", st.sampled_from(LOCALS), st.sampled_from(DOMAINS))
 proxy = st.builds(lambda p, a: f"{p}:{a}", st.sampled_from(["SMTP", "smtp", "Smtp", "SIP"]), address)
 
 

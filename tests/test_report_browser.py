@@ -29,7 +29,7 @@ PAGE_SIZE = 50
 def results():
     results = resultsgen.generate(400, seed=5, hostile=True, baseline=True, tenant_fail=True)
     blocked = [s for s in results["subjects"] if s["readiness"] == "blocked" and s.get("cloud")]
-    for subject, name in zip(blocked, (IMG, SCRIPT)):
+    for subject, name in zip(blocked, (IMG, SCRIPT), strict=False):
         subject["cloud"]["displayName"] = name
         if subject.get("onprem"):
             subject["onprem"]["displayName"] = name
@@ -84,7 +84,8 @@ class Opened:
         return self.total()
 
     def column(self, n: int) -> list[str]:
-        return self.page.eval_on_selector_all(f"#rows tr[data-i] td:nth-child({n})", "els => els.map(e => e.textContent)")
+        return self.page.eval_on_selector_all(f"#rows tr[data-i] td:nth-child({n})",
+                                              "els => els.map(e => e.textContent)")
 
 
 @pytest.fixture

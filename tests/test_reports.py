@@ -30,7 +30,7 @@ UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 def hostile():
     results = resultsgen.generate(300, seed=3, hostile=True, baseline=True, tenant_fail=True)
     blocked = [s for s in results["subjects"] if s["readiness"] == "blocked" and s.get("cloud")]
-    for subject, name in zip(blocked, resultsgen.HOSTILE_NAMES):
+    for subject, name in zip(blocked, resultsgen.HOSTILE_NAMES, strict=False):
         subject["cloud"]["displayName"] = name
     return results
 
@@ -82,14 +82,14 @@ def subjects(data: dict) -> list[dict]:
             p += 7
         u["subject"], u["id"], p = text(ints[p]), text(ints[p + 1]), p + 2
         if ints[p]:
-            u["cloud"] = dict(zip(html.CLOUD_FIELDS, map(text, ints[p + 1: p + 8])))
+            u["cloud"] = dict(zip(html.CLOUD_FIELDS, map(text, ints[p + 1: p + 8]), strict=False))
             u["cloud"]["accountEnabled"] = {1: True, 0: False, -1: None}[ints[p + 8]]
             u["cloud"]["proxyAddresses"], p = proxies(p + 9)
         else:
             p += 1
         if ints[p]:
             dn = (text(ints[p + 1]) or "") + (text(ints[p + 2]) or "")
-            u["onprem"] = dict(zip(html.ONPREM_FIELDS[1:], map(text, ints[p + 3: p + 11])), dn=dn)
+            u["onprem"] = dict(zip(html.ONPREM_FIELDS[1:], map(text, ints[p + 3: p + 11]), strict=False), dn=dn)
             u["onprem"]["enabled"] = {1: True, 0: False, -1: None}[ints[p + 11]]
             u["onprem"]["proxyAddresses"], p = proxies(p + 12)
         else:
@@ -216,7 +216,8 @@ def test_junit_waived_and_skipped(hostile, tmp_path):
     notes = [w.get("message") for w in waived if w.get("message").startswith("waived: ")]
     assert notes and all("(expires 2027-03-31)" in m for m in notes)
     assert SCRIPT in notes[0]
-    grouped = root.find("testsuite[@name='proxy-superset']/testcase/skipped[@message='no single on-premises counterpart']/..")
+    grouped = root.find("testsuite[@name='proxy-superset']/testcase"
+                        "/skipped[@message='no single on-premises counterpart']/..")
     assert grouped.get("name").endswith("subjects skipped: no single on-premises counterpart")
     listed = grouped.find("system-out").text.splitlines()
     expected = [s["subject"] for s in hostile["subjects"]
@@ -305,7 +306,8 @@ def test_html_header_summary_and_sources(hostile):
     c = s["cloud_users"]
     total = c["ready"] + c["at_risk"] + c["blocked"]
     for key in ("ready", "at_risk", "blocked"):
-        assert f'<div class="card-value">{c[key]:,}</div><div class="card-pct">{markdown.percent(c[key], total)}' in page
+        assert (f'<div class="card-value">{c[key]:,}</div>'
+                f'<div class="card-pct">{markdown.percent(c[key], total)}') in page
     assert "<code class=\"cmd\">syncready fix --select attribute-valid --unsafe</code>" in page
     assert "expired — failures count again" in page
     assert f"New failures</div><div class=\"card-value\">{len(s['baseline']['new']):,}" in page
@@ -321,7 +323,8 @@ def test_html_packing_round_trips(hostile, compress):
         original = by_subject[u["subject"]]
         assert u["id"] == original["id"] and u["kind"] == original["kind"]
         non_pass = {cid: r for cid, r in original["results"].items() if r["status"] != "pass"}
-        assert {cid: r["status"] for cid, r in u["results"].items()} == {cid: r["status"] for cid, r in non_pass.items()}
+        assert ({cid: r["status"] for cid, r in u["results"].items()}
+                == {cid: r["status"] for cid, r in non_pass.items()})
         for cid, r in non_pass.items():
             assert u["results"][cid]["message"] == r.get("message")
             assert u["results"][cid]["evidence"] == r.get("evidence")

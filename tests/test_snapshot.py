@@ -147,10 +147,13 @@ def test_full_snapshot(tmp_path):
         immutable_id=None, sync_enabled=None, account_enabled=True, user_type="Member",
         extra={"jobTitle": "Agent"})
     assert len(d.cloud_users) == 5
-    assert d.cloud_groups == [CloudObject("g1", "group", "Sales", "sales@contoso.com", True, ("SMTP:sales@contoso.com",)),
-                              CloudObject("g2", "group", "Security only", None, False, ())]
-    assert d.cloud_contacts == [CloudObject("c1", "contact", "Partner", "p@fabrikam.com", None, ("SMTP:p@fabrikam.com",))]
-    assert d.domains == [Domain("contoso.com", True, "Managed", False), Domain("contoso.onmicrosoft.com", True, "Managed", True),
+    assert d.cloud_groups == [
+        CloudObject("g1", "group", "Sales", "sales@contoso.com", True, ("SMTP:sales@contoso.com",)),
+        CloudObject("g2", "group", "Security only", None, False, ())]
+    assert d.cloud_contacts == [
+        CloudObject("c1", "contact", "Partner", "p@fabrikam.com", None, ("SMTP:p@fabrikam.com",))]
+    assert d.domains == [Domain("contoso.com", True, "Managed", False),
+                         Domain("contoso.onmicrosoft.com", True, "Managed", True),
                          Domain("fed.contoso.com", True, "Federated", False)]
     assert d.features == SyncFeatures(soft_match_on_upn=True, block_soft_match=False,
                                       block_cloud_object_takeover_through_hard_match=True,
@@ -419,7 +422,8 @@ def test_bad_record_in_a_page_list_names_page_and_record(tmp_path):
     users = copy.deepcopy(USERS)
     users[3]["id"] = 3
     make_snapshot(tmp_path, users_json=json.dumps(pages_of(users, 2)))
-    assert snapshot_error(tmp_path, parts=("cloud",)) == "cloud/users.json: page 1 record 1: id is a number, expected a string"
+    assert snapshot_error(tmp_path, parts=("cloud",)) == (
+        "cloud/users.json: page 1 record 1: id is a number, expected a string")
 
 
 def test_bad_record_in_json_lines_names_the_line(tmp_path):
@@ -435,7 +439,8 @@ def test_bad_record_in_json_lines_names_the_line(tmp_path):
 
 @pytest.mark.parametrize("file, content, message", [
     ("groups_json", '[{"displayName": "x"}]', "cloud/groups.json: record 0: missing id"),
-    ("contacts_json", '{"value": [{"id": "c"}, null]}', "cloud/contacts.json: record 1: expected a JSON object, found null"),
+    ("contacts_json", '{"value": [{"id": "c"}, null]}',
+     "cloud/contacts.json: record 1: expected a JSON object, found null"),
     ("domains_json", '[{"isInitial": true}]', "cloud/domains.json: record 0: missing id"),
     ("roleAssignments_json", '[{"principalId": "p"}]',
      "cloud/roleAssignments.json: record 0: missing roleDefinition.displayName and roleDefinitionId"),
@@ -465,8 +470,10 @@ def test_short_object_guid_names_line_and_dn(tmp_path):
 
 @pytest.mark.parametrize("attrs, message", [
     ({"objectClass": "user", "userAccountControl": "abc"}, "userAccountControl 'abc' is not an integer"),
-    ({"objectClass": "user", "isCriticalSystemObject": "yes"}, "isCriticalSystemObject 'YES' is neither TRUE nor FALSE"),
-    ({"objectClass": "user", "displayName": b"Bj\xf6rn"}, "displayName is not valid UTF-8 text (byte 0xf6 at offset 2)"),
+    ({"objectClass": "user", "isCriticalSystemObject": "yes"},
+     "isCriticalSystemObject 'YES' is neither TRUE nor FALSE"),
+    ({"objectClass": "user", "displayName": b"Bj\xf6rn"},
+     "displayName is not valid UTF-8 text (byte 0xf6 at offset 2)"),
     ({"cn": "no class"}, "no objectClass (include objectClass in the export)"),
 ])
 def test_bad_ad_values_name_line_and_dn(tmp_path, attrs, message):
@@ -478,7 +485,8 @@ def test_bad_ad_values_name_line_and_dn(tmp_path, attrs, message):
 def test_ldif_syntax_error_is_named_relative_to_the_snapshot(tmp_path):
     make_snapshot(tmp_path, ad_ldif="dn: CN=A,DC=x\nobjectClass: user\nchangetype: delete\n")
     assert snapshot_error(tmp_path, parts=("onprem",)) == (
-        "onprem/ad.ldif line 3 (CN=A,DC=x): changetype: delete is not supported; a snapshot holds entries (changetype: add)")
+        "onprem/ad.ldif line 3 (CN=A,DC=x): changetype: delete is not supported; "
+        "a snapshot holds entries (changetype: add)")
 
 
 def test_ldifde_export_with_bom_and_crlf(tmp_path):

@@ -13,7 +13,8 @@ import codecs
 import io
 import re
 import uuid
-from typing import IO, Iterable, Iterator, Mapping
+from typing import IO
+from collections.abc import Iterable, Iterator, Mapping
 
 from ..errors import SourceError
 
@@ -193,7 +194,8 @@ def _parse_piece(piece: bytes, start: int, label: str, names: dict, first: bool)
     head, sep, value = lines[i].partition(b":")
     if first and sep and head == b"version":
         if value.strip() != b"1":
-            raise LdifError(label, _line_of(piece, start, i), f"unsupported LDIF version {value.strip().decode(errors='replace')!r}")
+            raise LdifError(label, _line_of(piece, start, i),
+                            f"unsupported LDIF version {value.strip().decode(errors='replace')!r}")
         i += 1
         while i < count and lines[i][:1] == b"#":
             i += 1
@@ -216,7 +218,7 @@ def _parse_piece(piece: bytes, start: int, label: str, names: dict, first: bool)
             if line_text[:1] == b"#":
                 continue
             key = _attribute_key(name, sep, value, names, label, dn,
-                                 lambda: _line_of(piece, start, lines.index(line_text, i)))
+                                 lambda line_text=line_text: _line_of(piece, start, lines.index(line_text, i)))
             if key is _SKIP:
                 continue
         c = value[:1]
@@ -257,7 +259,8 @@ def _attribute_key(name: bytes, sep: bytes, value: bytes, names: dict, label: st
     if lower == "changetype":
         kind = value.strip(b" ").decode(errors="replace")
         if kind.lower() != "add":
-            raise LdifError(label, where(), f"changetype: {kind} is not supported; a snapshot holds entries (changetype: add)", dn)
+            raise LdifError(label, where(),
+                            f"changetype: {kind} is not supported; a snapshot holds entries (changetype: add)", dn)
         return _SKIP
     if lower == "dn":
         raise LdifError(label, where(), "a second 'dn:' in one record (is a blank line missing before it?)", dn)

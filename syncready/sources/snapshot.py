@@ -13,6 +13,7 @@ import gc
 import json
 import re
 from contextlib import contextmanager
+from typing import cast
 from functools import partial
 from pathlib import Path
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -23,7 +24,7 @@ from ..coverage import Coverage, CoverageStatus
 from ..errors import SourceError
 from ..index import groups_needing_members
 from ..jsonio import refuse_lone_surrogates
-from ..model import Directory, SyncFeatures
+from ..model import Directory, OnPremObject, SyncFeatures
 from .admap import ONPREM_COLLECTIONS, onprem_counts, onprem_from_attributes
 from .graphmap import (CONTACT_SELECT, GROUP_SELECT, USER_REQUIRED, cloud_contact_from_graph, cloud_group_from_graph,
                        cloud_user_from_graph, domain_from_graph, features_from_graph, group_members_from_graph,
@@ -53,7 +54,8 @@ HOW = {
     C.CONTACTS: f"export {_GRAPH}/contacts?$select={','.join(CONTACT_SELECT)}&$top=999 into {CONTACTS} "
                 "(OrgContact.Read.All)",
     C.DOMAINS: f"export {_GRAPH}/domains into {DOMAINS} (Domain.Read.All)",
-    C.SYNC: f"export {_GRAPH}/directory/onPremisesSynchronization into {SYNC} (OnPremDirectorySynchronization.Read.All)",
+    C.SYNC: f"export {_GRAPH}/directory/onPremisesSynchronization into {SYNC} "
+            "(OnPremDirectorySynchronization.Read.All)",
     C.ROLE_ASSIGNMENTS: f"export {_GRAPH}/roleManagement/directory/roleAssignments?$expand=roleDefinition into "
                         f"{ROLE_ASSIGNMENTS} (RoleManagement.Read.Directory)",
     C.ROLE_ELIGIBILITY: f"export {_GRAPH}/roleManagement/directory/roleEligibilitySchedules?$expand=roleDefinition "
@@ -65,6 +67,8 @@ HOW = {
 
 # A list of records from one file, and how to name the i-th of them in a message.
 Segment = tuple[list, Callable[[int], str]]
+# onprem/ad.ldif in write_snapshot: (dn, {attribute: [bytes | str]}) entries.
+LdifEntries = Iterable[tuple[str, Mapping[str, Iterable[bytes | str]]]]
 
 _WHITESPACE = re.compile(r"[ \t\r\n]*")
 
@@ -335,7 +339,7 @@ def _read_onprem(root: Path, extra: tuple[str, ...], coverage: Coverage, manifes
     path = root / AD
     if not path.is_file():
         raise SourceError(f"snapshot folder {root} has no {AD}")
-    objects = []
+    objects: list[OnPremObject] = []
     append = objects.append
     for line, dn, attrs in iter_ldif_records(path, AD):
         try:
@@ -355,7 +359,7 @@ def _read_onprem(root: Path, extra: tuple[str, ...], coverage: Coverage, manifes
 def _map_segments(segments: list[Segment], rel: str, convert: Callable) -> list:
     result = []
     for records, label in segments:
-        result.extend(map_records(records, convert, lambda i, label=label: f"{rel}: {label(i)}"))
+        result.extend(map_records(records, convert, _prefixed(rel, label)))
     return result
 
 
@@ -417,6 +421,10 @@ def _json_limit(rel: str, exc: Exception) -> str:
     return f"{rel}: not readable JSON ({' '.join(str(exc).split())[:120]})"
 
 
+def _prefixed(rel: str, label: Callable[[int], str]) -> Callable[[int], str]:
+    return lambda i: f"{rel}: {label(i)}"
+
+
 def _is_page(value) -> bool:
     return type(value) is dict and type(value.get("value")) is list and "id" not in value
 
@@ -425,11 +433,11 @@ def _shape(value, rel: str) -> list[Segment]:
     """Segments of one JSON document: an array of objects or of pages, a page, or one object."""
     if type(value) is list:
         if value and _is_page(value[0]):
-            segments = []
+            segments: list[Segment] = []
             for number, page in enumerate(value):
                 if not _is_page(page):
                     raise SourceError(f"{rel}: page {number}: expected a Graph page {{\"value\": [...]}} like page 0")
-                segments.append((page["value"], lambda i, p=number: f"page {p} record {i}"))
+                segments.append((page["value"], partial("page {} record {}".format, number)))
             return segments
         return [(value, lambda i: f"record {i}")]
     if _is_page(value):
@@ -449,7 +457,6 @@ def _refuse_truncated(last, rel: str) -> None:
 def _load_stream(text: str, rel: str) -> list[Segment]:
     """JSON Lines (or any concatenation of JSON values): objects, or pages, one after another."""
     decode = json.JSONDecoder().raw_decode
-    skip = _WHITESPACE.match
     end = len(text)
     objects: list = []
     starts: list[int] = []
@@ -458,7 +465,10 @@ def _load_stream(text: str, rel: str) -> list[Segment]:
     def line(pos: int) -> int:
         return text.count("\n", 0, pos) + 1
 
-    pos = skip(text, 0).end()
+    def at_line(at: int) -> Callable[[int], str]:
+        return lambda i: f"line {line(at)} record {i}"
+
+    pos = _skip_space(text, 0)
     last = None
     while pos < end:
         try:
@@ -468,18 +478,24 @@ def _load_stream(text: str, rel: str) -> list[Segment]:
         except (RecursionError, ValueError) as exc:
             raise SourceError(_json_limit(rel, exc)) from None
         if _is_page(value):
-            segments.append((value["value"], lambda i, at=pos: f"line {line(at)} record {i}"))
+            segments.append((value["value"], at_line(pos)))
         elif type(value) is list:
-            segments.append((value, lambda i, at=pos: f"line {line(at)} record {i}"))
+            segments.append((value, at_line(pos)))
         else:
             objects.append(value)
             starts.append(pos)
         last = value
-        pos = skip(text, pos_after).end()
+        pos = _skip_space(text, pos_after)
     _refuse_truncated(last, rel)
     if objects:
         segments.append((objects, lambda i: f"line {line(starts[i])}"))
     return segments
+
+
+def _skip_space(text: str, pos: int) -> int:
+    """The first position at or after pos that is not JSON whitespace."""
+    match = _WHITESPACE.match(text, pos)
+    return match.end() if match else pos
 
 
 def _camel(value):
@@ -514,7 +530,7 @@ def write_snapshot(folder, raw: Mapping[str, object]) -> list[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(path, newline="\n") as fp:
             if rel == AD:
-                write_ldif(fp, content)
+                write_ldif(fp, cast(LdifEntries, content))
             else:
                 _write_json(fp, content)
         written.append(path)

@@ -13,7 +13,12 @@ import secrets
 import string
 
 from ldap3 import BASE, MODIFY_ADD, MODIFY_DELETE
-from ldap3.core.exceptions import LDAPException, LDAPSocketOpenError, LDAPSocketReceiveError, LDAPSessionTerminatedByServerError
+from ldap3.core.exceptions import (
+    LDAPException,
+    LDAPSocketOpenError,
+    LDAPSocketReceiveError,
+    LDAPSessionTerminatedByServerError,
+)
 
 from ..atomic import open_owner_only, readable_by_others
 from .base import Conflict, ConnectionLost, WriteFailed, state_of
@@ -79,7 +84,7 @@ class LdapWriter:
         if self.password_file:
             secret = new_password()
             save_password(self.password_file, change.object, attributes.get("sAMAccountName", ""), secret)
-            attributes["unicodePwd"] = ('"%s"' % secret).encode("utf-16-le")
+            attributes["unicodePwd"] = f'"{secret}"'.encode("utf-16-le")
             attributes["userAccountControl"] = "512"
         else:
             attributes["userAccountControl"] = "514"
@@ -109,7 +114,7 @@ class LdapWriter:
         if not found or not found.get("whencreated"):
             return False
         stamp = found["whencreated"][0].decode()[:14]
-        created = dt.datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=dt.timezone.utc)
+        created = dt.datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
         return created >= moment.replace(microsecond=0) - dt.timedelta(seconds=1)
 
     def _call(self, method, *args, **kwargs):
@@ -146,7 +151,7 @@ def save_password(path, dn: str, sam: str, secret: str) -> None:
     try:
         if readable_by_others(fd):
             raise WriteFailed(f"password file {path} is readable by others; make it mode 600 first")
-        os.write(fd, f"{dn}\t{sam}\t{secret}\n".encode("utf-8"))
+        os.write(fd, f"{dn}\t{sam}\t{secret}\n".encode())
         os.fsync(fd)
     finally:
         os.close(fd)

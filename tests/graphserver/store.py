@@ -11,7 +11,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from . import schema
 from .schema import EntityType
@@ -287,7 +287,8 @@ class State:
         entries = list(listed or ()) + [g for g in groups if isinstance(g, dict) and "members" in g]
         for entry in entries:
             ids = [m["id"] if isinstance(m, dict) else str(m) for m in entry.get("members") or ()]
-            members.setdefault(str(entry["id"]), []).extend(i for i in ids if i not in members.get(str(entry["id"]), ()))
+            members.setdefault(str(entry["id"]), []).extend(
+                i for i in ids if i not in members.get(str(entry["id"]), ()))
         return members
 
     def transitive_members(self, group_id: str) -> list[dict]:
