@@ -5,7 +5,6 @@ The load and read benchmarks are in bench/bench_ldap.py.
 from __future__ import annotations
 
 import datetime
-import os
 import signal
 import ssl
 import subprocess
@@ -172,7 +171,7 @@ def other_ca(tmp_path_factory) -> str:
     from cryptography.x509.oid import NameOID
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Other Test CA")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
@@ -223,7 +222,7 @@ def test_loaded_guids_round_trip_as_bytes_le(dc):
     assert got["bob"]["objectGUID"] == [GUID_BOB.bytes_le]
     assert got["bob"]["mS-DS-ConsistencyGuid"] == [ANCHOR_BOB.bytes_le]
     conn.search(f"<GUID={GUID_ALICE}>", "(objectClass=*)", BASE, attributes=["objectGUID"])
-    assert conn.response[0]["attributes"]["objectGUID"] == "{%s}" % GUID_ALICE
+    assert conn.response[0]["attributes"]["objectGUID"] == f"{{{GUID_ALICE}}}"
 
 
 def test_loaded_objects(dc):
@@ -380,7 +379,7 @@ def test_stop_is_idempotent_and_leaves_no_process(dc):
     copy.stop()
     assert not copy.running and not _alive(pid)
     with pytest.raises(sambadc.SambaDCError):
-        copy.ip
+        _ = copy.ip  # reading the property is what raises: a stopped DC has no address
 
 
 def test_killed_test_process_takes_its_dc_along(dc, tmp_path):
