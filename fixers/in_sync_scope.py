@@ -10,7 +10,7 @@ from ._common import ps_quote
 
 def guidance(subject: Subject, result: Result, ctx: FixContext) -> str:
     evidence = result.evidence or {}
-    dn = evidence.get("onprem_dn") or getattr(subject.counterpart, "dn", "the AD user")
+    dn = str(evidence.get("onprem_dn") or getattr(subject.counterpart, "dn", "the AD user"))
     if evidence.get("critical"):
         return (f"{dn} is a critical system object, which sync never exports: give {subject.name} an ordinary AD "
                 f"account (with the UPN {subject.name}) and take the UPN off {dn}")

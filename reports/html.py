@@ -181,11 +181,11 @@ class _Strings(dict):
 
     def __init__(self) -> None:
         super().__init__({None: 0})
-        self.items: list = [None]
+        self.table: list = [None]
 
     def __missing__(self, value) -> int:
-        found = self[value] = len(self.items)
-        self.items.append(value if isinstance(value, str) else str(value))
+        found = self[value] = len(self.table)
+        self.table.append(value if isinstance(value, str) else str(value))
         return found
 
     def json(self, value) -> int:
@@ -315,20 +315,21 @@ def pack(results: dict, checks: list[dict]) -> tuple[dict, dict]:
     for _, row in keyed:
         ints.extend(row)
         offsets.append(len(ints))
-    data = {"format": FORMAT, "n": len(keyed), "S": s.items,
+    data = {"format": FORMAT, "n": len(keyed), "S": s.table,
             "checks": [{k: c.get(k) for k in ("id", "title", "severity", "subject", "fix", "safety", "command")}
                        for c in checks],
             "statuses": STATUSES, "kinds": KINDS, "readiness": READINESS,
             "baseline": bool((results.get("summary") or {}).get("baseline")), "offsets": offsets, "ints": ints}
     seen = {"kinds": kinds, "readiness": readiness,
-            "by_check": {c["id"]: dict(zip(STATUSES, n)) for c, n in zip(checks, by_check)}}
+            "by_check": {c["id"]: dict(zip(STATUSES, n, strict=True)) for c, n in zip(checks, by_check, strict=True)}}
     return data, seen
 
 
 def _bar(counts: dict, order, colors) -> list[dict]:
     """Segments of a 100-unit-wide stacked bar; tiny non-zero parts still get a visible sliver."""
     total = sum(counts.get(k, 0) for k in order)
-    segments, x = [], 0.0
+    segments: list[dict] = []
+    x = 0.0
     if not total:
         return segments
     widths = {k: (max(100.0 * counts.get(k, 0) / total, 0.6) if counts.get(k, 0) else 0.0) for k in order}
@@ -375,7 +376,7 @@ def _context(results: dict, checks: list[dict], seen: dict) -> dict:
     considered = counts["ready"] + counts["at-risk"] + counts["blocked"]
     unread = unread_counts(people)
     kinds = seen["kinds"]
-    given = summary.get("by_check") if isinstance(summary.get("by_check"), dict) else {}
+    given: dict = summary["by_check"] if isinstance(summary.get("by_check"), dict) else {}
     for c in checks:
         counts_given = given.get(c["id"])
         c["counts"] = ({st: int(counts_given.get(st) or 0) for st in STATUSES} if isinstance(counts_given, dict)

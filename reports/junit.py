@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from syncready.summary import (
     cloud_aside,
@@ -135,7 +136,8 @@ def write_junit(results: dict, path) -> None:
     One pass over the subjects (which may be a lazy sequence) keeps only what is not a pass.
     """
     checks = list({c["id"]: c for c in results.get("checks") or [] if isinstance(c, dict) and c.get("id")}.values())
-    plan = {c["id"]: {"pass": 0, "fail": [], "error": [], "waived": [], "skip": {}} for c in checks}
+    plan: dict[str, dict[str, Any]] = {c["id"]: {"pass": 0, "fail": [], "error": [], "waived": [], "skip": {}}
+                                       for c in checks}
     for subject in results.get("subjects") or ():
         who = None
         for cid, result in (subject.get("results") or {}).items():

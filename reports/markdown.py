@@ -179,7 +179,8 @@ def render_markdown(results: dict, *, max_blocked: int = MAX_BLOCKED) -> str:
 def _advisories(results: dict, limit: int) -> list[str]:
     """Passing results with a message (attribute-valid's "advisory: ..."): the user is ready, but a
     rule Microsoft states is broken; without this list the advice would be in no summary."""
-    rows, total = [], 0
+    rows: list[str] = []
+    total = 0
     for subject in results.get("subjects") or []:
         for cid, r in (subject.get("results") or {}).items():
             if isinstance(r, dict) and r.get("status") == "pass" and r.get("message"):

@@ -87,7 +87,7 @@ def _ids(value) -> list[str]:
         return []
     if isinstance(value, str):
         value = [value]
-    out = []
+    out: list[str] = []
     for item in value:
         out.extend(part.strip() for part in item.split(",") if part.strip())
     return out

@@ -6,7 +6,8 @@ with values as bytes (an LDIF parser, ldap3 raw_attributes) or str, attribute na
 from __future__ import annotations
 
 import uuid
-from typing import Iterable, Mapping, Sequence
+from typing import cast
+from collections.abc import Iterable, Mapping, Sequence
 
 from ..coverage import Collection, Coverage
 from ..model import OnPremObject
@@ -69,12 +70,13 @@ def onprem_from_attributes(dn: str, attrs: Mapping[str, Sequence[bytes | str]],
     right (an objectGUID that is neither 16 bytes nor a GUID in text form, text that is not UTF-8,
     a non-numeric userAccountControl).
     """
-    low = {k.lower(): v for k, v in attrs.items()}
+    low: Mapping[str, Sequence[bytes | str]] = {k.lower(): v for k, v in attrs.items()}
     if len(low) != len(attrs):
         low = _merge_case_variants(attrs)
     try:
         try:
-            return _build(dn, low, extra_attrs)
+            # str values fail in _build with TypeError/AttributeError and take the bytes path below.
+            return _build(dn, cast(Mapping[str, Sequence[bytes]], low), extra_attrs)
         except (TypeError, AttributeError):
             return _build(dn, _as_bytes(low), extra_attrs)
     except UnicodeDecodeError:

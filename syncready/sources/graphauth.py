@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import ConfigError
@@ -82,7 +83,7 @@ def make_credential(method: str, target: GraphTarget, tenant_id: str | None, cli
         raise ConfigError(f"--auth {method} needs --client-id (the application id)")
     import azure.identity as identity
 
-    common = {"authority": target.authority}
+    common: dict[str, Any] = {"authority": target.authority}
     if not target.known_cloud:
         common["disable_instance_discovery"] = True
     if ca_file:
@@ -91,6 +92,7 @@ def make_credential(method: str, target: GraphTarget, tenant_id: str | None, cli
         secret = os.environ.get(SECRET_VAR, "")
         if not secret:
             raise ConfigError(f"--auth secret needs the client secret in the environment variable {SECRET_VAR}")
+        assert tenant_id and client_id  # NEEDS_TENANT and NEEDS_CLIENT above
         return identity.ClientSecretCredential(tenant_id, client_id, secret, **common)
     if method == "certificate":
         path = os.environ.get(CERTIFICATE_VAR, "")
@@ -100,6 +102,7 @@ def make_credential(method: str, target: GraphTarget, tenant_id: str | None, cli
         if not os.path.isfile(path):
             raise ConfigError(f"the certificate file named by {CERTIFICATE_VAR} does not exist: {path}")
         password = os.environ.get(CERTIFICATE_PASSWORD_VAR) or None
+        assert tenant_id and client_id  # NEEDS_TENANT and NEEDS_CLIENT above
         try:
             return identity.CertificateCredential(tenant_id, client_id, certificate_path=path,
                                                   password=password, **common)
@@ -107,7 +110,7 @@ def make_credential(method: str, target: GraphTarget, tenant_id: str | None, cli
             hint = f" (is {CERTIFICATE_PASSWORD_VAR} right?)" if password or "password" in str(exc).lower() else ""
             raise ConfigError(f"cannot load the certificate named by {CERTIFICATE_VAR}{hint}: "
                               f"{first_line(str(exc))}") from None
-    interactive = {**common, "tenant_id": tenant_id} if tenant_id else dict(common)
+    interactive: dict[str, Any] = {**common, "tenant_id": tenant_id} if tenant_id else dict(common)
     if client_id:
         interactive["client_id"] = client_id
     if method == "device-code":
@@ -115,7 +118,9 @@ def make_credential(method: str, target: GraphTarget, tenant_id: str | None, cli
     if method == "browser":
         return identity.InteractiveBrowserCredential(**interactive)
     if method == "managed-identity":
-        return identity.ManagedIdentityCredential(**({"client_id": client_id} if client_id else {}))
+        if client_id:
+            return identity.ManagedIdentityCredential(client_id=client_id)
+        return identity.ManagedIdentityCredential()
     if method == "azure-cli":
         return identity.AzureCliCredential(tenant_id=tenant_id) if tenant_id else identity.AzureCliCredential()
     if method == "environment":

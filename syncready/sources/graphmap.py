@@ -7,7 +7,7 @@ raise ValueError with a short text; the caller adds which file and record it was
 from __future__ import annotations
 
 import json
-from typing import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from ..errors import SourceError
 from ..model import CloudObject, CloudUser, Domain, RoleAssignment, SyncFeatures
@@ -113,7 +113,8 @@ def _mail_object(obj: dict, kind: str) -> CloudObject:
     name, mail, enabled = get("displayName"), get("mail"), get("mailEnabled") if kind == "group" else None
     for prop, value, want in (("displayName", name, str), ("mail", mail, str), ("mailEnabled", enabled, bool)):
         if value is not None and type(value) is not want:
-            raise ValueError(f"{prop} is {_json_type(value)}, expected {'a string' if want is str else 'true or false'}")
+            raise ValueError(f"{prop} is {_json_type(value)}, "
+                             f"expected {'a string' if want is str else 'true or false'}")
     return CloudObject(obj["id"], kind, name, mail, enabled, _proxies(get("proxyAddresses")))
 
 
@@ -224,7 +225,7 @@ def group_members_from_graph(obj: dict) -> tuple[str, tuple[str, ...]]:
 def _property(obj: dict, prop: str):
     if "/" not in prop:
         return obj.get(prop)
-    value = obj
+    value: object = obj
     for part in prop.split("/"):
         if type(value) is not dict:
             return None
