@@ -5,7 +5,7 @@ SMTP address, `smtp:` marks secondaries, other types (SIP, X500, X400, EUM, ...)
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 
 def split_proxy(value: str) -> tuple[str, str]:

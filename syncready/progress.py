@@ -11,7 +11,8 @@ import os
 import sys
 import time
 from contextlib import contextmanager
-from typing import Iterator, TextIO
+from typing import TextIO
+from collections.abc import Iterator
 
 LOGGER_NAME = "syncready"
 _HANDLER_MARK = "_syncready_verbose"

@@ -66,7 +66,7 @@ def make_test_ca(folder: Path, name: str = "syncready test CA"):
 
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(hours=1))
@@ -100,7 +100,7 @@ def install_test_pki(dc: sambadc.SambaDC, with_addresses: bool = True) -> None:
     names: list[x509.GeneralName] = [x509.DNSName(dc.tls_name.lower()), x509.DNSName(dc.host_name.lower())]
     if with_addresses:
         names += [x509.IPAddress(ipaddress.ip_address(f"127.0.0.{n}")) for n in (1, *sambadc.IP_RANGE)]
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (x509.CertificateBuilder()
             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, dc.tls_name)]))
             .issuer_name(ca_cert.subject).public_key(key.public_key())

@@ -37,7 +37,6 @@ import atexit
 import base64
 import contextlib
 import ctypes
-import errno
 import fcntl
 import json
 import os
@@ -54,7 +53,7 @@ import uuid
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 DEFAULT_ADMIN_PASSWORD = "Sync-Ready-Adm1n!"
 DEFAULT_REALM = "CONTOSO.TEST"
@@ -194,7 +193,7 @@ def _ports_free(ip: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 # Process hygiene: every started DC is stopped at exit; a killed test run kills its DCs too.
 
-_RUNNING: "weakref.WeakSet[SambaDC]" = weakref.WeakSet()
+_RUNNING: weakref.WeakSet[SambaDC] = weakref.WeakSet()
 _PR_SET_PDEATHSIG = 1
 
 
@@ -239,7 +238,7 @@ class SambaDC:
     def provision(cls, workdir: str | os.PathLike, ip: str | None = None, realm: str = DEFAULT_REALM,
                   domain: str = DEFAULT_DOMAIN, adminpass: str = DEFAULT_ADMIN_PASSWORD,
                   host_name: str = DEFAULT_HOST_NAME, mail_nickname: bool = True,
-                  backend_store: str = "tdb") -> "SambaDC":
+                  backend_store: str = "tdb") -> SambaDC:
         """Provision a new domain into ``workdir`` (must not exist or be empty); not started."""
         missing = samba_missing()
         if missing:
@@ -347,7 +346,7 @@ class SambaDC:
     # -- lifecycle ------------------------------------------------------------------------------
 
     def start(self, timeout: float = 60.0, services: Sequence[str] = ("ldap",),
-              options: Mapping[str, str] | None = None) -> "SambaDC":
+              options: Mapping[str, str] | None = None) -> SambaDC:
         """Start the server and return once LDAPS answers with a certificate ``ca_file`` trusts.
 
         ``services=("ldap", "kdc")`` adds the KDC (port 88) for Kerberos binds; ``options`` are
@@ -428,7 +427,7 @@ class SambaDC:
                 self._lease = None
             _RUNNING.discard(self)
 
-    def __enter__(self) -> "SambaDC":
+    def __enter__(self) -> SambaDC:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -457,7 +456,7 @@ class SambaDC:
     # -- copies ---------------------------------------------------------------------------------
 
     def clone(self, new_workdir: str | os.PathLike, new_ip: str | None = None,
-              start: bool = True) -> "SambaDC":
+              start: bool = True) -> SambaDC:
         """Copy this DC's folder and (by default) start the copy on another address.
 
         A running source is stopped for the copy (so that the tdb files are consistent) and

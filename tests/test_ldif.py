@@ -70,7 +70,7 @@ LDIFDE_EXPORT = (
     "\r\n"
 )
 
-LDAPSEARCH_EXPORT = """\
+LDAPSEARCH_EXPORT = f"""\
 # extended LDIF
 #
 # LDAPv3
@@ -84,14 +84,14 @@ version: 1
 
 # Bob Smith, Staff, contoso.com
 dn: CN=Bob Smith,OU=Staff,DC=contoso,DC=com
-objectGUID:: {guid}
+objectGUID:: {GUID_B64}
 userPrincipalName: bob@contoso.com
 
 # a comment that ldapsearch folded because it is lo
  nger than the wrap width
 dn:: Q049Wm/DqyBEdXBvbnQsT1U9U3RhZmYsREM9Y29udG9zbyxEQz1jb20=
 displayName:: Wm/DqyBEdXBvbnQ=
-objectGUID;binary:: {zoe}
+objectGUID;binary:: {base64.b64encode(ZOE_GUID.bytes_le).decode()}
 
 # search result
 search: 2
@@ -102,7 +102,7 @@ control: 1.2.840.113556.1.4.319 false MIQAAAAFAgEABAA=
 
 # numResponses: 3
 # numEntries: 2
-""".format(guid=GUID_B64, zoe=base64.b64encode(ZOE_GUID.bytes_le).decode())
+"""
 
 
 def test_ldifde_export_with_crlf_changetype_and_folding(tmp_path):

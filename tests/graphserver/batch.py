@@ -35,7 +35,7 @@ ORDERS = ("shuffle", "reversed", "given")
 
 
 class BatchEndpoint:
-    def __init__(self, server: "GraphServer", order: str = "shuffle", seed: int = 0) -> None:
+    def __init__(self, server: GraphServer, order: str = "shuffle", seed: int = 0) -> None:
         if order not in ORDERS:
             raise ValueError(f"batch order must be one of {ORDERS}, not {order!r}")
         self.server = server

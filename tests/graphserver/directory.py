@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
+from collections.abc import Callable
 from urllib.parse import quote
 
 from . import schema
@@ -171,7 +172,7 @@ def projector(entity: schema.EntityType, select: tuple[str, ...] | None) -> Call
 
 
 class DirectoryEndpoints:
-    def __init__(self, server: "GraphServer") -> None:
+    def __init__(self, server: GraphServer) -> None:
         self.server = server
 
     @property
@@ -326,7 +327,7 @@ class DirectoryEndpoints:
 
     def _expand_role_definitions(self, rows: list[dict], page: list[dict], select) -> None:
         definitions = self.state.role_definitions
-        for row, obj in zip(rows, page):
+        for row, obj in zip(rows, page, strict=False):
             role_id = obj.get("roleDefinitionId")
             definition = definitions.get(role_id) or {"id": role_id, "displayName": None}
             if select:

@@ -14,7 +14,7 @@ import base64
 import binascii
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
@@ -29,7 +29,7 @@ JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 def _entra_error(status: int, error: str, code: int, description: str, request: Request) -> Response:
     trace_id = str(uuid.uuid4())
     correlation_id = request.header("client-request-id") or str(uuid.uuid4())
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
     body = {
         "error": error,
         "error_description": (
@@ -46,7 +46,7 @@ def _entra_error(status: int, error: str, code: int, description: str, request: 
 
 
 class IdentityEndpoints:
-    def __init__(self, server: "GraphServer") -> None:
+    def __init__(self, server: GraphServer) -> None:
         self.server = server
 
     def handles(self, segments: list[str]) -> bool:

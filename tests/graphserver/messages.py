@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from urllib.parse import parse_qsl
 
 GRAPH_JSON = (
@@ -22,7 +22,7 @@ def dumps(value) -> bytes:
 
 def graph_date() -> str:
     """The timestamp format of Graph's ``innerError.date``."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 @dataclass
@@ -57,7 +57,7 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def json(cls, status: int, value, content_type: str = GRAPH_JSON, **headers: str) -> "Response":
+    def json(cls, status: int, value, content_type: str = GRAPH_JSON, **headers: str) -> Response:
         return cls(status, dumps(value), content_type, dict(headers))
 
     def body_json(self):

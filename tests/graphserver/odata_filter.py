@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from .messages import GraphError
 from .schema import EntityType
@@ -420,7 +421,7 @@ def compile_search(text: str, entity: EntityType) -> Predicate:
             )
         predicates.append(_search_term(prop, match.group(2).casefold()))
     result = predicates[0]
-    for join, nxt in zip(joins, predicates[1:]):
+    for join, nxt in zip(joins, predicates[1:], strict=False):
         if join == "AND":
             result = (lambda a, b: lambda o: a(o) and b(o))(result, nxt)
         else:

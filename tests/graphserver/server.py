@@ -51,7 +51,7 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address, handler, app: "GraphServer", context: ssl.SSLContext | None):
+    def __init__(self, address, handler, app: GraphServer, context: ssl.SSLContext | None):
         self.app = app
         self.ssl_context = context
         self.open_connections: set[socket.socket] = set()
@@ -224,7 +224,7 @@ class GraphServer:
         self.token = self.issue_token()
 
     @classmethod
-    def from_snapshot(cls, folder: str | Path, **kwargs) -> "GraphServer":
+    def from_snapshot(cls, folder: str | Path, **kwargs) -> GraphServer:
         """A server holding the ``cloud/`` files of a snapshot folder."""
         return cls(load_snapshot(folder), **kwargs)
 
@@ -263,7 +263,7 @@ class GraphServer:
         """Drop cached pages and indexes after changing ``state`` directly."""
         self.state.invalidate()
 
-    def start(self) -> "GraphServer":
+    def start(self) -> GraphServer:
         if self._thread is None:
             self._thread = threading.Thread(
                 target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -279,7 +279,7 @@ class GraphServer:
         self._httpd.close_connections()
         self._httpd.server_close()
 
-    def __enter__(self) -> "GraphServer":
+    def __enter__(self) -> GraphServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

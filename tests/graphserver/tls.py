@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _LOCK = threading.Lock()
-_CACHE: dict[str, "Certificates"] = {}
+_CACHE: dict[str, Certificates] = {}
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def _generate(host: str) -> Certificates:
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     start, end = now - datetime.timedelta(minutes=5), now + datetime.timedelta(days=2)
 
     ca_key = ec.generate_private_key(ec.SECP256R1())

@@ -44,7 +44,7 @@ def _conflict(prop: str, other_id: str) -> GraphError:
 
 
 class UserUpdates:
-    def __init__(self, server: "GraphServer") -> None:
+    def __init__(self, server: GraphServer) -> None:
         self.server = server
 
     def patch(self, request: Request, key: str, token: TokenInfo) -> Response:
