@@ -11,12 +11,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from typing import Any, TypeAlias
 
 from .termtext import escape
 from .vocab import Operation, Safety, Target
 
 BINARY_ATTRIBUTES = {"ms-ds-consistencyguid", "objectguid"}
+
+Value: TypeAlias = str | bytes | None
+"""One attribute value: text, binary (GUIDs), or None for Graph's "no value"."""
 
 
 @dataclass
@@ -27,9 +32,9 @@ class Change:
     op: Operation                 # MODIFY, CREATE, DELETE (LDAP) | PATCH (Graph)
     object: str                   # DN, or Graph user id
     attribute: str = ""
-    remove: list = field(default_factory=list)   # values that must be there and go away
-    add: list = field(default_factory=list)      # values that must not be there and are added
-    attributes: dict = field(default_factory=dict)  # create: the new object's attributes
+    remove: list[Value] = field(default_factory=list)   # values that must be there and go away
+    add: list[Value] = field(default_factory=list)      # values that must not be there and are added
+    attributes: dict[str, Any] = field(default_factory=dict)  # create: the new object's attributes
     safety: Safety | None = None  # None: the fixer's default (META.safety), set by build_plan
     note: str = ""
 
@@ -40,7 +45,7 @@ class Change:
                          sort_keys=True, default=str)
         return hashlib.sha256(key.encode()).hexdigest()[:16]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["safety"] = self.safety or Safety.SAFE    # a change made outside a plan is safe, as it always was
         if self.attribute.lower() in BINARY_ATTRIBUTES:
@@ -51,15 +56,15 @@ class Change:
         return data
 
     @classmethod
-    def from_json(cls, data: dict) -> Change:
+    def from_json(cls, data: dict[str, Any]) -> Change:
         data = dict(data)
         binary = data.pop("binary", False)
         data.pop("id", None)
-        change = cls(**data)
         if binary:
-            change.remove = [base64.b64decode(v) for v in change.remove]
-            change.add = [base64.b64decode(v) for v in change.add]
-        return change
+            for key in ("remove", "add"):
+                if key in data:
+                    data[key] = [base64.b64decode(v) for v in data[key]]
+        return cls(**data)
 
     def inverse(self) -> Change:
         if self.op == Operation.CREATE:
@@ -87,11 +92,11 @@ class Change:
         return f"{where} {self.attribute}: − {before}"
 
 
-def _b64(value) -> str:
+def _b64(value: Value) -> str:
     return base64.b64encode(value if isinstance(value, bytes) else str(value).encode()).decode()
 
 
-def _show(values) -> str:
+def _show(values: Iterable[Value]) -> str:
     shown = []
     for value in values:
         if isinstance(value, bytes):
@@ -120,8 +125,8 @@ class Plan:
     refused: list[Manual] = field(default_factory=list)   # fixable, but not under these options
     notes: list[str] = field(default_factory=list)        # what the plan rests on: "Not read: ...", "Note: ..."
 
-    def by_subject(self) -> dict[str, list]:
-        grouped: dict[str, list] = {}
+    def by_subject(self) -> dict[str, list[Change | Manual]]:
+        grouped: dict[str, list[Change | Manual]] = {}
         items: list[Change | Manual] = [*self.changes, *self.refused, *self.manual]
         for item in items:
             grouped.setdefault(item.subject, []).append(item)
