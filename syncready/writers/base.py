@@ -1,6 +1,12 @@
 """What every writer offers the apply and undo loops."""
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..plan import Change, Value
+
 
 class Conflict(Exception):
     """The object no longer holds the values the plan was made from; nothing was written."""
@@ -14,7 +20,7 @@ class ConnectionLost(Exception):
     """The outcome of the write is unknown; the run stops and the journal says so."""
 
 
-def value_key(attribute: str, value):
+def value_key(attribute: str, value: Value) -> str | bytes:
     """How values compare: binary exactly; proxyAddresses by exact prefix (SMTP: is not smtp:) and
     case-insensitive address; other text case-insensitively, as AD's matching rules do."""
     if isinstance(value, bytes):
@@ -26,13 +32,13 @@ def value_key(attribute: str, value):
     return text.lower()
 
 
-def state_of(change, current) -> str:
+def state_of(change: Change, current: Iterable[Value]) -> str:
     """'after' when the change is in place, 'before' when it is not yet, else 'other'.
 
     A change that only rewrites letter case (givenName Ann → ann) is judged on the exact text,
     since by AD's case-insensitive matching its before and after would look the same.
     """
-    key = lambda v: value_key(change.attribute, v)  # noqa: E731
+    key: Callable[[Value], Hashable] = lambda v: value_key(change.attribute, v)  # noqa: E731
     if {key(v) for v in change.add if v is not None} & {key(v) for v in change.remove if v is not None}:
         key = lambda v: v if isinstance(v, bytes) else str(v)  # noqa: E731
     have = {key(v) for v in current}
