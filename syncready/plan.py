@@ -20,8 +20,9 @@ from .vocab import Operation, Safety, Target
 
 BINARY_ATTRIBUTES = {"ms-ds-consistencyguid", "objectguid"}
 
-Value: TypeAlias = str | bytes | None
-"""One attribute value: text, binary (GUIDs), or None for Graph's "no value"."""
+Value: TypeAlias = str | bytes | int | None
+"""One attribute value: text, binary (GUIDs), a number or flag (bool is an int), or None for Graph's
+"no value" — what the journal accepts back (journal._change)."""
 
 
 @dataclass
