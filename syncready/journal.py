@@ -10,8 +10,10 @@ import datetime as dt
 import json
 import os
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeAlias
 
 from . import __version__
 from .atomic import open_owner_only
@@ -21,9 +23,14 @@ from .plan import Change
 
 SCHEMA = "syncready/journal/1"
 
+Record: TypeAlias = dict[str, Any]
+"""One JSON line of the journal."""
+OutcomeRecord: TypeAlias = tuple[int, str, str, dict[str, Any]]
+"""(seq, outcome, detail, extra) of one change, as Journal.outcomes takes them."""
+
 
 class Journal:
-    def __init__(self, path, command: str, sources: dict):
+    def __init__(self, path: str | os.PathLike[str], command: str, sources: dict[str, Any]) -> None:
         self.path = Path(path)
         self.run = str(uuid.uuid4())
         self.seq = 0
@@ -33,18 +40,18 @@ class Journal:
         self._write({"type": "begin", "schema": SCHEMA, "run": self.run, "command": command,
                      "tool": __version__, "sources": sources, "time": _now()})
 
-    def _write(self, *records: dict) -> None:
+    def _write(self, *records: Record) -> None:
         """Writes the records, then one flush and fsync: nothing is acted on before it is on disk."""
         for record in records:
             self._fp.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
         self._fp.flush()
         os.fsync(self._fp.fileno())
 
-    def _intent(self, change: Change) -> dict:
+    def _intent(self, change: Change) -> Record:
         self.seq += 1
         return {"type": "intent", "run": self.run, "seq": self.seq, "time": _now(), "change": change.to_json()}
 
-    def _outcome(self, seq: int, outcome: str, detail: str = "", **extra) -> dict:
+    def _outcome(self, seq: int, outcome: str, detail: str = "", **extra: Any) -> Record:
         return {"type": "outcome", "run": self.run, "seq": seq, "time": _now(), "outcome": outcome,
                 "detail": detail, **extra}
 
@@ -52,20 +59,20 @@ class Journal:
         self._write(self._intent(change))
         return self.seq
 
-    def outcome(self, seq: int, outcome: str, detail: str = "", **extra) -> None:
+    def outcome(self, seq: int, outcome: str, detail: str = "", **extra: Any) -> None:
         self._write(self._outcome(seq, outcome, detail, **extra))
 
-    def intents(self, changes) -> list[int]:
+    def intents(self, changes: Iterable[Change]) -> list[int]:
         """The intents of a batch about to be sent, with one fsync for the group."""
         records = [self._intent(change) for change in changes]
         self._write(*records)
         return [r["seq"] for r in records]
 
-    def outcomes(self, results) -> None:
+    def outcomes(self, results: Iterable[OutcomeRecord]) -> None:
         """Outcomes (seq, outcome, detail, extra) of a batch, with one fsync for the group."""
         self._write(*(self._outcome(seq, outcome, detail, **extra) for seq, outcome, detail, extra in results))
 
-    def close(self, summary: dict) -> None:
+    def close(self, summary: dict[str, Any]) -> None:
         self._write({"type": "end", "run": self.run, "time": _now(), "summary": summary})
         self._fp.close()
 
@@ -79,10 +86,10 @@ class Entry:
     change: Change
     outcome: str | None = None          # None: the run stopped between intent and outcome
     time: str = ""                       # when the intent was written
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
-def read_journal(path) -> list[Entry]:
+def read_journal(path: str | os.PathLike[str]) -> list[Entry]:
     """The changes a journal records; anything that is not a well-formed journal is a SourceError
     naming the line, because undo acts on what it reads."""
     entries: dict[tuple[str, int], Entry] = {}
@@ -139,7 +146,7 @@ _TARGETS = ("onprem", "cloud")
 _OPS = ("modify", "create", "delete", "patch")
 
 
-def _change(data) -> Change:
+def _change(data: object) -> Change:
     """A Change from its journal form, every field of the type the writers expect."""
     if not isinstance(data, dict):
         raise TypeError("change is not an object")
@@ -159,21 +166,21 @@ def _change(data) -> Change:
     return Change.from_json(data)
 
 
-def _text(record: dict, name: str) -> str:
+def _text(record: Record, name: str) -> str:
     value = record.get(name)
     if not isinstance(value, str):
         raise TypeError(f"{name} is {_shown(value)}, expected a text")
     return value
 
 
-def _seq(record: dict) -> int:
+def _seq(record: Record) -> int:
     value = record.get("seq")
     if type(value) is not int:
         raise TypeError(f"seq is {_shown(value)}, expected a whole number")
     return value
 
 
-def _time(record: dict) -> str:
+def _time(record: Record) -> str:
     value = record.get("time", "")
     if not isinstance(value, str):
         raise TypeError("time is not a text")
@@ -182,7 +189,7 @@ def _time(record: dict) -> str:
     return value
 
 
-def _shown(value) -> str:
+def _shown(value: object) -> str:
     text = json.dumps(value, ensure_ascii=True, default=str)
     return text if len(text) <= 60 else text[:60] + "…"
 
