@@ -1,10 +1,12 @@
 """What every writer offers the apply and undo loops."""
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
-from typing import TYPE_CHECKING
+import datetime as dt
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from ..journal import Journal
     from ..plan import Change, Value
 
 
@@ -18,6 +20,29 @@ class WriteFailed(Exception):
 
 class ConnectionLost(Exception):
     """The outcome of the write is unknown; the run stops and the journal says so."""
+
+
+class Writer(Protocol):
+    """What apply and undo need of every writer; `apply` returns what the journal records with the outcome."""
+
+    def apply(self, change: Change) -> dict[str, Any]: ...
+
+    def state(self, change: Change) -> str: ...
+
+
+class CreatingWriter(Writer, Protocol):
+    """A writer that creates objects (LDAP), so undo can tell its creations from older objects."""
+
+    def guid_of(self, dn: str) -> str | None: ...
+
+    def created_after(self, dn: str, moment: dt.datetime) -> bool: ...
+
+
+class BatchWriter(Writer, Protocol):
+    """A writer that sends many changes at once (Graph $batch), journaling them itself."""
+
+    def apply_many(self, changes: list[Change], journal: Journal) -> Iterator[tuple[Change, str, str, dict[str, Any]]]:
+        ...
 
 
 def value_key(attribute: str, value: Value) -> str | bytes:
