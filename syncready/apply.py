@@ -12,25 +12,31 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from .journal import Entry, Journal
 from .plan import Change
-from .writers.base import Conflict, ConnectionLost, WriteFailed
+from .writers.base import BatchWriter, Conflict, ConnectionLost, CreatingWriter, WriteFailed, Writer
+
+Progress = Callable[[int, int], object]
+"""Called with (changes done, changes in all) after each unbatched change."""
 
 SETTLE_DELAYS = (0.25, 0.5, 1.0, 2.0, 4.0)     # seconds between read-backs of a write not yet visible
 
 
 @dataclass
 class Report:
-    applied: list = field(default_factory=list)
-    conflicts: list = field(default_factory=list)
-    failed: list = field(default_factory=list)
-    nothing_to_do: list = field(default_factory=list)
-    not_visible: list = field(default_factory=list)   # applied, but reads still showed the old value
+    applied: list[Change] = field(default_factory=list)
+    conflicts: list[tuple[Change, str]] = field(default_factory=list)    # (change, why)
+    failed: list[tuple[Change, str]] = field(default_factory=list)
+    nothing_to_do: list[Change] = field(default_factory=list)
+    # applied, but reads still showed the old value
+    not_visible: list[tuple[Change, str]] = field(default_factory=list)
     stopped: str | None = None
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         return {"applied": len(self.applied), "conflicts": len(self.conflicts), "failed": len(self.failed),
                 "nothing_to_do": len(self.nothing_to_do), "not_visible": len(self.not_visible),
                 "stopped": self.stopped}
@@ -44,7 +50,8 @@ class Report:
         return out
 
 
-def apply_changes(changes: list[Change], writers: dict, journal: Journal, progress=None,
+def apply_changes(changes: list[Change], writers: Mapping[str, Writer], journal: Journal,
+                  progress: Progress | None = None,
                   rate: float | None = None) -> Report:
     """Applies in order; `rate` caps changes per second, to spare a busy domain controller.
 
@@ -56,7 +63,7 @@ def apply_changes(changes: list[Change], writers: dict, journal: Journal, progre
     return report
 
 
-def settle(report: Report, writers: dict) -> None:
+def settle(report: Report, writers: Mapping[str, Writer]) -> None:
     """Read the applied changes back until each shows, with bounded backoff (SETTLE_DELAYS).
 
     Graph accepted them (2xx), so the journal keeps "applied"; one that still reads as before
@@ -70,14 +77,14 @@ def settle(report: Report, writers: dict) -> None:
             return
         if delay:
             time.sleep(delay)
-        pending = [c for c, state in zip(pending, _states(pending, writers)) if state == "before"]
+        pending = [c for c, state in zip(pending, _states(pending, writers), strict=True) if state == "before"]
     for change in pending:
         why = (f"Graph accepted the write, but reads still show the old value after {sum(SETTLE_DELAYS):g}s "
                "(replication delay); check again later")
         report.not_visible.append((change, why))
 
 
-def _states(changes: list[Change], writers: dict) -> list[str]:
+def _states(changes: list[Change], writers: Mapping[str, Writer]) -> list[str]:
     """The current state of each change ('after', 'before', 'other'); 'after' when it cannot be read."""
     out: dict[int, str] = {}
     for target, writer in writers.items():
@@ -92,11 +99,12 @@ def _states(changes: list[Change], writers: dict) -> list[str]:
                 states = [writer.state(changes[i]) for i in mine]
         except (ConnectionLost, WriteFailed, Conflict):
             states = ["after"] * len(mine)
-        out.update(zip(mine, states))
+        out.update(zip(mine, states, strict=True))
     return [out[i] for i in range(len(changes))]
 
 
-def _apply(changes: list[Change], writers: dict, journal: Journal, progress, rate: float | None) -> Report:
+def _apply(changes: list[Change], writers: Mapping[str, Writer], journal: Journal, progress: Progress | None,
+           rate: float | None) -> Report:
     report = Report()
     pending = list(changes)
     if not rate:
@@ -104,7 +112,7 @@ def _apply(changes: list[Change], writers: dict, journal: Journal, progress, rat
             many = [c for c in pending if c.target == target]
             if many and hasattr(writer, "apply_many"):
                 pending = [c for c in pending if c.target != target]
-                _apply_batched(writer, many, journal, report)
+                _apply_batched(cast(BatchWriter, writer), many, journal, report)   # it has apply_many
                 if report.stopped:
                     return report
     interval = 1.0 / rate if rate else 0.0
@@ -136,7 +144,7 @@ def _apply(changes: list[Change], writers: dict, journal: Journal, progress, rat
     return report
 
 
-def _apply_batched(writer, changes: list[Change], journal: Journal, report: Report) -> None:
+def _apply_batched(writer: BatchWriter, changes: list[Change], journal: Journal, report: Report) -> None:
     buckets = {"applied": report.applied, "nothing_to_do": report.nothing_to_do}
     try:
         for change, outcome, detail, _extra in writer.apply_many(changes, journal):
@@ -152,10 +160,11 @@ def _apply_batched(writer, changes: list[Change], journal: Journal, report: Repo
         report.stopped = str(exc)
 
 
-def undo_plan(entries: list[Entry], writers: dict) -> tuple[list[Change], list[tuple[Change, str]]]:
+def undo_plan(entries: list[Entry], writers: Mapping[str, Writer]) -> tuple[list[Change], list[tuple[Change, str]]]:
     """The inverse changes still needed, newest first (entries are in journal order), and the entries
     that cannot be undone."""
-    needed, skipped = [], []
+    needed: list[Change] = []
+    skipped: list[tuple[Change, str]] = []
     for entry in reversed(entries):
         change = entry.change
         if entry.outcome not in ("applied", "unknown", None):
@@ -163,7 +172,7 @@ def undo_plan(entries: list[Entry], writers: dict) -> tuple[list[Change], list[t
         if change.op == "create":
             inverse = change.inverse()
             guid = entry.extra.get("created_guid")
-            writer = writers[change.target]
+            writer = cast(CreatingWriter, writers[change.target])   # creates are AD's, and LdapWriter has these
             if guid:
                 inverse.attributes = {"objectGUID": guid}
             elif writer.state(change) == "before":
@@ -183,7 +192,7 @@ def undo_plan(entries: list[Entry], writers: dict) -> tuple[list[Change], list[t
     return needed, skipped
 
 
-def _settled_state(writer, change: Change, outcome: str | None) -> str:
+def _settled_state(writer: Writer, change: Change, outcome: str | None) -> str:
     """`writer.state`, read again with backoff while a change the journal calls applied still reads
     as not made: a lagging replica must not make undo skip a change that is in place."""
     state = writer.state(change)
