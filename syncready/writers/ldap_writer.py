@@ -11,8 +11,10 @@ import datetime as dt
 import os
 import secrets
 import string
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from ldap3 import BASE, MODIFY_ADD, MODIFY_DELETE
+from ldap3 import BASE, MODIFY_ADD, MODIFY_DELETE, Connection
 from ldap3.core.exceptions import (
     LDAPException,
     LDAPSocketOpenError,
@@ -21,6 +23,7 @@ from ldap3.core.exceptions import (
 )
 
 from ..atomic import open_owner_only, readable_by_others
+from ..plan import Change, Value
 from .base import Conflict, ConnectionLost, WriteFailed, state_of
 
 CONFLICT_CODES = {16: "a value to remove is no longer there", 20: "a value to add is already there",
@@ -29,11 +32,12 @@ LOST = (LDAPSocketOpenError, LDAPSocketReceiveError, LDAPSessionTerminatedByServ
 
 
 class LdapWriter:
-    def __init__(self, connection, password_file=None):
+    def __init__(self, connection: Connection, password_file: str | os.PathLike[str] | None = None) -> None:
         self.conn = connection
         self.password_file = password_file
 
-    def read(self, dn: str, attributes: list[str]) -> dict | None:
+    def read(self, dn: str, attributes: list[str]) -> dict[str, list[bytes]] | None:
+        """The object's raw values by lower-cased attribute name; None when there is no such object."""
         try:
             ok = self.conn.search(dn, "(objectClass=*)", search_scope=BASE, attributes=attributes)
         except LOST as exc:
@@ -45,7 +49,7 @@ class LdapWriter:
         raw = self.conn.response[0].get("raw_attributes", {})
         return {name.lower(): list(values) for name, values in raw.items()}
 
-    def current(self, change) -> list:
+    def current(self, change: Change) -> Sequence[Value]:
         found = self.read(change.object, [change.attribute])
         if found is None:
             return []
@@ -54,14 +58,14 @@ class LdapWriter:
             return values
         return [v.decode("utf-8") for v in values]
 
-    def state(self, change) -> str:
+    def state(self, change: Change) -> str:
         if change.op == "create":
             return "after" if self.read(change.object, ["objectGUID"]) is not None else "before"
         if change.op == "delete":
             return "before" if self.read(change.object, ["objectGUID"]) is not None else "after"
         return state_of(change, self.current(change))
 
-    def apply(self, change) -> dict:
+    def apply(self, change: Change) -> dict[str, Any]:
         if change.op == "modify":
             return self._modify(change)
         if change.op == "create":
@@ -70,8 +74,8 @@ class LdapWriter:
             return self._delete(change)
         raise WriteFailed(f"an LDAP writer cannot {change.op}")
 
-    def _modify(self, change) -> dict:
-        ops = []
+    def _modify(self, change: Change) -> dict[str, Any]:
+        ops: list[tuple[str, list[Value]]] = []
         if change.remove:
             ops.append((MODIFY_DELETE, [v for v in change.remove]))
         if change.add:
@@ -79,7 +83,7 @@ class LdapWriter:
         self._call(self.conn.modify, change.object, {change.attribute: ops})
         return {}
 
-    def _create(self, change) -> dict:
+    def _create(self, change: Change) -> dict[str, Any]:
         attributes = dict(change.attributes)
         if self.password_file:
             secret = new_password()
@@ -93,7 +97,7 @@ class LdapWriter:
         guid = created.get("objectguid", [b""])[0]
         return {"created_guid": base64.b64encode(guid).decode()}
 
-    def _delete(self, change) -> dict:
+    def _delete(self, change: Change) -> dict[str, Any]:
         expected = change.attributes.get("objectGUID")
         found = self.read(change.object, ["objectGUID"])
         if found is None:
@@ -117,7 +121,7 @@ class LdapWriter:
         created = dt.datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
         return created >= moment.replace(microsecond=0) - dt.timedelta(seconds=1)
 
-    def _call(self, method, *args, **kwargs):
+    def _call(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         try:
             ok = method(*args, **kwargs)
         except LOST as exc:
@@ -144,7 +148,7 @@ def new_password(length: int = 24) -> str:
             return candidate
 
 
-def save_password(path, dn: str, sam: str, secret: str) -> None:
+def save_password(path: str | os.PathLike[str], dn: str, sam: str, secret: str) -> None:
     """Appends to a file only its owner can read; refuses a file others can read (on Windows, where
     modes are not access control, the folder's ACL applies and a warning says so: atomic.py)."""
     fd = open_owner_only(path, "password file")
