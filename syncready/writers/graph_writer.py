@@ -17,12 +17,24 @@ called a conflict; $batch items may run in any order and are matched to their ch
 from __future__ import annotations
 
 import time
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import quote
 
 from ..sources.grapherrors import GraphError, GraphUnreachable, SignInFailed
 from ..sources.graphsession import BATCH_SIZE, GraphSession
 from .base import Conflict, ConnectionLost, WriteFailed
+
+if TYPE_CHECKING:
+    from ..journal import Journal, OutcomeRecord
+    from ..plan import Change, Value
+
+User: TypeAlias = dict[str, Any]
+"""A Graph user (or $batch item) as JSON."""
+Decision: TypeAlias = tuple[str, str, dict[str, Any]]
+"""(outcome, detail, extra) of one change, as the journal records them."""
+Result: TypeAlias = tuple["Change", str, str, dict[str, Any]]
+"""(change, outcome, detail, extra), what apply_many yields."""
 
 CONTEXT = ("onPremisesSyncEnabled", "userPrincipalName")
 CONSISTENCY_DELAYS = (0.25, 0.5, 1.0, 2.0)     # seconds between re-reads that disagree with the plan
@@ -31,7 +43,7 @@ DUPLICATE = "another object with the same value"
 
 
 class GraphWriter:
-    def __init__(self, session: GraphSession, concurrency: int = 4):
+    def __init__(self, session: GraphSession, concurrency: int = 4) -> None:
         self.session = session
         self.concurrency = concurrency
         self._fatal: str | None = None          # sign-in or permission failure: later writes fail alike
@@ -40,11 +52,11 @@ class GraphWriter:
     # --- reading --------------------------------------------------------------------------------
 
     @staticmethod
-    def _read_url(change) -> str:
+    def _read_url(change: Change) -> str:
         select = ",".join(dict.fromkeys((change.attribute, *CONTEXT)))
         return f"/users/{quote(change.object, safe='')}?$select={select}"
 
-    def read(self, change) -> dict | None:
+    def read(self, change: Change) -> User | None:
         """The user's current values of the change's attribute (and sync state), None if it is gone."""
         try:
             return self.session.get_json(self._read_url(change))
@@ -57,21 +69,22 @@ class GraphWriter:
         except SignInFailed as exc:
             raise self._fatal_failure(str(exc)) from None
 
-    def current(self, change):
+    def current(self, change: Change) -> Value:
         user = self.read(change)
-        return None if user is None else (user.get(change.attribute) or None)
+        value: Value = None if user is None else (user.get(change.attribute) or None)
+        return value
 
-    def state(self, change) -> str:
+    def state(self, change: Change) -> str:
         """'after' when the change is in place, 'before' when not yet, else 'other' (undo and resume)."""
         user = self.read(change)
         return "other" if user is None else _state(change, user)
 
-    def states(self, changes: list) -> list[str]:
+    def states(self, changes: list[Change]) -> list[str]:
         """`state` of many changes, read through $batch."""
         results = self.session.batch([{"method": "GET", "url": self._read_url(c)} for c in changes],
                                      self.concurrency)
-        states = []
-        for change, item in zip(changes, results):
+        states: list[str] = []
+        for change, item in zip(changes, results, strict=True):
             if "signin" in item:
                 raise self._fatal_failure(item["signin"])
             if item["status"] == 404:
@@ -84,7 +97,7 @@ class GraphWriter:
 
     # --- writing one change ---------------------------------------------------------------------
 
-    def apply(self, change) -> dict:
+    def apply(self, change: Change) -> dict[str, Any]:
         refusal = _unsupported(change)
         if refusal:
             raise WriteFailed(refusal)
@@ -116,7 +129,7 @@ class GraphWriter:
 
     # --- writing many changes through $batch ----------------------------------------------------
 
-    def apply_many(self, changes: list, journal) -> Iterator[tuple]:
+    def apply_many(self, changes: list[Change], journal: Journal) -> Iterator[Result]:
         """Apply changes through $batch; yields (change, outcome, detail, extra) per journaled change.
 
         Per window of 20 × concurrency changes: the users are re-read in $batch GETs; then the intent
@@ -140,16 +153,16 @@ class GraphWriter:
             if stopped:
                 return
 
-    def _apply_window(self, changes: list, journal) -> Iterator[tuple]:
-        decisions: list[tuple | None] = []
-        users: list[dict | None] = []
+    def _apply_window(self, changes: list[Change], journal: Journal) -> Iterator[Result]:
+        decisions: list[Decision | None] = []
+        users: list[User | None] = []
         if self._fatal:
             decisions = [("failed", self._fatal, {})] * len(changes)
             users = [None] * len(changes)
         else:
             reads = self.session.batch([{"method": "GET", "url": self._read_url(c)} for c in changes],
                                        self.concurrency)
-            for change, item in zip(changes, reads):
+            for change, item in zip(changes, reads, strict=True):
                 refusal = _unsupported(change)
                 if refusal:
                     decisions.append(("failed", refusal, {}))
@@ -160,7 +173,7 @@ class GraphWriter:
                     users.append(None)
                     continue
                 if item["status"] == 404:
-                    user = None
+                    user: User | None = None
                 elif item["status"] == 200:
                     user = item["body"] or {}
                 else:
@@ -174,28 +187,28 @@ class GraphWriter:
                 decisions.append(_decide(change, user))
             self._settle(changes, users, decisions)
         seqs = _intents(journal, changes)
-        immediate = [(seq, *d) for seq, d in zip(seqs, decisions) if d is not None]
+        immediate = [(seq, *d) for seq, d in zip(seqs, decisions, strict=True) if d is not None]
         _outcomes(journal, immediate)
-        outcome_of = {seq: d for seq, *d in immediate}
+        outcome_of = {seq: (outcome, detail, extra) for seq, outcome, detail, extra in immediate}
         send = [i for i, d in enumerate(decisions) if d is None]
         if send:
             answers = self.session.batch(
                 [{"method": "PATCH", "url": f"/users/{quote(changes[i].object, safe='')}",
                   "body": {changes[i].attribute: _new(changes[i])}} for i in send],
                 self.concurrency, read_only=False)
-            records = []
-            for i, item in zip(send, answers):
+            records: list[OutcomeRecord] = []
+            for i, item in zip(send, answers, strict=True):
                 if "signin" in item:
-                    outcome = ("failed", str(self._fatal_failure(item["signin"])), {})
+                    outcome: Decision = ("failed", str(self._fatal_failure(item["signin"])), {})
                 else:
                     outcome = self._patch_outcome(changes[i], item, users[i])
                 records.append((seqs[i], *outcome))
                 outcome_of[seqs[i]] = outcome
             _outcomes(journal, records)
-        for change, seq in zip(changes, seqs):
+        for change, seq in zip(changes, seqs, strict=True):
             yield (change, *outcome_of[seq])
 
-    def _settle(self, changes: list, users: list, decisions: list) -> None:
+    def _settle(self, changes: list[Change], users: list[User | None], decisions: list[Decision | None]) -> None:
         """Re-read, after CONSISTENCY_DELAYS, the changes whose re-read disagreed with the plan: a
         lagging replica, not a conflict, until the last re-read still disagrees."""
         for delay in CONSISTENCY_DELAYS:
@@ -205,7 +218,7 @@ class GraphWriter:
             time.sleep(delay)
             reads = self.session.batch([{"method": "GET", "url": self._read_url(changes[i])} for i in pending],
                                        self.concurrency)
-            for i, item in zip(pending, reads):
+            for i, item in zip(pending, reads, strict=True):
                 if item["status"] == 200:
                     users[i] = item["body"] or {}
                 elif item["status"] == 404:
@@ -214,7 +227,7 @@ class GraphWriter:
                     continue
                 decisions[i] = _decide(changes[i], users[i])
 
-    def _patch_outcome(self, change, item: dict, user: dict | None) -> tuple[str, str, dict]:
+    def _patch_outcome(self, change: Change, item: User, user: User | None) -> Decision:
         status = item["status"]
         if 200 <= status < 300:
             return "applied", "", {}
@@ -228,7 +241,7 @@ class GraphWriter:
 
     # --- failures -------------------------------------------------------------------------------
 
-    def _item_failure(self, method: str, url: str, item: dict, user: dict | None, nothing_sent: bool) -> Exception:
+    def _item_failure(self, method: str, url: str, item: User, user: User | None, nothing_sent: bool) -> Exception:
         """The exception a failed $batch item stands for (status 0: the POST's connection broke)."""
         status = item["status"]
         if status in (0, -1):
@@ -238,7 +251,7 @@ class GraphWriter:
             return ConnectionLost(f"{message}; whether the change was made is unknown")
         return self._failure(self.session.item_error(method, url, item), user)
 
-    def _failure(self, exc: GraphError, user: dict | None) -> Exception:
+    def _failure(self, exc: GraphError, user: User | None) -> Exception:
         if exc.status == 404:
             return Conflict("the user no longer exists in the tenant")
         if exc.status in (401, 403):
@@ -255,7 +268,7 @@ class GraphWriter:
         self._fatal = text
         return WriteFailed(text)
 
-    def _explain(self, exc: GraphError, user: dict | None) -> str:
+    def _explain(self, exc: GraphError, user: User | None) -> str:
         """Why Graph refused a stamp, in the administrator's terms (Graph's own text stays first)."""
         text = exc.message.lower()
         if SYNCED in text:
@@ -279,7 +292,7 @@ class GraphWriter:
         return self._federated[name]
 
 
-def _unsupported(change) -> str | None:
+def _unsupported(change: Change) -> str | None:
     """Why this writer cannot carry the change out, or None."""
     if change.target != "cloud" or change.op != "patch" or not change.attribute:
         return f"a Graph writer cannot {change.op} {change.attribute or 'an object'}"
@@ -288,15 +301,15 @@ def _unsupported(change) -> str | None:
     return None
 
 
-def _new(change):
+def _new(change: Change) -> Value:
     return change.add[0] if change.add and change.add[0] not in (None, "") else None
 
 
-def _old(change):
+def _old(change: Change) -> Value:
     return change.remove[0] if change.remove and change.remove[0] not in (None, "") else None
 
 
-def _state(change, user: dict) -> str:
+def _state(change: Change, user: User) -> str:
     """ImmutableIDs compare exactly: the sourceAnchor is case-sensitive."""
     current = user.get(change.attribute) or None
     if current == _new(change):
@@ -306,7 +319,7 @@ def _state(change, user: dict) -> str:
     return "other"
 
 
-def _decide(change, user: dict | None) -> tuple[str, str, dict] | None:
+def _decide(change: Change, user: User | None) -> Decision | None:
     """The outcome known before writing (conflict, or already in place), or None: write it."""
     if user is None:
         return "conflict", "the user no longer exists in the tenant", {}
@@ -315,22 +328,22 @@ def _decide(change, user: dict | None) -> tuple[str, str, dict] | None:
         return "nothing_to_do", "already in place; nothing written", {}
     if current != _old(change):
         return ("conflict", f"{change.attribute} is now {current or '(empty)'}, the plan expected "
-                            f"{_old(change) or '(empty)'}; not overwritten", {})
+                            f"{_old(change) or '(empty)'!s}; not overwritten", {})
     return None
 
 
-def _intents(journal, changes: list) -> list[int]:
+def _intents(journal: Journal, changes: list[Change]) -> list[int]:
     if callable(getattr(journal, "intents", None)):
         return list(journal.intents(changes))
     return [journal.intent(change) for change in changes]
 
 
-def _outcomes(journal, records: Iterable[tuple]) -> None:
-    records = list(records)
-    if not records:
+def _outcomes(journal: Journal, records: Iterable[OutcomeRecord]) -> None:
+    listed = list(records)
+    if not listed:
         return
     if callable(getattr(journal, "outcomes", None)):
-        journal.outcomes(records)
+        journal.outcomes(listed)
         return
-    for seq, outcome, detail, extra in records:
+    for seq, outcome, detail, extra in listed:
         journal.outcome(seq, outcome, detail, **extra)
