@@ -145,8 +145,8 @@ class Engine:
         bound = self._bound.get(check.id)
         if bound is None:
             missing = self.directory.coverage.unread(self.inputs(check))
-            bound = self._bound[check.id] = _bind(check) + (("not read: " + "; ".join(missing), missing)
-                                                          if missing else None,)
+            unread = Result(Status.ERROR, "not read: " + "; ".join(missing), {"unread": missing}) if missing else None
+            bound = self._bound[check.id] = _bind(check) + (unread,)
         return bound
 
     def inputs(self, check: Check) -> tuple[str, ...]:
@@ -165,7 +165,7 @@ class Engine:
         if subject.synced:
             return SYNCED
         if unread is not None:
-            result = Result(Status.ERROR, unread[0], {"unread": list(unread[1])})
+            result = unread       # one frozen Result per check and run, as identical for every subject
         elif needs_counterpart and subject.counterpart is None:
             result = _no_counterpart(subject)
         else:
@@ -231,7 +231,7 @@ def _settle_coverage(directory: Directory, config: Config) -> None:
     """Apply `[sources] known_empty`; and read a Directory built in memory with roles_known=False (the
     model's default before coverage existed) as "role assignments not read", as it always was."""
     coverage = directory.coverage
-    coverage.declare_empty(config.sources.get("known_empty") or ())
+    coverage.declare_empty(config.known_empty)
     if (not directory.roles_known and coverage.default is CoverageStatus.READ
             and Collection.ROLE_ASSIGNMENTS not in coverage.collections):
         coverage.not_read(Collection.ROLE_ASSIGNMENTS, "the directory was built without role assignments")

@@ -31,7 +31,6 @@ def load_directory(sources: SourceOptions) -> Directory:
                                parts=parts)
                  if parts else Directory(coverage=Coverage.from_reader()))
     read_live(sources, directory)
-    directory.coverage.declare_empty(config.sources.get("known_empty") or ())
     gc.collect()
     gc.freeze()
     return directory

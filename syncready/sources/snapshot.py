@@ -74,7 +74,7 @@ _WHITESPACE = re.compile(r"[ \t\r\n]*")
 
 
 def read_snapshot(folder, extra_graph: Iterable[str] = (), extra_ldap: Iterable[str] = (),
-                  parts: Iterable[str] = PARTS, known_empty: Iterable[str] = ()) -> Directory:
+                  parts: Iterable[str] = PARTS) -> Directory:
     """The Directory held in a snapshot folder; only the requested parts are read.
 
     extra_graph and extra_ldap name further user properties and AD attributes (drift attributes)
@@ -82,7 +82,7 @@ def read_snapshot(folder, extra_graph: Iterable[str] = (), extra_ldap: Iterable[
     ("record 17", as jq's `.[17]`; "page 2 record 5" in a list of pages) or, in JSON Lines, by
     their line number. The Directory's coverage says what was read (SPEC §8): an absent optional
     file is not read; `manifest.json`, when present, says which collections the snapshot's
-    maker could not read; known_empty (`[sources] known_empty`) names collections stated empty.
+    maker could not read; `[sources] known_empty` is applied by the engine, as for live reads.
     Nothing is printed: warnings go to `coverage.notes`, which every output shows once.
     """
     parts = tuple(parts)
@@ -102,7 +102,6 @@ def read_snapshot(folder, extra_graph: Iterable[str] = (), extra_ldap: Iterable[
         if "onprem" in parts:
             directory.onprem = _read_onprem(root, tuple(extra_ldap), directory.coverage, manifest)
             directory.sources["onprem"] = f"snapshot:{root}"
-    directory.coverage.declare_empty(known_empty)
     return directory
 
 
