@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from .addresses import primary_smtp, smtp_addresses
 from .coverage import Coverage
 from .immutableid import anchor_from_bytes
+from .sid import sid_to_text
 
 # userAccountControl bit meaning "account disabled".
 UAC_ACCOUNTDISABLE = 0x2
@@ -32,8 +33,26 @@ class CloudUser:
     account_enabled: bool | None = None        # accountEnabled
     user_type: str | None = None               # userType
     extra: dict = field(default_factory=dict)  # further Graph properties (drift attributes)
+    # What an earlier sync left (SPEC §10); None = not set, or not read (coverage says which).
+    security_identifier: str | None = None     # onPremisesSecurityIdentifier ("S-1-5-21-...")
+    last_sync: str | None = None               # onPremisesLastSyncDateTime (ISO 8601 text)
+    object_identifier: str | None = None       # onPremisesObjectIdentifier, where Graph returns it
+    onprem_dn: str | None = None               # onPremisesDistinguishedName
+    onprem_sam: str | None = None              # onPremisesSamAccountName
+    cloud_managed: bool | None = None          # onPremisesSyncBehavior.isCloudManaged (None: not read)
+    provisioning_errors: tuple[dict, ...] = ()  # onPremisesProvisioningErrors (category, propertyCausingError, value)
+    mailbox_purpose: str | None = None         # mailboxSettings.userPurpose: user|linked|shared|room|equipment|others
+    password_policies: str | None = None       # passwordPolicies ("DisablePasswordExpiration", ...)
+    last_password_change: str | None = None    # lastPasswordChangeDateTime (ISO 8601 text)
 
     kind = "cloud-user"
+
+    @property
+    def previously_synced(self) -> bool:
+        """Whether an earlier sync left its marks: only such users can be cloud-managed (SPEC §10)
+        or carry another object's identity. A pre-stamped ImmutableID alone is not a mark."""
+        return (self.sync_enabled is not None or bool(self.last_sync) or bool(self.security_identifier)
+                or bool(self.object_identifier) or bool(self.onprem_dn) or self.cloud_managed is True)
 
     @property
     def primary_smtp(self) -> str | None:
@@ -82,6 +101,18 @@ class OnPremObject:
     critical: bool = False                     # isCriticalSystemObject
     extra: dict = field(default_factory=dict)  # further attributes, lower-case names (drift)
     _anchor: str | None = field(default=None, init=False, repr=False, compare=False)
+    # SPEC §10: identity, passwords (FILETIME integers, 100 ns since 1601) and Exchange attributes.
+    object_sid: bytes | None = None            # objectSid (binary); text form: `sid`
+    pwd_last_set: int | None = None            # pwdLastSet (0 = must change at next logon)
+    account_expires: int | None = None         # accountExpires (0 or 0x7FFFFFFFFFFFFFFF = never)
+    last_logon_timestamp: int | None = None    # lastLogonTimestamp
+    exch_mailbox_guid: bytes | None = None     # msExchMailboxGuid (16 raw bytes)
+    exch_recipient_type_details: int | None = None  # msExchRecipientTypeDetails (1 local user mailbox, 2147483648 remote user, ...)
+    exch_remote_recipient_type: int | None = None   # msExchRemoteRecipientType (100 = migrated shared, ...)
+    target_address: str | None = None          # targetAddress ("SMTP:alias@tenant.mail.onmicrosoft.com")
+    home_mdb: str | None = None                # homeMDB (DN of an on-prem mailbox database)
+    legacy_exchange_dn: str | None = None      # legacyExchangeDN
+    group_type: int | None = None              # groupType (groups only; 0x80000000 = security group)
 
     @property
     def kind(self) -> str:
@@ -94,6 +125,18 @@ class OnPremObject:
             raw = self.consistency_guid or self.object_guid
             self._anchor = anchor_from_bytes(raw) if raw else ""
         return self._anchor or None
+
+    def anchor_for(self, source_anchor: str | None) -> str | None:
+        """The sourceAnchor under a configured anchor attribute ([sync] source_anchor): "objectGUID"
+        uses only the objectGUID; anything else (the default) mS-DS-ConsistencyGuid, else objectGUID."""
+        if source_anchor is not None and source_anchor.lower() == "objectguid":
+            return anchor_from_bytes(self.object_guid) if self.object_guid else None
+        return self.anchor
+
+    @property
+    def sid(self) -> str | None:
+        """objectSid in its text form (S-1-5-21-...), as Graph shows onPremisesSecurityIdentifier."""
+        return sid_to_text(self.object_sid) if self.object_sid else None
 
     @property
     def enabled(self) -> bool | None:
@@ -138,6 +181,31 @@ class SyncFeatures:
     synchronize_upn_for_managed_users: bool = False
     raw: dict = field(default_factory=dict)
     known: bool = True                         # False when the sync object could not be read
+    # SPEC §10 (allowOnPremUpdateOfOnPremisesObjectIdentifierEnabled, and the password features)
+    allow_object_identifier_update: bool = False
+    password_sync: bool = False                # passwordSyncEnabled
+    user_force_password_change_on_logon: bool = False   # userForcePasswordChangeOnLogonEnabled
+    cloud_password_policy_for_password_synced_users: bool = False
+
+
+@dataclass(slots=True)
+class Mailbox:
+    """An Exchange Online mailbox from cloud/mailboxes.json (Get-EXOMailbox; PascalCase there)."""
+
+    upn: str                                   # UserPrincipalName
+    primary_smtp: str | None = None            # PrimarySmtpAddress
+    recipient_type_details: str | None = None  # RecipientTypeDetails: UserMailbox, SharedMailbox, RoomMailbox, ...
+    exchange_guid: str | None = None           # ExchangeGuid (GUID text)
+    legacy_exchange_dn: str | None = None      # LegacyExchangeDN
+    email_addresses: tuple[str, ...] = ()      # EmailAddresses ("SMTP:...", "smtp:...", "X500:...")
+
+
+@dataclass(frozen=True, slots=True)
+class SyncSettings:
+    """syncready.toml [sync]: which sync client will run the first export, and its anchor attribute."""
+
+    client: str = "connect-sync"               # "connect-sync" | "cloud-sync"
+    source_anchor: str | None = None           # None: mS-DS-ConsistencyGuid when set, else objectGUID
 
 
 @dataclass
@@ -154,6 +222,7 @@ class Directory:
     # role-holding group id → transitive member ids
     group_members: dict[str, tuple[str, ...]] = field(default_factory=dict)
     onprem: list[OnPremObject] = field(default_factory=list)
+    mailboxes: list[Mailbox] = field(default_factory=list)   # cloud/mailboxes.json (optional)
     tenant_id: str = "tenant"
     sources: dict = field(default_factory=dict)  # where each part came from, no secrets
     coverage: Coverage = field(default_factory=Coverage)  # what was read (SPEC §8)
