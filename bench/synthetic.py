@@ -10,6 +10,7 @@ import random
 import uuid
 from pathlib import Path
 
+from syncready.sid import sid_from_text
 from syncready.sources.ldif import write_ldif
 
 BASE = "DC=contoso,DC=test"
@@ -22,7 +23,11 @@ SURNAME = ["Adler", "Brandt", "Conti", "Dubois", "Eriksen", "Fontaine", "García
            "Jansen", "Kowalski", "Lambert", "Müller", "Nowak", "O'Neill", "Petrov", "Quist", "Rossi"]
 
 
-STORIES = {"clean": 80, "no-ad": 4, "mail": 3, "alias": 3, "dup": 2, "drift": 4, "disabled": 2, "case": 2}
+STORIES = {"clean": 76, "no-ad": 4, "mail": 3, "alias": 3, "dup": 2, "drift": 4, "disabled": 2, "case": 2,
+           "resynced": 1, "returning": 1, "shared": 1, "must-change": 1}
+DOMAIN_SID = "S-1-5-21-1004336348-1177238915-682003330"
+NOW_FILETIME = 134_090_000_000_000_000       # 2025-12, 100 ns since 1601
+REMOTE_USER_MAILBOX = "2147483648"
 
 
 def generate(folder, users: int, onprem_only: int | None = None, seed: int = 1, stories: dict | None = None) -> dict:
@@ -46,20 +51,33 @@ def generate(folder, users: int, onprem_only: int | None = None, seed: int = 1, 
             proxies.append(f"smtp:{local}.alias@{DOMAIN}")
         if story == "dup" and i:
             proxies.append(f"smtp:user{i - 1:06d}@{DOMAIN}")
+        guid = rng.randbytes(16)
+        sid = f"{DOMAIN_SID}-{1100 + i}"
+        earlier = story in ("resynced", "returning")
         cloud.append({"id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "userPrincipalName": upn,
                       "mail": upn, "mailNickname": local, "givenName": given, "surname": surname,
                       "displayName": f"{given} {surname}", "proxyAddresses": proxies,
-                      "onPremisesImmutableId": None, "onPremisesSyncEnabled": None,
+                      "onPremisesImmutableId": None, "onPremisesSyncEnabled": False if earlier else None,
+                      "onPremisesSecurityIdentifier": (sid if story == "returning" else f"{DOMAIN_SID}-9{i}")
+                      if earlier else None,
+                      "onPremisesLastSyncDateTime": "2024-03-01T10:00:00Z" if earlier else None,
+                      "onPremisesSyncBehavior": {"isCloudManaged": False} if earlier else None,
+                      "mailboxSettings": {"userPurpose": "shared" if story == "shared" else "user"},
                       "accountEnabled": True, "userType": "Member", "jobTitle": "Clerk"})
         if story == "no-ad":
             continue
         ad_upn = upn.upper() if story == "case" else upn
         mail = f"old.{upn}" if story == "mail" else upn
         attrs = {"objectClass": ["top", "person", "organizationalPerson", "user"], "cn": [f"{given} {surname} {i}"],
-                 "objectGUID": [rng.randbytes(16)], "sAMAccountName": [local], "userPrincipalName": [ad_upn],
+                 "objectGUID": [guid], "objectSid": [sid_from_text(sid)], "sAMAccountName": [local],
+                 "userPrincipalName": [ad_upn],
                  "mail": [mail], "proxyAddresses": [f"SMTP:{mail}"], "givenName": [given], "sn": [surname],
                  "displayName": [f"{given} {surname}" + (" (old)" if story == "drift" else "")],
-                 "userAccountControl": ["514" if story == "disabled" else "512"], "title": ["Clerk"]}
+                 "userAccountControl": ["514" if story == "disabled" else "512"], "title": ["Clerk"],
+                 "pwdLastSet": ["0" if story == "must-change" else str(NOW_FILETIME - i)],
+                 "lastLogonTimestamp": [str(NOW_FILETIME - 7 * i)], "accountExpires": ["9223372036854775807"],
+                 "msExchRecipientTypeDetails": [REMOTE_USER_MAILBOX],
+                 "targetAddress": [f"SMTP:{local}@contoso.mail.onmicrosoft.com"]}
         ad.append((f"CN={given} {surname} {i},{OUS[i % len(OUS)]}", attrs))
     for j in range(onprem_only):
         local = f"adonly{j:06d}"
@@ -79,7 +97,8 @@ def generate(folder, users: int, onprem_only: int | None = None, seed: int = 1, 
         {"id": MOERA, "isVerified": True, "authenticationType": "Managed", "isInitial": True}]), encoding="utf-8")
     (folder / "cloud" / "sync.json").write_text(json.dumps({"id": "synthetic", "features": {
         "softMatchOnUpnEnabled": True, "blockSoftMatchEnabled": False,
-        "blockCloudObjectTakeoverThroughHardMatchEnabled": False}}), encoding="utf-8")
+        "blockCloudObjectTakeoverThroughHardMatchEnabled": False, "passwordSyncEnabled": True,
+        "userForcePasswordChangeOnLogonEnabled": False}}), encoding="utf-8")
     (folder / "cloud" / "roleAssignments.json").write_text("[]", encoding="utf-8")
     (folder / "cloud" / "roleEligibilitySchedules.json").write_text("[]", encoding="utf-8")
     with open(folder / "onprem" / "ad.ldif", "w", encoding="utf-8") as fp:
