@@ -9,6 +9,8 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 from .errors import ConfigError
+from .model import SyncSettings
+from .vocab import CloudOnlyMailboxes, SourceAnchor, SyncClient, values
 
 DEFAULT_DRIFT = (("givenName", "givenName"), ("sn", "surname"), ("displayName", "displayName"))
 
@@ -24,6 +26,7 @@ class Scope:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     include_onmicrosoft: bool = False
+    cloud_only_mailboxes: str = CloudOnlyMailboxes.SKIP   # "require": a cloud mailbox with no AD user fails
 
     def __post_init__(self):
         self._include = tuple(normalize_dn(d) for d in self.include)
@@ -79,6 +82,7 @@ class Config:
     waivers: tuple[Waiver, ...] = ()
     sources: dict = field(default_factory=dict)
     fix: dict = field(default_factory=dict)
+    sync: SyncSettings = field(default_factory=SyncSettings)
 
     @property
     def extra_graph(self) -> tuple[str, ...]:
@@ -332,7 +336,9 @@ def _collections() -> tuple[str, ...]:
 def _schema() -> _Table:
     waiver = _Table({"check": _Text(), "subjects": _Texts(), "reason": _Text(), "expires": _Date()})
     return _Table({
-        "scope": _Table({"include": _Texts(), "exclude": _Texts(), "include_onmicrosoft": _Bool()}),
+        "scope": _Table({"include": _Texts(), "exclude": _Texts(), "include_onmicrosoft": _Bool(),
+                         "cloud_only_mailboxes": _Choice(values(CloudOnlyMailboxes))}),
+        "sync": _Table({"client": _Choice(values(SyncClient)), "source_anchor": _Choice(values(SourceAnchor))}),
         "checks": _Table({"select": _Texts(), "ignore": _Texts()}),
         "severity": _Map(_Choice(("blocker", "warning")), 'check id = "blocker" or "warning"'),
         "drift": _Table({"attributes": _Map(_Text(), 'AD attribute = "Graph property"')}),
@@ -355,7 +361,12 @@ def parse_config(data: dict, where: str = "config", path: str | None = None) -> 
     _schema().check(data, "", where)
     scope_data = data.get("scope", {})
     scope = Scope(include=tuple(scope_data.get("include", ())), exclude=tuple(scope_data.get("exclude", ())),
-                  include_onmicrosoft=scope_data.get("include_onmicrosoft", False))
+                  include_onmicrosoft=scope_data.get("include_onmicrosoft", False),
+                  cloud_only_mailboxes=CloudOnlyMailboxes(scope_data.get("cloud_only_mailboxes", "skip")))
+    sync_data = data.get("sync", {})
+    anchor = sync_data.get("source_anchor")
+    sync = SyncSettings(client=SyncClient(sync_data.get("client", SyncClient.CONNECT_SYNC)),
+                        source_anchor=SourceAnchor(anchor) if anchor else None)
     checks = data.get("checks", {})
     drift = DEFAULT_DRIFT
     pairs = data.get("drift", {}).get("attributes")
@@ -366,7 +377,7 @@ def parse_config(data: dict, where: str = "config", path: str | None = None) -> 
         path=path, scope=scope,
         select=tuple(checks.get("select", ())), ignore=tuple(checks.get("ignore", ())),
         severity=dict(data.get("severity", {})), drift=drift, waivers=waivers,
-        sources=dict(data.get("sources", {})), fix=dict(data.get("fix", {})),
+        sources=dict(data.get("sources", {})), fix=dict(data.get("fix", {})), sync=sync,
     )
 
 

@@ -34,9 +34,13 @@ class FailOn(StrEnum):
 
 
 class SubjectKind(StrEnum):
+    """What a result is about. ONPREM_GROUP covers in-scope AD groups *and* contacts: the mail objects
+    sync may match onto cloud groups and contacts (group-takeover); its fixture is `onprem_group`."""
+
     CLOUD_USER = "cloud-user"
     ONPREM_USER = "onprem-user"
     TENANT = "tenant"
+    ONPREM_GROUP = "onprem-group"
 
 
 class Readiness(StrEnum):
@@ -89,3 +93,24 @@ def gates(severity: str, fail_on: str) -> bool:
 def values(enum: type[StrEnum]) -> tuple[str, ...]:
     """The SPEC strings of an enum, in declaration order (for argparse choices and listings)."""
     return tuple(member.value for member in enum)
+
+
+class SyncClient(StrEnum):
+    """syncready.toml [sync] client: which Microsoft sync client runs the first export (SPEC §10)."""
+
+    CONNECT_SYNC = "connect-sync"
+    CLOUD_SYNC = "cloud-sync"
+
+
+class SourceAnchor(StrEnum):
+    """syncready.toml [sync] source_anchor: the on-prem attribute the sourceAnchor is taken from."""
+
+    CONSISTENCY_GUID = "mS-DS-ConsistencyGuid"
+    OBJECT_GUID = "objectGUID"
+
+
+class CloudOnlyMailboxes(StrEnum):
+    """syncready.toml [scope] cloud_only_mailboxes: whether cloud mailboxes with no AD user are skipped."""
+
+    SKIP = "skip"
+    REQUIRE = "require"

@@ -15,6 +15,7 @@ from syncready.cli import main
 from syncready.config import load_config, parse_config
 from syncready.coverage import Collection
 from syncready.errors import ConfigError
+from syncready.vocab import CloudOnlyMailboxes, SourceAnchor, SyncClient
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "contoso"
@@ -186,3 +187,37 @@ def test_the_pytest_front_end_uses_the_config_inside_the_snapshot_folder(tmp_pat
     seen = [line for line in proc.stdout.splitlines() if "::" in line]
     assert seen, proc.stdout + proc.stderr
     assert not [n for n in seen if "Erin Davis" in n]
+
+
+def test_sync_table_sets_the_client_and_the_anchor_attribute():
+    """[sync] (SPEC §10): the client and the anchor attribute are configuration, read into Config.sync."""
+    config = parse_config({"sync": {"client": "cloud-sync", "source_anchor": "objectGUID"}})
+    assert config.sync.client == SyncClient.CLOUD_SYNC and config.sync.source_anchor == SourceAnchor.OBJECT_GUID
+    default = parse_config({})
+    assert default.sync.client == SyncClient.CONNECT_SYNC and default.sync.source_anchor is None
+    assert parse_config({"sync": {"source_anchor": "mS-DS-ConsistencyGuid"}}).sync.source_anchor == \
+        SourceAnchor.CONSISTENCY_GUID
+
+
+def test_scope_cloud_only_mailboxes_defaults_to_skip():
+    assert parse_config({}).scope.cloud_only_mailboxes == CloudOnlyMailboxes.SKIP
+    assert parse_config({"scope": {"cloud_only_mailboxes": "require"}}).scope.cloud_only_mailboxes == \
+        CloudOnlyMailboxes.REQUIRE
+
+
+@pytest.mark.parametrize("text,needle", [
+    ('[sync]\nclient = "cloudsync"\n', "sync.client = 'cloudsync' is not valid (did you mean cloud-sync?)"),
+    ('[sync]\nclient = "aadconnect"\n', 'expected one of "connect-sync", "cloud-sync"'),
+    ('[sync]\nsource_anchor = "objectguid"\n', "sync.source_anchor = 'objectguid' is not valid"),
+    ('[sync]\nsource_anchor = "msDS-ConsistencyGuid"\n', "did you mean mS-DS-ConsistencyGuid?"),
+    ('[sync]\nanchor = "objectGUID"\n', "unknown key sync.anchor (did you mean sync.source_anchor?)"),
+    ('[sync]\nclient = true\n', "sync.client must be one of"),
+    ('sync = "cloud-sync"\n', "[sync] must be a table"),
+    ('[scope]\ncloud_only_mailboxes = "ignore"\n', "scope.cloud_only_mailboxes = 'ignore' is not valid"),
+    ('[scope]\ncloud_only_mailbox = "skip"\n', "did you mean scope.cloud_only_mailboxes?"),
+])
+def test_sync_and_cloud_only_mailboxes_values_are_strict(tmp_path, capsys, text, needle):
+    code, err = run_check(tmp_path, capsys, text)
+    line = one_error_line(err)
+    assert code == 2 and needle in line, line
+    assert not (tmp_path / "r.json").exists()
