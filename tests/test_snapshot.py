@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from syncready.errors import SourceError
 from syncready.model import CloudObject, CloudUser, Domain, OnPremObject, RoleAssignment, SyncFeatures
 from syncready.sources.admap import AD_ATTRIBUTES, ad_attributes, onprem_from_attributes
-from syncready.sources.graphmap import (CONTACT_SELECT, GROUP_SELECT, USER_SELECT, cloud_contact_from_graph,
-                                        cloud_group_from_graph, cloud_user_from_graph, domain_from_graph,
-                                        features_from_graph, role_assignment_from_graph, tenant_id_from_sync,
-                                        user_select)
+from syncready.sources.graphmap import (CONTACT_SELECT, GROUP_SELECT, USER_SELECT, USER_SELECT_2026,
+                                        cloud_contact_from_graph, cloud_group_from_graph, cloud_user_from_graph,
+                                        domain_from_graph, features_from_graph, role_assignment_from_graph,
+                                        tenant_id_from_sync, user_select)
 from syncready.sources.ldif import write_ldif
 from syncready.sources.snapshot import SNAPSHOT_FILES, read_snapshot, write_snapshot
 
@@ -505,7 +505,7 @@ def test_select_lists():
     assert set(GROUP_SELECT) == {"id", "displayName", "mail", "mailEnabled", "proxyAddresses"}
     assert set(CONTACT_SELECT) == {"id", "displayName", "mail", "proxyAddresses"}
     assert user_select(["jobTitle", "onPremisesExtensionAttributes/extensionAttribute1", "mail"]) == [
-        *USER_SELECT, "jobTitle", "onPremisesExtensionAttributes"]
+        *USER_SELECT, *USER_SELECT_2026, "jobTitle", "onPremisesExtensionAttributes"]
 
 
 def test_user_extras_and_nested_properties():

@@ -6,11 +6,13 @@ raise ValueError with a short text; the caller adds which file and record it was
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 
 from ..errors import SourceError
-from ..model import CloudObject, CloudUser, Domain, RoleAssignment, SyncFeatures
+from ..model import CloudObject, CloudUser, Domain, Mailbox, RoleAssignment, SyncFeatures
 
 # Graph user properties to $select (SPEC §2); drift attributes are added by user_select().
 USER_SELECT = (
@@ -27,6 +29,25 @@ USER_SELECT = (
     "accountEnabled",
     "userType",
 )
+# SPEC §10: what an earlier sync left and the password state; v1.0 properties selectable on /users
+# (Graph's published metadata of 2026-08). Sparse: null is a reading, an absent key is not.
+USER_SELECT_2026 = (
+    "onPremisesSecurityIdentifier",
+    "onPremisesLastSyncDateTime",
+    "onPremisesDistinguishedName",
+    "onPremisesSamAccountName",
+    "onPremisesProvisioningErrors",
+    "passwordPolicies",
+    "lastPasswordChangeDateTime",
+)
+# In no published schema (v1.0 or beta): never $select it (Graph answers 400); read it when a record has it.
+OBJECT_IDENTIFIER = "onPremisesObjectIdentifier"
+# Not selectable on the list: read per user and embedded in the user object under these names.
+SYNC_BEHAVIOR = "onPremisesSyncBehavior"       # navigation property {"isCloudManaged": bool}
+MAILBOX_SETTINGS = "mailboxSettings"           # {"userPurpose": "user|linked|shared|room|equipment|others"}
+SYNC_BEHAVIOR_PATH = "/users/{id}/onPremisesSyncBehavior"       # User-OnPremisesSyncBehavior.ReadWrite.All
+MAILBOX_PURPOSE_PATH = "/users/{id}/mailboxSettings/userPurpose"  # MailboxSettings.Read
+USER_PER_USER = (SYNC_BEHAVIOR, MAILBOX_SETTINGS)
 GROUP_SELECT = ("id", "displayName", "mail", "mailEnabled", "proxyAddresses")
 CONTACT_SELECT = ("id", "displayName", "mail", "proxyAddresses")
 DOMAIN_SELECT = ("id", "isVerified", "authenticationType", "isInitial")
@@ -37,12 +58,16 @@ _FEATURES = (
     ("blockSoftMatchEnabled", "block_soft_match"),
     ("blockCloudObjectTakeoverThroughHardMatchEnabled", "block_cloud_object_takeover_through_hard_match"),
     ("synchronizeUpnForManagedUsersEnabled", "synchronize_upn_for_managed_users"),
+    ("allowOnPremUpdateOfOnPremisesObjectIdentifierEnabled", "allow_object_identifier_update"),
+    ("passwordSyncEnabled", "password_sync"),
+    ("userForcePasswordChangeOnLogonEnabled", "user_force_password_change_on_logon"),
+    ("cloudPasswordPolicyForPasswordSyncedUsersEnabled", "cloud_password_policy_for_password_synced_users"),
 )
 
 
 def user_select(extra_props: Iterable[str] = ()) -> list[str]:
-    """The $select list for users: USER_SELECT plus the top-level properties of the extras."""
-    result = list(USER_SELECT)
+    """The $select list for users: USER_SELECT, USER_SELECT_2026, then the top-level properties of the extras."""
+    result = [*USER_SELECT, *USER_SELECT_2026]
     for prop in extra_props:
         top = prop.split("/", 1)[0]
         if top not in result:
@@ -55,8 +80,14 @@ def user_select(extra_props: Iterable[str] = ()) -> list[str]:
 # hints; their absence is recorded as coverage, so only the checks that read them report an error.
 USER_REQUIRED = ("id", "userPrincipalName", "mail", "proxyAddresses", "onPremisesImmutableId",
                  "onPremisesSyncEnabled", "accountEnabled", "userType")
-_USER_TEXT = ("mail", "mailNickname", "givenName", "surname", "displayName", "onPremisesImmutableId", "userType")
+_USER_TEXT = ("mail", "mailNickname", "givenName", "surname", "displayName", "onPremisesImmutableId", "userType",
+              "onPremisesSecurityIdentifier", "onPremisesLastSyncDateTime", OBJECT_IDENTIFIER,
+              "onPremisesDistinguishedName", "onPremisesSamAccountName", "passwordPolicies",
+              "lastPasswordChangeDateTime")
 _USER_FLAGS = ("onPremisesSyncEnabled", "accountEnabled")
+_DATES = frozenset(("onPremisesLastSyncDateTime", "lastPasswordChangeDateTime"))
+# Windows PowerShell 5.1's ConvertTo-Json writes a DateTime as "/Date(milliseconds since 1970)/".
+_PS_DATE = re.compile(r"/Date\((-?\d{1,15})(?:[+-]\d{4})?\)/")
 
 
 def cloud_user_from_graph(obj: dict, extra_props: Sequence[str] = ()) -> CloudUser:
@@ -64,6 +95,7 @@ def cloud_user_from_graph(obj: dict, extra_props: Sequence[str] = ()) -> CloudUs
 
     Values of the wrong JSON type are refused (ValueError naming the property): a "false" string
     for accountEnabled, or a number in proxyAddresses, would otherwise change a verdict silently.
+    onPremisesSyncBehavior and mailboxSettings are embedded per user; absent, their fields stay None.
     """
     if type(obj) is not dict:
         raise ValueError(f"expected a JSON object, found {_json_type(obj)}")
@@ -79,20 +111,111 @@ def cloud_user_from_graph(obj: dict, extra_props: Sequence[str] = ()) -> CloudUs
             any(v is not None and type(v) is not bool for v in flags):
         raise ValueError(_bad_type(obj))
     return CloudUser(
-        uid,
-        upn,
-        text[0],
-        text[1],
-        text[2],
-        text[3],
-        text[4],
-        _proxies(proxies),
-        text[5],
-        flags[0],
-        flags[1],
-        text[6],
-        {p: _property(obj, p) for p in extra_props} if extra_props else {},
+        uid, upn, text[0], text[1], text[2], text[3], text[4], _proxies(proxies), text[5], flags[0], flags[1],
+        text[6], {p: _property(obj, p) for p in extra_props} if extra_props else {},
+        security_identifier=text[7], last_sync=_date_text(_USER_TEXT[8], text[8]), object_identifier=text[9],
+        onprem_dn=text[10], onprem_sam=text[11],
+        cloud_managed=cloud_managed_from_graph(get(SYNC_BEHAVIOR)),
+        provisioning_errors=_provisioning_errors(get("onPremisesProvisioningErrors")),
+        mailbox_purpose=mailbox_purpose_from_graph(get(MAILBOX_SETTINGS)),
+        password_policies=text[12], last_password_change=_date_text(_USER_TEXT[13], text[13]),
     )
+
+
+def cloud_managed_from_graph(value) -> bool | None:
+    """isCloudManaged of an onPremisesSyncBehavior object (as GET SYNC_BEHAVIOR_PATH answers, or
+    embedded in a user); None for null or absent."""
+    if value is None:
+        return None
+    if type(value) is not dict:
+        raise ValueError(f"{SYNC_BEHAVIOR} is {_json_type(value)}, expected an object {{\"isCloudManaged\": ...}}")
+    flag = value.get("isCloudManaged")
+    if flag is not None and type(flag) is not bool:
+        raise ValueError(f"{SYNC_BEHAVIOR}.isCloudManaged is {_json_type(flag)}, expected true, false or null")
+    return flag
+
+
+def mailbox_purpose_from_graph(value) -> str | None:
+    """userPurpose of a mailboxSettings object: v1.0's string, or beta's object {"value": "shared"}.
+
+    Also takes the answer of GET MAILBOX_PURPOSE_PATH ({"value": "shared"}, beta {"value": {"value": ...}})."""
+    if value is None:
+        return None
+    if type(value) is not dict:
+        raise ValueError(f"{MAILBOX_SETTINGS} is {_json_type(value)}, expected an object {{\"userPurpose\": ...}}")
+    purpose = value["userPurpose"] if "userPurpose" in value else value.get("value")
+    if type(purpose) is dict:
+        purpose = purpose.get("value")
+    if purpose is not None and type(purpose) is not str:
+        raise ValueError(f"{MAILBOX_SETTINGS}.userPurpose is {_json_type(purpose)}, expected a string such as "
+                         "\"shared\" or {\"value\": \"shared\"}")
+    return purpose or None
+
+
+def _provisioning_errors(value) -> tuple[dict, ...]:
+    if value is None:
+        return ()
+    if type(value) is list and all(type(v) is dict for v in value):
+        return tuple(value)
+    bad = value if type(value) is not list else next(v for v in value if type(v) is not dict)
+    raise ValueError(f"onPremisesProvisioningErrors {'holds' if type(value) is list else 'is'} {_json_type(bad)}, "
+                     "expected an array of objects")
+
+
+def _date_text(name: str, value: str | None) -> str | None:
+    """ISO 8601 text as Graph gives it, also from Windows PowerShell's "/Date(ms)/" form."""
+    if value is None or not value.startswith("/Date("):
+        return value
+    match = _PS_DATE.fullmatch(value)
+    try:
+        if match is None:
+            raise OverflowError
+        when = _EPOCH + dt.timedelta(milliseconds=int(match.group(1)))
+    except OverflowError:
+        raise ValueError(f"{name} is {json.dumps(value)[:40]}, expected an ISO 8601 date or /Date(ms)/") from None
+    return when.isoformat().replace("+00:00", "Z")
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+# Get-EXOMailbox (PascalCase) names of the Mailbox fields; snapshot loading may have camel-cased them.
+_MAILBOX_TEXT = ("PrimarySmtpAddress", "RecipientTypeDetails", "ExchangeGuid", "LegacyExchangeDN")
+# RecipientTypeDetails as a number (an enum serialized by Windows PowerShell's ConvertTo-Json).
+_RECIPIENT_TYPES = {1: "UserMailbox", 2: "LinkedMailbox", 4: "SharedMailbox", 8: "LegacyMailbox",
+                    16: "RoomMailbox", 32: "EquipmentMailbox"}
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def mailbox_from_exo(obj: dict) -> Mailbox:
+    """A Mailbox from a Get-EXOMailbox record (ConvertTo-Json: PascalCase; camelCase accepted too)."""
+    if type(obj) is not dict:
+        raise ValueError(f"expected a JSON object, found {_json_type(obj)}")
+    get = obj.get
+
+    def value(name: str):
+        found = get(name)
+        return get(name[:1].lower() + name[1:]) if found is None else found
+
+    upn = value("UserPrincipalName")
+    if type(upn) is not str or not upn:
+        raise ValueError("missing UserPrincipalName" if upn in (None, "") else
+                         f"UserPrincipalName is {_json_type(upn)}, expected a string")
+    primary, kind, guid, legacy = (value(name) for name in _MAILBOX_TEXT)
+    if type(kind) is int and kind in _RECIPIENT_TYPES:
+        kind = _RECIPIENT_TYPES[kind]
+    for name, text in zip(_MAILBOX_TEXT, (primary, kind, guid, legacy), strict=True):
+        if text is not None and type(text) is not str:
+            raise ValueError(f"{name} is {_json_type(text)}, expected a string or null")
+    if guid and not _GUID.fullmatch(guid):
+        raise ValueError(f"ExchangeGuid is {json.dumps(guid)[:50]}, expected a GUID")
+    addresses = value("EmailAddresses")
+    if addresses is not None and (type(addresses) is not list or any(type(a) is not str for a in addresses)):
+        bad = next((a for a in addresses if type(a) is not str), None) if type(addresses) is list else addresses
+        raise ValueError(f"EmailAddresses {'holds' if type(addresses) is list else 'is'} {_json_type(bad)}, "
+                         "expected an array of strings")
+    return Mailbox(upn, primary or None, kind or None, guid.lower() if guid else None, legacy or None,
+                   tuple(addresses or ()))
 
 
 def cloud_group_from_graph(obj: dict) -> CloudObject:
