@@ -642,3 +642,18 @@ def test_html_packs_advisories_and_keeps_them_passed(tmp_path):
     doc = _example_results(tmp_path)
     data = embedded(html.render_html_string(doc))
     assert any(s.startswith("advisory: sync accepts the values of CN=Sam O'Brien") for s in data["S"] if s)
+
+
+def test_html_names_every_subject_kind_from_one_table(hostile):
+    """The page's kind labels and its kind filter come from SubjectKind, so a new kind needs one label."""
+    from syncready.vocab import SubjectKind, values
+
+    page = html.render_html_string(hostile, compress=False)
+    data = embedded(page)
+    assert data["kinds"] == list(values(SubjectKind))
+    assert data["kindLabels"][:3] == ["Cloud user", "On-premises user", "Tenant"]
+    assert all(label and label not in data["kinds"] for label in data["kindLabels"])
+    options = re.search(r'<select id="f-kind">(.*?)</select>', page).group(1)
+    found = re.findall(r'<option value="(\d*)">([^<]+)</option>', options)
+    assert found[:4] == [("", "All"), ("0", "Cloud users"), ("1", "On-premises users"), ("2", "Tenant")]
+    assert [int(i) for i, _ in found[1:]] == list(range(len(data["kinds"])))

@@ -1,6 +1,6 @@
 (function () {
   "use strict";
-  // Subjects are runs of integers in one Int32Array; see pack() in reports/html.py for the layout.
+  // Subjects are runs of integers in one Int32Array; see pack() in reports/html_data.py for the layout.
   var CLOUD = ["upn", "displayName", "givenName", "surname", "mail", "primarySmtp", "immutableId"];
   var ONPREM = ["upn", "sam", "displayName", "givenName", "sn", "mail", "primarySmtp", "anchor"];
   var RES_SIZE = 7;
@@ -8,7 +8,7 @@
   var READY_LABEL = ["Ready", "At risk", "Blocked", "Already synchronized"];
   var READY_CLASS = ["r-ready", "r-at-risk", "r-blocked", "r-synced"];
   var READY_ORDER = [2, 1, 0, 3];
-  var KIND_LABEL = ["Cloud user", "On-premises user", "Tenant"];
+  var KIND_LABEL = [];
 
   var D, S, I, OFF, checks, n, warn, flags, failCount, hay = null, lowSubject = null, lowName = null, view = null;
   var state = { q: "", ready: "", check: "", sev: "", kind: "", onlyNew: false, waived: false, sort: "ready", dir: -1, page: 0, size: 50 };
@@ -336,7 +336,7 @@
     var colgroup = el("colgroup", null, el("col", { cls: "label" }), el("col"), el("col"), el("col", { cls: "mark" }));
     var parts = [el("h3", null, "Cloud and on-premises values")];
     if (!c) parts.push(el("p", { cls: "muted small" }, "No cloud user: this subject is on-premises only."));
-    if (!o && u.kind === 0) parts.push(el("p", { cls: "muted small" }, "No single on-premises counterpart was found for this cloud user."));
+    if (!o && D.kinds[u.kind] === "cloud-user") parts.push(el("p", { cls: "muted small" }, "No single on-premises counterpart was found for this cloud user."));
     parts.push(el("table", { cls: "side" }, colgroup, head, el("tbody", null, rows)));
     parts.push(proxyTable(c ? c.proxies : null, o ? o.proxies : null));
     return parts;
@@ -604,7 +604,7 @@
   }
 
   function init(data) {
-    D = data; S = D.S; I = D.ints; OFF = D.offsets; checks = D.checks; n = D.n;
+    D = data; S = D.S; I = D.ints; OFF = D.offsets; checks = D.checks; n = D.n; KIND_LABEL = D.kindLabels;
     checks.forEach(function (c) { c.kindIndex = D.kinds.indexOf(c.subject); });
     index();
     mark("indexed");
