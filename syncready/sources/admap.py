@@ -9,8 +9,9 @@ import uuid
 from typing import cast
 from collections.abc import Iterable, Mapping, Sequence
 
-from ..coverage import Collection, Coverage
+from ..coverage import Collection, Coverage, CoverageStatus
 from ..model import OnPremObject
+from ..sid import sid_from_text, sid_to_text
 
 # What to request from AD (SPEC §2), with objectClass to tell users from groups and contacts and
 # isCriticalSystemObject to leave built-in accounts out of scope.
@@ -29,7 +30,45 @@ AD_ATTRIBUTES = (
     "displayName",
     "userAccountControl",
     "isCriticalSystemObject",
+    # SPEC §10: identity, passwords, Exchange recipient attributes, group type.
+    "objectSid",
+    "pwdLastSet",
+    "accountExpires",
+    "lastLogonTimestamp",
+    "msExchMailboxGuid",
+    "msExchRecipientTypeDetails",
+    "msExchRemoteRecipientType",
+    "targetAddress",
+    "homeMDB",
+    "legacyExchangeDN",
+    "groupType",
 )
+
+
+# The SPEC §10 attributes each collection's coverage names ("adUsers.objectSid"): sparse, so a
+# value absent from one object is a reading; absent from every object of a hand-made export, or
+# not requested / not held (a Global Catalog), the property is not read. Those of Exchange's schema
+# are the EXCHANGE ones; a forest without that schema has none of them, which is a reading too.
+EXCHANGE_ATTRIBUTES = ("msExchMailboxGuid", "msExchRecipientTypeDetails", "msExchRemoteRecipientType",
+                       "targetAddress", "homeMDB", "legacyExchangeDN")
+# Only Exchange's schema extension defines these (the base AD schema has a few msExch* attributes of
+# its own, msExchAssistantName for one, and legacyExchangeDN): their absence means no Exchange schema.
+EXCHANGE_MARKERS = ("msExchMailboxGuid", "msExchRecipientTypeDetails", "msExchRemoteRecipientType")
+SPARSE_PROPERTIES: dict[Collection, tuple[str, ...]] = {
+    Collection.AD_USERS: ("objectSid", "pwdLastSet", "accountExpires", "lastLogonTimestamp",
+                          *EXCHANGE_ATTRIBUTES),
+    Collection.AD_GROUPS: ("objectSid", "groupType", "msExchRecipientTypeDetails", "legacyExchangeDN"),
+    Collection.AD_CONTACTS: ("msExchRecipientTypeDetails", "targetAddress", "legacyExchangeDN"),
+}
+# The OnPremObject field of each of them.
+FIELDS = {"objectSid": "object_sid", "pwdLastSet": "pwd_last_set", "accountExpires": "account_expires",
+          "lastLogonTimestamp": "last_logon_timestamp", "msExchMailboxGuid": "exch_mailbox_guid",
+          "msExchRecipientTypeDetails": "exch_recipient_type_details",
+          "msExchRemoteRecipientType": "exch_remote_recipient_type", "targetAddress": "target_address",
+          "homeMDB": "home_mdb", "legacyExchangeDN": "legacy_exchange_dn", "groupType": "group_type"}
+
+# Attributes whose values are bytes, not text (LDIF writes them base64, writers compare bytes).
+BINARY_ATTRIBUTES = frozenset(("objectguid", "ms-ds-consistencyguid", "objectsid", "msexchmailboxguid"))
 
 
 # The coverage collections (SPEC §8) an AD read supplies, by objectClass.
@@ -44,10 +83,72 @@ def onprem_counts(objects: Iterable[OnPremObject]) -> dict[Collection, int]:
     return counts
 
 
-def record_onprem(coverage: Coverage, objects: Iterable[OnPremObject], source: str) -> None:
-    """adUsers, adGroups and adContacts as read, with their counts."""
+def record_onprem(coverage: Coverage, objects: Sequence[OnPremObject], source: str,
+                  selected: Mapping[str, Iterable[str]] | None = None, exchange: bool | None = None) -> None:
+    """adUsers, adGroups and adContacts as read, with their counts and SPEC §10 properties."""
     for name, count in onprem_counts(objects).items():
         coverage.read(name, count, source)
+    record_properties(coverage, objects, selected, exchange)
+
+
+# The reason the Exchange checks skip with, and the coverage note that says AD has no Exchange schema.
+NO_EXCHANGE_SCHEMA = "no Exchange schema in AD"
+NO_EXCHANGE_NOTE = (f"{NO_EXCHANGE_SCHEMA}: no {', '.join(EXCHANGE_MARKERS)} (live: not in the schema; in an "
+                    "export: on no object), so the Exchange checks skip; export them too if the forest has Exchange")
+
+
+def no_exchange_schema(coverage: Coverage) -> bool:
+    """Whether the AD that was read has no Exchange schema: the Exchange checks then skip."""
+    return NO_EXCHANGE_NOTE in coverage.notes
+
+
+def mark_no_exchange_schema(coverage: Coverage) -> None:
+    if NO_EXCHANGE_NOTE not in coverage.notes:
+        coverage.notes.append(NO_EXCHANGE_NOTE)
+
+
+def record_properties(coverage: Coverage, objects: Sequence[OnPremObject],
+                      selected: Mapping[str, Iterable[str]] | None = None, exchange: bool | None = None) -> None:
+    """The SPEC §10 properties of each AD collection recorded as read: not read when the collection's
+    `selected` attributes (requested and held, live or in a manifest) leave them out or, without a
+    selection (a hand-made export), when no object of the collection carries them. `exchange`
+    says whether the schema has Exchange's attributes (None: whether any object carries one); without
+    them, Exchange's properties are a reading (nobody has them) and the coverage notes say so."""
+    seen = _carried(objects)
+    if exchange is None:
+        exchange = any(m in found for found in seen.values() for m in EXCHANGE_MARKERS)
+    for name, props in SPARSE_PROPERTIES.items():
+        entry = coverage.collections.get(name)
+        if entry is None or entry.status is not CoverageStatus.READ:
+            continue
+        wanted = props if exchange else [p for p in props if p not in EXCHANGE_ATTRIBUTES]
+        if selected is not None:
+            held = {a.lower() for a in selected.get(name, ())}
+            missing = [p for p in wanted if p.lower() not in held]
+        else:
+            missing = [p for p in wanted if p not in seen[name]]
+        if missing:
+            entry.missing = tuple(sorted({*entry.missing, *missing}))
+    if not exchange:
+        mark_no_exchange_schema(coverage)
+
+
+def _carried(objects: Iterable[OnPremObject]) -> dict[Collection, set[str]]:
+    """Per collection, which SPEC §10 properties at least one of its objects carries."""
+    seen: dict[Collection, set[str]] = {name: set() for name in SPARSE_PROPERTIES}
+    left = {name: {p: FIELDS[p] for p in props} for name, props in SPARSE_PROPERTIES.items()}
+    pending = sum(map(len, left.values()))
+    for obj in objects:
+        name = ONPREM_COLLECTIONS[obj.object_class]
+        fields = left[name]
+        for prop, attr in list(fields.items()):
+            if getattr(obj, attr) is not None:
+                seen[name].add(prop)
+                del fields[prop]
+                pending -= 1
+        if not pending:
+            break
+    return seen
 
 
 def ad_attributes(extra_attrs: Iterable[str] = ()) -> list[str]:
@@ -113,9 +214,20 @@ def _build(dn, low: Mapping[str, Sequence[bytes]], extra_attrs: Iterable[str]) -
         _first(get("givenname")),
         _first(get("sn")),
         _first(get("displayname")),
-        _uac(get("useraccountcontrol")),
+        _int(get("useraccountcontrol"), "userAccountControl"),
         _critical(get("iscriticalsystemobject")),
         {a.lower(): _first(get(a.lower())) for a in extra_attrs} if extra_attrs else {},
+        object_sid=_sid(get("objectsid")),
+        pwd_last_set=_int(get("pwdlastset"), "pwdLastSet"),
+        account_expires=_int(get("accountexpires"), "accountExpires"),
+        last_logon_timestamp=_int(get("lastlogontimestamp"), "lastLogonTimestamp"),
+        exch_mailbox_guid=_guid(get("msexchmailboxguid"), "msExchMailboxGuid"),
+        exch_recipient_type_details=_int(get("msexchrecipienttypedetails"), "msExchRecipientTypeDetails"),
+        exch_remote_recipient_type=_int(get("msexchremoterecipienttype"), "msExchRemoteRecipientType"),
+        target_address=_first(get("targetaddress")),
+        home_mdb=_first(get("homemdb")),
+        legacy_exchange_dn=_first(get("legacyexchangedn")),
+        group_type=_group_type(get("grouptype")),
     )
 
 
@@ -141,8 +253,9 @@ def _raw(values) -> bytes | None:
     return bytes(values[0]) if values and values[0] else None
 
 
-def _guid(values) -> bytes | None:
-    """The 16 raw objectGUID bytes; the GUID's text form (Samba's ldbsearch writes it) is converted."""
+def _guid(values, name: str = "objectGUID") -> bytes | None:
+    """The 16 raw bytes of a GUID attribute (objectGUID, msExchMailboxGuid); the GUID's text form
+    (Samba's ldbsearch writes it) is converted."""
     if not values:
         return None
     value = values[0]
@@ -153,17 +266,51 @@ def _guid(values) -> bytes | None:
             return uuid.UUID(value.decode("ascii")).bytes_le
         except (UnicodeDecodeError, ValueError):
             pass
-    raise ValueError(f"objectGUID is {len(value)} bytes, expected 16")
+    raise ValueError(f"{name} is {len(value)} bytes, expected 16")
 
 
-def _uac(values) -> int | None:
+def _sid(values) -> bytes | None:
+    """The binary objectSid, checked to be a SID; the S-1-... text form (ldbsearch) is converted."""
+    if not values:
+        return None
+    value = bytes(values[0])
+    if value[:2] in (b"S-", b"s-"):
+        try:
+            return sid_from_text(value.decode("ascii"))
+        except (UnicodeDecodeError, ValueError):
+            raise ValueError(f"objectSid {printable_bytes(value)} is not a SID (S-1-5-21-...)") from None
+    sid_to_text(value)          # raises ValueError naming objectSid when the bytes are not a SID
+    return value
+
+
+def _int(values, name: str) -> int | None:
+    """An Integer or Large-Integer attribute (FILETIMEs, Exchange recipient types) as AD writes it."""
     if not values:
         return None
     text = values[0].decode().strip()
     try:
         return int(text)
     except ValueError:
-        raise ValueError(f"userAccountControl {text!r} is not an integer") from None
+        raise ValueError(f"{name} {printable_bytes(values[0])} is not an integer") from None
+
+
+def _group_type(values) -> int | None:
+    """groupType as AD gives it, a signed 32-bit integer (-2147483646: global security group); the
+    unsigned spelling some tools write (2147483650) is folded onto it, anything wider is refused."""
+    value = _int(values, "groupType")
+    if value is None or -(1 << 31) <= value < (1 << 31):
+        return value
+    if value < (1 << 32):
+        return value - (1 << 32)
+    raise ValueError(f"groupType {value} is not a 32-bit integer")
+
+
+def printable_bytes(value: bytes) -> str:
+    """A value for a one-line message: its text when short and printable, else its length."""
+    text = bytes(value).decode("utf-8", "replace")
+    if len(text) <= 40 and text.isprintable():
+        return repr(text)
+    return f"of {len(value)} bytes"
 
 
 def _critical(values) -> bool:
@@ -178,7 +325,7 @@ def _critical(values) -> bool:
 def _undecodable(attrs: Mapping[str, Sequence]) -> str:
     """Which text attribute is not UTF-8 (only computed when decoding failed)."""
     for name, values in attrs.items():
-        if name.lower() in ("objectguid", "ms-ds-consistencyguid"):
+        if name.lower() in BINARY_ATTRIBUTES:
             continue
         for value in values:
             if isinstance(value, bytes):

@@ -35,7 +35,8 @@ from ..errors import ConfigError, SourceError
 from ..model import Directory, OnPremObject
 from ..options import LdapOptions
 from ..progress import Progress, timed
-from .admap import ad_attributes, onprem_from_attributes, record_onprem
+from .admap import (EXCHANGE_MARKERS, ONPREM_COLLECTIONS, SPARSE_PROPERTIES, ad_attributes, onprem_from_attributes,
+                    record_onprem)
 from .ldapconn import Endpoint, close, connect, parse_url
 from .ldaperrors import result_text, search_error, short
 from .ldif import printable
@@ -47,6 +48,7 @@ PAGED_RESULTS_OID = "1.2.840.113556.1.4.319"
 
 # Users (not computers, which are objectClass=user too), groups and contacts.
 OBJECT_FILTER = "(|(&(objectCategory=person)(objectClass=user))(objectClass=group)(objectClass=contact))"
+SPARSE_LOWER = frozenset(p.lower() for props in SPARSE_PROPERTIES.values() for p in props)
 USER_FILTER = "(&(objectCategory=person)(objectClass=user)(userPrincipalName={}))"
 
 
@@ -97,8 +99,8 @@ def read_onprem(options: LdapOptions, into: Directory, extra: Sequence[str] = ()
         dse = root_dse(conn, endpoint)
         bases = search_bases(options.bases, conn, endpoint, dse)
         attributes = ad_attributes(extra)
-        if endpoint.global_catalog:
-            check_global_catalog(conn, endpoint, dse, attributes)
+        schema = schema_attributes(conn, endpoint, dse, attributes)
+        held = check_global_catalog(endpoint, schema, attributes) if endpoint.global_catalog else attributes
         progress = Progress(f"Reading AD at {endpoint.label}", quiet=options.quiet)
         objects: list[OnPremObject] = []
         seen: set[str] = set()
@@ -126,7 +128,12 @@ def read_onprem(options: LdapOptions, into: Directory, extra: Sequence[str] = ()
         close(conn)
     into.onprem = objects
     into.sources["onprem"] = endpoint.url
-    record_onprem(into.coverage, objects, endpoint.url)
+    exchange = None if schema is None else any(m.lower() in schema for m in EXCHANGE_MARKERS)
+    record_onprem(into.coverage, objects, endpoint.url, {name: held for name in ONPREM_COLLECTIONS.values()}, exchange)
+    if len(held) < len(attributes):
+        into.coverage.notes.append(f"the Global Catalog at {endpoint.label} does not hold "
+                                   f"{', '.join(a for a in attributes if a not in held)}: read each domain from a "
+                                   "DC (ldaps://DC:636 --ldap-base) for the checks that need them")
     if about is not None:
         about.update(server=endpoint.url, bases=list(bases))
     log.debug("LDAP %s: %d objects kept of %d entries in %d pages", endpoint.label, len(objects), count, pages)
@@ -164,32 +171,47 @@ def paged_entries(conn: ldap3.Connection, endpoint: Endpoint, base: str, search_
 
 
 
-def check_global_catalog(conn: ldap3.Connection, endpoint: Endpoint, dse: dict, attributes: Iterable[str]) -> None:
-    """Refuse a Global Catalog read when a needed attribute is not in the partial attribute set."""
+def schema_attributes(conn: ldap3.Connection, endpoint: Endpoint, dse: dict,
+                      attributes: Iterable[str]) -> dict[str, bool] | None:
+    """Which of the attributes the schema defines (lower-cased lDAPDisplayName), each with whether the
+    Global Catalog holds it; None when the schema cannot be read. One search of the schema NC."""
     schema = (dse.get("schemanamingcontext") or [None])[0]
     if not schema:
-        return
+        return None
     wanted = [a for a in attributes if a.lower() not in ("distinguishedname", "objectclass")]
     clauses = "".join(f"(lDAPDisplayName={escape_filter_chars(a)})" for a in wanted)
     with timed(log, f"LDAP {endpoint.label} schema lookup of {len(wanted)} attributes"):
-        ok = conn.search(schema, f"(&(objectClass=attributeSchema)(|{clauses}))", ldap3.LEVEL,
-                         attributes=["lDAPDisplayName", "isMemberOfPartialAttributeSet", "systemFlags"])
+        try:
+            ok = conn.search(schema, f"(&(objectClass=attributeSchema)(|{clauses}))", ldap3.LEVEL,
+                             attributes=["lDAPDisplayName", "isMemberOfPartialAttributeSet", "systemFlags"])
+        except lx.LDAPException:
+            return None
     if not ok and (conn.result or {}).get("result") not in (0, None):
-        return
-    in_gc: set[str] = set()
-    known: set[str] = set()
+        return None
+    found: dict[str, bool] = {}
     for entry in conn.response or ():
+        if entry.get("type") != "searchResEntry":
+            continue
         raw = {k.lower(): v for k, v in entry.get("raw_attributes", {}).items()}
         name = (raw.get("ldapdisplayname") or [b""])[0].decode().lower()
-        known.add(name)
         flags = int((raw.get("systemflags") or [b"0"])[0])
-        if (raw.get("ismemberofpartialattributeset") or [b""])[0].upper() == b"TRUE" or flags & 0x2:
-            in_gc.add(name)
-    missing = [a for a in wanted if a.lower() in known and a.lower() not in in_gc]
+        found[name] = (raw.get("ismemberofpartialattributeset") or [b""])[0].upper() == b"TRUE" or bool(flags & 0x2)
+    return found
+
+
+def check_global_catalog(endpoint: Endpoint, schema: dict[str, bool] | None, attributes: Sequence[str]) -> list[str]:
+    """The attributes a Global Catalog holds. Refuses when one the checks cannot do without is not in
+    the partial attribute set; the sparse SPEC §10 ones it lacks (pwdLastSet, accountExpires) are left
+    out, and the coverage then says they were not read."""
+    if schema is None:
+        return list(attributes)
+    lacking = [a for a in attributes if a.lower() in schema and not schema[a.lower()]]
+    missing = [a for a in lacking if a.lower() not in SPARSE_LOWER]
     if missing:
         raise SourceError(f"the Global Catalog at {endpoint.label} does not hold {', '.join(missing)} (not in the "
                           "partial attribute set): read each domain from a DC with ldaps://DC:636 --ldap-base, or "
                           "add these attributes to the Global Catalog")
+    return [a for a in attributes if a not in lacking]
 
 
 def find_user_by_upn(conn: ldap3.Connection, base: str, upn: str, extra: Iterable[str] = ()) -> list[OnPremObject]:

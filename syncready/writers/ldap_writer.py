@@ -24,6 +24,7 @@ from ldap3.core.exceptions import (
 
 from ..atomic import open_owner_only, readable_by_others
 from ..plan import Change, Value
+from ..sources.admap import BINARY_ATTRIBUTES
 from .base import Conflict, ConnectionLost, WriteFailed, state_of
 
 CONFLICT_CODES = {16: "a value to remove is no longer there", 20: "a value to add is already there",
@@ -54,7 +55,7 @@ class LdapWriter:
         if found is None:
             return []
         values = found.get(change.attribute.lower(), [])
-        if change.attribute.lower() in ("ms-ds-consistencyguid", "objectguid"):
+        if change.attribute.lower() in BINARY_ATTRIBUTES:
             return values
         return [v.decode("utf-8") for v in values]
 
