@@ -1,6 +1,8 @@
 """Small helpers shared by check modules: references and descriptions of objects in messages."""
 from __future__ import annotations
 
+import datetime as dt
+
 from syncready.checkapi import Reference
 
 LEARN = "https://learn.microsoft.com/"
@@ -78,3 +80,50 @@ def ref(obj) -> dict:
     if kind in ("group", "contact"):
         return {"kind": "cloud-" + kind, "name": obj.display_name, "mail": obj.mail, "id": obj.id}
     return {"kind": kind, "dn": obj.dn, "upn": obj.upn}
+
+
+PASSWORD_HASH_SYNC = Reference(
+    "Implement password hash synchronization with Microsoft Entra Connect Sync "
+    "(how-to-connect-password-hash-synchronization)",
+    LEARN + "entra/identity/hybrid/connect/how-to-connect-password-hash-synchronization")
+CLOUD_SYNC_FAQ = Reference(
+    "Microsoft Entra Cloud Sync FAQ (reference-cloud-sync-faq)",
+    LEARN + "entra/identity/hybrid/cloud-sync/reference-cloud-sync-faq")
+
+FILETIME_NEVER = 0x7FFFFFFFFFFFFFFF        # accountExpires "never" (as is 0)
+_FILETIME_EPOCH = dt.datetime(1601, 1, 1, tzinfo=dt.UTC)
+
+
+def filetime(value: object) -> dt.datetime | None:
+    """An AD FILETIME (100 ns intervals since 1601-01-01 UTC: pwdLastSet, accountExpires,
+    lastLogonTimestamp) as a UTC datetime; None for 0 and 0x7FFFFFFFFFFFFFFF ("never", "not set").
+    Raises ValueError, naming the value, for anything that is no FILETIME a date can be made of."""
+    if value in (0, FILETIME_NEVER):
+        return None
+    if type(value) is not int or value < 0:
+        raise ValueError(f"{value!r} is not a FILETIME")
+    try:
+        return _FILETIME_EPOCH + dt.timedelta(microseconds=value // 10)
+    except OverflowError:
+        raise ValueError(f"{value} is beyond any date (FILETIME)") from None
+
+# Exchange Online (SPEC §10; MICROSOFT-RULES.md "Exchange Online")
+EXO_SHARED_CONVERTED_KB = Reference(
+    "Shared mailboxes are unexpectedly converted to user mailboxes after directory synchronization runs "
+    "in an Exchange hybrid deployment (KB 2710029)",
+    LEARN + "troubleshoot/exchange/user-and-shared-mailboxes/shared-mailboxes-unexpectedly-converted-to-user-mailboxes")
+EXO_DUAL_MAILBOX = Reference(
+    "How to recover when a mailbox exists in both Exchange Online and on-premises",
+    LEARN + "troubleshoot/exchange/user-and-shared-mailboxes/mailbox-exists-exo-onpremises")
+EXO_MAILBOX_GUID_KB = Reference(
+    "MigrationPermanentException: Cannot find a recipient that has mailbox GUID, when moving mailboxes (KB 2956029)",
+    LEARN + "troubleshoot/exchange/move-mailboxes/migrationpermanentexception-when-moving-mailboxes")
+GRAPH_MAILBOX_SETTINGS = Reference(
+    "Microsoft Graph: mailboxSettings resource type (userPurpose)",
+    LEARN + "graph/api/resources/mailboxsettings")
+EXO_RECIPIENT_TYPES = Reference(
+    "RecipientTypeDetails enumeration (Microsoft.Exchange.Data.Directory.Recipient)",
+    LEARN + "previous-versions/office/exchange-server-api/ff344739(v=exchg.150)")
+EXO_SET_REMOTE_MAILBOX = Reference(
+    "Set-RemoteMailbox (Exchange Server PowerShell: -Type Shared|Room|Equipment|Regular, -ExchangeGuid)",
+    LEARN + "powershell/module/exchange/set-remotemailbox")

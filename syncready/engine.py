@@ -17,7 +17,7 @@ from .config import Config
 from .coverage import Collection, CoverageStatus
 from .immutableid import guid_bytes_to_string
 from .index import Index
-from .model import Directory
+from .model import Directory, OnPremObject
 from .registry import Check, get_check, select_checks
 from .summary import run_people
 from .vocab import FAILING, Readiness, Severity, Status, SubjectKind, gates
@@ -25,14 +25,15 @@ from .vocab import FAILING, Readiness, Severity, Status, SubjectKind, gates
 # FAILING and gates are defined in vocab; `from syncready.engine import FAILING, gates` keeps working
 
 SYNCED = skipped("already synchronized")
+GROUP_CLASSES = ("group", "contact")   # SubjectKind.ONPREM_GROUP: AD groups and contacts
 
 
 @dataclass(slots=True)
 class Subject:
-    name: str                   # UPN, DN or "tenant"
+    name: str                   # UPN, DN (AD users, groups and contacts) or "tenant"
     id: str                     # Graph object id, objectGUID string or tenant id
     kind: SubjectKind
-    obj: Any                    # CloudUser, OnPremObject or Directory, by kind
+    obj: Any                    # CloudUser, OnPremObject (user, group or contact) or Directory, by kind
     counterpart: Any = None     # the one OnPremObject with a cloud user's UPN, else None
     counterparts: tuple = ()
     results: dict[str, Result] = field(default_factory=dict)
@@ -117,18 +118,26 @@ class Engine:
                 subjects.append(Subject(user.upn, user.id, SubjectKind.CLOUD_USER, user,
                                         found[0] if len(found) == 1 else None, tuple(found),
                                         synced=bool(user.sync_enabled)))
-        if SubjectKind.ONPREM_USER in kinds:
-            for obj in index.onprem_subjects():
+        for kind, objects in ((SubjectKind.ONPREM_USER, index.onprem_subjects),
+                              (SubjectKind.ONPREM_GROUP, self._onprem_groups)):
+            if kind not in kinds:
+                continue
+            for obj in objects():
                 if wanted is not None and (obj.upn or "").lower() not in wanted and obj.dn.lower() not in wanted:
                     continue
                 guid = guid_bytes_to_string(obj.object_guid) if obj.object_guid else ""
-                subjects.append(Subject(obj.dn, guid, SubjectKind.ONPREM_USER, obj))
+                subjects.append(Subject(obj.dn, guid, kind, obj))
         return subjects, out_of_scope
+
+    def _onprem_groups(self) -> list[OnPremObject]:
+        """In-scope AD groups and contacts: the objects sync may match onto cloud groups and contacts."""
+        index = self.index
+        return [o for o in self.directory.onprem if o.object_class in GROUP_CLASSES and index.in_scope(o)]
 
     # evaluation -----------------------------------------------------------------------------
     def fixtures(self, subject: Subject) -> dict:
         fx = {"index": self.index, "config": self.config, "counterpart": subject.counterpart,
-              "cloud_user": None, "onprem_user": None, "tenant": None}
+              "cloud_user": None, "onprem_user": None, "onprem_group": None, "tenant": None}
         fx[subject.kind.replace("-", "_")] = subject.obj
         return fx
 

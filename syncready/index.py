@@ -138,6 +138,15 @@ class Index:
                     table[raw].append(obj)
         return table
 
+    @cached_property
+    def cloud_groups_by_name(self) -> dict[str, list[CloudObject]]:
+        """Cloud groups by lower-cased displayName (group-takeover: a same-named AD group that cannot match)."""
+        table: dict[str, list[CloudObject]] = defaultdict(list)
+        for group in self.directory.cloud_groups:
+            if group.display_name:
+                table[group.display_name.strip().lower()].append(group)
+        return table
+
     def _index_roles(self, directory: Directory) -> None:
         """Roles by the cloud user who holds them: directly, or as a transitive member of a group that
         holds them (the entry then keeps the group as principal_id). A role whose holders cannot be

@@ -49,6 +49,11 @@ def onprem_facts(obj) -> dict:
             "proxyAddresses": list(obj.proxy_addresses), "anchor": obj.anchor, "enabled": obj.enabled})
 
 
+def group_facts(obj) -> dict:
+    """What an AD group or contact adds to onprem_facts: which it is, and a group's groupType."""
+    return _compact({"objectClass": obj.object_class, "groupType": obj.group_type})
+
+
 def subject_entry(subject: Subject, previews: Mapping[tuple[str, str], dict] | None = None) -> dict:
     """One subject of the results JSON; a result's `fix` is its preview from `Run.previews`."""
     results = {cid: r.to_json() for cid, r in subject.results.items()}
@@ -64,6 +69,8 @@ def subject_entry(subject: Subject, previews: Mapping[tuple[str, str], dict] | N
         entry["onprem"] = onprem_facts(subject.counterpart) if subject.counterpart is not None else None
     elif subject.kind == SubjectKind.ONPREM_USER and subject.readiness != Readiness.READY:
         entry["onprem"] = onprem_facts(subject.obj)
+    elif subject.kind == SubjectKind.ONPREM_GROUP:      # few, and the facts say group or contact
+        entry["onprem"] = dict(onprem_facts(subject.obj), **group_facts(subject.obj))
     if subject.synced:
         entry["already_synchronized"] = True
     return entry

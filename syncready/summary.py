@@ -3,7 +3,8 @@
 The engine evaluates subjects: a person who has a cloud user and an AD user is two of them, and the
 tenant is one more, so "21 of 103 subjects blocked" halves the real share. Administrators plan in
 people: the summary leads with cloud users, counts the AD users that would create new cloud users
-apart, and turns a tenant blocker into a banner. A result that is `error` because its inputs were
+apart, counts AD groups and contacts (which are not people) apart again, and turns a tenant blocker
+into a banner. A result that is `error` because its inputs were
 not read is "could not check", never a blocker that a fix would clear.
 
 Everything here works on a Run and, for re-rendering, on a results document (also an older one
@@ -25,6 +26,7 @@ ORPHAN_CHECK = "orphan-onprem"
 TENANT_FEATURES = "tenant-sync-features"
 NOUNS: dict[str, tuple[str, str]] = {SubjectKind.CLOUD_USER: ("cloud user", "cloud users"),
                                      SubjectKind.ONPREM_USER: ("AD user", "AD users"),
+                                     SubjectKind.ONPREM_GROUP: ("AD group or contact", "AD groups and contacts"),
                                      SubjectKind.TENANT: ("tenant", "tenant")}
 READINESS = values(Readiness)
 
@@ -61,7 +63,7 @@ def _counts() -> dict:
 
 def count_people(subjects: Iterable[tuple[str, str, bool, Mapping[str, Any]]], out_of_scope: int = 0,
                  error_checks: Iterable[str] | None = None) -> dict:
-    """`cloud_users`, `onprem_users`, `tenant` and `unread_checks` of the results summary.
+    """`cloud_users`, `onprem_users`, `onprem_groups`, `tenant` and `unread_checks` of the results summary.
 
     subjects are (kind, readiness, already synchronized, results by check id); results may be
     engine Results or results-JSON dicts. error_checks, when known, limits the search for unread
@@ -69,9 +71,10 @@ def count_people(subjects: Iterable[tuple[str, str, bool, Mapping[str, Any]]], o
     """
     cloud = dict(_counts(), already_synchronized=0, out_of_scope=out_of_scope)
     onprem = dict(_counts(), matched=0, new_cloud_users=0)
+    onprem_groups = _counts()      # AD groups and contacts: objects, not people (SPEC §9)
     tenant: dict = dict(_counts(), blockers=[], notes=[])
     groups: dict[str, dict] = {SubjectKind.CLOUD_USER: cloud, SubjectKind.ONPREM_USER: onprem,
-                               SubjectKind.TENANT: tenant}
+                               SubjectKind.ONPREM_GROUP: onprem_groups, SubjectKind.TENANT: tenant}
     unread: dict[tuple[str, str], dict] = {}
     watch = None if error_checks is None else tuple(error_checks)
     for kind, readiness, synced, results in subjects:
@@ -105,7 +108,8 @@ def count_people(subjects: Iterable[tuple[str, str, bool, Mapping[str, Any]]], o
             group["could_not_check"] += 1
         if kind == SubjectKind.TENANT:
             _tenant_findings(tenant, results)
-    return {"cloud_users": cloud, "onprem_users": onprem, "tenant": tenant, "unread_checks": list(unread.values())}
+    return {"cloud_users": cloud, "onprem_users": onprem, "onprem_groups": onprem_groups, "tenant": tenant,
+            "unread_checks": list(unread.values())}
 
 
 def _tenant_findings(tenant: dict, results: Mapping[str, Any]) -> None:
@@ -139,10 +143,12 @@ def run_people(run: Run, by_check: Mapping[str, Mapping[str, int]]) -> dict:
 
 def people_of(doc: Mapping) -> dict:
     """The people counts of a results document: its own, or counted from its subjects when it is
-    older than SPEC §9."""
+    older than SPEC §9 (or, for the AD groups and contacts alone, older than group subjects)."""
     summary = _dict(doc.get("summary"))
     if all(isinstance(summary.get(k), dict) for k in ("cloud_users", "onprem_users", "tenant")):
+        groups = summary.get("onprem_groups")
         return {"cloud_users": summary["cloud_users"], "onprem_users": summary["onprem_users"],
+                "onprem_groups": groups if isinstance(groups, dict) else _counts(),
                 "tenant": summary["tenant"], "unread_checks": list(summary.get("unread_checks") or [])}
     rows = []
     for s in doc.get("subjects") or ():
@@ -201,6 +207,20 @@ def onprem_line(onprem: Mapping) -> str | None:
     verb = "would create a new cloud user" if new == 1 else "would create new cloud users"
     aside = f"; {unknown:,} could not be checked" if unknown else ""
     return f"{plural(new, 'onprem-user')} {verb} ({matched:,} of {total:,} in scope match a cloud user{aside})"
+
+
+def groups_line(groups: Mapping) -> str | None:
+    """ "2 of 7 AD groups and contacts in scope at risk (5 ready)": objects sync may match onto cloud
+    groups and contacts, counted apart from people; None when there were none to check."""
+    total = int(groups.get("total") or 0)
+    if not total:
+        return None
+    ready, at_risk, blocked = (int(groups.get(k) or 0) for k in ("ready", "at_risk", "blocked"))
+    head = f"{at_risk + blocked:,} of {plural(total, SubjectKind.ONPREM_GROUP)} in scope at risk"
+    parts = [f"{ready:,} ready"] + ([f"{blocked:,} blocked"] if blocked else [])
+    if groups.get("could_not_check"):
+        parts.append(f"{int(groups['could_not_check']):,} could not be fully checked (inputs not read)")
+    return f"{head} ({', '.join(parts)})"
 
 
 def tenant_line(tenant: Mapping) -> str | None:

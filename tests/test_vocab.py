@@ -30,7 +30,7 @@ from syncready.vocab import (
 
 ENUMS = (Status, Severity, FailOn, SubjectKind, Readiness, FixAvailability, Safety, Target, Operation)
 SPEC = {Status: {"pass", "fail", "skip", "error", "waived"}, Severity: {"blocker", "warning"},
-        FailOn: {"blocker", "warning", "never"}, SubjectKind: {"cloud-user", "onprem-user", "tenant"},
+        FailOn: {"blocker", "warning", "never"}, SubjectKind: {"cloud-user", "onprem-user", "tenant", "onprem-group"},
         Readiness: {"ready", "at-risk", "blocked"}, FixAvailability: {"always", "sometimes", "manual"},
         Safety: {"safe", "unsafe"}, Target: {"onprem", "cloud"}, Operation: {"modify", "create", "delete", "patch"}}
 
@@ -63,10 +63,11 @@ def test_every_status_kind_readiness_and_change_verb_in_a_results_file_reads_bac
     alice, bob, carol = "alice@contoso.com", "bob@contoso.com", "carol@contoso.com"
     d = directory([cloud(alice), cloud(bob), cloud(carol, immutable_id="c3RhbGU="), cloud("erin@contoso.com")],
                   [onprem(alice), onprem(bob, mail="old@contoso.com", proxies=("SMTP:old@contoso.com",)),
-                   onprem(carol), onprem("dave@contoso.com")])
+                   onprem(carol), onprem("dave@contoso.com"),
+                   onprem(None, mail="team@contoso.com", cn="Team", object_class="group", uac=None)])
     config = Config(waivers=[Waiver("mail-primary-smtp", (bob,), "later")])
     r = Engine(d, config, select=["mail-primary-smtp", "proxy-superset", "cloud-only", "no-admin-role",
-                                  "orphan-onprem", "tenant-sync-features", "upn-exists"]).run()
+                                  "orphan-onprem", "tenant-sync-features", "upn-exists", "group-takeover"]).run()
     attach_previews(r)
     path = tmp_path / "results.json"
     write_json(results_document(r), path)

@@ -1,0 +1,141 @@
+"""password-cutover: what password hash sync does to the person's password (SPEC §10, CHECK-DESIGNS §4.4).
+
+Microsoft (how-to-connect-password-hash-synchronization; reference-cloud-sync-faq): with password
+hash sync the AD password replaces the cloud one and is set never to expire in the cloud unless
+cloudPasswordPolicyForPasswordSyncedUsersEnabled; "must change at next logon" (pwdLastSet 0) is
+honoured only with userForcePasswordChangeOnLogonEnabled (otherwise a user created that way gets an
+error signing in), and Cloud Sync does not provision a must-change hash until the user changes the
+password in AD; accountExpires is not synced. AD dates are FILETIMEs, shown as UTC dates.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from syncready.checkapi import CheckMeta, Result, failed, passed
+from syncready.vocab import FixAvailability, Severity, Status, SubjectKind, SyncClient
+
+from ._common import CLOUD_SYNC_FAQ, EXISTING_TENANT, GRAPH_SYNC_FEATURES, PASSWORD_HASH_SYNC, filetime
+
+UAC_PASSWD_NOTREQD = 0x20
+UAC_SMARTCARD_REQUIRED = 0x40000
+
+META = CheckMeta(
+    id="password-cutover", order=180, needs_counterpart=True,
+    inputs=("adUsers.pwdLastSet", "adUsers.lastLogonTimestamp", "adUsers.accountExpires", "sync"),
+    title="Password hash sync will not surprise the user",
+    severity=Severity.WARNING, subject=SubjectKind.CLOUD_USER, fix=FixAvailability.MANUAL,
+    description="With password hash sync on (passwordSyncEnabled), warns when the counterpart must change "
+                "its password at next logon (pwdLastSet 0) and the tenant does not sync that flag "
+                "(userForcePasswordChangeOnLogonEnabled off), or the sync client is Cloud Sync; when the AD "
+                "account never logged on (lastLogonTimestamp empty), so the person probably does not know the "
+                "AD password; when accountExpires is in the past (not synced: the cloud account stays active); "
+                "when smart card logon is required (AD keeps a random password) or no password is required "
+                "(PASSWD_NOTREQD). A pass says when the AD password that replaces the cloud one was set. With "
+                "password hash sync off the cloud password stays: a pass, whose evidence "
+                "(if_password_hash_sync) says what would apply once it is on. Dates are UTC.",
+    why="At the first sync the cloud password is replaced by the AD password hash: a person who only ever "
+        "used the cloud password is locked out on the Monday after the cutover, a must-change flag that is "
+        "not synced gives a sign-in error, and an expired AD account stays usable in Microsoft 365.",
+    how_to_fix="Tell the people concerned before the cutover which password they will use and have them set "
+               "(and use) their AD password; consider userForcePasswordChangeOnLogonEnabled (with SSPR and "
+               "password writeback) and cloudPasswordPolicyForPasswordSyncedUsersEnabled before turning on "
+               "password hash sync; disable expired AD accounts. syncready never sets passwords.",
+    references=(PASSWORD_HASH_SYNC, CLOUD_SYNC_FAQ, GRAPH_SYNC_FEATURES, EXISTING_TENANT),
+)
+
+
+def check(cloud_user, counterpart, index, config):
+    features = index.features
+    if not features.known:
+        unread = ["sync (the tenant's onPremisesDirectorySynchronization features could not be read; grant "
+                  "OnPremDirectorySynchronization.Read.All)"]
+        return Result(Status.ERROR, "not read: " + unread[0], {"unread": unread})
+    client = getattr(getattr(config, "sync", None), "client", SyncClient.CONNECT_SYNC)
+    today = dt.datetime.now(dt.UTC)
+    dates, bad = _dates(counterpart)
+    evidence: dict = {"onprem_dn": counterpart.dn, "passwordSyncEnabled": features.password_sync,
+                      "userForcePasswordChangeOnLogonEnabled": features.user_force_password_change_on_logon,
+                      "cloudPasswordPolicyForPasswordSyncedUsersEnabled":
+                          features.cloud_password_policy_for_password_synced_users,
+                      "sync_client": str(client), "userAccountControl": counterpart.uac,
+                      "pwdLastSet": counterpart.pwd_last_set, "lastLogonTimestamp": counterpart.last_logon_timestamp,
+                      "accountExpires": counterpart.account_expires,
+                      **{f"{name}_date": value.date().isoformat() for name, value in dates.items() if value}}
+    if bad:
+        return Result(Status.ERROR, f"{counterpart.dn}: " + "; ".join(bad) + " (100 ns intervals since 1601-01-01 "
+                      "UTC): the password facts cannot be told; check the AD export", dict(evidence, malformed=bad))
+    findings = _findings(counterpart, dates, features, client, today)
+    note = _note(cloud_user, counterpart, dates, features)
+    if not features.password_sync:
+        # the cloud password stays; what would apply once password hash sync is on is kept as evidence
+        return passed(None, **evidence, if_password_hash_sync=findings + [note])
+    if findings:
+        return failed(f"{counterpart.dn}: " + "; ".join(findings) + f"; {note}", **evidence, findings=findings)
+    return passed(note, **evidence)
+
+
+def _dates(obj) -> tuple[dict[str, dt.datetime | None], list[str]]:
+    """pwdLastSet, lastLogonTimestamp and accountExpires as UTC datetimes (None: 0, never, absent), and
+    the values that are no FILETIME, each named."""
+    dates: dict[str, dt.datetime | None] = {}
+    bad = []
+    for name, value in (("pwdLastSet", obj.pwd_last_set), ("lastLogonTimestamp", obj.last_logon_timestamp),
+                        ("accountExpires", obj.account_expires)):
+        try:
+            dates[name] = None if value is None else filetime(value)
+        except ValueError as exc:
+            bad.append(f"{name} {exc}")
+    return dates, bad
+
+
+def _findings(obj, dates, features, client, today: dt.datetime) -> list[str]:
+    found = []
+    uac = obj.uac or 0
+    if obj.pwd_last_set == 0:
+        if client == SyncClient.CLOUD_SYNC:
+            found.append("the AD account must change its password at next logon (pwdLastSet 0) and Cloud Sync does "
+                         "not provision a must-change password hash until the user changes it in AD: until then "
+                         "the user cannot sign in to Microsoft 365 with the new AD password")
+        elif not features.user_force_password_change_on_logon:
+            found.append("the AD account must change its password at next logon (pwdLastSet 0) but "
+                         "userForcePasswordChangeOnLogonEnabled is off: the flag is not synced, and Microsoft says "
+                         "a user created with 'User must change password at next logon' before the feature was "
+                         "enabled receives an error while signing in")
+    elif obj.pwd_last_set is None:
+        found.append("the AD account has no pwdLastSet: when (or whether) its password was set is unknown")
+    if dates.get("lastLogonTimestamp") is None:
+        set_on = _day(dates.get("pwdLastSet"))
+        found.append("the AD account has never logged on (lastLogonTimestamp empty): the person probably does not "
+                     "know the AD password" + (f" set on {set_on}" if set_on else "") +
+                     ", which replaces the cloud password")
+    expires = dates.get("accountExpires")
+    if expires is not None and expires <= today:
+        found.append(f"the AD account expired on {_day(expires)} (accountExpires) but accountExpires is not synced: "
+                     "the cloud account stays active; disable the AD account if the person has left")
+    if uac & UAC_SMARTCARD_REQUIRED:
+        found.append("smart card logon is required (userAccountControl SMARTCARD_REQUIRED 0x40000): AD keeps a "
+                     "random password nobody knows, and it replaces the cloud password; plan certificate-based "
+                     "authentication in Entra or keep the person's cloud sign-in otherwise")
+    if uac & UAC_PASSWD_NOTREQD:
+        found.append("no password is required (userAccountControl PASSWD_NOTREQD 0x20): the AD password may be "
+                     "empty or outside the password policy, and it is the one synced; clear the flag and set a "
+                     "password the person knows")
+    return found
+
+
+def _note(cloud_user, obj, dates, features) -> str:
+    """The informational part: which password replaces the cloud one, and its expiry in the cloud."""
+    set_on = _day(dates.get("pwdLastSet"))
+    text = ("the cloud password will be replaced by the AD password set on " + set_on if set_on
+            else "the cloud password will be replaced by the AD password")
+    changed = (cloud_user.last_password_change or "")[:10]
+    if changed and set_on and changed > set_on:
+        text += f" (older than the cloud password, changed {changed})"
+    if features.cloud_password_policy_for_password_synced_users:
+        return text + "; the cloud password policy applies to it (cloudPasswordPolicyForPasswordSyncedUsersEnabled)"
+    return text + ("; it will be set never to expire in the cloud unless "
+                   "cloudPasswordPolicyForPasswordSyncedUsersEnabled is turned on before password hash sync")
+
+
+def _day(moment: dt.datetime | None) -> str | None:
+    return moment.date().isoformat() if moment else None
