@@ -1,8 +1,8 @@
 from syncready.attrrules import domain_rule
 from syncready.addresses import domain_of
-from syncready.checkapi import CheckMeta, failed, passed
-from syncready.vocab import FixAvailability, Severity, SubjectKind
-from syncready.matching import predict_match, probable_duplicates
+from syncready.checkapi import CheckMeta, Result, failed, passed
+from syncready.vocab import FixAvailability, Severity, Status, SubjectKind
+from syncready.matching import predict_match, probable_duplicates, sync_behavior_unread
 
 from ._common import EXISTING_TENANT, SOFT_MATCH_KB, UPN_MATCH_KB, ref
 
@@ -15,7 +15,9 @@ META = CheckMeta(
     title="The in-scope on-prem user will match an existing cloud user",
     severity=Severity.WARNING, subject=SubjectKind.ONPREM_USER, fix=FixAvailability.MANUAL,
     description="For every AD user inside the sync scope, predicts the match as single-match does (hard "
-                "match, then SMTP, then UPN soft match, under the tenant's features). Without a match sync "
+                "match, then SMTP, then UPN soft match, under the tenant's features and [sync] source_anchor; "
+                "a cloud-managed user, or one whose onPremisesObjectIdentifier names another object, is not "
+                "taken over). Without a match sync "
                 "creates a new cloud user; the result then names existing cloud users (not guests) that are "
                 "probably the same person: same display name or given name and surname (word order, case "
                 "and accents ignored), same address local part ('john.smith' = 'john_smith'), or same "
@@ -34,9 +36,14 @@ META = CheckMeta(
 def check(onprem_user, index):
     match = predict_match(onprem_user, index)
     if match.user is not None:
+        unread = sync_behavior_unread(match.user, index)
+        if unread:
+            return Result(Status.ERROR, f"not read: {unread}, so whether {match.user.upn} is cloud-managed "
+                          "(and then not taken over by sync) is unknown", {"unread": [unread]})
         return passed()
     evidence = {"onprem_dn": onprem_user.dn, "onprem_upn": onprem_user.upn,
-                "onprem_primary_smtp": onprem_user.primary_smtp, "onprem_anchor": onprem_user.anchor,
+                "onprem_primary_smtp": onprem_user.primary_smtp, "onprem_anchor": index.anchor(onprem_user),
+                "anchor_attribute": index.anchor_attribute(onprem_user),
                 "reason": match.reason,
                 "candidate": ref(match.candidate) if match.candidate is not None else None}
     parts = [f"{onprem_user.dn} matches no cloud user, so sync would create a new one: {match.reason}"]

@@ -1,7 +1,7 @@
-from syncready.checkapi import CheckMeta, failed, passed
-from syncready.vocab import FixAvailability, Severity, SubjectKind
+from syncready.checkapi import CheckMeta, Result, failed, passed
+from syncready.vocab import FixAvailability, Severity, Status, SubjectKind
 from syncready.immutableid import anchor_problem
-from syncready.matching import match_blocker, predict_match
+from syncready.matching import match_blocker, predict_match, sync_behavior_unread
 
 from ._common import EXISTING_TENANT, SOFT_MATCH_KB, SYNC_ERRORS, UPN_MATCH_KB, ref
 
@@ -18,9 +18,14 @@ META = CheckMeta(
                 "primary SMTP address to a cloud user's primary SMTP address; else, when "
                 "softMatchOnUpnEnabled, soft match on userPrincipalName. A candidate Entra may not join "
                 "ends the matching: a cloud user that already has an onPremisesImmutableId "
-                "(InvalidSoftMatch), one with a directory role (active or eligible), a guest, or a "
-                "cloud-created user under blockCloudObjectTakeoverThroughHardMatchEnabled (InvalidHardMatch). "
-                "Passes when the prediction is this cloud user.",
+                "(InvalidSoftMatch; Entra then tries to create a new object and fails with "
+                "AttributeValueMustBeUnique), one with a directory role (active or eligible: soft match and, "
+                "from 2026-07-01, hard match), a guest, a user whose source of authority is in the cloud "
+                "(isCloudManaged; event 6956), a cloud-created user under "
+                "blockCloudObjectTakeoverThroughHardMatchEnabled (InvalidHardMatch), or — for hard match — "
+                "one whose onPremisesObjectIdentifier names another AD object (AttributeUpdateNotAllowed, "
+                "from 2026-07-01, unless allowOnPremUpdateOfOnPremisesObjectIdentifierEnabled). The anchor "
+                "follows [sync] source_anchor. Passes when the prediction is this cloud user.",
     why="A match to another cloud user merges two people: the other account is overwritten with this "
         "person's AD values. No match creates a second cloud user for the same person, without the "
         "mailbox, licences or files of the first. Both are hard to undo once sync has run.",
@@ -35,9 +40,13 @@ META = CheckMeta(
 
 def check(cloud_user, counterpart, index):
     match = predict_match(counterpart, index)
+    if match.user is not None and (unread := sync_behavior_unread(match.user, index)):
+        return Result(Status.ERROR, f"not read: {unread}, so whether {match.user.upn} is cloud-managed (and "
+                      "then not taken over by sync) is unknown", {"unread": [unread]})
     if match.user is cloud_user:
         return passed()
-    evidence = {"onprem_dn": counterpart.dn, "onprem_anchor": counterpart.anchor,
+    evidence = {"onprem_dn": counterpart.dn, "onprem_anchor": index.anchor(counterpart),
+                "anchor_attribute": index.anchor_attribute(counterpart),
                 "onprem_primary_smtp": counterpart.primary_smtp, "onprem_upn": counterpart.upn,
                 "cloud_upn": cloud_user.upn, "cloud_primary_smtp": cloud_user.primary_smtp,
                 "cloud_immutable_id": cloud_user.immutable_id, "how": match.how, "reason": match.reason,
@@ -62,7 +71,7 @@ _STEER = {
 
 def _stamping_would_match(cloud_user, counterpart, index) -> bool:
     """Whether setting onPremisesImmutableId to the counterpart's anchor makes Entra hard-match this user."""
-    anchor = counterpart.anchor
-    if cloud_user.immutable_id or anchor_problem(anchor) or match_blocker(cloud_user, "hard", index):
+    anchor = index.anchor(counterpart)
+    if cloud_user.immutable_id or anchor_problem(anchor) or match_blocker(cloud_user, "hard", index, counterpart):
         return False
     return all(u is cloud_user for u in index.cloud_by_immutable_id.get(anchor, ()))

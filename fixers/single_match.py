@@ -5,6 +5,7 @@ joins none) and names the one change that steers the match to this user: stampin
 would do it, else the address, ImmutableID, role or setting that is in the way.
 """
 from syncready.fixerapi import FixContext, Result, Subject
+from syncready.matching import names_other_object
 
 STAMP = ("stamp the ImmutableID (syncready fix --select anchor-ready; planned once every other blocker passes): "
          "the hard match then joins {dn} to {upn}, whatever soft match would do")
@@ -51,8 +52,15 @@ def guidance(subject: Subject, result: Result, ctx: FixContext) -> str:
 def _unblock(subject, e, ctx) -> str:
     """What stops Entra from joining this very user, and what removes it."""
     user, index = subject.obj, ctx.index
+    if user.cloud_managed:
+        return (f"{subject.name} is cloud-managed (isCloudManaged true): sync will not take it over. Set "
+                "isCloudManaged to false first if AD is to become its source again (cloud-managed)")
     if index.directory.roles_known and index.roles_by_principal.get(user.id):
-        return f"{subject.name} holds a directory role: remove it before the first sync (no-admin-role)"
+        return (f"{subject.name} holds a directory role (assigned or eligible): remove it before the first sync, "
+                "then restore it (no-admin-role)")
+    if user.object_identifier and "OnPremisesObjectIdentifier" in (e.get("reason") or ""):
+        return (f"{subject.name} keeps onPremisesObjectIdentifier {user.object_identifier} of another AD object: "
+                "clear it to null (previously-synced), then run the sync again")
     if user.immutable_id and user.immutable_id == e.get("onprem_anchor"):
         return ("the tenant blocks hard match of cloud-created users: turn off "
                 "blockCloudObjectTakeoverThroughHardMatchEnabled for the first sync (tenant-sync-features)")
@@ -63,8 +71,16 @@ def _unblock(subject, e, ctx) -> str:
 
 
 def _stamp_blocker(subject, ctx) -> str:
-    if subject.obj.immutable_id:
-        return f"the ImmutableID {subject.obj.immutable_id} already on {subject.name} is cleared (cloud-only)"
+    user = subject.obj
+    if user.immutable_id:
+        return f"the ImmutableID {user.immutable_id} already on {subject.name} is cleared (cloud-only)"
+    if user.cloud_managed:
+        return f"isCloudManaged of {subject.name} is set back to false (cloud-managed)"
+    features = ctx.index.features
+    if (user.object_identifier and not features.allow_object_identifier_update
+            and names_other_object(user.object_identifier, subject.counterpart)):
+        return (f"onPremisesObjectIdentifier {user.object_identifier}, another AD object's, is cleared on "
+                f"{subject.name} (previously-synced)")
     if ctx.index.features.block_cloud_object_takeover_through_hard_match:
         return "blockCloudObjectTakeoverThroughHardMatchEnabled is turned off (tenant-sync-features)"
     if ctx.index.directory.roles_known and ctx.index.roles_by_principal.get(subject.obj.id):

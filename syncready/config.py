@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .errors import ConfigError
 from .model import SyncSettings
-from .vocab import CloudOnlyMailboxes, SourceAnchor, SyncClient, values
+from .vocab import CloudOnlyMailboxes, SourceAnchor, StaleImmutableIdFix, SyncClient, values
 
 DEFAULT_DRIFT = (("givenName", "givenName"), ("sn", "surname"), ("displayName", "displayName"))
 
@@ -349,6 +349,7 @@ def _schema() -> _Table:
         }),
         "fix": _Table({
             "password_file": _Text(), "write_consistency_guid": _Bool(),
+            "stale_immutable_id": _Choice(values(StaleImmutableIdFix)),
             "create": _Table({"enabled": _Bool(), "ou": _Text(), "sam_template": _Text()}),
         }),
         "waivers": _List(waiver, "a list of tables ([[waivers]])"),
@@ -365,6 +366,10 @@ def parse_config(data: dict, where: str = "config", path: str | None = None) -> 
                   cloud_only_mailboxes=CloudOnlyMailboxes(scope_data.get("cloud_only_mailboxes", "skip")))
     sync_data = data.get("sync", {})
     anchor = sync_data.get("source_anchor")
+    if anchor == SourceAnchor.OBJECT_GUID and sync_data.get("client") == SyncClient.CLOUD_SYNC:
+        raise ConfigError(f'{where}: sync.source_anchor = "objectGUID" is not possible with client = "cloud-sync": '
+                          "Cloud Sync takes mS-DS-ConsistencyGuid, falling back to objectGUID, and offers no way "
+                          "to change it (reference-cloud-sync-faq); remove source_anchor")
     sync = SyncSettings(client=SyncClient(sync_data.get("client", SyncClient.CONNECT_SYNC)),
                         source_anchor=SourceAnchor(anchor) if anchor else None)
     checks = data.get("checks", {})

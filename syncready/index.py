@@ -17,6 +17,7 @@ from .config import Config
 from .coverage import Collection, CoverageStatus
 from .model import CloudObject, CloudUser, Directory, OnPremObject, RoleAssignment
 from .names import name_keys
+from .vocab import SourceAnchor
 
 if TYPE_CHECKING:
     from .matching import Match
@@ -30,6 +31,8 @@ class Index:
         self.directory = directory
         self.config = config or Config()
         self.features = directory.features
+        self.source_anchor = self.config.sync.source_anchor
+        self._anchors: dict[int, str | None] = {}
         scope = self.config.scope
 
         self.onprem_by_upn: dict[str, list[OnPremObject]] = defaultdict(list)
@@ -44,7 +47,7 @@ class Index:
                 self._onprem_by_smtp[address].append(obj)
             if obj.object_class == "user":
                 self.onprem_users.append(obj)
-                anchor = obj.anchor
+                anchor = self.anchor(obj)
                 if anchor:
                     self.onprem_by_anchor[anchor].append(obj)
             self._in_scope[id(obj)] = not obj.critical and scope.contains(obj.dn)
@@ -70,6 +73,20 @@ class Index:
         self._index_roles(directory)
         self.domains = {d.id.lower(): d for d in directory.domains}
         self.predictions: dict[int, Match] = {}   # id(on-prem user) → matching's prediction, made once per run
+
+    def anchor(self, obj: OnPremObject) -> str | None:
+        """The sourceAnchor sync will give this AD object under [sync] source_anchor, once per run:
+        every check, fixer and message takes the anchor from here, so none can follow another rule."""
+        key = id(obj)
+        if key not in self._anchors:
+            self._anchors[key] = obj.anchor_for(self.source_anchor)
+        return self._anchors[key]
+
+    def anchor_attribute(self, obj: OnPremObject) -> SourceAnchor:
+        """The AD attribute the anchor is taken from, for evidence and messages."""
+        if self.source_anchor == SourceAnchor.OBJECT_GUID or not obj.consistency_guid:
+            return SourceAnchor.OBJECT_GUID
+        return SourceAnchor.CONSISTENCY_GUID
 
     def holders(self, address: str, *, besides: Iterable[object] = (), cloud: bool = True,
                 onprem: OnPremReach = "in-scope", ignore_onmicrosoft: bool = True) -> list[Holder]:
@@ -124,8 +141,9 @@ class Index:
         """AD users by lower-cased anchor: an ImmutableID that names one in another letter case."""
         table: dict[str, list[OnPremObject]] = defaultdict(list)
         for obj in self.onprem_users:
-            if obj.anchor:
-                table[obj.anchor.lower()].append(obj)
+            anchor = self.anchor(obj)
+            if anchor:
+                table[anchor.lower()].append(obj)
         return table
 
     @cached_property

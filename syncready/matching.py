@@ -3,19 +3,32 @@
 Entra's order (how-to-connect-install-existing-tenant, tshoot-connect-sync-errors): hard match of
 the sourceAnchor to onPremisesImmutableId; else, unless blockSoftMatchEnabled, SMTP soft match of
 primary SMTP addresses; else, when softMatchOnUpnEnabled, UPN soft match. A stage that finds a
-candidate it may not join (an ImmutableID already set, an admin role, a guest, hard-match takeover
-blocked) ends the matching with an error in Entra, so it ends it here too: the on-prem user is then
-matched to nobody. The lookups it needs live on the Index (built once per run, on first use).
+candidate it may not join (an ImmutableID already set, a directory role, a guest, a cloud-managed
+user, hard-match takeover blocked, an onPremisesObjectIdentifier of another object) ends the matching
+with an error in Entra, so it ends it here too: the on-prem user is then matched to nobody. The anchor
+follows [sync] source_anchor (Index.anchor); the client ([sync] client) does not change the
+prediction: a UPN match under Cloud Sync is predicted as Connect Sync would make it, and the
+sync-client-match check says that Microsoft documents none. The lookups live on the Index.
 """
 from __future__ import annotations
 
+import uuid
 from typing import NamedTuple
 
+from .coverage import CoverageStatus
+from .immutableid import decode_anchor
 from .index import Index
 from .model import CloudUser, OnPremObject
 from .names import fold, name_keys
 
-__all__ = ["Match", "fold", "match_blocker", "name_keys", "predict_match", "probable_duplicates"]
+__all__ = ["Match", "fold", "match_blocker", "name_keys", "names_other_object", "predict_match",
+           "probable_duplicates", "sync_behavior_unread"]
+
+HARDENING_ERROR = ("AttributeUpdateNotAllowed: \"Hard match operation blocked due to security hardening. "
+                   "Review OnPremisesObjectIdentifier mapping.\"")
+ROLE_RULE = ("Entra refuses soft match (Existing Admin Role Conflict) and, from 2026-07-01, hard match of "
+             "users with a directory role, assigned or eligible; Microsoft says privileged roles, the "
+             "what's-new entry says any Entra role")
 
 
 class Match(NamedTuple):
@@ -44,11 +57,12 @@ def predict_match(onprem_user: OnPremObject, index: Index) -> Match:
 
 def _predict(onprem_user: OnPremObject, index: Index) -> Match:
     features = index.features
-    anchor = onprem_user.anchor
+    anchor = index.anchor(onprem_user)
     if anchor:
         held = index.cloud_by_immutable_id.get(anchor, ())
         if held:
-            return _decide(held, "hard", f"anchor {anchor}", index)
+            what = f"anchor {anchor} ({index.anchor_attribute(onprem_user)})"
+            return _decide(held, "hard", what, onprem_user, index)
     if features.block_soft_match:
         return Match(None, None, "no cloud user holds the anchor as onPremisesImmutableId, and soft match "
                                  "is blocked for the tenant (blockSoftMatchEnabled)")
@@ -56,50 +70,105 @@ def _predict(onprem_user: OnPremObject, index: Index) -> Match:
     if primary:
         held = index.cloud_by_primary_smtp.get(primary.lower(), ())
         if held:
-            return _decide(held, "smtp", f"primary SMTP address {primary}", index)
+            return _decide(held, "smtp", f"primary SMTP address {primary}", onprem_user, index)
     if not features.soft_match_on_upn:
         return Match(None, None, "no cloud user holds the anchor or the primary SMTP address "
                                  f"{primary or '(none)'}, and UPN soft match is off (softMatchOnUpnEnabled)")
     if onprem_user.upn:
         held = index.cloud_by_upn.get(onprem_user.upn.lower(), ())
         if held:
-            return _decide(held, "upn", f"userPrincipalName {onprem_user.upn}", index)
+            return _decide(held, "upn", f"userPrincipalName {onprem_user.upn}", onprem_user, index)
     return Match(None, None, f"no cloud user holds the anchor {anchor or '(none)'}, the primary SMTP address "
                              f"{primary or '(none)'} or the userPrincipalName {onprem_user.upn or '(none)'}")
 
 
-def _decide(held, how: str, what: str, index: Index) -> Match:
+def _decide(held, how: str, what: str, onprem_user: OnPremObject, index: Index) -> Match:
     label = {"hard": "hard match", "smtp": "SMTP soft match", "upn": "UPN soft match"}[how]
     if len(held) > 1:
         names = ", ".join(u.upn for u in held[:3])
         return Match(None, None, f"{label} on {what} is ambiguous: {len(held)} cloud users hold it ({names})",
                      held[0])
     user = held[0]
-    problem = match_blocker(user, how, index)
+    problem = match_blocker(user, how, index, onprem_user)
     if problem:
         return Match(None, None, f"{label} on {what} finds cloud user {user.upn}, but {problem}", user)
     return Match(user, how, f"{label} on {what} with cloud user {user.upn}")
 
 
-def match_blocker(user: CloudUser, how: str, index: Index) -> str | None:
-    """Why Entra refuses to join this cloud user in the given stage, or None when it joins it."""
+def match_blocker(user: CloudUser, how: str, index: Index, onprem_user: OnPremObject | None = None) -> str | None:
+    """Why Entra refuses to join this cloud user in the given stage, or None when it joins it.
+
+    `onprem_user` is the AD user being exported: the object-identifier block of a hard match and
+    the wording of a refused soft match name it (without it, an object identifier blocks)."""
     if user.is_guest:
         return "it is a guest, and guests cannot be matched"
+    if user.cloud_managed:
+        return ("its source of authority is in the cloud (onPremisesSyncBehavior.isCloudManaged is true), so "
+                "sync does not take it over: the sync client logs event 6956 (the object isn't synced because "
+                "its source of authority is in the cloud)")
     if how == "hard":
         if index.features.block_cloud_object_takeover_through_hard_match and not user.sync_enabled:
             return ("hard match of cloud-created users is blocked for the tenant "
                     "(blockCloudObjectTakeoverThroughHardMatchEnabled; InvalidHardMatch)")
+        if (user.object_identifier and not index.features.allow_object_identifier_update
+                and names_other_object(user.object_identifier, onprem_user)):
+            own = _guid_text(onprem_user.object_guid) if onprem_user and onprem_user.object_guid else "unknown"
+            return (f"its onPremisesObjectIdentifier {user.object_identifier} names another on-prem object than "
+                    f"this one (objectGUID {own}), and from 2026-07-01 Entra blocks that hard match "
+                    f"({HARDENING_ERROR}); clear it to null, or turn on "
+                    "allowOnPremUpdateOfOnPremisesObjectIdentifierEnabled for the cutover only")
     elif user.sync_enabled:
         return "it is already synchronized, bound by its ImmutableID to another on-prem object"
     elif user.immutable_id:
-        return (f"it already has onPremisesImmutableId {user.immutable_id}, so soft match is refused "
-                "(InvalidSoftMatch)")
+        anchor = index.anchor(onprem_user) if onprem_user is not None else None
+        return (f"it already has onPremisesImmutableId {user.immutable_id}, not the anchor {anchor or '(none)'} "
+                "of the AD user, so soft match is refused (InvalidSoftMatch) and Entra tries to provision a "
+                "new object, which fails with AttributeValueMustBeUnique (ProxyAddresses or "
+                "OnPremiseSecurityIdentifier)")
     if index.directory.roles_known:
         roles = index.roles_by_principal.get(user.id)
         if roles:
-            names = ", ".join(sorted({r.role for r in roles}))
-            return f"it holds the directory role(s) {names}, and Entra won't match users with an admin role"
+            names = ", ".join(sorted({r.role + (" (eligible)" if r.eligible else "") for r in roles}))
+            return f"it holds the directory role(s) {names}: {ROLE_RULE}"
     return None
+
+
+def names_other_object(identifier: str, onprem_user: OnPremObject | None) -> bool:
+    """Whether an onPremisesObjectIdentifier names another AD object than `onprem_user`.
+
+    Its format is undocumented (Graph's description is "TODO"); Microsoft's examples compare it with
+    the objectGUID, so the GUID text (any case, braces or not) and, defensively, the base64 of the
+    objectGUID bytes name the same object. Anything else, or no objectGUID to compare, is another."""
+    if onprem_user is None or not onprem_user.object_guid:
+        return True
+    own = uuid.UUID(bytes_le=onprem_user.object_guid)
+    text = identifier.strip().strip("{}")
+    try:
+        return uuid.UUID(text) != own
+    except ValueError:
+        pass
+    try:
+        return decode_anchor(text) != onprem_user.object_guid
+    except ValueError:
+        return True
+
+
+def sync_behavior_unread(user: CloudUser, index: Index) -> str | None:
+    """Why a predicted match onto `user` rests on data not read, or None: only a previously synced
+    user can be cloud-managed, and its onPremisesSyncBehavior may have been refused (SPEC §10)."""
+    if user.cloud_managed is not None or not user.previously_synced:
+        return None
+    coverage = index.directory.coverage
+    name = "users.onPremisesSyncBehavior"
+    entry = coverage.collections.get(name)
+    if entry is not None and entry.status is CoverageStatus.NOT_READ:
+        return f"{name} ({entry.reason or 'not read'}" + (f"; {entry.how})" if entry.how else ")")
+    problems = coverage.unread([name])
+    return problems[0] if problems else None
+
+
+def _guid_text(raw: bytes) -> str:
+    return str(uuid.UUID(bytes_le=raw))
 
 
 # Probable duplicates ---------------------------------------------------------------------------

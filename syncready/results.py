@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +43,12 @@ def cloud_facts(user) -> dict:
             "accountEnabled": user.account_enabled})
 
 
-def onprem_facts(obj) -> dict:
+def onprem_facts(obj, anchor: Callable[[Any], str | None] | None = None) -> dict:
+    """`anchor`: the run's Index.anchor ([sync] source_anchor); without it, the default rule."""
     return _compact({"dn": obj.dn, "upn": obj.upn, "sam": obj.sam, "displayName": obj.display_name,
             "givenName": obj.given_name, "sn": obj.sn, "mail": obj.mail, "primarySmtp": obj.primary_smtp,
-            "proxyAddresses": list(obj.proxy_addresses), "anchor": obj.anchor, "enabled": obj.enabled})
+            "proxyAddresses": list(obj.proxy_addresses), "anchor": anchor(obj) if anchor else obj.anchor,
+            "enabled": obj.enabled})
 
 
 def group_facts(obj) -> dict:
@@ -54,7 +56,8 @@ def group_facts(obj) -> dict:
     return _compact({"objectClass": obj.object_class, "groupType": obj.group_type})
 
 
-def subject_entry(subject: Subject, previews: Mapping[tuple[str, str], dict] | None = None) -> dict:
+def subject_entry(subject: Subject, previews: Mapping[tuple[str, str], dict] | None = None,
+                  anchor: Callable[[Any], str | None] | None = None) -> dict:
     """One subject of the results JSON; a result's `fix` is its preview from `Run.previews`."""
     results = {cid: r.to_json() for cid, r in subject.results.items()}
     if previews:
@@ -66,9 +69,9 @@ def subject_entry(subject: Subject, previews: Mapping[tuple[str, str], dict] | N
                              "readiness": subject.readiness, "results": results}
     if subject.kind == SubjectKind.CLOUD_USER:
         entry["cloud"] = cloud_facts(subject.obj)
-        entry["onprem"] = onprem_facts(subject.counterpart) if subject.counterpart is not None else None
+        entry["onprem"] = onprem_facts(subject.counterpart, anchor) if subject.counterpart is not None else None
     elif subject.kind == SubjectKind.ONPREM_USER and subject.readiness != Readiness.READY:
-        entry["onprem"] = onprem_facts(subject.obj)
+        entry["onprem"] = onprem_facts(subject.obj, anchor)
     elif subject.kind == SubjectKind.ONPREM_GROUP:      # few, and the facts say group or contact
         entry["onprem"] = dict(onprem_facts(subject.obj), **group_facts(subject.obj))
     if subject.synced:
@@ -91,7 +94,7 @@ def results_document(run: Run, generated: dt.datetime | None = None) -> dict:
         "coverage": coverage_document(run),
         "selected": [c.id for c in run.checks],
         "checks": [check_entry(c, run.severity[c.id]) for c in run.checks],
-        "subjects": SubjectEntries(run.subjects, run.previews),
+        "subjects": SubjectEntries(run.subjects, run.previews, run.index.anchor),
         "summary": summary,
         "waivers": [dict(w.to_json(), expired=w.expired(run.today),
                          matched=run.waiver_use.get(id(w), 0))
@@ -111,20 +114,22 @@ def _ad_domain(directory) -> str | None:
 class SubjectEntries:
     """The subjects' entries, made as they are iterated: a 100k-user run never holds them all at once."""
 
-    def __init__(self, subjects, previews: Mapping[tuple[str, str], dict] | None = None):
+    def __init__(self, subjects, previews: Mapping[tuple[str, str], dict] | None = None,
+                 anchor: Callable[[Any], str | None] | None = None):
         self._subjects = subjects
         self._previews = previews
+        self._anchor = anchor
 
     def __len__(self) -> int:
         return len(self._subjects)
 
     def __iter__(self):
-        return (subject_entry(s, self._previews) for s in self._subjects)
+        return (subject_entry(s, self._previews, self._anchor) for s in self._subjects)
 
     def __getitem__(self, item):
         if isinstance(item, slice):
-            return [subject_entry(s, self._previews) for s in self._subjects[item]]
-        return subject_entry(self._subjects[item], self._previews)
+            return [subject_entry(s, self._previews, self._anchor) for s in self._subjects[item]]
+        return subject_entry(self._subjects[item], self._previews, self._anchor)
 
 
 def write_json(doc: dict, path) -> None:

@@ -114,3 +114,10 @@ class CloudOnlyMailboxes(StrEnum):
 
     SKIP = "skip"
     REQUIRE = "require"
+
+
+class StaleImmutableIdFix(StrEnum):
+    """syncready.toml [fix] stale_immutable_id: how the cloud-only fixer repairs a stale ImmutableID."""
+
+    CLEAR = "clear"                # clear it in the cloud; the stamping then sets the counterpart's anchor
+    WRITE_TO_AD = "write-to-ad"    # Microsoft's fix for the same person: it becomes mS-DS-ConsistencyGuid

@@ -191,8 +191,9 @@ def test_the_pytest_front_end_uses_the_config_inside_the_snapshot_folder(tmp_pat
 
 def test_sync_table_sets_the_client_and_the_anchor_attribute():
     """[sync] (SPEC §10): the client and the anchor attribute are configuration, read into Config.sync."""
-    config = parse_config({"sync": {"client": "cloud-sync", "source_anchor": "objectGUID"}})
-    assert config.sync.client == SyncClient.CLOUD_SYNC and config.sync.source_anchor == SourceAnchor.OBJECT_GUID
+    config = parse_config({"sync": {"client": "connect-sync", "source_anchor": "objectGUID"}})
+    assert config.sync.client == SyncClient.CONNECT_SYNC and config.sync.source_anchor == SourceAnchor.OBJECT_GUID
+    assert parse_config({"sync": {"client": "cloud-sync"}}).sync.client == SyncClient.CLOUD_SYNC
     default = parse_config({})
     assert default.sync.client == SyncClient.CONNECT_SYNC and default.sync.source_anchor is None
     assert parse_config({"sync": {"source_anchor": "mS-DS-ConsistencyGuid"}}).sync.source_anchor == \
@@ -221,3 +222,12 @@ def test_sync_and_cloud_only_mailboxes_values_are_strict(tmp_path, capsys, text,
     line = one_error_line(err)
     assert code == 2 and needle in line, line
     assert not (tmp_path / "r.json").exists()
+
+
+def test_cloud_sync_cannot_be_given_the_objectguid_anchor(tmp_path, capsys):
+    """Cloud Sync's anchor is mS-DS-ConsistencyGuid with fallback to objectGUID, not configurable (FAQ)."""
+    code, err = run_check(tmp_path, capsys, '[sync]\nclient = "cloud-sync"\nsource_anchor = "objectGUID"\n')
+    line = one_error_line(err)
+    assert code == 2 and "not possible with client" in line and "remove source_anchor" in line
+    config = parse_config({"sync": {"client": "cloud-sync", "source_anchor": "mS-DS-ConsistencyGuid"}})
+    assert config.sync.client == SyncClient.CLOUD_SYNC

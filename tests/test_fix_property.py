@@ -206,7 +206,8 @@ def planned(directory: Directory, options: dict):
     return plan
 
 
-fix_options = st.fixed_dictionaries({"write_consistency_guid": st.booleans()},
+fix_options = st.fixed_dictionaries({"write_consistency_guid": st.booleans(),
+                                     "stale_immutable_id": st.sampled_from(["clear", "write-to-ad"])},
                                     optional={"create": st.just({"enabled": True, "ou": STAFF})})
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -2,6 +2,9 @@
 
 The reference below scans every cloud user for every stage (O(n²) overall) and is written from
 MICROSOFT-RULES.md, not from syncready.matching, so the index-based lookups are checked against it.
+It covers both sync clients and both anchor attributes of [sync], and the 2026 blockers: a
+cloud-managed user is never taken over, a hard match onto an onPremisesObjectIdentifier of another
+object is refused unless the tenant's bypass is on, a role blocks every stage.
 """
 import uuid
 
@@ -11,12 +14,18 @@ from syncready.config import Config
 from syncready.immutableid import anchor_from_bytes
 from syncready.index import Index
 from syncready.matching import predict_match
-from syncready.model import CloudUser, Directory, OnPremObject, RoleAssignment, SyncFeatures
+from syncready.model import CloudUser, Directory, OnPremObject, RoleAssignment, SyncFeatures, SyncSettings
 
 LOCALS = ["ann", "Ann", "bob", "cy"]
 DOMAINS = ["contoso.com", "CONTOSO.com", "fabrikam.com"]
 GUIDS = [uuid.UUID(int=i + 1).bytes_le for i in range(4)]
 ANCHORS = [anchor_from_bytes(g) for g in GUIDS]
+# onPremisesObjectIdentifier as Graph shows it: GUID text (either case, braces), or something else
+IDENTIFIERS = [str(uuid.UUID(bytes_le=GUIDS[0])), str(uuid.UUID(bytes_le=GUIDS[1])).upper(),
+               "{" + str(uuid.UUID(bytes_le=GUIDS[2])) + "}", "not-a-guid"]
+SETTINGS = [SyncSettings(client, anchor) for client, anchor in
+            (("connect-sync", None), ("connect-sync", "mS-DS-ConsistencyGuid"), ("connect-sync", "objectGUID"),
+             ("cloud-sync", None), ("cloud-sync", "mS-DS-ConsistencyGuid"))]
 
 address = st.builds(lambda local, domain: f"{local}@{domain}", st.sampled_from(LOCALS), st.sampled_from(DOMAINS))
 proxy = st.builds(lambda p, a: f"{p}:{a}", st.sampled_from(["SMTP", "smtp", "Smtp", "SIP"]), address)
@@ -39,37 +48,54 @@ def directories(draw):
             mail=draw(st.none() | address), proxy_addresses=tuple(draw(st.lists(proxy, max_size=3))),
             immutable_id=draw(st.sampled_from([None, None, None, "c3RhbGU="] + ANCHORS)),
             sync_enabled=draw(st.sampled_from([None, None, None, False, True])),
-            user_type=draw(st.sampled_from(["Member", "Member", "Member", "Guest", None]))))
+            user_type=draw(st.sampled_from(["Member", "Member", "Member", "Guest", None])),
+            cloud_managed=draw(st.sampled_from([None, None, None, False, True])),
+            object_identifier=draw(st.sampled_from([None, None, None] + IDENTIFIERS))))
     roles = [RoleAssignment(u.id, "Global Administrator", eligible=draw(st.booleans()))
              for u in cloud if draw(st.integers(0, 4)) == 0]
     rarely = st.sampled_from([False, False, False, True])
     features = SyncFeatures(soft_match_on_upn=not draw(rarely), block_soft_match=draw(rarely),
-                            block_cloud_object_takeover_through_hard_match=draw(rarely))
+                            block_cloud_object_takeover_through_hard_match=draw(rarely),
+                            allow_object_identifier_update=draw(rarely))
     return Directory(cloud_users=cloud, onprem=ad, role_assignments=roles, roles_known=draw(st.booleans()),
                      features=features)
 
 
-def reference_match(ad: OnPremObject, d: Directory):
-    """(cloud user or None, how): hard, then SMTP, then UPN; a refused candidate ends the matching."""
+def reference_match(ad: OnPremObject, d: Directory, sync: SyncSettings):
+    """(cloud user or None, how): hard, then SMTP, then UPN; a refused candidate ends the matching.
+
+    Both clients match alike (Cloud Sync's UPN match is unproven, not predicted away: sync-client-match
+    warns); the anchor is the objectGUID under source_anchor = objectGUID, else the ConsistencyGuid
+    when set, else the objectGUID."""
     admins = {r.principal_id for r in d.role_assignments} if d.roles_known else set()
 
     def guest(u):
         return u.user_type is not None and u.user_type.lower() == "guest" or "#ext#" in u.upn.lower()
 
+    def other_object(identifier):
+        text = identifier.strip("{}").lower()
+        return text != str(uuid.UUID(bytes_le=ad.object_guid)).lower()
+
     def stage(candidates, how):
         if len(candidates) != 1:
             return None, None
         u = candidates[0]
-        if guest(u) or u.id in admins:
+        if guest(u) or u.id in admins or u.cloud_managed is True:
             return None, None
         if how == "hard":
             if d.features.block_cloud_object_takeover_through_hard_match and u.sync_enabled is not True:
+                return None, None
+            if u.object_identifier and other_object(u.object_identifier) \
+                    and not d.features.allow_object_identifier_update:
                 return None, None
         elif u.sync_enabled or u.immutable_id:
             return None, None
         return u, how
 
-    raw = ad.consistency_guid or ad.object_guid
+    if sync.source_anchor == "objectGUID":
+        raw = ad.object_guid
+    else:
+        raw = ad.consistency_guid or ad.object_guid
     anchor = anchor_from_bytes(raw) if raw else None
     hard = [u for u in d.cloud_users if anchor is not None and u.immutable_id == anchor]
     if hard:
@@ -98,22 +124,40 @@ def reference_match(ad: OnPremObject, d: Directory):
 
 
 @settings(max_examples=400, deadline=None)
-@given(directories())
-def test_predict_match_agrees_with_reference(d):
-    index = Index(d, Config())
+@given(directories(), st.sampled_from(SETTINGS))
+def test_predict_match_agrees_with_reference(d, sync):
+    index = Index(d, Config(sync=sync))
     for ad in d.onprem:
         match = predict_match(ad, index)
-        expected_user, expected_how = reference_match(ad, d)
+        expected_user, expected_how = reference_match(ad, d, sync)
         assert (match.user, match.how) == (expected_user, expected_how), (ad, match, d)
         assert (match.user is None) == (match.how is None)
         assert match.reason
 
 
 @settings(max_examples=200, deadline=None)
-@given(directories())
-def test_a_refused_candidate_is_named(d):
-    index = Index(d, Config())
+@given(directories(), st.sampled_from(SETTINGS))
+def test_a_refused_candidate_is_named(d, sync):
+    index = Index(d, Config(sync=sync))
     for ad in d.onprem:
         match = predict_match(ad, index)
         if match.user is None and match.candidate is not None:
             assert match.candidate.upn in match.reason
+
+
+@settings(max_examples=200, deadline=None)
+@given(directories(), st.sampled_from(SETTINGS))
+def test_a_refusal_names_microsofts_rule(d, sync):
+    """The reason of a refused candidate names what Microsoft documents for it."""
+    index = Index(d, Config(sync=sync))
+    for ad in d.onprem:
+        match = predict_match(ad, index)
+        user = match.candidate
+        if match.user is not None or user is None or "ambiguous" in match.reason or user.is_guest:
+            continue
+        if user.cloud_managed:
+            assert "isCloudManaged" in match.reason and "6956" in match.reason, match.reason
+        elif "soft match on" in match.reason and user.immutable_id and not user.sync_enabled:
+            assert "AttributeValueMustBeUnique" in match.reason and "InvalidSoftMatch" in match.reason
+        elif "OnPremisesObjectIdentifier" in match.reason:
+            assert "Hard match operation blocked due to security hardening" in match.reason
