@@ -19,8 +19,13 @@ def guidance(subject: Subject, result: Result, ctx: FixContext) -> str:
     if eligible:
         parts.append(f"the eligible {_names(eligible)} assignment{'s' if len(eligible) > 1 else ''} "
                      "(Privileged Identity Management)")
-    return (f"remove {' and '.join(parts)} from {upn} before the first sync, noting them to restore afterwards, "
-            f"or keep {upn} as a cloud-only admin account and sync a separate non-admin account for the person")
+    groups = sorted({r["via_group"] for r in roles if r.get("via_group")})
+    via = (f"; for the role(s) held through group(s) {', '.join(groups)}, remove {upn} from the group (or the "
+           "group's assignment) instead" if groups else "")
+    return (f"remove {' and '.join(parts)} from {upn} before the first sync, noting them{via}; let the first sync "
+            "match the user (soft match refuses an admin, and from 2026 hard match does too); then restore them — "
+            "Microsoft's recovery table (existing-tenant page). Or keep "
+            f"{upn} as a cloud-only admin account and sync a separate non-admin account for the person")
 
 
 def unread_guidance(subject: Subject, result: Result, ctx: FixContext) -> str:

@@ -3,6 +3,8 @@
 With both blocked, the guidance prefers lifting the hard-match block and stamping the anchors: hard
 match joins exactly the stamped pairs, whereas lifting the soft-match block lets any address join.
 """
+from syncready.checks._hardening import BYPASS_FLAG
+from syncready.checks.tenant_sync_features import AFTER_CUTOVER
 from syncready.fixerapi import FixContext, Result, Subject
 
 CMDLET = ("$s = Get-MgDirectoryOnPremiseSynchronization; Update-MgDirectoryOnPremiseSynchronization "
@@ -16,7 +18,11 @@ def guidance(subject: Subject, result: Result, ctx: FixContext) -> str:
                 "GET /directory/onPremisesSynchronization) and check again")
     hard = CMDLET.format(feature="BlockCloudObjectTakeoverThroughHardMatchEnabled")
     soft = CMDLET.format(feature="BlockSoftMatchEnabled")
+    bypass = ""
+    if evidence.get(BYPASS_FLAG):
+        off = CMDLET.format(feature="AllowOnPremUpdateOfOnPremisesObjectIdentifierEnabled")
+        bypass = f". {BYPASS_FLAG} is on, a temporary bypass of the 2026 hard-match hardening: turn it off: {off}"
     return ("for the first sync, turn off blockCloudObjectTakeoverThroughHardMatchEnabled and stamp the "
             f"ImmutableIDs (syncready fix --select anchor-ready), so each user matches exactly its AD account: {hard}. "
-            f"Or turn off blockSoftMatchEnabled to match by SMTP address and UPN: {soft}. Turn the block back on "
-            "once the first sync has matched everyone")
+            f"Or turn off blockSoftMatchEnabled to match by SMTP address and UPN: {soft}. Then, {AFTER_CUTOVER}"
+            + bypass)

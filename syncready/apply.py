@@ -184,6 +184,11 @@ def undo_plan(entries: list[Entry], writers: Mapping[str, Writer]) -> tuple[list
                 continue
             needed.append(inverse)
             continue
+        refusal = getattr(writers[change.target], "undo_refusal", None)
+        why = refusal(change) if refusal else None
+        if why:
+            skipped.append((change.inverse(), why))
+            continue
         state = _settled_state(writers[change.target], change, entry.outcome)
         if state == "after":
             needed.append(change.inverse())

@@ -1,4 +1,9 @@
-"""Carries out cloud changes through Microsoft Graph: the ImmutableID stamping (onPremisesImmutableId).
+"""Carries out cloud changes through Microsoft Graph: the ImmutableID stamping (onPremisesImmutableId),
+and clearing what an earlier sync left (SPEC §10) — onPremisesObjectIdentifier, onPremisesSecurityIdentifier,
+onPremisesSamAccountName and onPremisesDistinguishedName are written through Graph beta (BETA), the only
+version whose Update User takes them; onPremisesObjectIdentifier accepts only null, so clearing it cannot be
+undone (`undo_refusal`), and it is in no published schema, so it is read without $select and a precondition
+on it holds when Graph does not return it.
 
 Graph has no conditional PATCH for this property, so the precondition is a fresh read just before
 the write: the value must still be what the plan saw (`remove`), else the change is a conflict and
@@ -37,6 +42,12 @@ Result: TypeAlias = tuple["Change", str, str, dict[str, Any]]
 """(change, outcome, detail, extra), what apply_many yields."""
 
 CONTEXT = ("onPremisesSyncEnabled", "userPrincipalName")
+OBJECT_IDENTIFIER = "onPremisesObjectIdentifier"
+BETA = frozenset({OBJECT_IDENTIFIER, "onPremisesSecurityIdentifier", "onPremisesSamAccountName",
+                  "onPremisesDistinguishedName"})
+NULL_ONLY = frozenset({OBJECT_IDENTIFIER})     # Graph takes null and nothing else
+UNSELECTABLE = frozenset({OBJECT_IDENTIFIER})  # $select of it is refused: read the default set
+BETA_PERMISSION = {OBJECT_IDENTIFIER: "User-OnPremisesSyncBehavior.ReadWrite.All"}
 CONSISTENCY_DELAYS = (0.25, 0.5, 1.0, 2.0)     # seconds between re-reads that disagree with the plan
 SYNCED = "originated within an external service"
 DUPLICATE = "another object with the same value"
@@ -51,10 +62,22 @@ class GraphWriter:
 
     # --- reading --------------------------------------------------------------------------------
 
-    @staticmethod
-    def _read_url(change: Change) -> str:
+    def _user_url(self, change: Change) -> str:
+        """/users/{id} under v1.0 (relative, for $batch too), or the absolute beta URL for BETA attributes."""
+        path = f"/users/{quote(change.object, safe='')}"
+        if change.attribute not in BETA:
+            return path
+        head, _, version = self.session.base_url.rpartition("/")
+        if version not in ("v1.0", "beta"):
+            raise WriteFailed(f"{change.attribute} is written through Graph beta, but --graph-url "
+                              f"{self.session.base_url} does not end in /v1.0; nothing was written")
+        return f"{head}/beta{path}"
+
+    def _read_url(self, change: Change) -> str:
+        if change.attribute in UNSELECTABLE:
+            return self._user_url(change)
         select = ",".join(dict.fromkeys((change.attribute, *CONTEXT)))
-        return f"/users/{quote(change.object, safe='')}?$select={select}"
+        return f"{self._user_url(change)}?$select={select}"
 
     def read(self, change: Change) -> User | None:
         """The user's current values of the change's attribute (and sync state), None if it is gone."""
@@ -80,7 +103,15 @@ class GraphWriter:
         return "other" if user is None else _state(change, user)
 
     def states(self, changes: list[Change]) -> list[str]:
-        """`state` of many changes, read through $batch."""
+        """`state` of many changes, read through $batch (v1.0) and one by one (beta)."""
+        beta = {i: self.state(c) for i, c in enumerate(changes) if c.attribute in BETA}
+        rest = [c for c in changes if c.attribute not in BETA]
+        found = iter(self._batch_states(rest))
+        return [beta[i] if i in beta else next(found) for i in range(len(changes))]
+
+    def _batch_states(self, changes: list[Change]) -> list[str]:
+        if not changes:
+            return []
         results = self.session.batch([{"method": "GET", "url": self._read_url(c)} for c in changes],
                                      self.concurrency)
         states: list[str] = []
@@ -116,8 +147,11 @@ class GraphWriter:
                 raise Conflict(decided[1])
             return {"unchanged": True}
         try:
-            self.session.patch(f"/users/{quote(change.object, safe='')}", {change.attribute: _new(change)})
+            self.session.patch(self._user_url(change), {change.attribute: _new(change)})
         except GraphError as exc:
+            if change.attribute in BETA and exc.status == 403:
+                need = BETA_PERMISSION.get(change.attribute, "User.ReadWrite.All")
+                raise WriteFailed(f"{exc} — clearing {change.attribute} needs {need} (Graph beta)") from None
             raise self._failure(exc, user) from None
         except GraphUnreachable as exc:
             if not exc.sent:
@@ -125,7 +159,12 @@ class GraphWriter:
             raise ConnectionLost(f"{exc}; whether the change was made is unknown") from None
         except SignInFailed as exc:
             raise self._fatal_failure(str(exc)) from None
-        return {}
+        refusal = undo_refusal(change)
+        return {"undo": refusal} if refusal else {}
+
+    def undo_refusal(self, change: Change) -> str | None:
+        """Why undo cannot write this change's inverse (None: it can); `undo` lists it as not undone."""
+        return undo_refusal(change)
 
     # --- writing many changes through $batch ----------------------------------------------------
 
@@ -143,6 +182,12 @@ class GraphWriter:
         no further window is started; changes not yielded were not attempted and not journaled.
         ConnectionLost is raised when the re-read of a window fails, before anything of it is sent.
         """
+        for change in [c for c in changes if c.attribute in BETA]:
+            result = self._apply_one(change, journal)
+            yield result
+            if result[1] == "unknown":
+                return
+        changes = [c for c in changes if c.attribute not in BETA]
         window = BATCH_SIZE * max(1, self.concurrency)
         for start in range(0, len(changes), window):
             part = changes[start:start + window]
@@ -152,6 +197,26 @@ class GraphWriter:
                 yield result
             if stopped:
                 return
+
+    def _apply_one(self, change: Change, journal: Journal) -> Result:
+        """A beta change (no $batch across versions): journaled intent, `apply`, journaled outcome."""
+        seq = _intents(journal, [change])[0]
+        decided: Decision
+        try:
+            extra = self.apply(change)
+        except Conflict as exc:
+            decided = ("conflict", str(exc), {})
+        except WriteFailed as exc:
+            decided = ("failed", str(exc), {})
+        except ConnectionLost as exc:
+            decided = ("unknown", str(exc), {})
+        else:
+            if extra.pop("unchanged", False):
+                decided = ("nothing_to_do", "already in place; nothing written", extra)
+            else:
+                decided = ("applied", "", extra)
+        _outcomes(journal, [(seq, *decided)])
+        return (change, *decided)
 
     def _apply_window(self, changes: list[Change], journal: Journal) -> Iterator[Result]:
         decisions: list[Decision | None] = []
@@ -298,6 +363,17 @@ def _unsupported(change: Change) -> str | None:
         return f"a Graph writer cannot {change.op} {change.attribute or 'an object'}"
     if len(change.add) > 1 or len(change.remove) > 1:
         return f"{change.attribute} is single-valued; the change names several values"
+    if change.attribute in NULL_ONLY and _new(change) is not None:
+        return (f"Graph accepts only null for {change.attribute}, so {_new(change)!s} cannot be written back "
+                "(the journal keeps it; the next sync of the AD user stamps its own objectGUID)")
+    return None
+
+
+def undo_refusal(change: Change) -> str | None:
+    """Why the inverse of `change` cannot be written through Graph, or None."""
+    if change.attribute in NULL_ONLY and _old(change) is not None and _new(change) is None:
+        return (f"Graph accepts only null for {change.attribute}: the earlier value {_old(change)!s} cannot be "
+                "written back (it stays recorded in the journal); the next sync of the AD user stamps its own")
     return None
 
 
@@ -309,8 +385,16 @@ def _old(change: Change) -> Value:
     return change.remove[0] if change.remove and change.remove[0] not in (None, "") else None
 
 
+def _unreadable(change: Change, user: User) -> bool:
+    """Graph did not return the property (it is in no published schema): its value cannot be compared."""
+    return change.attribute in UNSELECTABLE and change.attribute not in user
+
+
 def _state(change: Change, user: User) -> str:
-    """ImmutableIDs compare exactly: the sourceAnchor is case-sensitive."""
+    """ImmutableIDs compare exactly: the sourceAnchor is case-sensitive. A property Graph does not
+    return reads as 'after', as apply's read-back treats what it cannot read."""
+    if _unreadable(change, user):
+        return "after"
     current = user.get(change.attribute) or None
     if current == _new(change):
         return "after"
@@ -323,6 +407,8 @@ def _decide(change: Change, user: User | None) -> Decision | None:
     """The outcome known before writing (conflict, or already in place), or None: write it."""
     if user is None:
         return "conflict", "the user no longer exists in the tenant", {}
+    if _unreadable(change, user):
+        return None
     current = user.get(change.attribute) or None
     if current == _new(change):
         return "nothing_to_do", "already in place; nothing written", {}

@@ -1,0 +1,122 @@
+"""What the 2026 hard-match checks share: Learn references, the per-property coverage question, the
+comparisons of an earlier sync's identity with an AD user, and the cloud users by SID.
+
+previously-synced, cloud-managed and sid-unique (and their fixers) ask the same questions of the
+same properties; answering them here once keeps a check and its fixer from disagreeing.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+from weakref import WeakKeyDictionary
+
+from syncready.checkapi import Reference
+from syncready.coverage import CoverageStatus
+from syncready.model import CloudUser, OnPremObject
+
+from ._common import LEARN
+
+CLEAR_ONPREM_ATTRIBUTES = Reference(
+    "Clear on-premises attributes from migrated Microsoft Entra ID users (tshoot-clear-on-premises-attributes)",
+    LEARN + "entra/identity/hybrid/connect/tshoot-clear-on-premises-attributes")
+SOA_CONFIGURE = Reference(
+    "Configure user source of authority (how-to-user-source-of-authority-configure)",
+    LEARN + "entra/identity/hybrid/how-to-user-source-of-authority-configure")
+SOA_OVERVIEW = Reference(
+    "User source of authority overview (user-source-of-authority-overview)",
+    LEARN + "entra/identity/hybrid/user-source-of-authority-overview")
+GRAPH_SYNC_BEHAVIOR = Reference(
+    "Microsoft Graph: onPremisesSyncBehavior resource type (isCloudManaged)",
+    LEARN + "graph/api/resources/onpremisessyncbehavior")
+SYNC_SERVICE_FEATURES = Reference(
+    "Microsoft Entra Connect Sync service features and configuration (how-to-connect-syncservice-features)",
+    LEARN + "entra/identity/hybrid/connect/how-to-connect-syncservice-features")
+WHATS_NEW = Reference(
+    "What's new in Microsoft Entra ID (whats-new): Connect security hardening (Dec 2025), hard match "
+    "blocked for users with Entra roles (Feb 2026, MC1262584)",
+    LEARN + "entra/fundamentals/whats-new")
+
+HARDENING_ERROR = ("AttributeUpdateNotAllowed: Hard match operation blocked due to security hardening. "
+                   "Review OnPremisesObjectIdentifier mapping.")
+BYPASS_FLAG = "allowOnPremUpdateOfOnPremisesObjectIdentifierEnabled"
+SYNC_BEHAVIOR_PERMISSION = "User-OnPremisesSyncBehavior.ReadWrite.All"
+OBJECT_IDENTIFIER = "onPremisesObjectIdentifier"
+T = TypeVar("T")
+
+
+def property_unread(index: Any, collection: str, prop: str) -> str | None:
+    """Why `collection.prop` was not read, as the phrase a "not read: ..." message carries; None when
+    it was read. A property is unread when its collection was not read, when it was absent from every
+    record (not selected), or when a reader recorded `collection.prop` itself as not read (a per-user
+    read refused for some users: SPEC §10)."""
+    coverage = index.directory.coverage
+    problems = coverage.unread([f"{collection}.{prop}"])
+    if problems:
+        return problems[0]
+    entry = coverage.collections.get(f"{collection}.{prop}")
+    if entry is not None and entry.status is CoverageStatus.NOT_READ:
+        return f"{collection}.{prop} ({entry.reason or 'not read'}" + (f"; {entry.how})" if entry.how else ")")
+    return None
+
+
+def anchor_of(index: Any, obj: OnPremObject) -> str | None:
+    """The sourceAnchor under [sync] source_anchor: the Index's one rule where it has it."""
+    method = getattr(index, "anchor", None)
+    return method(obj) if callable(method) else obj.anchor
+
+
+def guid_text(raw: bytes | None) -> str | None:
+    """An objectGUID as the GUID text Entra shows (8-4-4-4-12, lower case)."""
+    return str(uuid.UUID(bytes_le=raw)) if raw and len(raw) == 16 else None
+
+
+def names_object_guid(value: str, raw: bytes | None) -> bool:
+    """Whether an onPremisesObjectIdentifier names the AD object with objectGUID `raw`.
+
+    Microsoft does not document the format (CHECK-DESIGNS §6: GUID text of the objectGUID is what
+    support material implies), so GUID text in any letter case or with braces counts, and so does
+    base64 of the raw bytes, the form of an objectGUID anchor."""
+    if not raw or not value:
+        return False
+    text = value.strip().strip("{}")
+    try:
+        return uuid.UUID(text).bytes_le == raw
+    except ValueError:
+        pass
+    try:
+        return base64.b64decode(text.encode("ascii"), validate=True) == raw
+    except (binascii.Error, UnicodeEncodeError):
+        return False
+
+
+def same_sid(a: str | None, b: str | None) -> bool:
+    return bool(a and b and a.strip().upper() == b.strip().upper())
+
+
+_PER_INDEX: WeakKeyDictionary[Any, dict[str, Any]] = WeakKeyDictionary()
+
+
+def per_index(index: Any, name: str, build: Callable[[Any], T]) -> T:
+    """`build(index)`, made once per Index and kept only as long as that Index lives (so no run sees
+    another run's directory): lookups only these checks need, without touching syncready/index.py."""
+    cache = _PER_INDEX.setdefault(index, {})
+    if name not in cache:
+        cache[name] = build(index)
+    return cast(T, cache[name])
+
+
+def _by_sid(index: Any) -> dict[str, list[CloudUser]]:
+    table: dict[str, list[CloudUser]] = defaultdict(list)
+    for user in index.directory.cloud_users:
+        if user.security_identifier:
+            table[user.security_identifier.strip().upper()].append(user)
+    return dict(table)
+
+
+def cloud_by_sid(index: Any) -> dict[str, list[CloudUser]]:
+    """Cloud users by upper-cased onPremisesSecurityIdentifier."""
+    return per_index(index, "cloud_by_sid", _by_sid)

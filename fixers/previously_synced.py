@@ -1,0 +1,62 @@
+"""Clears what an earlier sync left on a cloud user that names another AD object (unsafe, journaled).
+
+Each stale value becomes one Graph PATCH to null: onPremisesObjectIdentifier, onPremisesSecurityIdentifier
+and onPremisesSamAccountName through Graph beta (the writer knows which), onPremisesImmutableId through
+v1.0. Graph accepts only null for onPremisesObjectIdentifier, so that clearing cannot be undone: the
+plan says so, the journal keeps the old value, and `undo` lists it as not undone. A stale ImmutableID
+that is another AD user's anchor is left alone (someone tied this account to that person: an
+administrator decides), as it is in federated domains, where Graph does not clear it; one cloud-only
+already plans to clear is not planned twice.
+"""
+from __future__ import annotations
+
+from syncready.addresses import domain_of
+from syncready.anchors import owners
+from syncready.checks._hardening import OBJECT_IDENTIFIER
+from syncready.fixerapi import Change, FixContext, NotFixable, Operation, Result, Subject, Target
+
+IMMUTABLE_ID = "onPremisesImmutableId"
+NOTES = {
+    OBJECT_IDENTIFIER: "Graph beta; only null is accepted, so undo cannot write {old} back (kept in the journal); "
+                       "the next sync stamps the objectGUID of {dn}",
+    "onPremisesSecurityIdentifier": "Graph beta (User.ReadWrite.All); the SID of an earlier AD object, not of {dn}",
+    "onPremisesSamAccountName": "Graph beta (User.ReadWrite.All); the earlier object's sAMAccountName",
+    IMMUTABLE_ID: "the anchor of no AD user that was read; {dn}'s own comes with the first sync or the stamping",
+}
+
+
+def plan(subject: Subject, result: Result, ctx: FixContext) -> list[Change]:
+    user, ad = subject.obj, subject.counterpart
+    stale = dict((result.evidence or {}).get("stale") or {})
+    if not stale or ad is None:
+        raise NotFixable("nothing this fixer can clear names another object; see the message")
+    changes = []
+    for prop, value in stale.items():
+        if prop == IMMUTABLE_ID and not _clear_immutable_id(subject, ctx, value):
+            continue
+        if prop not in NOTES:
+            ctx.refuse(f"{prop} is not cleared by this fixer")
+            continue
+        changes.append(Change(check="previously-synced", subject=subject.name, target=Target.CLOUD,
+                              op=Operation.PATCH, object=user.id, attribute=prop, remove=[value], add=[],
+                              note=NOTES[prop].format(old=value, dn=ad.dn)))
+    return changes
+
+
+def _clear_immutable_id(subject: Subject, ctx: FixContext, value: str) -> bool:
+    """Whether to plan clearing the stale ImmutableID here (refusing, with the reason, when not)."""
+    user, ad = subject.obj, subject.counterpart
+    now = ctx.values(user, IMMUTABLE_ID, user.immutable_id)
+    if not now or now[0] != value:
+        return False                      # cloud-only's fixer already clears (or changes) it
+    domain = ctx.index.domains.get(domain_of(user.upn))
+    if domain is not None and domain.authentication_type.lower() == "federated":
+        ctx.refuse(f"{domain.id} is federated: Graph does not clear the ImmutableID of its users; move the UPN to "
+                   "a managed domain first")
+        return False
+    named = owners(value, ad, ctx.index)
+    if named:
+        ctx.refuse(f"the ImmutableID {value} is {named[0][1]} {named[0][0]}: decide which AD account is the "
+                   f"person's before clearing it (see cloud-only)")
+        return False
+    return True
