@@ -70,6 +70,13 @@ ROLES = [{"id": "r1", "principalId": USERS[1]["id"], "roleDefinitionId": "62e903
 ELIGIBLE = [{"id": "e1", "principalId": USERS[3]["id"], "roleDefinitionId": "x",
              "roleDefinition": {"displayName": "User Administrator"}}]
 GROUP_MEMBERS = [{"id": "g2", "members": [{"@odata.type": "#microsoft.graph.user", "id": USERS[4]["id"]}]}]
+# Get-EXOMailbox | ConvertTo-Json records (PascalCase, Id as Exchange gives it)
+MAILBOXES = [{"Id": "user1", "UserPrincipalName": USERS[1]["userPrincipalName"], "RecipientTypeDetails": "UserMailbox",
+              "PrimarySmtpAddress": USERS[1]["userPrincipalName"],
+              "ExchangeGuid": "2c3f5b1e-7a0d-4e4b-9a52-3f2d6e0b7c11",
+              "LegacyExchangeDN": "/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/"
+                                  "cn=0a1b2c3d4e5f-user1",
+              "EmailAddresses": [f"SMTP:{USERS[1]['userPrincipalName']}"]}]
 
 
 def ad_entries() -> list[tuple[str, dict]]:
@@ -105,7 +112,7 @@ def full_raw() -> dict:
     return {"cloud/users.json": copy.deepcopy(USERS), "cloud/groups.json": GROUPS, "cloud/contacts.json": CONTACTS,
             "cloud/domains.json": DOMAINS, "cloud/sync.json": SYNC, "cloud/roleAssignments.json": ROLES,
             "cloud/roleEligibilitySchedules.json": ELIGIBLE, "cloud/groupMembers.json": GROUP_MEMBERS,
-            "onprem/ad.ldif": ad_entries()}
+            "cloud/mailboxes.json": MAILBOXES, "onprem/ad.ldif": ad_entries()}
 
 
 def make_snapshot(folder: Path, **files) -> Path:

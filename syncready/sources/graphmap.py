@@ -46,7 +46,7 @@ OBJECT_IDENTIFIER = "onPremisesObjectIdentifier"
 SYNC_BEHAVIOR = "onPremisesSyncBehavior"       # navigation property {"isCloudManaged": bool}
 MAILBOX_SETTINGS = "mailboxSettings"           # {"userPurpose": "user|linked|shared|room|equipment|others"}
 SYNC_BEHAVIOR_PATH = "/users/{id}/onPremisesSyncBehavior"       # User-OnPremisesSyncBehavior.ReadWrite.All
-MAILBOX_PURPOSE_PATH = "/users/{id}/mailboxSettings/userPurpose"  # MailboxSettings.Read
+MAILBOX_SETTINGS_PATH = "/users/{id}/mailboxSettings"             # MailboxSettings.Read
 USER_PER_USER = (SYNC_BEHAVIOR, MAILBOX_SETTINGS)
 GROUP_SELECT = ("id", "displayName", "mail", "mailEnabled", "proxyAddresses")
 CONTACT_SELECT = ("id", "displayName", "mail", "proxyAddresses")
@@ -138,7 +138,7 @@ def cloud_managed_from_graph(value) -> bool | None:
 def mailbox_purpose_from_graph(value) -> str | None:
     """userPurpose of a mailboxSettings object: v1.0's string, or beta's object {"value": "shared"}.
 
-    Also takes the answer of GET MAILBOX_PURPOSE_PATH ({"value": "shared"}, beta {"value": {"value": ...}})."""
+    Also takes GET MAILBOX_SETTINGS_PATH/userPurpose's answer ({"value": "shared"}, beta {"value": {"value": ...}})."""
     if value is None:
         return None
     if type(value) is not dict:
@@ -179,8 +179,10 @@ def _date_text(name: str, value: str | None) -> str | None:
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-# Get-EXOMailbox (PascalCase) names of the Mailbox fields; snapshot loading may have camel-cased them.
-_MAILBOX_TEXT = ("PrimarySmtpAddress", "RecipientTypeDetails", "ExchangeGuid", "LegacyExchangeDN")
+# Get-EXOMailbox (PascalCase) names of the Mailbox fields, in SPEC §10's -Properties order.
+EXO_MAILBOX_PROPERTIES = ("UserPrincipalName", "PrimarySmtpAddress", "RecipientTypeDetails", "ExchangeGuid",
+                          "LegacyExchangeDN", "EmailAddresses")
+_MAILBOX_TEXT = EXO_MAILBOX_PROPERTIES[1:5]
 # RecipientTypeDetails as a number (an enum serialized by Windows PowerShell's ConvertTo-Json).
 _RECIPIENT_TYPES = {1: "UserMailbox", 2: "LinkedMailbox", 4: "SharedMailbox", 8: "LegacyMailbox",
                     16: "RoomMailbox", 32: "EquipmentMailbox"}
