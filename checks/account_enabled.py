@@ -1,4 +1,5 @@
 from syncready.checkapi import CheckMeta, failed, passed, skipped
+from syncready.mailboxes import exchange
 from syncready.vocab import FixAvailability, Safety, Severity, SubjectKind
 
 from ._common import EXISTING_TENANT, GRAPH_USER
@@ -6,31 +7,47 @@ from ._common import EXISTING_TENANT, GRAPH_USER
 META = CheckMeta(
     id="account-enabled", order=110, needs_counterpart=True,
     inputs=("users.accountEnabled", "adUsers"),
-    title="The on-prem user is enabled when the cloud user is",
+    title="The on-prem user is enabled exactly when the cloud user is",
     severity=Severity.WARNING, subject=SubjectKind.CLOUD_USER, fix=FixAvailability.SOMETIMES, safety=Safety.UNSAFE,
     description="When the cloud user's accountEnabled is true, the counterpart's userAccountControl must "
-                "not have the ACCOUNTDISABLE bit (0x2). A disabled cloud user passes whatever AD says. "
-                "Skipped when either value was not read.",
+                "not have the ACCOUNTDISABLE bit (0x2); when the cloud sign-in is blocked (accountEnabled "
+                "false), the counterpart must be disabled too. Skipped when either value was not read.",
     why="accountEnabled flows from AD after the match: a disabled AD account disables the cloud user at "
-        "the first sync, which signs the person out of Microsoft 365 and stops their sign-ins.",
+        "the first sync, which signs the person out of Microsoft 365 and stops their sign-ins; an enabled AD "
+        "account enables a cloud user whose sign-in was blocked on purpose — a shared mailbox (Microsoft "
+        "blocks its sign-in), a leaver — so whoever can sign in to the AD account then signs in to it too.",
     how_to_fix="Enable the AD account before sync if the person still works here "
                "(`syncready fix --select account-enabled --unsafe`; unsafe because an account may be "
-               "disabled on purpose), or exclude it from sync if the cloud user should stay as it is.",
+               "disabled on purpose), or exclude it from sync if the cloud user should stay as it is. For a "
+               "blocked cloud sign-in: disable the AD account (`Disable-ADAccount`) when the block is meant "
+               "to stay, e.g. a shared mailbox, or unblock the cloud user first if it is stale.",
     references=(EXISTING_TENANT, GRAPH_USER),
 )
 
 
-def check(cloud_user, counterpart):
-    if cloud_user.account_enabled is False:
-        return passed()
+def check(cloud_user, counterpart, index):
     if cloud_user.account_enabled is None:
         return skipped("the cloud user's accountEnabled was not read")
     enabled = counterpart.enabled
     if enabled is None:
         return skipped("the on-prem user's userAccountControl was not read", onprem_dn=counterpart.dn)
+    if cloud_user.account_enabled is False:
+        return _blocked_in_cloud(cloud_user, counterpart, index) if enabled else passed()
     if enabled:
         return passed()
     return failed(f"the AD account {counterpart.dn} is disabled (userAccountControl {counterpart.uac}) while "
                   f"{cloud_user.upn} is enabled: the first sync would disable the cloud user; enable the AD "
                   "account or keep it out of sync", cloud_account_enabled=True, onprem_enabled=False,
                   onprem_uac=counterpart.uac, onprem_dn=counterpart.dn)
+
+
+def _blocked_in_cloud(cloud_user, counterpart, index):
+    """Cloud sign-in blocked, AD enabled: the first sync enables sign-in (SPEC §10)."""
+    box = exchange(index).mailbox(cloud_user)
+    what = f"the {box.kind} mailbox {cloud_user.upn}" if box.resource else cloud_user.upn
+    return failed(f"the sign-in of {what} is blocked in the cloud (accountEnabled false) but the AD account "
+                  f"{counterpart.dn} is enabled (userAccountControl {counterpart.uac}): the first sync enables "
+                  "sign-in, so the AD account then opens it; disable the AD account (Disable-ADAccount) if "
+                  "the block is meant to stay, or unblock the cloud user if it is stale",
+                  cloud_account_enabled=False, onprem_enabled=True, onprem_uac=counterpart.uac,
+                  onprem_dn=counterpart.dn, direction="enables-cloud", **box.evidence())

@@ -3,7 +3,9 @@
 Unsafe because an account may be disabled on purpose (a leaver whose cloud account was forgotten).
 Refused where enabling would be wrong or pointless: the account is outside the sync scope (sync never
 exports it), locked out or expired (enabled, it still could not sign in), not a normal user account,
-or marked PASSWD_NOTREQD (it could then sign in with an empty password).
+or marked PASSWD_NOTREQD (it could then sign in with an empty password). The reverse case — the
+cloud sign-in blocked, the AD account enabled — is never written: disabling an AD account can lock a
+person out on-prem, so the plan gives the commands for either decision.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import datetime as dt
 from syncready.fixerapi import Change, FixContext, NotFixable, Result, Subject
 from syncready.model import UAC_ACCOUNTDISABLE
 
-from ._common import modify
+from ._common import modify, ps_quote
 
 
 UAC_LOCKOUT = 0x10
@@ -24,6 +26,10 @@ FILETIME_EPOCH = dt.datetime(1601, 1, 1, tzinfo=dt.UTC)
 
 def plan(subject: Subject, result: Result, ctx: FixContext) -> list[Change]:
     ad = subject.counterpart
+    if (result.evidence or {}).get("direction") == "enables-cloud":
+        raise NotFixable(f"decide by hand: if the block is meant to stay (a shared or resource mailbox, a "
+                         f"leaver), `Disable-ADAccount -Identity '{ps_quote(ad.dn)}'` before the first sync; if "
+                         f"it is stale, `Update-MgUser -UserId {subject.obj.id} -AccountEnabled:$true`")
     now = ctx.values(ad, "userAccountControl", ad.uac)
     if len(now) != 1:
         raise NotFixable(f"userAccountControl of {ad.dn} was not read; enable the account by hand if it is right")

@@ -18,7 +18,7 @@ from typing import Any, TypeAlias
 from .termtext import escape
 from .vocab import Operation, Safety, Target
 
-BINARY_ATTRIBUTES = {"ms-ds-consistencyguid", "objectguid"}
+BINARY_ATTRIBUTES = {"ms-ds-consistencyguid", "objectguid", "msexchmailboxguid"}
 
 Value: TypeAlias = str | bytes | int | None
 """One attribute value: text, binary (GUIDs), a number or flag (bool is an int), or None for Graph's

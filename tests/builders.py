@@ -58,3 +58,17 @@ def outcome(d: Directory, check_id: str, upn: str, **kw):
         if subject.name.lower() == upn.lower():
             return subject.results[check_id]
     raise AssertionError(f"{upn} is not a subject")
+
+
+def mailbox(upn, kind="UserMailbox", legacy="same", addresses=None, **kw):
+    """A cloud/mailboxes.json record (Get-EXOMailbox) with a stable ExchangeGuid and LegacyExchangeDN."""
+    from syncready.model import Mailbox
+
+    alias = upn.split("@")[0]
+    legacy = (f"/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn={alias}"
+              if legacy == "same" else legacy)
+    if addresses is None:
+        addresses = (f"SMTP:{upn}", f"smtp:{alias}@contoso.mail.onmicrosoft.com")
+    kw.setdefault("exchange_guid", str(uuid.uuid5(NS, "m/" + upn)))
+    return Mailbox(upn=upn, primary_smtp=upn, recipient_type_details=kind, legacy_exchange_dn=legacy,
+                   email_addresses=tuple(addresses), **kw)

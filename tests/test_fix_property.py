@@ -17,7 +17,7 @@ from syncready.config import Config, Scope
 from syncready.engine import FAILING, Engine
 from syncready.fixing import build_plan
 from syncready.immutableid import anchor_from_bytes
-from syncready.model import CloudUser, Directory, Domain, OnPremObject, RoleAssignment, SyncFeatures
+from syncready.model import CloudUser, Directory, Domain, Mailbox, OnPremObject, RoleAssignment, SyncFeatures
 from syncready.registry import all_checks, check_ids
 from syncready.vocab import FixAvailability, Operation
 from syncready.writers.base import state_of, value_key
@@ -28,7 +28,12 @@ SCOPE = Scope(include=(STAFF,))
 ONPREM_FIELDS = {"mail": "mail", "proxyaddresses": "proxy_addresses", "useraccountcontrol": "uac",
                  "displayname": "display_name", "givenname": "given_name", "sn": "sn",
                  "mailnickname": "mail_nickname", "userprincipalname": "upn", "samaccountname": "sam",
-                 "ms-ds-consistencyguid": "consistency_guid"}
+                 "ms-ds-consistencyguid": "consistency_guid",
+                 # Exchange (SPEC §10): the remote-mailbox attributes the Exchange fixers write
+                 "msexchrecipienttypedetails": "exch_recipient_type_details",
+                 "msexchremoterecipienttype": "exch_remote_recipient_type", "msexchmailboxguid": "exch_mailbox_guid",
+                 "targetaddress": "target_address"}
+INT_FIELDS = {"uac", "exch_recipient_type_details", "exch_remote_recipient_type"}
 CLOUD_FIELDS = {"onpremisesimmutableid": "immutable_id"}
 # Every check whose fixer can plan a change (META.fix), so a new fixer is in these properties unasked.
 FIXABLE = [c.id for c in all_checks() if c.meta.fix != FixAvailability.MANUAL]
@@ -113,7 +118,7 @@ class Simulator:
         if len(now) > 1:
             raise PreconditionFailed(f"{change.describe()}: single-valued {change.attribute} would hold {now!r}")
         value = now[0] if now else None
-        if name == "uac" and value is not None:
+        if name in INT_FIELDS and value is not None:
             value = int(value)
         if name:
             setattr(obj, name, value)
@@ -147,7 +152,7 @@ def _address(local: str, draw) -> str:
 
 @st.composite
 def directories(draw):
-    cloud_users, onprem = [], []
+    cloud_users, onprem, mailboxes = [], [], []
     locals_ = draw(st.lists(st.sampled_from(LOCALS), min_size=1, max_size=3, unique=True))
     for n, local in enumerate(locals_):
         upn = f"{local}@contoso.com"
@@ -179,6 +184,7 @@ def directories(draw):
             display_name=draw(st.sampled_from(NAMES + [None])),
             uac=draw(st.sampled_from([512, 512, 514, 546, 530, 66050])))
         onprem.append(ad)
+        _exchange(draw, n, local, user, ad, mailboxes)
         user.immutable_id = draw(st.sampled_from([
             None, None, None, ad.anchor, "c3RhbGU=", anchor_from_bytes(uuid.UUID(bytes_le=guid).bytes),
             ad.anchor.swapcase(), anchor_from_bytes(GUIDS[4]), anchor_from_bytes(guid)]))
@@ -194,7 +200,31 @@ def directories(draw):
     domains = [Domain("contoso.com", True, "Federated" if draw(rarely) else "Managed"),
                Domain("contoso.onmicrosoft.com", True, is_initial=True)]
     return Directory(cloud_users=cloud_users, onprem=onprem, domains=domains, features=features,
-                     role_assignments=roles, roles_known=True)
+                     role_assignments=roles, roles_known=True, mailboxes=mailboxes)
+
+
+# Exchange (SPEC §10): the AD user's recipient attributes and the cloud mailbox, in the states of
+# Microsoft's scenarios (plain AD user, remote user/shared mailbox, on-prem mailbox, half prepared).
+EXCHANGE_STATES = [{}, {}, {"exch_recipient_type_details": 2147483648, "exch_remote_recipient_type": 4},
+                   {"exch_recipient_type_details": 34359738368, "exch_remote_recipient_type": 100},
+                   {"exch_recipient_type_details": 1, "home_mdb": "CN=DB01,CN=Databases,CN=Exchange"},
+                   {"exch_recipient_type_details": 2147483648, "exch_mailbox_guid": "own",
+                    "target_address": "SMTP:{local}@contoso.mail.onmicrosoft.com"},
+                   {"target_address": "SMTP:{local}@fabrikam.com", "exch_mailbox_guid": GUIDS[3]}]
+RECIPIENT_TYPES = {"user": "UserMailbox", "shared": "SharedMailbox", "room": "RoomMailbox"}
+
+
+def _exchange(draw, n: int, local: str, user: CloudUser, ad: OnPremObject, mailboxes: list) -> None:
+    guid = str(uuid.UUID(int=0x2000 + n))
+    for name, value in draw(st.sampled_from(EXCHANGE_STATES)).items():
+        if name == "target_address":
+            value = value.format(local=local)
+        setattr(ad, name, uuid.UUID(guid).bytes_le if value == "own" else value)
+    user.mailbox_purpose = draw(st.sampled_from([None, "user", "user", "shared", "room"]))
+    if user.mailbox_purpose and draw(st.sampled_from([True, True, True, False])):
+        mailboxes.append(Mailbox(user.upn, user.upn, RECIPIENT_TYPES[user.mailbox_purpose], guid,
+                                 f"/o=ExchangeLabs/ou=Exchange Administrative Group/cn=Recipients/cn={local}",
+                                 (f"SMTP:{user.upn}", f"smtp:{local}@contoso.mail.onmicrosoft.com")))
 
 
 def planned(directory: Directory, options: dict):
