@@ -30,6 +30,7 @@ from syncready.summary import (
     cloud_aside,
     collection_lines,
     coverage_of,
+    groups_line,
     lead_line,
     onprem_line,
     people_of,
@@ -114,6 +115,10 @@ def _overview(results: dict) -> tuple[str, list[tuple[str, object]]]:
     props += [(f"ad-users-{k.replace('_', '-')}", onprem.get(k) or 0) for k in ("total", "matched", "new_cloud_users")]
     if onprem_line(onprem):
         props.append(("ad-users", onprem_line(onprem)))
+    groups = people["onprem_groups"]
+    props += [(f"ad-groups-{k.replace('_', '-')}", groups.get(k) or 0) for k in ("total", "ready", "at_risk")]
+    if groups_line(groups):
+        props.append(("ad-groups", groups_line(groups)))
     if tenant.get("total"):
         props.append(("tenant-blocked", tenant.get("blocked") or 0))
     props += [("tenant-blocker", b.get("banner") or b.get("message")) for b in tenant.get("blockers") or ()]

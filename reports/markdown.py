@@ -12,6 +12,7 @@ from syncready.summary import (
     cloud_aside,
     collection_lines,
     coverage_of,
+    groups_line,
     lead_line,
     onprem_line,
     people_of,
@@ -111,7 +112,8 @@ def render_markdown(results: dict, *, max_blocked: int = MAX_BLOCKED) -> str:
         out.append(f"**{lead}**")
     aside = cloud_aside(cloud, summary.get("out_of_scope"))
     out += [f"({escape(aside, 1000)})", ""] if aside else [""]
-    apart = [onprem_line(people["onprem_users"])] + [f"tenant: {n}" for n in tenant.get("notes") or ()]
+    apart = [onprem_line(people["onprem_users"]), groups_line(people["onprem_groups"])]
+    apart += [f"tenant: {n}" for n in tenant.get("notes") or ()]
     apart += [unread_line(e) for e in people["unread_checks"]]
     out += [f"- {escape(line, 1000)}" for line in apart if line]
     out += ["", "| Cloud users | Blocked | At risk | Ready | Already synchronized |", "|--:|--:|--:|--:|--:|",

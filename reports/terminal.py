@@ -10,6 +10,7 @@ from syncready.summary import (
     cloud_aside,
     collection_lines,
     coverage_of,
+    groups_line,
     lead_line,
     onprem_line,
     people_of,
@@ -93,9 +94,9 @@ def print_people(doc: dict, fp) -> None:
     code = "31;1" if cloud.get("blocked") else "33;1" if cloud.get("at_risk") else "32;1"
     aside = cloud_aside(cloud, doc["summary"].get("out_of_scope"))
     print("\n" + paint(lead_line(cloud), code) + (f"  ({aside})" if aside else ""), file=fp)
-    onprem = onprem_line(people["onprem_users"])
-    if onprem:
-        print(onprem, file=fp)
+    for line in (onprem_line(people["onprem_users"]), groups_line(people["onprem_groups"])):
+        if line:
+            print(line, file=fp)
     for blocker in tenant.get("blockers") or ():
         print(paint(f"TENANT BLOCKER: {safe(blocker.get('banner') or blocker.get('message'))}", "31;1"), file=fp)
     for note in tenant.get("notes") or ():

@@ -41,20 +41,34 @@ def tenant(draw):
             attrs["mail"] = [mail]
         ou = draw(st.sampled_from(["OU=Staff", "OU=Other"]))
         ad.append((f"CN=u{n},{ou},{BASE}", {k: v for k, v in attrs.items() if v}))
+    # AD groups and contacts (subjects of kind onprem-group), and cloud groups they may take over or duplicate
+    names = ["Sales", "VPN Users"]
+    for n, (kind, mail) in enumerate(draw(st.lists(st.tuples(st.sampled_from(["group", "contact"]),
+                                                               st.none() | address), max_size=3))):
+        attrs = {"objectClass": ["top", kind], "cn": [f"g{n}"], "objectGUID": [uuid.uuid4().bytes_le],
+                 "displayName": [draw(st.sampled_from(names))]}
+        if kind == "group":
+            attrs["groupType"] = [draw(st.sampled_from(["-2147483646", "8"]))]
+        if mail:
+            attrs["mail"], attrs["proxyAddresses"] = [mail], [f"SMTP:{mail}"]
+        ad.append((f"CN=g{n},{draw(st.sampled_from(['OU=Staff', 'OU=Other']))},{BASE}", attrs))
+    groups = [{"id": str(uuid.uuid4()), "displayName": draw(st.sampled_from(names)), "mail": mail,
+               "mailEnabled": mail is not None, "proxyAddresses": [f"SMTP:{mail}"] if mail else []}
+              for mail in draw(st.lists(st.none() | address, max_size=2))]
     # Optional files present or not: a check whose inputs were not read errors in both front ends alike.
     optional = draw(st.sets(st.sampled_from(OPTIONAL_FILES)))
-    return cloud, ad, optional
+    return cloud, ad, optional, groups
 
 
 OPTIONAL_FILES = ["groups", "contacts", "domains", "roleAssignments", "roleEligibilitySchedules", "groupMembers"]
 
 
-def write(folder, cloud, ad, optional=()):
+def write(folder, cloud, ad, optional=(), groups=()):
     (folder / "cloud").mkdir(parents=True, exist_ok=True)
     (folder / "onprem").mkdir(parents=True, exist_ok=True)
     (folder / "cloud" / "users.json").write_text(json.dumps(cloud))
     for name in optional:
-        (folder / "cloud" / f"{name}.json").write_text("[]")
+        (folder / "cloud" / f"{name}.json").write_text(json.dumps(list(groups)) if name == "groups" else "[]")
     with open(folder / "onprem" / "ad.ldif", "w") as fp:
         write_ldif(fp, ad)
     (folder / "scope.toml").write_text(f'[scope]\ninclude = ["OU=Staff,{BASE}"]\n')
@@ -97,3 +111,27 @@ def test_pytest_front_end_agrees_with_engine(data, tmp_path_factory):
     assert collector.seen == expected
     assert int(code) == (1 if any(v == "failed" for v in expected.values()) else (5 if not expected else 0))
     assert int(code) == (run.exit_code("blocker") if expected else 5)
+
+
+def test_pytest_front_end_agrees_with_engine_on_group_subjects(tmp_path):
+    """AD groups and contacts (kind onprem-group) are tests of their own, with the engine's outcome."""
+    mail = {"objectClass": ["top", "group"], "groupType": ["8"], "mail": ["sales@contoso.com"],
+            "proxyAddresses": ["SMTP:sales@contoso.com"], "displayName": ["Sales"]}
+    plain = {"objectClass": ["top", "group"], "groupType": ["-2147483646"], "displayName": ["VPN Users"]}
+    contact = {"objectClass": ["top", "contact"], "mail": ["ext@fabrikam.com"]}
+    ad = [(f"CN={cn},OU=Staff,{BASE}", dict(attrs, cn=[cn], objectGUID=[uuid.uuid4().bytes_le]))
+          for cn, attrs in (("Sales", mail), ("VPN", plain), ("Ext", contact))]
+    groups = [{"id": "g1", "displayName": "Sales", "mail": "sales@contoso.com", "mailEnabled": True,
+               "proxyAddresses": ["SMTP:sales@contoso.com"]},
+              {"id": "g2", "displayName": "VPN Users", "mail": None, "mailEnabled": False, "proxyAddresses": []}]
+    write(tmp_path, [], ad, ["groups", "contacts"], groups)
+    run = Engine(read_snapshot(tmp_path), Config(scope=Scope(include=(f"OU=Staff,{BASE}",)))).run()
+    expected = {f"{check_id}[{s.name}]": expected_outcome(r, run.severity[check_id])
+                for s in run.subjects for check_id, r in s.results.items()}
+    assert {s.name for s in run.subjects if s.kind == "onprem-group"} == {dn for dn, _ in ad}
+    collector = Outcomes()
+    pytest.main(["checks/", "--snapshot", str(tmp_path), "--config", str(tmp_path / "scope.toml"),
+                 "-p", "no:cacheprovider", "-p", "no:terminal"], plugins=[collector])
+    assert collector.seen == expected
+    assert {k for k, v in expected.items() if k.startswith("group-takeover[")} == {
+        f"group-takeover[{dn}]" for dn, _ in ad}

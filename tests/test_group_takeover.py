@@ -134,3 +134,82 @@ def test_group_subjects_in_results_json_and_counted_apart_from_people(tmp_path):
     assert summary["cloud_users"]["total"] == 1 and summary["onprem_users"]["total"] == 0
     assert summary["onprem_groups"] == {"total": 3, "ready": 1, "at_risk": 2, "blocked": 0, "could_not_check": 0}
     assert groups_line(people_of(doc)["onprem_groups"]) == "2 of 3 AD groups and contacts in scope at risk (1 ready)"
+
+
+def scenario_snapshot(folder):
+    """The scenario as a snapshot folder (LDIF, Graph JSON), for the CLI and the pytest front end."""
+    from syncready.sources.ldif import write_ldif
+
+    (folder / "cloud").mkdir(parents=True)
+    (folder / "onprem").mkdir()
+    users = [{"id": "u1", "userPrincipalName": "alice@contoso.com", "mail": "alice@contoso.com",
+              "proxyAddresses": ["SMTP:alice@contoso.com"], "userType": "Member", "accountEnabled": True,
+              "onPremisesImmutableId": None, "onPremisesSyncEnabled": None}]
+    groups = [{"id": "g-sales", "displayName": "Sales", "mail": "sales@contoso.com", "mailEnabled": True,
+               "proxyAddresses": ["SMTP:sales@contoso.com"]},
+              {"id": "g-vpn", "displayName": "VPN Users", "mail": None, "mailEnabled": False, "proxyAddresses": []}]
+    for name, records in (("users", users), ("groups", groups), ("contacts", [])):
+        (folder / "cloud" / f"{name}.json").write_text(json.dumps(records))
+    entries = [(f"CN=alice,OU=Staff,{BASE}", {"objectClass": ["top", "person", "user"], "objectGUID": [NS.bytes_le],
+                                              "userPrincipalName": ["alice@contoso.com"], "sAMAccountName": ["alice"],
+                                              "mail": ["alice@contoso.com"]})]
+    for n, (cn, attrs) in enumerate((("Sales DL", {"mail": ["sales@contoso.com"], "groupType": ["8"],
+                                                    "proxyAddresses": ["SMTP:sales@contoso.com"]}),
+                                     ("VPN Users", {"groupType": [str(SECURITY_GLOBAL)]}))):
+        entries.append((f"CN={cn},OU=Groups,{BASE}", {"objectClass": ["top", "group"], "cn": [cn],
+                                                       "objectGUID": [uuid.uuid5(NS, cn).bytes_le],
+                                                       "sAMAccountName": [f"g{n}"], **attrs}))
+    with open(folder / "onprem" / "ad.ldif", "w") as fp:
+        write_ldif(fp, entries)
+    return folder
+
+
+SALES, VPN = f"CN=Sales DL,OU=Groups,{BASE}", f"CN=VPN Users,OU=Groups,{BASE}"
+
+
+def test_terminal_markdown_and_junit_show_group_subjects(tmp_path, capsys):
+    from xml.etree import ElementTree
+
+    from syncready.cli import main
+
+    snap = scenario_snapshot(tmp_path / "snap")
+    out = tmp_path / "out"
+    code = main(["check", "--snapshot", str(snap), "--select", "group-takeover,upn-exists", "--fail-on", "warning",
+                 "--json", str(out) + ".json", "--junit", str(out) + ".xml", "--markdown", str(out) + ".md"])
+    terminal = capsys.readouterr().out
+    assert code == 1
+    assert "2 of 2 AD groups and contacts in scope at risk (0 ready)" in terminal
+    assert "1 of 1 cloud user ready" in terminal            # groups are not people
+    md = (tmp_path / "out.md").read_text(encoding="utf-8")
+    assert "- 2 of 2 AD groups and contacts in scope at risk (0 ready)" in md
+    tree = ElementTree.parse(str(out) + ".xml").getroot()
+    suite = next(s for s in tree if s.get("name") == "group-takeover")
+    assert {c.get("name") for c in suite.iter("testcase")} == {SALES, VPN}
+    assert any(p.get("name") == "subject-kind" and p.get("value") == "onprem-group" for p in suite.iter("property"))
+    overview = {p.get("name"): p.get("value") for p in tree[0].iter("property")}
+    assert overview["ad-groups-total"] == "2" and overview["ad-groups-at-risk"] == "2"
+
+
+class NodeIds:
+    def __init__(self):
+        self.seen = {}
+
+    def pytest_runtest_logreport(self, report):
+        if report.when == "call":
+            self.seen[report.nodeid] = "xfailed" if hasattr(report, "wasxfail") else report.outcome
+
+
+def test_pytest_front_end_runs_one_test_per_check_and_group(tmp_path):
+    import pytest
+
+    snap = scenario_snapshot(tmp_path / "snap")
+    seen = NodeIds()
+    code = pytest.main(["checks/group_takeover.py", "--snapshot", str(snap), "--fail-on", "warning",
+                        "-p", "no:cacheprovider", "-p", "no:terminal"], plugins=[seen])
+    assert int(code) == 1
+    assert seen.seen == {f"checks/group_takeover.py::group-takeover[{SALES}]": "failed",
+                         f"checks/group_takeover.py::group-takeover[{VPN}]": "failed"}
+    seen = NodeIds()
+    pytest.main(["checks/group_takeover.py", "--snapshot", str(snap), "--user", VPN,
+                 "-p", "no:cacheprovider", "-p", "no:terminal"], plugins=[seen])
+    assert seen.seen == {f"checks/group_takeover.py::group-takeover[{VPN}]": "xfailed"}

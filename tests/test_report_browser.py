@@ -358,3 +358,26 @@ def test_drilldown_shows_an_advisory_of_a_passing_check(browser, tmp_path):
     assert "Failing checks" in dialog.inner_text() and card.locator("h4", has_text="Fix").count() == 0
     assert not o.errors and not o.dialogs
     o.page.close()
+
+
+def test_a_group_subject_row_renders(browser, tmp_path):
+    """An AD group (subject kind onprem-group) is a row of its own kind, with its finding in the
+    drilldown, and counted apart from the people in the header."""
+    from test_group_takeover import SALES, scenario
+
+    from syncready.config import Config
+    from syncready.engine import Engine
+    from syncready.results import results_document
+
+    doc = results_document(Engine(scenario(), Config(), select=["group-takeover", "upn-exists"]).run())
+    path = tmp_path / "groups.html"
+    path.write_text(html.render_html_string(doc), encoding="utf-8")
+    o = Opened(browser, path)
+    assert o.search("Sales DL") == 1
+    row = o.page.locator("#rows tr[data-i]", has_text=SALES)
+    assert "On-premises group or contact" in row.inner_text()
+    assert "2 of 3 AD groups and contacts in scope at risk" in o.page.locator("#groups-line").inner_text()
+    row.locator("text=" + SALES).first.click()
+    assert "will take over cloud group Sales" in o.page.locator("#drill").inner_text()
+    assert not o.errors and not o.dialogs
+    o.page.close()
