@@ -2,6 +2,8 @@
 
     contoso_dc        the session's DC (a tests/sambadc.py SambaDC); read it, never change it
     fresh_contoso_dc  a DC of the test's own, started from the same state; change it freely
+    plain_dc          a DC without Exchange's schema (no msExch* recipient attributes) and without
+                      the example, as a forest that never had Exchange; read it, never change it
     contoso_guid_map  {objectGUID in the LDIF: objectGUID in the DC} for the entries whose GUID
                       the DC could not take (those that provisioning already created)
 
@@ -43,7 +45,8 @@ import sambadc  # noqa: E402
 
 from syncready.options import LdapAuth, LdapOptions  # noqa: E402
 
-__all__ = ["contoso_template", "contoso_session_dc", "contoso_dc", "fresh_contoso_dc", "contoso_guid_map"]
+__all__ = ["contoso_template", "contoso_session_dc", "contoso_dc", "fresh_contoso_dc", "contoso_guid_map",
+           "plain_dc"]
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTOSO_LDIF = ROOT / "examples" / "contoso" / "onprem" / "ad.ldif"
@@ -265,3 +268,13 @@ def fresh_contoso_dc(contoso_template):
     yield dc
     dc.stop()
     shutil.rmtree(dc.workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def plain_dc(tmp_path_factory):
+    _require_samba()
+    dc = sambadc.SambaDC.provision(tmp_path_factory.mktemp("plain-dc") / "dc", exchange=False)
+    install_test_pki(dc)
+    dc.start()
+    yield dc
+    dc.stop()

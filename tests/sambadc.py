@@ -29,7 +29,18 @@ Facts found while building this against Samba 4.17 (Debian bookworm) and ldap3 2
 * mailNickname (and every other Exchange attribute) is not in Samba's schema; no Exchange schema
   ships with Samba.  :meth:`SambaDC.provision` adds ``ms-Exch-Mail-Nickname`` (attributeID
   1.2.840.113556.1.2.447, as Exchange defines it) and lets the Mail-Recipient auxiliary class
-  (users, groups, contacts) hold it.
+  (users, groups, contacts) hold it; and, unless ``exchange=False``, Exchange's recipient attributes
+  msExchMailboxGuid, msExchRecipientTypeDetails, msExchRemoteRecipientType, targetAddress and homeMDB
+  with Exchange's attributeIDs and syntaxes (EXCHANGE_ATTRIBUTES), in the same two schema
+  transactions (about as fast as mailNickname alone).  legacyExchangeDN, objectSid, pwdLastSet,
+  accountExpires and lastLogonTimestamp are in Samba's base schema.  The base schema also has a few
+  msExch* attributes of its own (msExchAssistantName, msExchHouseIdentifier, msExchLabeledURI), as
+  Windows' has: "an msExch* attribute exists" does not mean Exchange's schema was added.
+* Samba answers a search that asks for attributes its schema lacks with the other attributes (the
+  unknown ones come back empty), as Windows does; ldap3 refuses such a request itself when the
+  connection loaded the schema (get_info=SCHEMA or ALL: LDAPAttributeError), which syncready's
+  connection never does.  A homeMDB (DN syntax) that names no existing object is
+  constraintViolation ("Referenced object not found").
 """
 from __future__ import annotations
 
@@ -104,6 +115,39 @@ changetype: modify
 add: mayContain
 mayContain: mailNickname
 """)
+
+# Exchange's recipient attributes (SPEC §10), as Exchange's schema defines them: (cn, lDAPDisplayName,
+# attributeID, attributeSyntax, oMSyntax, extra lines). legacyExchangeDN is in AD's base schema already
+# (Mail-Recipient may hold it). homeMDB is a DN (its homeMDBBL back link is left out: nothing reads it).
+EXCHANGE_ATTRIBUTES = (
+    ("ms-Exch-Mailbox-Guid", "msExchMailboxGuid", "1.2.840.113556.1.4.7000.102.11058", "2.5.5.10", 4,
+     "rangeLower: 16\nrangeUpper: 16\nsearchFlags: 1\n"),
+    ("ms-Exch-Recipient-Type-Details", "msExchRecipientTypeDetails", "1.2.840.113556.1.4.7000.102.50855",
+     "2.5.5.16", 65, "searchFlags: 1\n"),
+    ("ms-Exch-Remote-Recipient-Type", "msExchRemoteRecipientType", "1.2.840.113556.1.4.7000.102.51611",
+     "2.5.5.16", 65, "searchFlags: 0\n"),
+    ("ms-Exch-Target-Address", "targetAddress", "1.2.840.113556.1.2.352", "2.5.5.12", 64,
+     "rangeLower: 1\nrangeUpper: 1123\nsearchFlags: 1\n"),
+    ("ms-Exch-Home-MDB", "homeMDB", "1.2.840.113556.1.2.244", "2.5.5.1", 127,
+     "oMObjectClass:: KwwCh3McAIVK\nsearchFlags: 0\n"),
+)
+# Which classes may hold them: the mailbox attributes the user (Exchange's ms-Exch-Mail-Storage
+# auxiliary class is on user), the recipient ones every recipient (Mail-Recipient: users, groups,
+# contacts), as in an Exchange forest.
+EXCHANGE_CLASSES = (("User", ("msExchMailboxGuid", "homeMDB")),
+                    ("Mail-Recipient", ("msExchRecipientTypeDetails", "msExchRemoteRecipientType", "targetAddress")))
+
+
+def exchange_schema() -> tuple[str, str]:
+    """The two ldbmodify steps (attributes, then the classes that may hold them) of Exchange's attributes."""
+    attributes = "\n".join(
+        f"dn: CN={cn},{{schema}}\nobjectClass: top\nobjectClass: attributeSchema\ncn: {cn}\n"
+        f"adminDisplayName: {cn}\nadminDescription: {cn}\nattributeID: {oid}\nattributeSyntax: {syntax}\n"
+        f"oMSyntax: {om}\nisSingleValued: TRUE\nlDAPDisplayName: {name}\nisMemberOfPartialAttributeSet: TRUE\n"
+        f"{extra}" for cn, name, oid, syntax, om, extra in EXCHANGE_ATTRIBUTES)
+    classes = "\n".join(f"dn: CN={cls},{{schema}}\nchangetype: modify\nadd: mayContain\n"
+                        + "".join(f"mayContain: {name}\n" for name in names) for cls, names in EXCHANGE_CLASSES)
+    return attributes, classes
 
 
 # Samba registers only HOST/ SPNs for the DC; Kerberos binds to LDAP ask for ldap/<host>.
@@ -238,8 +282,11 @@ class SambaDC:
     def provision(cls, workdir: str | os.PathLike, ip: str | None = None, realm: str = DEFAULT_REALM,
                   domain: str = DEFAULT_DOMAIN, adminpass: str = DEFAULT_ADMIN_PASSWORD,
                   host_name: str = DEFAULT_HOST_NAME, mail_nickname: bool = True,
-                  backend_store: str = "tdb") -> SambaDC:
-        """Provision a new domain into ``workdir`` (must not exist or be empty); not started."""
+                  backend_store: str = "tdb", exchange: bool = True) -> SambaDC:
+        """Provision a new domain into ``workdir`` (must not exist or be empty); not started.
+
+        `mail_nickname` adds mailNickname to the schema, `exchange` Exchange's recipient attributes
+        (EXCHANGE_ATTRIBUTES); both in the same two schema transactions."""
         missing = samba_missing()
         if missing:
             raise SambaDCError(missing)
@@ -262,10 +309,15 @@ class SambaDC:
             "realm": realm.upper(), "domain": domain.upper(), "host_name": host_name.upper(),
             "adminpass": adminpass, "timings": timings}))
         dc = cls(workdir, ip)
-        if mail_nickname:
+        steps = [[], []]
+        for wanted, ldif in ((mail_nickname, MAIL_NICKNAME_SCHEMA), (exchange, exchange_schema())):
+            if wanted:
+                for step, text in zip(steps, ldif, strict=True):
+                    step.append(text)
+        if steps[0]:
             started = time.monotonic()
-            for step in MAIL_NICKNAME_SCHEMA:
-                dc.ldb_modify(step.format(schema=dc.schema_dn),
+            for step in steps:
+                dc.ldb_modify("\n".join(step).format(schema=dc.schema_dn),
                               "--option=dsdb:schema update allowed=true")
             dc.timings["mail_nickname_schema"] = time.monotonic() - started
         dc.ldb_modify(LDAP_SPNS.format(host=dc.host_name, base=dc.base_dn, dns=dc.dns_domain))

@@ -119,8 +119,8 @@ def record_properties(coverage: Coverage, objects: Sequence[OnPremObject],
         exchange = any(m in found for found in seen.values() for m in EXCHANGE_MARKERS)
     for name, props in SPARSE_PROPERTIES.items():
         entry = coverage.collections.get(name)
-        if entry is None or entry.status is not CoverageStatus.READ:
-            continue
+        if entry is None or entry.status is not CoverageStatus.READ or not entry.count:
+            continue            # an empty collection lacks nothing
         wanted = props if exchange else [p for p in props if p not in EXCHANGE_ATTRIBUTES]
         if selected is not None:
             held = {a.lower() for a in selected.get(name, ())}
