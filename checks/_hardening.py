@@ -64,9 +64,9 @@ def property_unread(index: Any, collection: str, prop: str) -> str | None:
 
 
 def anchor_of(index: Any, obj: OnPremObject) -> str | None:
-    """The sourceAnchor under [sync] source_anchor: the Index's one rule where it has it."""
-    method = getattr(index, "anchor", None)
-    return method(obj) if callable(method) else obj.anchor
+    """The sourceAnchor under [sync] source_anchor: the Index's one rule (Index.anchor)."""
+    anchor: str | None = index.anchor(obj)
+    return anchor
 
 
 def guid_text(raw: bytes | None) -> str | None:

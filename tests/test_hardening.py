@@ -130,7 +130,8 @@ def test_a_sid_held_by_another_cloud_user_is_named_with_both():
     assert result.status == "fail" and "AttributeValueMustBeUnique" in result.message
     assert "OnPremiseSecurityIdentifier" in result.message and "alice.old@contoso.com" in result.message
     assert NEW_SID in result.message and result.evidence["holders"][0]["id"] == other.id
-    assert outcome(directory([cloud(UPN, security_identifier=NEW_SID)], [ad_user()]), "sid-unique", UPN).status == "pass"
+    own = directory([cloud(UPN, security_identifier=NEW_SID)], [ad_user()])
+    assert outcome(own, "sid-unique", UPN).status == "pass"
 
 
 def test_unread_sids_are_an_error_only_where_a_cloud_user_could_hold_one():
@@ -263,3 +264,19 @@ def test_engine_and_pytest_front_end_agree_on_the_hardening_scenarios(tmp_path):
     expected = {f"{c}[{s.name}]": {"pass": "passed", "fail": "failed", "skip": "skipped", "error": "failed"}[r.status]
                 for s in engine_run.subjects for c, r in s.results.items()}
     assert {k: v for k, v in seen.items() if k.split("[")[0] in select} == expected
+
+
+def test_an_objectguid_anchor_configured_is_what_previously_synced_compares():
+    """[sync] source_anchor = objectGUID: a copied mS-DS-ConsistencyGuid is not the anchor, the objectGUID is."""
+    from syncready.config import Config
+    from syncready.immutableid import anchor_from_bytes
+    from syncready.model import SyncSettings
+
+    ad = ad_user(consistency_guid=OLD_GUID.bytes_le)
+    user = left_sync(immutable_id=anchor_from_bytes(ad.object_guid))
+    config = Config(sync=SyncSettings(source_anchor="objectGUID"))
+    result = Engine(directory([user], [ad]), config, select=["previously-synced"]).run().subjects[0].results[
+        "previously-synced"]
+    assert result.status == "pass" and "objectGUID anchor" in result.message
+    default = outcome(directory([user], [ad]), "previously-synced", UPN)
+    assert default.status == "fail" and "onPremisesImmutableId" in default.message

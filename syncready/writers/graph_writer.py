@@ -1,9 +1,9 @@
 """Carries out cloud changes through Microsoft Graph: the ImmutableID stamping (onPremisesImmutableId),
 and clearing what an earlier sync left (SPEC §10) — onPremisesObjectIdentifier, onPremisesSecurityIdentifier,
 onPremisesSamAccountName and onPremisesDistinguishedName are written through Graph beta (BETA), the only
-version whose Update User takes them; onPremisesObjectIdentifier accepts only null, so clearing it cannot be
-undone (`undo_refusal`), and it is in no published schema, so it is read without $select and a precondition
-on it holds when Graph does not return it.
+version whose Update User takes them (they are read through v1.0); onPremisesObjectIdentifier accepts only
+null, so clearing it cannot be undone (`undo_refusal`), and it is in no published schema, so it is never
+selected and a precondition on it holds when Graph does not return it.
 
 Graph has no conditional PATCH for this property, so the precondition is a fresh read just before
 the write: the value must still be what the plan saw (`remove`), else the change is a conflict and
@@ -62,7 +62,7 @@ class GraphWriter:
 
     # --- reading --------------------------------------------------------------------------------
 
-    def _user_url(self, change: Change) -> str:
+    def _patch_url(self, change: Change) -> str:
         """/users/{id} under v1.0 (relative, for $batch too), or the absolute beta URL for BETA attributes."""
         path = f"/users/{quote(change.object, safe='')}"
         if change.attribute not in BETA:
@@ -73,11 +73,11 @@ class GraphWriter:
                               f"{self.session.base_url} does not end in /v1.0; nothing was written")
         return f"{head}/beta{path}"
 
-    def _read_url(self, change: Change) -> str:
-        if change.attribute in UNSELECTABLE:
-            return self._user_url(change)
-        select = ",".join(dict.fromkeys((change.attribute, *CONTEXT)))
-        return f"{self._user_url(change)}?$select={select}"
+    @staticmethod
+    def _read_url(change: Change) -> str:
+        """Reads go through v1.0 (batchable); a property no schema has is not selected (Graph refuses)."""
+        wanted = CONTEXT if change.attribute in UNSELECTABLE else (change.attribute, *CONTEXT)
+        return f"/users/{quote(change.object, safe='')}?$select={','.join(dict.fromkeys(wanted))}"
 
     def read(self, change: Change) -> User | None:
         """The user's current values of the change's attribute (and sync state), None if it is gone."""
@@ -103,15 +103,7 @@ class GraphWriter:
         return "other" if user is None else _state(change, user)
 
     def states(self, changes: list[Change]) -> list[str]:
-        """`state` of many changes, read through $batch (v1.0) and one by one (beta)."""
-        beta = {i: self.state(c) for i, c in enumerate(changes) if c.attribute in BETA}
-        rest = [c for c in changes if c.attribute not in BETA]
-        found = iter(self._batch_states(rest))
-        return [beta[i] if i in beta else next(found) for i in range(len(changes))]
-
-    def _batch_states(self, changes: list[Change]) -> list[str]:
-        if not changes:
-            return []
+        """`state` of many changes, read through $batch."""
         results = self.session.batch([{"method": "GET", "url": self._read_url(c)} for c in changes],
                                      self.concurrency)
         states: list[str] = []
@@ -147,7 +139,7 @@ class GraphWriter:
                 raise Conflict(decided[1])
             return {"unchanged": True}
         try:
-            self.session.patch(self._user_url(change), {change.attribute: _new(change)})
+            self.session.patch(self._patch_url(change), {change.attribute: _new(change)})
         except GraphError as exc:
             if change.attribute in BETA and exc.status == 403:
                 need = BETA_PERMISSION.get(change.attribute, "User.ReadWrite.All")
