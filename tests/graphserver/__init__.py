@@ -9,8 +9,12 @@ Graph endpoints (``/v1.0``): ``GET /users``, ``/users/{id|userPrincipalName}``, 
 ``/directory/onPremisesSynchronization``, ``/roleManagement/directory/roleAssignments``,
 ``/roleEligibilitySchedules``, ``/roleEligibilityScheduleInstances``, ``/roleDefinitions``
 (``$expand=roleDefinition``, ``$filter=principalId eq '...'``), ``PATCH /users/{id}`` and
-``POST /$batch``. Query options: ``$select`` (unknown names answer 400; users without ``$select``
-get Graph's default property set), ``$filter``, ``$search``, ``$count``, ``$orderby``, ``$top``
+``POST /$batch``; per user (v1.0 and beta) ``/users/{id}/onPremisesSyncBehavior`` and
+``/users/{id}/mailboxSettings``, and ``PATCH /beta/users/{id}`` clearing the hidden
+``onPremisesObjectIdentifier`` (see :mod:`.peruser`). Types and answers conform to Graph's
+published metadata (``graph-schema-2026-08.json``, checked by tests/test_graph_schema.py).
+Query options: ``$select`` (unknown names answer 400; users without ``$select`` get Graph's
+default property set), ``$filter``, ``$search``, ``$count``, ``$orderby``, ``$top``
 (default 100, 1..999) and ``@odata.nextLink`` with an opaque ``$skiptoken``. Advanced queries
 (``ne``, ``not``, ``endsWith``, ``eq null``, ``$search``, ``/$count``) need
 ``ConsistencyLevel: eventual`` (and ``$count=true`` for the operators), as on directory objects.

@@ -68,7 +68,7 @@ class BatchEndpoint:
             visit(item, ())
         return result
 
-    def handle(self, request: Request, token: TokenInfo) -> Response:
+    def handle(self, request: Request, token: TokenInfo, version: str = "v1.0") -> Response:
         if request.method != "POST":
             raise GraphError(
                 405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target."
@@ -103,12 +103,12 @@ class BatchEndpoint:
             if failed:
                 response = self._item(str(item["id"]), _failed_dependency(failed).response(request))
             else:
-                response = self._run(item, request, token)
+                response = self._run(item, request, token, version)
             statuses[str(item["id"])] = response["status"]
             responses.append(response)
         return Response.json(200, {"responses": responses}, GRAPH_JSON)
 
-    def _run(self, item: dict, outer: Request, token: TokenInfo) -> dict:
+    def _run(self, item: dict, outer: Request, token: TokenInfo, version: str) -> dict:
         item_id = str(item["id"])
         method = str(item.get("method", "")).upper()
         url = str(item.get("url", ""))
@@ -118,7 +118,7 @@ class BatchEndpoint:
         body = item.get("body")
         absolute = "://" in url
         relative_path = path if path.startswith("/") else "/" + path
-        inner = Request(method, path if absolute else "/v1.0" + relative_path, query, headers)
+        inner = Request(method, path if absolute else f"/{version}{relative_path}", query, headers)
         if body is not None:
             if "content-type" not in headers:
                 return self._item(

@@ -158,7 +158,8 @@ def projector(entity: schema.EntityType, select: tuple[str, ...] | None) -> Call
     props = tuple(p for p in props if p not in entity.navigation)
     plain = tuple(p for p in props if p not in collections)
     many = tuple(p for p in props if p in collections)
-    if not many:
+    fill = tuple((p, v) for p, v in entity.non_null if p in props)
+    if not many and not fill:
         return lambda o: {p: o.get(p) for p in plain}
 
     def shape(o: dict) -> dict:
@@ -166,6 +167,9 @@ def projector(entity: schema.EntityType, select: tuple[str, ...] | None) -> Call
         for p in many:
             if out[p] is None:
                 out[p] = []
+        for p, value in fill:
+            if out[p] is None:
+                out[p] = value
         return out
 
     return shape

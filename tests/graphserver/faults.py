@@ -11,7 +11,7 @@ third with 429 and ``Retry-After: 1``. Kinds:
   half its body are sent and the connection closes.
 * ``"slow"``: the request is carried out and its response held back ``seconds`` (default 1.0).
 
-A prefix matches the path with or without the ``/v1.0`` segment (``"/users"`` and
+A prefix matches the path with or without the ``/v1.0`` (or ``/beta``) segment (``"/users"`` and
 ``"/v1.0/users"`` are the same), and also identity paths such as ``"/{tenant}/oauth2"``. Status
 faults also match the requests inside a ``$batch`` (by each item's ``url``), which then get a
 per-item error response; ``drop`` and ``slow`` only match whole HTTP requests.
@@ -53,7 +53,8 @@ class Fault:
     def matches(self, method: str, path: str) -> bool:
         if self.method and self.method.upper() != method.upper():
             return False
-        relative = path[len("/v1.0"):] if path.startswith("/v1.0/") else path
+        version = next((v for v in ("/v1.0", "/beta") if path.startswith(v + "/")), "")
+        relative = path[len(version):]
         return path.startswith(self.path_prefix) or relative.startswith(self.path_prefix)
 
 

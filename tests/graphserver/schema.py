@@ -28,6 +28,8 @@ class EntityType:
     filterable: frozenset[str] = frozenset()
     default_select: tuple[str, ...] | None = None
     directory_object: bool = False
+    # Values Graph gives non-nullable properties the object lacks (the schema forbids null there).
+    non_null: tuple[tuple[str, object], ...] = ()
 
     def canonical(self, name: str) -> str | None:
         """The schema spelling of a property name (Graph matches names case-insensitively)."""
@@ -87,7 +89,7 @@ USER = EntityType(
         createdObjects dataSecurityAndGovernance deviceManagementTroubleshootingEvents directReports
         drive drives employeeExperience events extensions followedSites inferenceClassification
         insights joinedTeams licenseDetails mailFolders managedAppRegistrations managedDevices
-        manager memberOf messages notes oauth2PermissionGrants onPremisesSyncBehavior onenote
+        manager memberOf messages oauth2PermissionGrants onPremisesSyncBehavior onenote
         onlineMeetings outlook ownedDevices ownedObjects people permissionGrants photo photos planner
         presence registeredDevices scopedRoleMemberOf settings solutions sponsorOf sponsors teamwork
         todo transitiveMemberOf"""
@@ -121,6 +123,8 @@ USER = EntityType(
     ),
     default_select=USER_DEFAULT_SELECT,
     directory_object=True,
+    non_null=(("birthday", "0001-01-01T00:00:00Z"), ("hireDate", "0001-01-01T00:00:00Z"),
+              ("deviceEnrollmentLimit", 5)),
 )
 
 GROUP = EntityType(
@@ -208,6 +212,8 @@ DOMAIN = EntityType(
     booleans=_names("isAdminManaged isDefault isInitial isRoot isVerified"),
     strings=_names("authenticationType availabilityStatus id manufacturer model"),
     filterable=_names("authenticationType id isDefault isInitial isVerified"),
+    non_null=(("authenticationType", "Managed"), ("isAdminManaged", True), ("isDefault", False),
+              ("isInitial", False), ("isRoot", True), ("isVerified", False)),
 )
 
 ROLE_ASSIGNMENT = EntityType(
@@ -289,6 +295,24 @@ SYNC = EntityType(
     odata_type="microsoft.graph.onPremisesDirectorySynchronization",
     resource="onPremisesDirectorySynchronization",
     properties=_names("configuration features id"),
+)
+
+SYNC_BEHAVIOR = EntityType(
+    odata_type="microsoft.graph.onPremisesSyncBehavior",
+    resource="onPremisesSyncBehavior",
+    properties=_names("id isCloudManaged"),
+    booleans=_names("isCloudManaged"),
+)
+
+# A complex type, given as an EntityType so $select on /users/{id}/mailboxSettings is checked alike.
+MAILBOX_SETTINGS = EntityType(
+    odata_type="microsoft.graph.mailboxSettings",
+    resource="mailboxSettings",
+    properties=_names(
+        """archiveFolder automaticRepliesSetting dateFormat delegateMeetingMessageDeliveryOptions
+        language timeFormat timeZone userPurpose workingHours"""
+    ),
+    strings=_names("archiveFolder dateFormat timeFormat timeZone"),
 )
 
 # Built-in directory role template ids (the same in every tenant), used when the data names a

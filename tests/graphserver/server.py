@@ -18,12 +18,14 @@ from .directory import DirectoryEndpoints
 from .faults import Faults, PagingFaults
 from .identity import IdentityEndpoints
 from .messages import GraphError, Request, Response, status_error
+from .peruser import UserNavigation
 from .snapshot import load_snapshot
 from .store import DEFAULT_TENANT_ID, State
 from .tls import certificates_for
 from .tokens import GRAPH_APP_ID, TokenInfo, TokenStore
 from .user_update import UserUpdates
 
+VERSIONS = ("v1.0", "beta")
 LOGGED_HEADERS = (
     "authorization",
     "consistencylevel",
@@ -219,6 +221,7 @@ class GraphServer:
         self._thread: threading.Thread | None = None
         self.directory = DirectoryEndpoints(self)
         self.user_updates = UserUpdates(self)
+        self.per_user = UserNavigation(self)
         self.identity = IdentityEndpoints(self)
         self.batch = BatchEndpoint(self, batch_order, batch_seed)
         self.token = self.issue_token()
@@ -321,12 +324,12 @@ class GraphServer:
         segments = [unquote(s) for s in request.path.split("/") if s]
         if self.identity.handles(segments):
             return self.identity.handle(request, segments)
-        if not segments or segments[0] != "v1.0":
+        if not segments or segments[0] not in VERSIONS:
             return Response(404, b"", None)
         token = self.authenticate(request)
         if segments[1:] == ["$batch"]:
-            return self.batch.handle(request, token)
-        return self.directory.handle(request, segments[1:], token)
+            return self.batch.handle(request, token, segments[0])
+        return self._graph(request, segments[0], segments[1:], token)
 
     def route_graph(self, request: Request, token: TokenInfo) -> Response:
         """A Graph request inside a ``$batch`` (already authenticated)."""
@@ -334,9 +337,18 @@ class GraphServer:
         try:
             if segments[1:2] == ["$batch"]:
                 raise GraphError(400, "BadRequest", "Nested batch requests are not supported.")
-            return self.directory.handle(request, segments[1:], token)
+            return self._graph(request, segments[0], segments[1:], token)
         except GraphError as error:
             return error.response(request)
+
+    def _graph(self, request: Request, version: str, segments: list[str], token: TokenInfo) -> Response:
+        """v1.0 is served whole; beta only for the per-user reads and the PATCH of :mod:`.peruser`."""
+        if self.per_user.handles(request.method, version, segments):
+            return self.per_user.handle(request, version, segments, token)
+        if version != "v1.0":
+            raise GraphError(501, "NotImplemented", "The test server serves beta only for "
+                             "users/{id}/onPremisesSyncBehavior, users/{id}/mailboxSettings and PATCH users/{id}.")
+        return self.directory.handle(request, segments, token)
 
     def authenticate(self, request: Request) -> TokenInfo:
         header = request.header("authorization") or ""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from collections.abc import Callable, Iterable
 
 from . import schema
+from .peruser import PerUserState
 from .schema import EntityType
 
 DEFAULT_TENANT_ID = "8a7c3d2e-4b1f-4c6a-9e5d-2f0b1a3c4d5e"
@@ -231,6 +232,7 @@ class State:
         data = data or {}
         self.tenant_id = tenant_id
         self.users = _copy_objects(data.get("users"))
+        self.per_user = PerUserState(self.users.values())   # sync behavior, mailboxes, object identifiers
         self.groups = _copy_objects(data.get("groups"))
         self.contacts = _copy_objects(data.get("contacts"))
         self.domains: dict[str, dict] = {}
@@ -335,10 +337,9 @@ class State:
                     "synchronizationPreventionType": "disabled",
                     "alertThreshold": 500,
                 },
-                "synchronizationInterval": "PT30M",
-                "customerRequestedSynchronizationInterval": None,
             },
             "features": {
+                "allowOnPremUpdateOfOnPremisesObjectIdentifierEnabled": False,
                 "blockCloudObjectTakeoverThroughHardMatchEnabled": False,
                 "blockSoftMatchEnabled": False,
                 "bypassDirSyncOverridesEnabled": False,
