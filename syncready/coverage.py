@@ -108,6 +108,9 @@ class Coverage:
                 problems.append(text + (f"; {entry.how})" if entry.how else ")"))
             elif prop and prop in entry.missing:
                 problems.append(f"{name}.{prop} (absent or empty in every record: not selected in the export)")
+            elif prop and (own := self.collections.get(item)) is not None and own.status is CoverageStatus.NOT_READ:
+                # a per-user read refused for some users (SPEC §10): the reader recorded the property itself
+                problems.append(f"{item} ({own.reason or 'not read'}" + (f"; {own.how})" if own.how else ")"))
         return list(dict.fromkeys(problems))
 
     def to_json(self) -> dict:

@@ -20,6 +20,7 @@ from .graphmap import (CONTACT_SELECT, DOMAIN_SELECT, GROUP_SELECT, cloud_contac
                        cloud_group_from_graph, cloud_user_from_graph, domain_from_graph, features_from_graph,
                        map_records, role_assignment_from_graph, sync_object_from_graph, tenant_id_from_sync,
                        user_select)
+from .graphperuser import read_per_user
 from .graphsession import GraphSession, open_session
 from .snapshot import _gc_paused
 
@@ -45,8 +46,10 @@ def read_cloud(options: GraphOptions, into: Directory, extra: Sequence[str] = ()
                raw_sink: dict | None = None) -> Directory:
     """Fill `into` with the cloud side read live from Graph, and record in `into.coverage` what was read.
 
-    Users and domains must be read. Groups, contacts, the sync features, the role assignments, the
-    PIM eligibilities and the members of role-holding groups are read if allowed: what could not
+    Users and domains must be read; onPremisesSyncBehavior and mailboxSettings are read per user
+    for the users that need them (graphperuser), embedded in the raw users. Groups, contacts, the
+    sync features, the role assignments, the PIM eligibilities and the members of role-holding
+    groups are read if allowed: what could not
     be read is recorded as not read (reason and how to get it) with a warning on stderr, and the
     checks that need it report an error (SPEC §8). `roles_known` and `features.known` keep their
     old meaning for callers that read them. raw_sink, when given, receives the objects exactly as
@@ -61,6 +64,8 @@ def read_cloud(options: GraphOptions, into: Directory, extra: Sequence[str] = ()
         into.cloud_users = reader.collection("users", USERS, {"$select": ",".join(select), "$top": PAGE_SIZE},
                                              partial(cloud_user_from_graph, extra_props=extra), select)
         reader.check_count("users", USERS, len(into.cloud_users))
+        read_per_user(session, into.cloud_users, raw_sink.get(FILES["users"]) if raw_sink is not None else None,
+                      into.coverage, options.quiet)
         into.cloud_groups = reader.optional("groups", "/groups", {"$select": ",".join(GROUP_SELECT),
                                                                  "$top": PAGE_SIZE}, cloud_group_from_graph,
                                             GROUP_SELECT)
