@@ -127,3 +127,7 @@ EXO_RECIPIENT_TYPES = Reference(
 EXO_SET_REMOTE_MAILBOX = Reference(
     "Set-RemoteMailbox (Exchange Server PowerShell: -Type Shared|Room|Equipment|Regular, -ExchangeGuid)",
     LEARN + "powershell/module/exchange/set-remotemailbox")
+CLOUD_SYNC_MATCHING_ISSUE = Reference(
+    "MicrosoftDocs/azure-docs issue #74931 (open since 2021): Cloud Sync matched on SMTP only and created "
+    "duplicates of UPN-only users",
+    "https://github.com/MicrosoftDocs/azure-docs/issues/74931")
