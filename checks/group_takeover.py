@@ -24,7 +24,7 @@ from ._common import DUPLICATE_RESILIENCY, EXISTING_TENANT, ref
 SECURITY_BIT = 0x80000000
 
 META = CheckMeta(
-    id="group-takeover", order=185,
+    id="group-takeover", order=240,
     inputs=("adGroups", "adContacts", "groups", "contacts"),
     title="No AD group or contact takes over or duplicates a cloud group unnoticed",
     severity=Severity.WARNING, subject=SubjectKind.ONPREM_GROUP, fix=FixAvailability.MANUAL,

@@ -20,7 +20,7 @@ UAC_PASSWD_NOTREQD = 0x20
 UAC_SMARTCARD_REQUIRED = 0x40000
 
 META = CheckMeta(
-    id="password-cutover", order=180, needs_counterpart=True,
+    id="password-cutover", order=230, needs_counterpart=True,
     inputs=("adUsers.pwdLastSet", "adUsers.lastLogonTimestamp", "adUsers.accountExpires", "sync"),
     title="Password hash sync will not surprise the user",
     severity=Severity.WARNING, subject=SubjectKind.CLOUD_USER, fix=FixAvailability.MANUAL,

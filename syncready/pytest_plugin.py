@@ -1,7 +1,9 @@
 """pytest front end: every check module under checks/ becomes a collector of one test per subject.
 
-Node ids read `checks/upn_exists.py::upn-exists[alice@contoso.com]`, so `-k upn-exists` selects a
-check; `--user UPN` selects users (pytest's -k grammar has no `@`). Outcomes come from
+Node ids read `checks/upn_exists.py::upn-exists[alice@contoso.com]` — the check, then the subject:
+a cloud user's UPN, or the DN of an AD user, group or contact
+(`checks/group_takeover.py::group-takeover[CN=Sales,OU=Groups,DC=contoso,DC=com]`) — so `-k upn-exists`
+selects a check; `--user UPN` (or a DN) selects subjects (pytest's -k grammar has no `@` or `=`). Outcomes come from
 `Engine.evaluate`, the same call the `syncready check` command makes: a failing check the gate
 counts (`--fail-on`) fails its test; a failing warning below the gate, or a waived failure, is
 reported as xfailed with the reason; skips are skips.
@@ -33,7 +35,7 @@ def pytest_addoption(parser):
     group.addoption("--syncready-config", "--config", dest="syncready_config", metavar="FILE",
                     help="syncready.toml (default ./syncready.toml when present)")
     group.addoption("--user", dest="syncready_users", action="append", metavar="UPN",
-                    help="only tests of this subject (UPN or DN); repeatable")
+                    help="only tests of this subject (a UPN, or the DN of an AD user, group or contact); repeatable")
     group.addoption("--fail-on", dest="syncready_fail_on", choices=values(FailOn),
                     default=FailOn.BLOCKER.value, help="which failing checks fail their test (default blocker)")
 
