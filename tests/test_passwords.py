@@ -117,3 +117,46 @@ def test_malformed_filetimes_are_a_result_never_a_traceback(value, which):
     r, _ = result(**{which: value})
     assert r.status in (Status.PASS, Status.FAIL, Status.ERROR)
     assert not r.message or "the check itself failed" not in r.message
+
+
+def test_on_a_samba_dc_must_change_expired_and_group_takeover(fresh_contoso_dc, monkeypatch):
+    """The real path: attributes set on a Samba AD DC, read over LDAPS by the live reader, the cloud side
+    from the example snapshot; the dates come back as written (UTC) and the groups as subjects."""
+    from pathlib import Path
+
+    import ldap3
+    from fixtures_samba import live_args
+
+    from syncready.model import CloudObject
+    from syncready.sources import ldapconn, ldapread
+    from syncready.sources.snapshot import read_snapshot
+
+    dc = fresh_contoso_dc
+    monkeypatch.setenv(ldapconn.PASSWORD_ENV, dc.admin_password)
+    alice, bob = f"CN=Alice Johnson,OU=Staff,{dc.base_dn}", f"CN=Bob Smith,OU=Staff,{dc.base_dn}"
+    conn = dc.connect()
+    assert conn.modify(alice, {"pwdLastSet": [(ldap3.MODIFY_REPLACE, ["0"])]}), conn.result
+    assert conn.modify(bob, {"accountExpires": [(ldap3.MODIFY_REPLACE, [str(ft(dt.date(2024, 12, 31)))])]}), conn.result
+    vpn = f"CN=VPN Users,OU=Staff,{dc.base_dn}"
+    assert conn.add(vpn, ["top", "group"], {"sAMAccountName": "vpn-users", "groupType": "-2147483646"}), conn.result
+    conn.unbind()
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "contoso"
+    d = read_snapshot(example)
+    d.onprem = []
+    ldapread.read_onprem(live_args(dc), into=d)
+    d.features = SyncFeatures(password_sync=True)
+    d.cloud_groups += [CloudObject("g-all", "group", "All Staff", "allstaff@contoso.com", True,
+                                   ("SMTP:allstaff@contoso.com",)),
+                       CloudObject("g-vpn", "group", "VPN Users", None, False)]
+    run = Engine(d, Config(), select=["password-cutover", "group-takeover"]).run()
+    by_name = {s.name.lower(): s for s in run.subjects}
+    must_change = by_name["alice.johnson@contoso.com"].results["password-cutover"]
+    assert must_change.status == Status.FAIL and "pwdLastSet 0" in must_change.message
+    expired = by_name["bob.smith@contoso.com"].results["password-cutover"]
+    assert expired.status == Status.FAIL and "expired on 2024-12-31" in expired.message
+    takeover = by_name[f"cn=all staff,ou=staff,{dc.base_dn}".lower()]
+    assert takeover.kind == "onprem-group" and "will take over cloud group All Staff" in \
+        takeover.results["group-takeover"].message
+    second = by_name[vpn.lower()].results["group-takeover"]
+    assert second.status == Status.FAIL and "a second group will be created" in second.message
