@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from clirun import run_main
+
 from syncready.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -15,8 +17,12 @@ CONFIG = EXAMPLE / "syncready.toml"
 SYNCREADY = str(Path(sys.executable).with_name("syncready"))
 
 
-def cli(*args):
+def spawn(*args):
+    """The installed `syncready` in a new process: for the tests about the process boundary."""
     return subprocess.run([SYNCREADY, *args], capture_output=True, text=True, timeout=120)
+
+
+cli = run_main      # in this process (tests/clirun.py); the spawn() tests keep one per concern
 
 
 def check_example(tmp_path, *extra):
@@ -103,7 +109,7 @@ def test_malformed_users_json_names_the_file(tmp_path):
     snap = tmp_path / "snap"
     shutil.copytree(EXAMPLE, snap)
     (snap / "cloud" / "users.json").write_text('[{"id": "1", "userPrincipalName": "a@b.c"},\n{oops}]')
-    proc = cli("check", "--snapshot", str(snap))
+    proc = spawn("check", "--snapshot", str(snap))
     assert proc.returncode == 2 and "users.json" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
@@ -168,7 +174,7 @@ def test_fix_plans_a_selected_check_even_when_the_config_ignores_it(tmp_path, ca
 def test_a_waiver_for_an_unknown_check_is_a_configuration_error(tmp_path):
     cfg = tmp_path / "c.toml"
     cfg.write_text('[[waivers]]\ncheck = "upn-exist"\nsubjects = ["*"]\nreason = "typo"\n')
-    proc = cli("check", "--snapshot", str(EXAMPLE), "--config", str(cfg))
+    proc = spawn("check", "--snapshot", str(EXAMPLE), "--config", str(cfg))
     assert proc.returncode == 2 and "unknown check id 'upn-exist'" in proc.stderr
 
 

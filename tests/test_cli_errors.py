@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from clirun import run_main
+
 from syncready.cli import main
 from syncready.results import results_document
 from syncready.termtext import escape, redact_url, redact_urls
@@ -22,9 +24,13 @@ DEEP = "[" * 100_000 + "]" * 100_000
 HUGE = "9" * 10_000
 
 
-def cli(*args, env=None):
+def spawn(*args, env=None):
+    """The installed `syncready` in a new process: for the tests about the process boundary."""
     return subprocess.run([SYNCREADY, *args], capture_output=True, text=True, timeout=120, check=False,
                           env={**os.environ, **(env or {})})
+
+
+cli = run_main      # in this process (tests/clirun.py); the spawn() tests keep one per concern
 
 
 def one_line(proc, *needles):
@@ -77,7 +83,7 @@ def test_malformed_users_json_values(snap, key, raw, needles, command):
 
 def test_users_json_nested_100000_deep(snap):
     (snap / "cloud" / "users.json").write_text(DEEP)
-    one_line(cli("check", "--snapshot", str(snap)), "users.json", "nested too deeply")
+    one_line(spawn("check", "--snapshot", str(snap)), "users.json", "nested too deeply")
 
 
 # --- results files: report and --baseline -----------------------------------------------------
@@ -173,6 +179,10 @@ def test_usage_mistakes_are_one_line_with_a_pointer_to_help(args, needles):
     one_line(cli(*args), *needles)
 
 
+def test_the_installed_command_reports_a_usage_mistake_in_one_line():
+    one_line(spawn("chekc"), "invalid choice", "--help")
+
+
 def test_main_returns_the_usage_exit_code_in_process(capsys):
     assert main([]) == 2
     assert main(["check", "--bogus"]) == 2
@@ -190,7 +200,7 @@ def test_a_failing_run_writes_no_output_and_keeps_the_old_one(tmp_path):
     old = tmp_path / "results.json"
     old.write_text("previous results\n")
     fresh = tmp_path / "summary.md"
-    proc = cli("check", "--snapshot", str(EXAMPLE), "--json", str(old), "--markdown", str(fresh),
+    proc = spawn("check", "--snapshot", str(EXAMPLE), "--json", str(old), "--markdown", str(fresh),
                "--html", str(tmp_path / "missing-folder" / "r.html"))
     one_line(proc, "missing-folder")
     assert old.read_text() == "previous results\n"
@@ -217,7 +227,7 @@ def test_control_characters_from_the_directory_are_escaped_in_summary_and_plan(s
     alice["proxyAddresses"].append(f"smtp:evil{OSC}\r@contoso.com")
     alice["displayName"] = "Alice \u202eJohnson\x1b[2K"
     (snap / "cloud" / "users.json").write_text(json.dumps(data), encoding="utf-8")
-    check = cli("check", "--snapshot", str(snap), "--user", alice["userPrincipalName"])
+    check = spawn("check", "--snapshot", str(snap), "--user", alice["userPrincipalName"])
     plan = cli("fix", "--snapshot", str(snap), "--select", "proxy-superset,attribute-drift",
                "--user", alice["userPrincipalName"])
     for proc in (check, plan):
@@ -260,7 +270,7 @@ def test_redact_url(url, secret):
 
 def test_a_token_in_graph_url_is_not_shown_by_verbose_or_errors(tmp_path):
     url = "http://127.0.0.1:9/v1.0?access_token=S3CRET1&sig=S3CRET2"
-    proc = cli("check", "--snapshot", str(EXAMPLE), "--graph-url", url, "--auth", "token", "-v",
+    proc = spawn("check", "--snapshot", str(EXAMPLE), "--graph-url", url, "--auth", "token", "-v",
                "--json", str(tmp_path / "r.json"), env={"SYNCREADY_GRAPH_TOKEN": "tok"})
     assert proc.returncode == 2
     assert "Graph GET" in proc.stderr and "REDACTED" in proc.stderr
