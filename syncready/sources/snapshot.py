@@ -17,8 +17,8 @@ from ..coverage import Collection as C
 from ..coverage import Coverage
 from ..errors import SourceError
 from ..index import groups_needing_members
-from ..model import Directory, OnPremObject, SyncFeatures
-from .admap import ONPREM_COLLECTIONS, onprem_counts, onprem_from_attributes
+from ..model import Directory, Mailbox, OnPremObject, SyncFeatures
+from .admap import ONPREM_COLLECTIONS, manifest_selection, onprem_counts, onprem_from_attributes, record_properties
 from .graphmap import (cloud_contact_from_graph, cloud_group_from_graph, cloud_user_from_graph, domain_from_graph,
                        features_from_graph, group_members_from_graph, mailbox_from_exo, role_assignment_from_graph,
                        tenant_id_from_sync)
@@ -33,7 +33,8 @@ from .snapshot_write import write_snapshot
 
 __all__ = ["AD", "CONTACTS", "DOMAINS", "FILES", "GROUP_MEMBERS", "GROUPS", "HOW", "MAILBOXES", "MANIFEST",
            "MANIFEST_SCHEMA", "MANIFEST_STATUSES", "PARTS", "ROLE_ASSIGNMENTS", "ROLE_ELIGIBILITY", "SNAPSHOT_FILES",
-           "SYNC", "USERS", "Segment", "manifest_document", "previous_manifest", "read_manifest", "read_snapshot",
+           "SYNC", "USERS", "Segment", "manifest_document", "previous_manifest", "read_mailboxes", "read_manifest",
+           "read_snapshot",
            "write_manifest", "write_snapshot"]
 
 
@@ -150,6 +151,12 @@ def _read_cloud(root: Path, directory: Directory, extra: tuple[str, ...], manife
         directory.tenant_id = tenant_id
 
 
+def read_mailboxes(path: Path, rel: str = MAILBOXES) -> tuple[list, list[Mailbox]]:
+    """The records of a Get-EXOMailbox export, PascalCase as exported, and their Mailboxes."""
+    segments = load_json(path, rel, camel=False)
+    return [r for records, _ in segments for r in records], map_segments(segments, rel, mailbox_from_exo)
+
+
 def _read_group_members(root: Path, directory: Directory, manifest: dict) -> None:
     """cloud/groupMembers.json; when absent, membership is needed only if a group holds a role."""
     coverage = directory.coverage
@@ -204,5 +211,6 @@ def _read_onprem(root: Path, extra: tuple[str, ...], coverage: Coverage, manifes
         if not unavailable(manifest, name, coverage):
             check_count(manifest, name, counts[name])
             coverage.read(name, counts[name], AD)
+    record_properties(coverage, objects, manifest_selection(manifest))
     return objects
 

@@ -35,7 +35,7 @@ def map_file(root: Path, rel: str, convert: Callable) -> list:
     return map_segments(load_json(root / rel, rel), rel, convert)
 
 
-def load_json(path: Path, rel: str) -> list[Segment]:
+def load_json(path: Path, rel: str, camel: bool = True) -> list[Segment]:
     """The records of a Graph JSON file, whatever its shape, as segments.
 
     An empty file is empty JSON Lines, except users.json: no tenant is without users, so an empty
@@ -63,7 +63,7 @@ def load_json(path: Path, rel: str) -> list[Segment]:
         segments = _shape(value, rel)
         _refuse_truncated(value[-1] if type(value) is list and value else value, rel)
     first = next((records[0] for records, _ in segments if records), None)
-    if type(first) is dict and "id" not in first and ("Id" in first or "PrincipalId" in first):
+    if camel and type(first) is dict and "id" not in first and ("Id" in first or "PrincipalId" in first):
         segments = [([_camel(r) for r in records], label) for records, label in segments]
     return segments
 

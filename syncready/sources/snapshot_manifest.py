@@ -93,6 +93,13 @@ def manifest_document(directory: Directory, parts: Iterable[str], selected: Mapp
                 collections[name] = previous_collections[name]
             elif FILES.get(name) not in present:
                 collections[name] = {"status": "not requested"}
+        # "users.onPremisesSyncBehavior" and the like: a per-user read refused for some users (SPEC §10)
+        if part not in parts:
+            collections.update({n: e for n, e in previous_collections.items() if _property_of(n, names)})
+            continue
+        for key, found in directory.coverage.collections.items():
+            if _property_of(key, names) and found.status is CoverageStatus.NOT_READ:
+                collections[key] = {"status": "unavailable", "reason": found.reason, "how": found.how}
     document = {"schema": MANIFEST_SCHEMA, "tool": {"name": "syncready", "version": __version__},
                 "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
                 "tenant_id": directory.tenant_id if "cloud" in parts else (previous or {}).get("tenant_id"),
@@ -106,6 +113,12 @@ def manifest_document(directory: Directory, parts: Iterable[str], selected: Mapp
     document["collections"] = {name: {k: v for k, v in entry.items() if v is not None}
                                for name, entry in collections.items()}
     return document
+
+
+def _property_of(name: str, collections: Iterable[str]) -> bool:
+    """Whether `name` is a "collection.property" entry of one of these collections."""
+    collection, dot, _ = name.partition(".")
+    return bool(dot) and collection in collections
 
 
 def write_manifest(folder, document: Mapping) -> Path:
