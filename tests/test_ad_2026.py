@@ -10,7 +10,7 @@ import uuid
 
 import ldap3
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fixtures_samba import live_args
@@ -163,6 +163,7 @@ def scratch(tmp_path_factory):
     return tmp_path_factory.mktemp("ldif") / "ad.ldif"
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sid=sids, guid=st.binary(min_size=16, max_size=16), filetimes=st.lists(st.integers(0, NEVER), min_size=3,
        max_size=3), types=st.lists(st.integers(0, 2**40), min_size=2, max_size=2),
        group_type=st.integers(-(2**31), 2**31 - 1), target=texts, home=texts, legacy=texts)

@@ -110,8 +110,8 @@ def mark_no_exchange_schema(coverage: Coverage) -> None:
 def record_properties(coverage: Coverage, objects: Sequence[OnPremObject],
                       selected: Mapping[str, Iterable[str]] | None = None, exchange: bool | None = None) -> None:
     """The SPEC §10 properties of each AD collection recorded as read: not read when the collection's
-    `selected` attributes (requested and held, live or in a manifest) leave them out or, without a
-    selection (a hand-made export), when no object of the collection carries them. `exchange`
+    `selected` attributes (requested and held, live or in a manifest) leave them out or, for a
+    collection without a selection (a hand-made export), when none of its objects carries them. `exchange`
     says whether the schema has Exchange's attributes (None: whether any object carries one); without
     them, Exchange's properties are a reading (nobody has them) and the coverage notes say so."""
     seen = _carried(objects)
@@ -122,8 +122,9 @@ def record_properties(coverage: Coverage, objects: Sequence[OnPremObject],
         if entry is None or entry.status is not CoverageStatus.READ or not entry.count:
             continue            # an empty collection lacks nothing
         wanted = props if exchange else [p for p in props if p not in EXCHANGE_ATTRIBUTES]
-        if selected is not None:
-            held = {a.lower() for a in selected.get(name, ())}
+        chosen = None if selected is None else selected.get(name)
+        if chosen is not None:
+            held = {a.lower() for a in chosen}
             missing = [p for p in wanted if p.lower() not in held]
         else:
             missing = [p for p in wanted if p not in seen[name]]
@@ -131,6 +132,18 @@ def record_properties(coverage: Coverage, objects: Sequence[OnPremObject],
             entry.missing = tuple(sorted({*entry.missing, *missing}))
     if not exchange:
         mark_no_exchange_schema(coverage)
+
+
+def manifest_selection(manifest: Mapping | None) -> dict[str, list[str]]:
+    """Per AD collection the attributes a manifest.json says `syncready snapshot` requested and got;
+    a collection it does not list with properties is judged from the objects instead."""
+    collections = (manifest or {}).get("collections") or {}
+    found: dict[str, list[str]] = {}
+    for name in SPARSE_PROPERTIES:
+        entry = collections.get(name)
+        if isinstance(entry, Mapping) and isinstance(entry.get("properties"), list):
+            found[name] = [str(p) for p in entry["properties"]]
+    return found
 
 
 def _carried(objects: Iterable[OnPremObject]) -> dict[Collection, set[str]]:
