@@ -4,8 +4,8 @@ The engine evaluates subjects: a person who has a cloud user and an AD user is t
 tenant is one more, so "21 of 103 subjects blocked" halves the real share. Administrators plan in
 people: the summary leads with cloud users, counts the AD users that would create new cloud users
 apart, counts AD groups and contacts (which are not people) apart again, and turns a tenant blocker
-into a banner. A result that is `error` because its inputs were
-not read is "could not check", never a blocker that a fix would clear.
+into a banner. A result that is `error` because its inputs were not read is "could not check",
+never a blocker that a fix would clear.
 
 Everything here works on a Run and, for re-rendering, on a results document (also an older one
 without these fields), so every output says the same thing in the same words.
