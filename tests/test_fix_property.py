@@ -34,7 +34,8 @@ ONPREM_FIELDS = {"mail": "mail", "proxyaddresses": "proxy_addresses", "useraccou
                  "msexchremoterecipienttype": "exch_remote_recipient_type", "msexchmailboxguid": "exch_mailbox_guid",
                  "targetaddress": "target_address"}
 INT_FIELDS = {"uac", "exch_recipient_type_details", "exch_remote_recipient_type"}
-CLOUD_FIELDS = {"onpremisesimmutableid": "immutable_id"}
+CLOUD_FIELDS = {"onpremisesimmutableid": "immutable_id", "onpremisesobjectidentifier": "object_identifier",
+                "onpremisessamaccountname": "onprem_sam"}
 # Every check whose fixer can plan a change (META.fix), so a new fixer is in these properties unasked.
 FIXABLE = [c.id for c in all_checks() if c.meta.fix != FixAvailability.MANUAL]
 
@@ -188,6 +189,11 @@ def directories(draw):
         user.immutable_id = draw(st.sampled_from([
             None, None, None, ad.anchor, "c3RhbGU=", anchor_from_bytes(uuid.UUID(bytes_le=guid).bytes),
             ad.anchor.swapcase(), anchor_from_bytes(GUIDS[4]), anchor_from_bytes(guid)]))
+        if draw(rarely):    # an earlier sync's leftovers (SPEC §10): of this AD object, or of another one
+            user.sync_enabled = False
+            user.object_identifier = draw(st.sampled_from(
+                [None, str(uuid.UUID(bytes_le=guid)), str(uuid.UUID(bytes_le=GUIDS[4]))]))
+            user.onprem_sam = draw(st.sampled_from([None, ad.sam, "old.sam"]))
     if draw(st.booleans()):
         onprem.append(OnPremObject(dn=f"CN=spare,{STAFF}", object_class="user", object_guid=GUIDS[4],
                                    upn="spare@contoso.com", mail=draw(st.sampled_from(
@@ -247,9 +253,9 @@ def sync_view(sim: Simulator, change) -> object:
     `SMTP:<mail>` sync derives (KB 3190357), so a write of only that value counts as a no-op."""
     if not sim.exists(change):
         return None
-    obj, _ = sim._target(change)
+    obj, field = sim._target(change)
     if not isinstance(obj, OnPremObject):
-        return obj.immutable_id
+        return getattr(obj, field or "immutable_id")
     view = {f: getattr(obj, f) for f in ONPREM_FIELDS.values()}
     proxies = obj.proxy_addresses or ((f"SMTP:{obj.mail}",) if obj.mail else ())
     view["proxy_addresses"] = sorted(proxies)
