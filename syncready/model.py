@@ -107,7 +107,7 @@ class OnPremObject:
     account_expires: int | None = None         # accountExpires (0 or 0x7FFFFFFFFFFFFFFF = never)
     last_logon_timestamp: int | None = None    # lastLogonTimestamp
     exch_mailbox_guid: bytes | None = None     # msExchMailboxGuid (16 raw bytes)
-    exch_recipient_type_details: int | None = None  # msExchRecipientTypeDetails (1 local user mailbox, 2147483648 remote user, ...)
+    exch_recipient_type_details: int | None = None  # msExchRecipientTypeDetails (1 local mailbox, 2147483648 remote)
     exch_remote_recipient_type: int | None = None   # msExchRemoteRecipientType (100 = migrated shared, ...)
     target_address: str | None = None          # targetAddress ("SMTP:alias@tenant.mail.onmicrosoft.com")
     home_mdb: str | None = None                # homeMDB (DN of an on-prem mailbox database)
