@@ -19,7 +19,9 @@ from syncready.config import load_config
 from syncready.errors import ConfigError, SourceError, SyncreadyError
 from syncready.model import Directory
 from syncready.progress import Progress
+from syncready.registry import all_checks
 from syncready.sources import ldapconn, ldapread
+from syncready.sources.admap import FIELDS
 from syncready.sources.snapshot import read_snapshot
 
 EXAMPLE = ROOT / "examples" / "contoso"
@@ -401,6 +403,7 @@ def test_snapshot_of_live_ad_reads_back_the_same(contoso_dc, password, tmp_path,
         "manifest.json", "onprem/ad.ldif"]
     text = (out / "onprem" / "ad.ldif").read_text()
     assert password not in text and "unicodePwd" not in text
+    assert "\nobjectSid:: " in text and "\npwdLastSet: " in text, "binary values base64, integers as text"
     config = load_config(str(CONFIG))
     again = read_snapshot(out, extra_ldap=config.extra_ldap, parts=("onprem",))
     live = read(live_args(contoso_dc), config)
@@ -422,8 +425,25 @@ def test_snapshot_needs_a_live_source(tmp_path, capsys):
     assert main(["snapshot", "--out", str(tmp_path / "x"), "--snapshot", str(EXAMPLE)]) == 2
 
 
+# The DC sets objectSid, pwdLastSet and accountExpires (groupType) on every object it adds, which the
+# example's LDIF does not carry: the checks that read them see different AD data (tests/test_ad_2026.py).
+# The test DC has Exchange's schema and the example no Exchange attribute: the Exchange checks skip in
+# both, each saying why in its own words.
+SAME_DATA = ",".join(c.id for c in all_checks() if not any(i.partition(".")[2] in FIELDS for i in c.meta.inputs))
+
+
+def comparable(subject: dict) -> dict:
+    results = {c: {"status": r["status"]} if c.startswith("exchange-") else r for c, r in subject["results"].items()}
+    onprem = {k: v for k, v in (subject.get("onprem") or {}).items() if k not in FIELDS and k != "sid"}
+    return dict(subject, results=results, **({"onprem": onprem} if "onprem" in subject else {}))
+
+
+def subject_key(subject: dict) -> tuple:
+    return subject["kind"], subject["subject"]
+
+
 def test_check_with_live_ad_equals_the_snapshot_run(contoso_dc, password, tmp_path):
-    base = ["check", "--snapshot", str(EXAMPLE), "--config", str(CONFIG), "-q"]
+    base = ["check", "--snapshot", str(EXAMPLE), "--config", str(CONFIG), "-q", "--select", SAME_DATA]
     code_snapshot = main([*base, "--json", str(tmp_path / "snapshot.json")])
     code_live = main([*base, "--json", str(tmp_path / "live.json"), *live_options(contoso_dc)])
     snapshot = json.loads((tmp_path / "snapshot.json").read_text())
@@ -432,10 +452,8 @@ def test_check_with_live_ad_equals_the_snapshot_run(contoso_dc, password, tmp_pa
     assert live["sources"]["onprem"] == contoso_dc.ldaps_url
     assert live["sources"]["cloud"] == snapshot["sources"]["cloud"]
 
-    def key(subject):
-        return subject["kind"], subject["subject"]
-
-    assert sorted(live["subjects"], key=key) == sorted(snapshot["subjects"], key=key)
+    assert sorted(map(comparable, live["subjects"]), key=subject_key) == \
+        sorted(map(comparable, snapshot["subjects"]), key=subject_key)
     assert live["summary"] == snapshot["summary"]
 
 
@@ -491,13 +509,11 @@ def test_snapshot_of_both_live_sources_checks_like_the_example(contoso_dc, passw
         if path.is_file():
             text = path.read_text(encoding="utf-8")
             assert graph_server.token not in text and password not in text, path
-    base = ["check", "--config", str(CONFIG), "-q"]
+    base = ["check", "--config", str(CONFIG), "-q", "--select", SAME_DATA]
     main([*base, "--snapshot", str(EXAMPLE), "--json", str(tmp_path / "example.json")])
     main([*base, "--snapshot", str(out), "--json", str(tmp_path / "again.json")])
     example = json.loads((tmp_path / "example.json").read_text())
     again = json.loads((tmp_path / "again.json").read_text())
 
-    def key(subject):
-        return subject["kind"], subject["subject"]
-
-    assert sorted(again["subjects"], key=key) == sorted(example["subjects"], key=key)
+    assert sorted(map(comparable, again["subjects"]), key=subject_key) == \
+        sorted(map(comparable, example["subjects"]), key=subject_key)

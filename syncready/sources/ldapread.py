@@ -17,8 +17,16 @@ most other attributes one would compare for drift); mailNickname exists only whe
 schema was added. mail, userPrincipalName, sAMAccountName, givenName, sn, displayName,
 userAccountControl, objectGUID and objectClass are in it. A missing mS-DS-ConsistencyGuid would
 silently give objectGUID anchors and a missing proxyAddresses would hide address conflicts, so
-reading through a Global Catalog first looks each requested attribute up in the schema and
-refuses, naming the attributes, when any is not in the partial attribute set.
+reading through a Global Catalog refuses, naming the attributes, when any is not in the partial
+attribute set. The sparse SPEC §10 attributes are the exception: a Global Catalog lacks pwdLastSet
+and accountExpires, and those are then recorded as not read (the checks that need them error).
+
+Schema. Every read first looks the requested attributes up in the schema NC (one search). AD and
+Samba answer a search for attributes their schema lacks without complaint (ldap3 would refuse it
+client-side only with a loaded schema, which this connection never loads), so a forest without
+Exchange is read like any other; the lookup tells whether Exchange's schema is there
+(msExchRecipientTypeDetails, msExchMailboxGuid, msExchRemoteRecipientType) and, when it is not, the
+coverage says "no Exchange schema in AD" (admap.no_exchange_schema) and the Exchange checks skip.
 """
 from __future__ import annotations
 
