@@ -10,6 +10,7 @@ import json
 import uuid
 from pathlib import Path
 
+from syncready.sources.graphmap import USER_SELECT_2026
 from syncready.sources.ldif import write_ldif
 
 HERE = Path(__file__).resolve().parent / "contoso"
@@ -53,7 +54,9 @@ class Builder:
                 "mailNickname": nickname or local, "givenName": given, "surname": surname,
                 "displayName": f"{given} {surname}", "proxyAddresses": proxies,
                 "onPremisesImmutableId": None, "onPremisesSyncEnabled": None, "accountEnabled": True,
-                "userType": "Member"}
+                "userType": "Member", **dict.fromkeys(USER_SELECT_2026),
+                # read per user (SPEC §10): null = read, no mailbox
+                "mailboxSettings": None}
         user.update(extra)
         self.cloud.append(user)
         return user
@@ -213,6 +216,7 @@ def build() -> Builder:
                  proxies=["SMTP:partner@fabrikam.com"], userType="Guest")
     b.role(b.cloud_user(f"admin@{MOERA}", "Tenant", "Admin", mail=None), "Global Administrator")
     b.cloud_user(f"victor.hugo@{DOMAIN}", "Victor", "Hugo", onPremisesSyncEnabled=True,
+                 onPremisesSyncBehavior={"isCloudManaged": False},
                  onPremisesImmutableId=anchor_of(f"CN=Victor Hugo,{STAFF}"))
     b.ad_user(STAFF, "Victor Hugo", f"victor.hugo@{DOMAIN}", "Victor", "Hugo")
 

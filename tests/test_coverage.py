@@ -100,8 +100,7 @@ def test_an_absent_optional_property_errors_only_the_checks_that_read_it(snap, t
         record.pop("department", None)
     write_users(snap, records)
     _, doc = check(snap, tmp_path)
-    # the example's users.json predates SPEC §10's properties: those are not read either
-    assert "department" in doc["coverage"]["collections"]["users"]["missing_properties"]
+    assert doc["coverage"]["collections"]["users"]["missing_properties"] == ["department"]
     drift = results(doc, "attribute-drift")
     assert {r["status"] for r in drift.values()} <= {"error", "skip"}
     assert all(r["message"].startswith("not read: users.department") for r in drift.values() if r["status"] == "error")

@@ -343,3 +343,24 @@ def test_manifest_of_a_snapshot_written_is_read_back_with_the_refusals(tmp_path)
 def test_the_mailbox_mapper_refuses_what_is_not_an_object():
     with pytest.raises(ValueError, match="^expected a JSON object, found an array$"):
         mailbox_from_exo([])
+
+
+@pytest.mark.live
+def test_a_live_cloud_takes_the_mailboxes_from_the_snapshot_folder(graph_server, tmp_path, capsys):
+    """Graph cannot read Exchange Online mailboxes: --snapshot supplies cloud/mailboxes.json beside a live cloud."""
+    example = Path(__file__).resolve().parent.parent / "examples" / "contoso"
+    folder = tmp_path / "snap"
+    (folder / "onprem").mkdir(parents=True)
+    (folder / "onprem" / "ad.ldif").write_bytes((example / "onprem" / "ad.ldif").read_bytes())
+    live = ["--snapshot", str(folder), "--config", str(example / "syncready.toml"), "-q", "--fail-on", "never",
+            "--graph-url", graph_server.url, "--auth", "token", "--json"]
+    assert main(["check", *live, str(tmp_path / "without.json")]) == 0
+    without = json.loads((tmp_path / "without.json").read_text(encoding="utf-8"))["coverage"]["collections"]
+    assert without["mailboxes"]["status"] == "not-read" and EXO_COMMAND in without["mailboxes"]["how"]
+    (folder / "cloud").mkdir()
+    (folder / "cloud" / "mailboxes.json").write_text(EXO_EXPORT, encoding="utf-8")
+    assert main(["check", *live, str(tmp_path / "with.json")]) == 0
+    doc = json.loads((tmp_path / "with.json").read_text(encoding="utf-8"))
+    assert doc["coverage"]["collections"]["mailboxes"]["status"] == "read"
+    assert doc["coverage"]["collections"]["mailboxes"]["count"] == 2
+    assert doc["sources"]["cloud"] == f"graph:{graph_server.url}"

@@ -6,6 +6,7 @@ checked against a live AD and the other way round.
 from __future__ import annotations
 
 import gc
+from pathlib import Path
 
 from ..coverage import Collection as C
 from ..coverage import Coverage
@@ -31,9 +32,28 @@ def load_directory(sources: SourceOptions) -> Directory:
                                parts=parts)
                  if parts else Directory(coverage=Coverage.from_reader()))
     read_live(sources, directory)
+    if sources.live_cloud:
+        _mailboxes_beside_live(Path(sources.snapshot) if sources.snapshot else None, directory)
     gc.collect()
     gc.freeze()
     return directory
+
+
+def _mailboxes_beside_live(root: Path | None, directory: Directory) -> None:
+    """Graph cannot read Exchange Online mailboxes: with a live cloud part, the --snapshot folder's
+    cloud/mailboxes.json (the admin's Get-EXOMailbox export) supplies them (SPEC §10); without
+    one they are not read, and the reason says how to get them."""
+    from .snapshot import HOW, MAILBOXES, read_mailboxes
+
+    if C.MAILBOXES in directory.coverage.collections:
+        return                    # a live reader recorded them
+    path = root / MAILBOXES if root is not None else None
+    if path is not None and path.is_file():
+        directory.mailboxes = read_mailboxes(path)[1]
+        directory.coverage.read(C.MAILBOXES, len(directory.mailboxes), f"snapshot:{path}")
+        return
+    directory.coverage.not_read(C.MAILBOXES, "Microsoft Graph does not expose Exchange Online mailboxes",
+                                f"{HOW[C.MAILBOXES]} in a folder given as --snapshot DIR")
 
 
 def read_live(sources: SourceOptions, directory: Directory, raw: dict | None = None, entries: list | None = None,
