@@ -53,7 +53,7 @@ def check(cloud_user: CloudUser, index: Any) -> Result:
                       isCloudManaged=True, onPremisesSyncEnabled=user.sync_enabled,
                       cloud_immutable_id=user.immutable_id, onprem_dn=ad.dn if ad else None,
                       onprem_anchor=anchor_of(index, ad) if ad else None, cloud_id=user.id)
-    if user.cloud_managed is None and user.previously_synced:
+    if user.cloud_managed is None and user.may_be_cloud_managed:
         reason = property_unread(index, "users", PROPERTY) or (
             f"users.{PROPERTY} (not returned for this user; GET /users/{{id}}/{PROPERTY} needs "
             f"{SYNC_BEHAVIOR_PERMISSION})")

@@ -216,7 +216,6 @@ def build() -> Builder:
                  proxies=["SMTP:partner@fabrikam.com"], userType="Guest")
     b.role(b.cloud_user(f"admin@{MOERA}", "Tenant", "Admin", mail=None), "Global Administrator")
     b.cloud_user(f"victor.hugo@{DOMAIN}", "Victor", "Hugo", onPremisesSyncEnabled=True,
-                 onPremisesSyncBehavior={"isCloudManaged": False},
                  onPremisesImmutableId=anchor_of(f"CN=Victor Hugo,{STAFF}"))
     b.ad_user(STAFF, "Victor Hugo", f"victor.hugo@{DOMAIN}", "Victor", "Hugo")
 

@@ -182,3 +182,11 @@ def _stack_room() -> None:
 
 
 _stack_room()
+
+
+def json_type(value) -> str:
+    """How a JSON value's type reads in an error message ("an object", "null", ...)."""
+    if value is None:
+        return "null"
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
+            int: "a number", float: "a number"}.get(type(value), type(value).__name__)

@@ -156,7 +156,7 @@ def names_other_object(identifier: str, onprem_user: OnPremObject | None) -> boo
 def sync_behavior_unread(user: CloudUser, index: Index) -> str | None:
     """Why a predicted match onto `user` rests on data not read, or None: only a previously synced
     user can be cloud-managed, and its onPremisesSyncBehavior may have been refused (SPEC §10)."""
-    if user.cloud_managed is not None or not user.previously_synced:
+    if user.cloud_managed is not None or not user.may_be_cloud_managed:
         return None
     coverage = index.directory.coverage
     name = "users.onPremisesSyncBehavior"

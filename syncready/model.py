@@ -55,6 +55,12 @@ class CloudUser:
                 or bool(self.object_identifier) or bool(self.onprem_dn) or self.cloud_managed is True)
 
     @property
+    def may_be_cloud_managed(self) -> bool:
+        """Whose onPremisesSyncBehavior must be read: synchronized before, and not now (a synchronized
+        user's source of authority is AD: isCloudManaged false by definition)."""
+        return self.sync_enabled is not True and self.previously_synced
+
+    @property
     def primary_smtp(self) -> str | None:
         return primary_smtp(self.proxy_addresses, self.mail)
 

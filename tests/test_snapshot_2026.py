@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from syncready.cli import main
 from syncready.model import Mailbox
 from syncready.sources.graphmap import (OBJECT_IDENTIFIER, USER_PER_USER, USER_SELECT, USER_SELECT_2026,
-                                        cloud_user_from_graph, features_from_graph, mailbox_from_exo, user_select)
+                                        cloud_user_from_graph, features_from_graph, user_select)
+from syncready.sources.exomap import mailbox_from_exo
 from syncready.sources.snapshot import read_snapshot, write_snapshot
 from syncready.sources.snapshot_layout import EXO_COMMAND, HOW
 from test_snapshot import DOMAINS, SYNC, graph_user, make_snapshot, snapshot_error

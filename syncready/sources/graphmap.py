@@ -12,7 +12,8 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 
 from ..errors import SourceError
-from ..model import CloudObject, CloudUser, Domain, Mailbox, RoleAssignment, SyncFeatures
+from ..jsonio import json_type as _json_type
+from ..model import CloudObject, CloudUser, Domain, RoleAssignment, SyncFeatures
 
 # Graph user properties to $select (SPEC §2); drift attributes are added by user_select().
 USER_SELECT = (
@@ -177,47 +178,6 @@ def _date_text(name: str, value: str | None) -> str | None:
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-
-
-# Get-EXOMailbox (PascalCase) names of the Mailbox fields, in SPEC §10's -Properties order.
-EXO_MAILBOX_PROPERTIES = ("UserPrincipalName", "PrimarySmtpAddress", "RecipientTypeDetails", "ExchangeGuid",
-                          "LegacyExchangeDN", "EmailAddresses")
-_MAILBOX_TEXT = EXO_MAILBOX_PROPERTIES[1:5]
-# RecipientTypeDetails as a number (an enum serialized by Windows PowerShell's ConvertTo-Json).
-_RECIPIENT_TYPES = {1: "UserMailbox", 2: "LinkedMailbox", 4: "SharedMailbox", 8: "LegacyMailbox",
-                    16: "RoomMailbox", 32: "EquipmentMailbox"}
-_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-
-
-def mailbox_from_exo(obj: dict) -> Mailbox:
-    """A Mailbox from a Get-EXOMailbox record (ConvertTo-Json: PascalCase; camelCase accepted too)."""
-    if type(obj) is not dict:
-        raise ValueError(f"expected a JSON object, found {_json_type(obj)}")
-    get = obj.get
-
-    def value(name: str):
-        found = get(name)
-        return get(name[:1].lower() + name[1:]) if found is None else found
-
-    upn = value("UserPrincipalName")
-    if type(upn) is not str or not upn:
-        raise ValueError("missing UserPrincipalName" if upn in (None, "") else
-                         f"UserPrincipalName is {_json_type(upn)}, expected a string")
-    primary, kind, guid, legacy = (value(name) for name in _MAILBOX_TEXT)
-    if type(kind) is int and kind in _RECIPIENT_TYPES:
-        kind = _RECIPIENT_TYPES[kind]
-    for name, text in zip(_MAILBOX_TEXT, (primary, kind, guid, legacy), strict=True):
-        if text is not None and type(text) is not str:
-            raise ValueError(f"{name} is {_json_type(text)}, expected a string or null")
-    if guid and not _GUID.fullmatch(guid):
-        raise ValueError(f"ExchangeGuid is {json.dumps(guid)[:50]}, expected a GUID")
-    addresses = value("EmailAddresses")
-    if addresses is not None and (type(addresses) is not list or any(type(a) is not str for a in addresses)):
-        bad = next((a for a in addresses if type(a) is not str), None) if type(addresses) is list else addresses
-        raise ValueError(f"EmailAddresses {'holds' if type(addresses) is list else 'is'} {_json_type(bad)}, "
-                         "expected an array of strings")
-    return Mailbox(upn, primary or None, kind or None, guid.lower() if guid else None, legacy or None,
-                   tuple(addresses or ()))
 
 
 def cloud_group_from_graph(obj: dict) -> CloudObject:
@@ -391,13 +351,6 @@ def _bad_required(obj: dict, names: Sequence[str]) -> str:
         return "missing " + " and ".join(absent)
     wrong = next(n for n in names if type(obj[n]) is not str)
     return f"{wrong} is {_json_type(obj[wrong])}, expected a string"
-
-
-def _json_type(value) -> str:
-    if value is None:
-        return "null"
-    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
-            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
 
 
 def map_records(records: list, convert: Callable, where: Callable[[int], str]) -> list:

@@ -75,7 +75,7 @@ class PerUserRead:
 
 READS = (
     PerUserRead(SYNC_BEHAVIOR, f"/users/{{id}}/{SYNC_BEHAVIOR}?$select=isCloudManaged", SYNC_BEHAVIOR_PERMISSION,
-                lambda u: _subject(u) and u.previously_synced, ("isCloudManaged",), "cloud_managed",
+                lambda u: _subject(u) and u.may_be_cloud_managed, ("isCloudManaged",), "cloud_managed",
                 cloud_managed_from_graph),
     PerUserRead(MAILBOX_SETTINGS, f"/users/{{id}}/{MAILBOX_SETTINGS}", MAILBOX_PERMISSION,
                 lambda u: _subject(u) and _has_smtp(u), ("userPurpose",), "mailbox_purpose",

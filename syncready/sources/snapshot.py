@@ -20,8 +20,8 @@ from ..index import groups_needing_members
 from ..model import Directory, Mailbox, OnPremObject, SyncFeatures
 from .admap import ONPREM_COLLECTIONS, manifest_selection, onprem_counts, onprem_from_attributes, record_properties
 from .graphmap import (cloud_contact_from_graph, cloud_group_from_graph, cloud_user_from_graph, domain_from_graph,
-                       features_from_graph, group_members_from_graph, mailbox_from_exo, role_assignment_from_graph,
-                       tenant_id_from_sync)
+                       features_from_graph, group_members_from_graph, role_assignment_from_graph, tenant_id_from_sync)
+from .exomap import mailbox_from_exo
 from .ldif import iter_ldif_records, printable
 from .snapshot_json import Segment, load_json, map_file, map_segments
 from .snapshot_layout import (AD, CONTACTS, DOMAINS, FILES, GROUP_MEMBERS, GROUPS, HOW, MAILBOXES, MANIFEST, PARTS,

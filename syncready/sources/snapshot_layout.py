@@ -3,7 +3,8 @@ administrator makes each file when it is absent."""
 from __future__ import annotations
 
 from ..coverage import Collection as C
-from .graphmap import CONTACT_SELECT, EXO_MAILBOX_PROPERTIES, GROUP_SELECT
+from .exomap import EXO_MAILBOX_PROPERTIES
+from .graphmap import CONTACT_SELECT, GROUP_SELECT
 
 USERS = "cloud/users.json"
 GROUPS = "cloud/groups.json"

@@ -51,7 +51,7 @@ def per_user_read(records: list[dict], users: list[CloudUser]) -> list[str]:
     """The per-user properties a live read may claim for the manifest: carried by some record, or
     needed by no user (no earlier sync marks; no address, so no mailbox) and so read for none."""
     carried = {p for p in USER_PER_USER if any(p in r for r in records)}
-    if SYNC_BEHAVIOR not in carried and not any(u.previously_synced for u in users):
+    if SYNC_BEHAVIOR not in carried and not any(u.may_be_cloud_managed for u in users):
         carried.add(SYNC_BEHAVIOR)
     if MAILBOX_SETTINGS not in carried and not any(u.mail or u.proxy_addresses for u in users):
         carried.add(MAILBOX_SETTINGS)
