@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from syncready.checkapi import CheckMeta, Result, failed, passed
+from syncready.checkapi import CheckMeta, Result, failed, passed, skipped
 from syncready.vocab import FixAvailability, Severity, Status, SubjectKind, SyncClient
 
 from ._common import CLOUD_SYNC_FAQ, EXISTING_TENANT, GRAPH_SYNC_FEATURES, PASSWORD_HASH_SYNC, filetime
@@ -30,8 +30,10 @@ META = CheckMeta(
                 "account never logged on (lastLogonTimestamp empty), so the person probably does not know the "
                 "AD password; when accountExpires is in the past (not synced: the cloud account stays active); "
                 "when smart card logon is required (AD keeps a random password) or no password is required "
-                "(PASSWD_NOTREQD). A pass says when the AD password that replaces the cloud one was set. With "
-                "password hash sync off the cloud password stays: a pass, whose evidence "
+                "(PASSWD_NOTREQD). A pass says when the AD password that replaces the cloud one was set. Whether "
+                "password hash sync will be on is `[sync] password_hash_sync` when set, else the tenant's "
+                "passwordSyncEnabled (usually still off before Entra Connect is installed, which turns it on "
+                "with express settings). When it will be off the cloud password stays: a skip, whose evidence "
                 "(if_password_hash_sync) says what would apply once it is on. Dates are UTC.",
     why="At the first sync the cloud password is replaced by the AD password hash: a person who only ever "
         "used the cloud password is locked out on the Monday after the cutover, a must-change flag that is "
@@ -50,7 +52,7 @@ def check(cloud_user, counterpart, index, config):
         unread = ["sync (the tenant's onPremisesDirectorySynchronization features could not be read; grant "
                   "OnPremDirectorySynchronization.Read.All)"]
         return Result(Status.ERROR, "not read: " + unread[0], {"unread": unread})
-    client = getattr(getattr(config, "sync", None), "client", SyncClient.CONNECT_SYNC)
+    client = config.sync.client
     today = dt.datetime.now(dt.UTC)
     dates, bad = _dates(counterpart)
     evidence: dict = {"onprem_dn": counterpart.dn, "passwordSyncEnabled": features.password_sync,
@@ -66,9 +68,14 @@ def check(cloud_user, counterpart, index, config):
                       "UTC): the password facts cannot be told; check the AD export", dict(evidence, malformed=bad))
     findings = _findings(counterpart, dates, features, client, today)
     note = _note(cloud_user, counterpart, dates, features)
-    if not features.password_sync:
+    planned = config.sync.password_hash_sync
+    if planned is False or (planned is None and not features.password_sync):
         # the cloud password stays; what would apply once password hash sync is on is kept as evidence
-        return passed(None, **evidence, if_password_hash_sync=findings + [note])
+        why = ("[sync] password_hash_sync = false: the cloud password stays" if planned is False else
+               "password hash sync is off in the tenant (passwordSyncEnabled false), so the cloud password stays; "
+               "Entra Connect's express settings turn it on at installation: set [sync] password_hash_sync = true "
+               "in syncready.toml to check the users against it")
+        return skipped(why, **evidence, if_password_hash_sync=findings + [note])
     if findings:
         return failed(f"{counterpart.dn}: " + "; ".join(findings) + f"; {note}", **evidence, findings=findings)
     return passed(note, **evidence)

@@ -338,7 +338,8 @@ def _schema() -> _Table:
     return _Table({
         "scope": _Table({"include": _Texts(), "exclude": _Texts(), "include_onmicrosoft": _Bool(),
                          "cloud_only_mailboxes": _Choice(values(CloudOnlyMailboxes))}),
-        "sync": _Table({"client": _Choice(values(SyncClient)), "source_anchor": _Choice(values(SourceAnchor))}),
+        "sync": _Table({"client": _Choice(values(SyncClient)), "source_anchor": _Choice(values(SourceAnchor)),
+                        "password_hash_sync": _Bool()}),
         "checks": _Table({"select": _Texts(), "ignore": _Texts()}),
         "severity": _Map(_Choice(("blocker", "warning")), 'check id = "blocker" or "warning"'),
         "drift": _Table({"attributes": _Map(_Text(), 'AD attribute = "Graph property"')}),
@@ -371,7 +372,8 @@ def parse_config(data: dict, where: str = "config", path: str | None = None) -> 
                           "Cloud Sync takes mS-DS-ConsistencyGuid, falling back to objectGUID, and offers no way "
                           "to change it (reference-cloud-sync-faq); remove source_anchor")
     sync = SyncSettings(client=SyncClient(sync_data.get("client", SyncClient.CONNECT_SYNC)),
-                        source_anchor=SourceAnchor(anchor) if anchor else None)
+                        source_anchor=SourceAnchor(anchor) if anchor else None,
+                        password_hash_sync=sync_data.get("password_hash_sync"))
     checks = data.get("checks", {})
     drift = DEFAULT_DRIFT
     pairs = data.get("drift", {}).get("attributes")

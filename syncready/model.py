@@ -212,6 +212,7 @@ class SyncSettings:
 
     client: str = "connect-sync"               # "connect-sync" | "cloud-sync"
     source_anchor: str | None = None           # None: mS-DS-ConsistencyGuid when set, else objectGUID
+    password_hash_sync: bool | None = None     # planned for the cutover; None: as the tenant says (passwordSyncEnabled)
 
 
 @dataclass

@@ -198,6 +198,10 @@ def test_sync_table_sets_the_client_and_the_anchor_attribute():
     assert default.sync.client == SyncClient.CONNECT_SYNC and default.sync.source_anchor is None
     assert parse_config({"sync": {"source_anchor": "mS-DS-ConsistencyGuid"}}).sync.source_anchor == \
         SourceAnchor.CONSISTENCY_GUID
+    assert default.sync.password_hash_sync is None
+    assert parse_config({"sync": {"password_hash_sync": True}}).sync.password_hash_sync is True
+    with pytest.raises(ConfigError, match="password_hash_sync"):
+        parse_config({"sync": {"password_hash_sync": "yes"}})
 
 
 def test_scope_cloud_only_mailboxes_defaults_to_skip():

@@ -34,11 +34,11 @@ SET = ft(dt.date(2025, 3, 14))
 LOGON = ft(dt.date(2025, 6, 2))
 
 
-def result(features=None, client=None, cloud_kw=None, **ad):
+def result(features=None, client=None, cloud_kw=None, planned=None, **ad):
     ad = {"pwd_last_set": SET, "last_logon_timestamp": LOGON, "account_expires": FILETIME_NEVER, **ad}
     d = directory([cloud(UPN, **(cloud_kw or {}))], [onprem(UPN, **ad)],
                   features=features or SyncFeatures(password_sync=True))
-    config = Config(sync=SyncSettings(client=client)) if client else Config()
+    config = Config(sync=SyncSettings(client=client or SyncSettings().client, password_hash_sync=planned))
     run = Engine(d, config, select=["password-cutover"]).run()
     attach_previews(run)
     return run.subjects[0].results["password-cutover"], run
@@ -90,10 +90,18 @@ def test_smart_card_and_password_not_required_bits_warn():
     assert r.status == Status.FAIL and "PASSWD_NOTREQD" in r.message
 
 
-def test_password_hash_sync_off_passes_and_keeps_what_would_apply():
+def test_password_hash_sync_off_skips_with_how_to_plan_it_and_keeps_what_would_apply():
     r, run = result(SyncFeatures(password_sync=False), pwd_last_set=0)
-    assert r.status == Status.PASS and r.message is None and run.subjects[0].readiness == "ready"
+    assert r.status == Status.SKIP and run.subjects[0].readiness == "ready"
+    assert "passwordSyncEnabled false" in r.message and "[sync] password_hash_sync = true" in r.message
     assert "pwdLastSet 0" in r.evidence["if_password_hash_sync"][0]
+
+
+def test_password_hash_sync_planned_in_the_config_decides_over_the_tenant():
+    planned_on, _ = result(SyncFeatures(password_sync=False), planned=True, pwd_last_set=0)
+    assert planned_on.status == Status.FAIL and "pwdLastSet 0" in planned_on.message
+    planned_off, _ = result(SyncFeatures(password_sync=True), planned=False, pwd_last_set=0)
+    assert planned_off.status == Status.SKIP and "password_hash_sync = false" in planned_off.message
 
 
 def test_unread_features_or_attributes_are_an_error():
