@@ -30,7 +30,7 @@ META = CheckMeta(
                 "account never logged on (lastLogonTimestamp empty), so the person probably does not know the "
                 "AD password; when accountExpires is in the past (not synced: the cloud account stays active); "
                 "when smart card logon is required (AD keeps a random password) or no password is required "
-                "(PASSWD_NOTREQD). A pass says when the AD password that replaces the cloud one was set. Whether "
+                "(PASSWD_NOTREQD). A pass's evidence (note) says when the AD password that replaces the cloud one was set. Whether "
                 "password hash sync will be on is `[sync] password_hash_sync` when set, else the tenant's "
                 "passwordSyncEnabled (usually still off before Entra Connect is installed, which turns it on "
                 "with express settings). When it will be off the cloud password stays: a skip, whose evidence "
@@ -78,7 +78,8 @@ def check(cloud_user, counterpart, index, config):
         return skipped(why, **evidence, if_password_hash_sync=findings + [note])
     if findings:
         return failed(f"{counterpart.dn}: " + "; ".join(findings) + f"; {note}", **evidence, findings=findings)
-    return passed(note, **evidence)
+    # the note is evidence, not a message: on every passing user it would be an advisory, and noise
+    return passed(None, **evidence, note=note)
 
 
 def _dates(obj) -> tuple[dict[str, dt.datetime | None], list[str]]:

@@ -10,6 +10,7 @@ import json
 import uuid
 from pathlib import Path
 
+from syncready.sid import sid_from_text
 from syncready.sources.graphmap import USER_SELECT_2026
 from syncready.sources.ldif import write_ldif
 
@@ -19,6 +20,9 @@ DOMAIN = "contoso.com"
 MOERA = "contoso.onmicrosoft.com"
 NS = uuid.UUID("6f1c3f4e-8d1e-4b5a-9c51-2f0d2c6b7a10")
 TENANT_ID = str(uuid.uuid5(NS, "tenant"))
+DOMAIN_SID = "S-1-5-21-2846137511-1193460315-3412680075"
+PWD_SET = 133_985_088_000_000_000       # 2025-08-01 UTC as FILETIME (100 ns since 1601)
+LAST_LOGON = 134_083_584_000_000_000    # 2025-11-23 UTC
 
 STAFF = f"OU=Staff,{BASE}"
 CONTRACTORS = f"OU=Contractors,{BASE}"
@@ -28,6 +32,11 @@ SERVICE = f"OU=Service Accounts,{BASE}"
 
 def gid(*parts: str) -> uuid.UUID:
     return uuid.uuid5(NS, "/".join(parts))
+
+
+def sid_of(dn: str) -> str:
+    """The objectSid (text) of the AD object at dn: the domain's SID and a RID derived from the name."""
+    return f"{DOMAIN_SID}-{1000 + gid('rid', dn).int % 100_000}"
 
 
 def anchor_of(dn: str) -> str:
@@ -69,8 +78,11 @@ class Builder:
         if proxies is None:
             proxies = [f"SMTP:{mail}"] if mail else []
         attrs = {"objectClass": ["top", "person", "organizationalPerson", "user"],
-                 "cn": [cn], "objectGUID": [gid("ad", dn).bytes_le],
-                 "sAMAccountName": [sam or local[:20]], "userAccountControl": [str(uac)]}
+                 "cn": [cn], "objectGUID": [gid("ad", dn).bytes_le], "objectSid": [sid_from_text(sid_of(dn))],
+                 "sAMAccountName": [sam or local[:20]], "userAccountControl": [str(uac)],
+                 # password set 2025-09-01, last logon 2026-11-20, never expires (FILETIME)
+                 "pwdLastSet": [str(PWD_SET)], "lastLogonTimestamp": [str(LAST_LOGON)],
+                 "accountExpires": ["9223372036854775807"]}
         if given:
             attrs.update(givenName=[given], sn=[surname], displayName=[f"{given} {surname}"])
         if upn:
@@ -211,6 +223,30 @@ def build() -> Builder:
     b.ad_user(STAFF, "Bob Smith (old account)", f"bsmith@{DOMAIN}", "Bob", "Smith", mail=None, sam="bsmith")
     b.ad_user(STAFF, "Scanner", "scanner@contoso.local", "", "", mail=None, sam="scanner")
 
+    # previously-synced: Henri's AD account was deleted and recreated after an earlier sync; the cloud
+    # user still carries the old object's SID (from 2026-07-01 Entra refuses the hard match).
+    b.pair(f"henri.leclerc@{DOMAIN}", "Henri", "Leclerc", onPremisesSyncEnabled=False,
+           onPremisesSecurityIdentifier=f"{DOMAIN_SID}-4711", onPremisesLastSyncDateTime="2024-05-17T06:12:00Z",
+           onPremisesSamAccountName="hleclerc", onPremisesSyncBehavior={"isCloudManaged": False})
+
+    # upn-exists skip: a shared mailbox with no AD account stays cloud-only (sign-in blocked, as Exchange sets it).
+    b.cloud_user(f"info@{DOMAIN}", "Info", "Mailbox", displayName="Contoso Info", accountEnabled=False,
+                 mailboxSettings={"userPurpose": "shared"})
+
+    # password-cutover: Ingrid's AD account must change its password at next logon (help desk reset),
+    # and the tenant will not sync that flag (userForcePasswordChangeOnLogonEnabled off).
+    b.pair(f"ingrid.holm@{DOMAIN}", "Ingrid", "Holm", ad={"pwdLastSet": "0"})
+
+    # group-takeover: the AD "All Staff" list will take over the cloud list of the same address; an AD
+    # security group named like a cloud security group cannot match and becomes a second group.
+    b.groups.append({"id": str(gid("group", "all staff")), "displayName": "All Staff", "mailEnabled": True,
+                     "mail": f"allstaff@{DOMAIN}", "proxyAddresses": [f"SMTP:allstaff@{DOMAIN}"]})
+    b.groups.append({"id": str(gid("group", "finance")), "displayName": "Finance Team", "mailEnabled": False,
+                     "mail": None, "proxyAddresses": []})
+    b.ad.append((f"CN=Finance Team,{STAFF}", {"objectClass": ["top", "group"], "cn": ["Finance Team"],
+                                                "objectGUID": [gid("ad", "finance group").bytes_le],
+                                                "sAMAccountName": ["Finance Team"], "groupType": ["-2147483646"]}))
+
     # Not subjects: a guest, an onmicrosoft.com admin, an already synchronized user.
     b.cloud_user(f"partner_fabrikam.com#EXT#@{MOERA}", "Pat", "Partner", mail="partner@fabrikam.com",
                  proxies=["SMTP:partner@fabrikam.com"], userType="Guest")
@@ -248,7 +284,10 @@ def write(b: Builder, folder: Path = HERE) -> None:
                           {"id": MOERA, "isVerified": True, "authenticationType": "Managed", "isInitial": True}])
     dump("sync.json", {"id": TENANT_ID, "features": {
         "softMatchOnUpnEnabled": True, "blockSoftMatchEnabled": False,
-        "blockCloudObjectTakeoverThroughHardMatchEnabled": False, "synchronizeUpnForManagedUsersEnabled": True}})
+        "blockCloudObjectTakeoverThroughHardMatchEnabled": False, "synchronizeUpnForManagedUsersEnabled": True,
+        "passwordSyncEnabled": False, "userForcePasswordChangeOnLogonEnabled": False,
+        "cloudPasswordPolicyForPasswordSyncedUsersEnabled": False,
+        "allowOnPremUpdateOfOnPremisesObjectIdentifierEnabled": False}})
     dump("roleAssignments.json", b.roles)
     dump("roleEligibilitySchedules.json", b.eligible)
     ous = [(dn, {"objectClass": ["top", "organizationalUnit"], "ou": [dn.split(",")[0][3:]]})
@@ -260,6 +299,9 @@ def write(b: Builder, folder: Path = HERE) -> None:
         "# Sync scope of the example: Staff and Contractors are synchronized, Leavers and Service Accounts are not.\n"
         "[scope]\n"
         f'include = ["{STAFF}", "{CONTRACTORS}"]\n'
+        "\n# The cutover turns on password hash sync (Entra Connect's express settings), so check passwords against it.\n"
+        "[sync]\n"
+        "password_hash_sync = true\n"
         "\n# Compared by attribute-drift besides givenName, sn and displayName (AD attribute = Graph property).\n"
         "[drift]\n"
         'attributes = { department = "department" }\n', encoding="utf-8")

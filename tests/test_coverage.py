@@ -276,18 +276,26 @@ def test_manifest_unavailable_wins_over_an_empty_file(snap, tmp_path):
     assert doc["coverage"]["collections"]["roleEligibilitySchedules"]["status"] == "not-read"
 
 
+def _example_counts(snap) -> tuple[int, int]:
+    """How many cloud users and AD users the example folder holds (read from its files, not assumed)."""
+    users = json.loads(cloud(snap, "users").read_text(encoding="utf-8"))["value"]
+    ldif = (snap / "onprem" / "ad.ldif").read_text(encoding="utf-8")
+    return len(users), ldif.count("objectClass: user\n")
+
+
 def test_manifest_not_requested_and_counts(snap, tmp_path, capsys):
-    write_manifest(snap, {"users": {"status": "read", "count": 54}, "groups": {"status": "not requested"},
-                          "adUsers": {"status": "read", "count": 54}})
+    users, ad_users = _example_counts(snap)
+    write_manifest(snap, {"users": {"status": "read", "count": users}, "groups": {"status": "not requested"},
+                          "adUsers": {"status": "read", "count": ad_users}})
     _, doc = check(snap, tmp_path)
     assert doc["coverage"]["collections"]["groups"]["status"] == "not-read"
     assert statuses(doc, "upn-unique") <= {"error", "skip"}
     capsys.readouterr()
 
-    write_manifest(snap, {"users": {"status": "read", "count": 55}})
+    write_manifest(snap, {"users": {"status": "read", "count": users + 1}})
     code, _ = check(snap, tmp_path)
     err = one_line_error(capsys)
-    assert code == 2 and "cloud/users.json" in err and "54" in err and "55" in err
+    assert code == 2 and "cloud/users.json" in err and str(users) in err and str(users + 1) in err
 
     write_manifest(snap, {"groupMembers": {"status": "read", "count": 1}})
     code, _ = check(snap, tmp_path)
@@ -340,13 +348,16 @@ def test_a_reader_prints_nothing_its_notes_are_in_coverage(snap, capsys):
 def test_ad_users_whose_match_could_not_be_decided_are_not_counted_as_matched(snap, tmp_path, capsys):
     """Without roleAssignments orphan-onprem cannot decide: the terminal must not say "0 AD users would
     create new cloud users (0 of 51 in scope match a cloud user)" as if all of them were fine."""
+    _, complete = check(snap, tmp_path)
+    in_scope = complete["summary"]["onprem_users"]["total"]
+    capsys.readouterr()
     cloud(snap, "roleAssignments").unlink()
     _, doc = check(snap, tmp_path)
     out = capsys.readouterr().out
     onprem = doc["summary"]["onprem_users"]
-    assert (onprem["total"], onprem["matched"], onprem["new_cloud_users"]) == (51, 0, 0)
+    assert (onprem["total"], onprem["matched"], onprem["new_cloud_users"]) == (in_scope, 0, 0)
     assert "would create new cloud users (0 of" not in out
-    assert "could not tell whether the 51 AD users in scope would create new cloud users" in out
+    assert f"could not tell whether the {in_scope} AD users in scope would create new cloud users" in out
 
 
 def test_fix_plans_nothing_on_inputs_not_read_and_says_what_is_missing(snap, capsys):
