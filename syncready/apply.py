@@ -24,6 +24,11 @@ Progress = Callable[[int, int], object]
 """Called with (changes done, changes in all) after each unbatched change."""
 
 SETTLE_DELAYS = (0.25, 0.5, 1.0, 2.0, 4.0)     # seconds between read-backs of a write not yet visible
+CHANGED_SINCE = "the values changed since the fix; left alone"
+PREDATES = "an object with this DN exists but predates the fix; left alone"
+UNDO_CONFLICTS = frozenset({CHANGED_SINCE, PREDATES})
+"""Why undo_plan leaves a change alone because the directory moved on: a conflict, as in apply; any other
+reason is a change that cannot be undone (the writer's undo_refusal)."""
 
 
 @dataclass
@@ -180,7 +185,7 @@ def undo_plan(entries: list[Entry], writers: Mapping[str, Writer]) -> tuple[list
             elif entry.time and writer.created_after(change.object, dt.datetime.fromisoformat(entry.time)):
                 inverse.attributes = {"objectGUID": writer.guid_of(change.object)}
             else:
-                skipped.append((inverse, "an object with this DN exists but predates the fix; left alone"))
+                skipped.append((inverse, PREDATES))
                 continue
             needed.append(inverse)
             continue
@@ -193,7 +198,7 @@ def undo_plan(entries: list[Entry], writers: Mapping[str, Writer]) -> tuple[list
         if state == "after":
             needed.append(change.inverse())
         elif state == "other":
-            skipped.append((change.inverse(), "the values changed since the fix; left alone"))
+            skipped.append((change.inverse(), CHANGED_SINCE))
     return needed, skipped
 
 

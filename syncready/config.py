@@ -349,7 +349,7 @@ def _schema() -> _Table:
             "known_empty": _Choices(_collections()),
         }),
         "fix": _Table({
-            "password_file": _Text(), "write_consistency_guid": _Bool(),
+            "password_file": _Text(), "write_consistency_guid": _Bool(), "plan_max_age": _Text(),
             "stale_immutable_id": _Choice(values(StaleImmutableIdFix)),
             "create": _Table({"enabled": _Bool(), "ou": _Text(), "sam_template": _Text()}),
         }),

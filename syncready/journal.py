@@ -30,7 +30,10 @@ OutcomeRecord: TypeAlias = tuple[int, str, str, dict[str, Any]]
 
 
 class Journal:
-    def __init__(self, path: str | os.PathLike[str], command: str, sources: dict[str, Any]) -> None:
+    def __init__(self, path: str | os.PathLike[str], command: str, sources: dict[str, Any],
+                 targets: dict[str, Any] | None = None) -> None:
+        """`targets`: the DC and tenant the run writes to (planfile_targets.written_targets), so that
+        undo needs only credentials; no secrets."""
         self.path = Path(path)
         self.run = str(uuid.uuid4())
         self.seq = 0
@@ -38,7 +41,7 @@ class Journal:
         fd = open_owner_only(self.path, "journal")
         self._fp = os.fdopen(fd, "a", encoding="utf-8", newline="\n")
         self._write({"type": "begin", "schema": SCHEMA, "run": self.run, "command": command,
-                     "tool": __version__, "sources": sources, "time": _now()})
+                     "tool": __version__, "sources": sources, "targets": targets or {}, "time": _now()})
 
     def _write(self, *records: Record) -> None:
         """Writes the records, then one flush and fsync: nothing is acted on before it is on disk."""
@@ -89,6 +92,19 @@ class Entry:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def journal_targets(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The DC and tenant the journal's first run wrote to ({} for journals older than this record);
+    read after read_journal, which has refused anything malformed."""
+    with open(path, encoding="utf-8") as fp:
+        first = loads(fp.readline(), f"journal {path} line 1")
+    targets = first.get("targets") if isinstance(first, dict) else None
+    if targets is None:
+        return {}
+    if not isinstance(targets, dict) or not all(isinstance(v, dict) for v in targets.values()):
+        raise SourceError(f"journal {path} line 1: targets is not an object of objects")
+    return targets
+
+
 def read_journal(path: str | os.PathLike[str]) -> list[Entry]:
     """The changes a journal records; anything that is not a well-formed journal is a SourceError
     naming the line, because undo acts on what it reads."""
@@ -125,7 +141,7 @@ def read_journal(path: str | os.PathLike[str]) -> list[Entry]:
                 raise SourceError(f"{path} is not a syncready journal (line {number} comes before any begin record)")
             elif kind == "intent":
                 key = (_text(record, "run"), _seq(record))
-                entries[key] = Entry(key[0], key[1], _change(record.get("change")), time=_time(record))
+                entries[key] = Entry(key[0], key[1], change_from_json(record.get("change")), time=_time(record))
             elif kind == "outcome":
                 entry = entries.get((_text(record, "run"), _seq(record)))
                 if entry is None:
@@ -146,8 +162,8 @@ _TARGETS = ("onprem", "cloud")
 _OPS = ("modify", "create", "delete", "patch")
 
 
-def _change(data: object) -> Change:
-    """A Change from its journal form, every field of the type the writers expect."""
+def change_from_json(data: object) -> Change:
+    """A Change from its journal (or plan file) form, every field of the type the writers expect."""
     if not isinstance(data, dict):
         raise TypeError("change is not an object")
     for name in _CHANGE_TEXTS:

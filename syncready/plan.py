@@ -22,7 +22,7 @@ BINARY_ATTRIBUTES = {"ms-ds-consistencyguid", "objectguid", "msexchmailboxguid"}
 
 Value: TypeAlias = str | bytes | int | None
 """One attribute value: text, binary (GUIDs), a number or flag (bool is an int), or None for Graph's
-"no value" — what the journal accepts back (journal._change)."""
+"no value" — what the journal accepts back (journal.change_from_json)."""
 
 
 @dataclass
@@ -82,7 +82,7 @@ class Change:
             return f"create {self.object} with {json.dumps(shown, ensure_ascii=False, default=str)}"
         if self.op == Operation.DELETE:
             return f"delete {self.object}"
-        before, after = _show(self.remove), _show(self.add)
+        before, after = show_values(self.remove), show_values(self.add)
         where = "cloud" if self.target == Target.CLOUD else "AD"
         if self.op == Operation.PATCH:
             return f"{where} {self.attribute}: {before or '(empty)'} → {after or '(empty)'}"
@@ -97,7 +97,7 @@ def _b64(value: Value) -> str:
     return base64.b64encode(value if isinstance(value, bytes) else str(value).encode()).decode()
 
 
-def _show(values: Iterable[Value]) -> str:
+def show_values(values: Iterable[Value]) -> str:
     shown = []
     for value in values:
         if isinstance(value, bytes):
