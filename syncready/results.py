@@ -40,7 +40,7 @@ def cloud_facts(user) -> dict:
     return _compact({"upn": user.upn, "displayName": user.display_name, "givenName": user.given_name,
             "surname": user.surname, "mail": user.mail, "primarySmtp": user.primary_smtp,
             "proxyAddresses": list(user.proxy_addresses), "immutableId": user.immutable_id,
-            "accountEnabled": user.account_enabled})
+            "accountEnabled": user.account_enabled, "department": user.extra.get("department")})
 
 
 def onprem_facts(obj, anchor: Callable[[Any], str | None] | None = None) -> dict:
@@ -48,7 +48,7 @@ def onprem_facts(obj, anchor: Callable[[Any], str | None] | None = None) -> dict
     return _compact({"dn": obj.dn, "upn": obj.upn, "sam": obj.sam, "displayName": obj.display_name,
             "givenName": obj.given_name, "sn": obj.sn, "mail": obj.mail, "primarySmtp": obj.primary_smtp,
             "proxyAddresses": list(obj.proxy_addresses), "anchor": anchor(obj) if anchor else obj.anchor,
-            "enabled": obj.enabled})
+            "enabled": obj.enabled, "department": obj.extra.get("department")})
 
 
 def group_facts(obj) -> dict:
@@ -57,8 +57,12 @@ def group_facts(obj) -> dict:
 
 
 def subject_entry(subject: Subject, previews: Mapping[tuple[str, str], dict] | None = None,
-                  anchor: Callable[[Any], str | None] | None = None) -> dict:
-    """One subject of the results JSON; a result's `fix` is its preview from `Run.previews`."""
+                  anchor: Callable[[Any], str | None] | None = None,
+                  predict: Callable[[Any], dict] | None = None) -> dict:
+    """One subject of the results JSON; a result's `fix` is its preview from `Run.previews`.
+
+    `predict` gives an AD user's `prediction` (anchor and predicted cloud user), which
+    `syncready verify` compares with what the first sync did."""
     results = {cid: r.to_json() for cid, r in subject.results.items()}
     if previews:
         for cid, result in results.items():
@@ -72,6 +76,8 @@ def subject_entry(subject: Subject, previews: Mapping[tuple[str, str], dict] | N
         entry["onprem"] = onprem_facts(subject.counterpart, anchor) if subject.counterpart is not None else None
     elif subject.kind == SubjectKind.ONPREM_USER and subject.readiness != Readiness.READY:
         entry["onprem"] = onprem_facts(subject.obj, anchor)
+    if predict is not None and subject.kind == SubjectKind.ONPREM_USER:
+        entry["prediction"] = predict(subject.obj)
     elif subject.kind == SubjectKind.ONPREM_GROUP:      # few, and the facts say group or contact
         entry["onprem"] = dict(onprem_facts(subject.obj), **group_facts(subject.obj))
     if subject.synced:
@@ -94,13 +100,26 @@ def results_document(run: Run, generated: dt.datetime | None = None) -> dict:
         "coverage": coverage_document(run),
         "selected": [c.id for c in run.checks],
         "checks": [check_entry(c, run.severity[c.id]) for c in run.checks],
-        "subjects": SubjectEntries(run.subjects, run.previews, run.index.anchor),
+        "subjects": SubjectEntries(run.subjects, run.previews, run.index.anchor, _predictor(run.index)),
         "summary": summary,
         "waivers": [dict(w.to_json(), expired=w.expired(run.today),
                          matched=run.waiver_use.get(id(w), 0))
                     for w in run.config.waivers],
     }
     return doc
+
+
+def _predictor(index) -> Callable[[Any], dict]:
+    """An AD user's anchor and Entra's predicted match (cached on the Index, so no second evaluation)."""
+    from .matching import predict_match
+
+    def predict(obj) -> dict:
+        match = predict_match(obj, index)
+        found = {"anchor": index.anchor(obj), "how": match.how}
+        if match.user is not None:
+            found.update(cloud_id=match.user.id, cloud_upn=match.user.upn)
+        return _compact(found)
+    return predict
 
 
 def _ad_domain(directory) -> str | None:
@@ -115,21 +134,22 @@ class SubjectEntries:
     """The subjects' entries, made as they are iterated: a 100k-user run never holds them all at once."""
 
     def __init__(self, subjects, previews: Mapping[tuple[str, str], dict] | None = None,
-                 anchor: Callable[[Any], str | None] | None = None):
+                 anchor: Callable[[Any], str | None] | None = None, predict: Callable[[Any], dict] | None = None):
         self._subjects = subjects
         self._previews = previews
         self._anchor = anchor
+        self._predict = predict
 
     def __len__(self) -> int:
         return len(self._subjects)
 
     def __iter__(self):
-        return (subject_entry(s, self._previews, self._anchor) for s in self._subjects)
+        return (subject_entry(s, self._previews, self._anchor, self._predict) for s in self._subjects)
 
     def __getitem__(self, item):
         if isinstance(item, slice):
-            return [subject_entry(s, self._previews, self._anchor) for s in self._subjects[item]]
-        return subject_entry(self._subjects[item], self._previews, self._anchor)
+            return [subject_entry(s, self._previews, self._anchor, self._predict) for s in self._subjects[item]]
+        return subject_entry(self._subjects[item], self._previews, self._anchor, self._predict)
 
 
 def write_json(doc: dict, path) -> None:

@@ -1,5 +1,6 @@
 """Sub-commands of `syncready`; each module registers its parser and handler."""
-from . import check, demo, fix, info, report, snapshot, undo
+from . import check, demo, fix, info, report, snapshot, undo, verify
 
 REGISTRARS = [check.register, fix.register, undo.register, info.register_list, info.register_explain,
-              report.register, demo.register, snapshot.register]
+              report.register, demo.register, snapshot.register,
+              verify.register]

@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 from .batch import BatchEndpoint
 from .directory import DirectoryEndpoints
 from .faults import Faults, PagingFaults
+from .firstexport import FirstExport
 from .identity import IdentityEndpoints
 from .messages import GraphError, Request, Response, status_error
 from .peruser import UserNavigation
@@ -224,6 +225,7 @@ class GraphServer:
         self.per_user = UserNavigation(self)
         self.identity = IdentityEndpoints(self)
         self.batch = BatchEndpoint(self, batch_order, batch_seed)
+        self.first_export = FirstExport(self)   # a simulated first sync (tests/graphserver/firstexport.py)
         self.token = self.issue_token()
 
     @classmethod
