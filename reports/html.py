@@ -26,6 +26,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from .html_context import page_context
+from .partials import Partials
 from .html_data import CLOUD_FIELDS, FORMAT, KINDS, ONPREM_FIELDS, binary, pack, report_checks
 from .markdown import percent
 
@@ -48,7 +49,8 @@ def render_html(results: dict, path) -> None:
 def render_html_string(results: dict, *, compress: bool | None = None) -> str:
     """The report as a string; compress None decides by size, True/False forces it (tests)."""
     checks = report_checks(results)
-    data, seen = pack(results, checks)
+    partials = Partials(results)
+    data, seen = pack(partials.watch(), checks)
     if compress is None:
         compress = sum(map(len, data["S"][1:])) + 8 * len(data["ints"]) > COMPRESS_ABOVE
     if compress:
@@ -61,7 +63,7 @@ def render_html_string(results: dict, *, compress: bool | None = None) -> str:
         encoding = "json"
     script = _asset("report.js")
     css = _asset("report.css")
-    context = page_context(results, checks, seen)
+    context = dict(page_context(results, checks, seen), **partials.context())
     context.update(
         css=Markup(css),
         script=Markup(script),

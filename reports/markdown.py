@@ -19,6 +19,8 @@ from syncready.summary import (
     scope_text,
     unread_line,
 )
+from syncready.breakdown import breakdowns
+from syncready.checklist import StepKind, build_checklist
 from syncready.vocab import FAILING, FixAvailability, Safety
 
 MAX_BLOCKED = 20
@@ -121,7 +123,9 @@ def render_markdown(results: dict, *, max_blocked: int = MAX_BLOCKED) -> str:
              f"| {_num(at_risk)} ({percent(at_risk, total)}) | {_num(ready)} ({percent(ready, total)}) "
              f"| {_num(synced)} |"),
             ""]
+    out += checklist_markdown(results)
     out += _coverage(results)
+    out += breakdowns_markdown(results)
 
     by_check = summary.get("by_check") or {}
     errors = any((by_check.get(c["id"]) or {}).get("error") for c in checks)
@@ -210,3 +214,50 @@ def _coverage(results: dict) -> list[str]:
     out += [f"- **Not read:** {escape(line, 1000)}" for line in missing]
     out += [f"- **Note:** {escape(note, 1000)}" for note in coverage.get("notes") or ()]
     return out + [""]
+
+
+CHECKLIST_ITEMS = 10     # per step in Markdown (a CI job summary); the HTML report and --csv list every one
+BREAKDOWN_ROWS = 10
+
+
+def checklist_markdown(results: dict, limit: int = CHECKLIST_ITEMS) -> list[str]:
+    """The cutover checklist as a numbered list, the command of a step as a code span."""
+    steps = build_checklist(results).steps
+    if not steps:
+        return []
+    out = ["### Cutover checklist", ""]
+    for number, step in enumerate(steps, 1):
+        line = escape(step.lead, 1000) + (f" `{step.command}`" if step.command and _SAFE_COMMAND.match(step.command)
+                                          else "")
+        if step.counts:
+            line += f" ({escape(step.counts, 1000)})"
+        if step.after:
+            line += f"; {escape(step.after, 1000)}"
+        out.append(f"{number}. {line}")
+        if step.kind in (StepKind.READ_FIRST, StepKind.MANUAL):
+            for item in step.items[:limit]:
+                who = f"{escape(item.subject)}: " if item.subject else ""
+                out.append(f"   - {who}{escape(item.text, 400)}")
+            if step.total_items > min(limit, len(step.items)):
+                out.append(f"   - … {step.total_items - min(limit, len(step.items)):,} more (the HTML report and "
+                           "`--csv` list every one)")
+    return out + [""]
+
+
+_SAFE_COMMAND = re.compile(r"^[A-Za-z0-9 ,._-]+$")
+
+
+def breakdowns_markdown(results: dict, limit: int = BREAKDOWN_ROWS) -> list[str]:
+    """Cloud users per AD OU, department and UPN domain, most blocked first."""
+    tables = breakdowns(results)
+    if not tables:
+        return []
+    out = ["### Where the blocked users are", ""]
+    for table in tables:
+        shown = table.groups[:limit]
+        more = f" (first {len(shown)} of {len(table.groups):,})" if len(table.groups) > len(shown) else ""
+        out += [f"**By {escape(table.label)}**{more}", "", f"| {escape(table.label)} | Blocked | At risk | Ready |",
+                "|---|--:|--:|--:|"]
+        out += [f"| {escape(g.name)} | {_num(g.blocked)} | {_num(g.at_risk)} | {_num(g.ready)} |" for g in shown]
+        out.append("")
+    return out

@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import resultsgen
 
 from syncready.reports import html, junit, markdown
+from syncready.breakdown import breakdowns
 
 IMG = "<img src=x onerror=alert(1)>"
 SCRIPT = "</script><script>alert(1)</script>"
@@ -125,7 +126,7 @@ def test_markdown_escapes_values(hostile):
     assert "Pipe \\| Table \\| Breaker" in text
     assert "[link](javascript" not in text
     tables = re.findall(r"(?m)(?:^\|.*\n)+", text)
-    assert len(tables) == 3
+    assert len(tables) == 3 + len(breakdowns(hostile))     # people, checks, blocked; one per breakdown
     for table in tables:
         widths = {len(UNESCAPED_PIPE.findall(line)) for line in table.splitlines()}
         assert len(widths) == 1, table
