@@ -4,6 +4,7 @@ The guidance says which of the two applies (an excluded OU, or no included OU), 
 gives the Move-ADObject command; a critical system object needs a different account altogether.
 """
 from syncready.fixerapi import FixContext, Result, Subject
+from syncready.worklist import parent_dn as _parent
 
 from ._common import ps_quote
 
@@ -24,15 +25,3 @@ def guidance(subject: Subject, result: Result, ctx: FixContext) -> str:
             f"add {_parent(dn)} to the synchronized OUs in Entra Connect / Cloud Sync and to [scope] include of "
             "syncready.toml")
 
-
-def _parent(dn: str) -> str:
-    """The DN without its first RDN (a backslash escapes a comma inside an RDN)."""
-    escaped = False
-    for position, char in enumerate(dn):
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == ",":
-            return dn[position + 1:].strip()
-    return dn

@@ -59,7 +59,8 @@ def guard(text: Any) -> str:
 
 
 def parent_dn(dn: str) -> str:
-    """The DN without its first RDN ("CN=Baker\\, Quinn,OU=Staff,DC=x" → "OU=Staff,DC=x")."""
+    """The DN without its first RDN ("CN=Baker\\, Quinn,OU=Staff,DC=x" → "OU=Staff,DC=x"; a backslash
+    escapes a comma inside an RDN); a DN of one RDN is returned as it is."""
     escaped = False
     for position, char in enumerate(dn):
         if escaped:
@@ -68,7 +69,7 @@ def parent_dn(dn: str) -> str:
             escaped = True
         elif char == ",":
             return dn[position + 1:].strip()
-    return ""
+    return dn
 
 
 def _dict(value: Any) -> dict:
