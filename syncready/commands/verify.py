@@ -63,7 +63,11 @@ def run_verify(args) -> int:
     from ..reports.verify_formats import print_verify_summary
 
     options = from_args(args)
-    expected = read_expected(read_results(args.expected), args.expected)
+    try:
+        expected = read_expected(read_results(args.expected), args.expected)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise SourceError(f"{args.expected}: not a complete syncready results file ({type(exc).__name__}: "
+                          f"{exc})") from exc
     directory = load_directory(options.sources)
     missing = required_unread(directory)
     if missing:
