@@ -77,6 +77,7 @@ class SourceOptions:
     graph: GraphOptions | None = None
     ldap: LdapOptions | None = None
     config: Config = field(default_factory=Config, compare=False)
+    quiet: bool = False                 # --quiet: no progress line while the sources are read
 
     @property
     def live_cloud(self) -> bool:
@@ -146,7 +147,7 @@ def from_args(args: argparse.Namespace) -> Options:
                            auth=LdapAuth((value("ldap_auth") or "simple").lower()), ca_file=value("ldap_ca_file"),
                            insecure=bool(value("ldap_insecure")), verbose=verbose, quiet=quiet)
     source_options = SourceOptions(snapshot=value("snapshot") or sources.get("snapshot"), graph=graph, ldap=ldap,
-                                   config=config)
+                                   config=config, quiet=quiet)
     outputs = Outputs(json=value("json"), junit=value("junit"), markdown=value("markdown"), html=value("html"))
     run = RunOptions(select=tuple(value("select") or ()), ignore=tuple(value("ignore") or ()),
                      users=tuple(value("users") or ()), fail_on=value("fail_on") or "blocker",

@@ -2,7 +2,6 @@
 from another domain refused, and undo (given only credentials) restores AD byte for byte."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest

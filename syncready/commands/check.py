@@ -23,6 +23,8 @@ def register(sub) -> None:
                         help="exit 1 when a check of this severity (or worse) fails (default blocker)")
     parser.add_argument("--baseline", metavar="PREVIOUS.json",
                         help="mark failures new or fixed since this results file")
+    parser.add_argument("--all", action="store_true", dest="show_all",
+                        help="list every blocked subject in the terminal summary (default the first 10)")
     parser.set_defaults(handler=run_check)
 
 
@@ -83,11 +85,12 @@ def write_outputs(doc: dict, outputs: Outputs, source: str | None = None) -> lis
 
 
 def run_check(args) -> int:
-    from ..reports.terminal import print_summary
+    from ..reports.terminal import SHOW_BLOCKED, print_summary
 
     options = from_args(args)
     run, doc = evaluate(options.sources, options.run)
     written = write_outputs(doc, options.run.outputs)
     print_summary(doc, sys.stdout, written=[escape(w) for w in written],
-                  expired_waivers=[w for w in doc["waivers"] if w["expired"]])
+                  expired_waivers=[w for w in doc["waivers"] if w["expired"]],
+                  limit=None if args.show_all else SHOW_BLOCKED)
     return run.exit_code(options.run.fail_on)
