@@ -18,10 +18,12 @@ from syncready.summary import (
     unread_line,
 )
 from syncready.termtext import escape as safe
+from syncready.termtext import terminal_width, wrap
 from syncready.vocab import FAILING, Readiness, Severity
 
 SHOW_BLOCKED = 10
-WIDTH = 110          # the header's "Read:" line is wrapped to this
+WIDTH = 110          # the header's "Read:" line is wrapped to this when not at a terminal
+SHOW_ALL_HINT = "--all lists every one"
 
 
 def _paint(fp):
@@ -39,21 +41,26 @@ def print_header(doc: dict, fp) -> None:
         print("Coverage: not recorded (results from an older syncready)", file=fp)
         return
     paint = _paint(fp)
-    print(f"Config: {safe(coverage.get('config') or 'none (defaults: the whole domain, every check)')}", file=fp)
-    print(f"Scope: {safe(scope_text(coverage))}", file=fp)
+    width = terminal_width(fp)
+    print(wrap(f"Config: {coverage.get('config') or 'none (defaults: the whole domain, every check)'}", width),
+          file=fp)
+    print(wrap(f"Scope: {scope_text(coverage)}", width), file=fp)
     read, missing = collection_lines(coverage)
     text = safe(", ".join(read)) if read else "not recorded by the sources"
-    print(textwrap.fill(f"Read: {text}", WIDTH, subsequent_indent="      ", break_long_words=False,
+    print(textwrap.fill(f"Read: {text}", width or WIDTH, subsequent_indent="      ", break_long_words=False,
                         break_on_hyphens=False), file=fp)
     for line in missing:
-        print(paint(f"Not read: {safe(line)}", "33"), file=fp)
+        print(paint(wrap(f"Not read: {line}", width), "33"), file=fp)
     for note in coverage.get("notes") or ():
-        print(paint(f"Note: {safe(note)}", "33"), file=fp)
+        print(paint(wrap(f"Note: {note}", width), "33"), file=fp)
     print(file=fp)
 
 
-def print_summary(doc: dict, fp, written=(), expired_waivers=()) -> None:
+def print_summary(doc: dict, fp, written=(), expired_waivers=(), limit: int | None = SHOW_BLOCKED,
+                  show_all: str = SHOW_ALL_HINT) -> None:
+    """`limit` blocked subjects are listed (None: all); `show_all` says how to see the rest."""
     paint = _paint(fp)
+    columns = terminal_width(fp)
     print_header(doc, fp)
     summary = doc["summary"]
     checks = doc["checks"]
@@ -66,40 +73,45 @@ def print_summary(doc: dict, fp, written=(), expired_waivers=()) -> None:
         line = (f"{check['id']:<{width}}  {check['severity']:<8}  {counts['pass']:>6}  {counts['fail']:>6}  "
                 f"{counts['error']:>5}  {counts['skip']:>6}  {counts['waived']:>6}")
         print(paint(line, "31" if bad and check["severity"] == Severity.BLOCKER else "33") if bad else line, file=fp)
-    blocked = list(islice((s for s in doc["subjects"] if s["readiness"] == Readiness.BLOCKED), SHOW_BLOCKED))
+    blocked = list(islice((s for s in doc["subjects"] if s["readiness"] == Readiness.BLOCKED), limit))
     if blocked:
-        print(f"\nBlocked (first {len(blocked)} of {summary['blocked']}):", file=fp)
+        shown = (f"first {len(blocked)} of {summary['blocked']}; {show_all}" if len(blocked) < summary["blocked"]
+                 else f"{len(blocked)}")
+        print(f"\nBlocked ({shown}):", file=fp)
         for subject in blocked:
-            print(f"  {safe(subject['subject'])}", file=fp)
+            print(wrap(subject["subject"], columns, "  "), file=fp)
             for check_id, result in subject["results"].items():
                 if result["status"] in FAILING:
-                    print(f"    {check_id}: {safe(result.get('message', ''))}", file=fp)
+                    print(wrap(f"{check_id}: {result.get('message', '')}", columns, "    ", "      "), file=fp)
     for waiver in expired_waivers:
-        print(paint(f"\nwaiver for {safe(waiver['check'])} ({safe(', '.join(waiver['subjects']))}) expired on "
-                    f"{waiver['expires']} and no longer applies", "33"), file=fp)
+        print("\n" + paint(wrap(f"waiver for {waiver['check']} ({', '.join(waiver['subjects'])}) expired on "
+                               f"{waiver['expires']} and no longer applies", columns), "33"), file=fp)
     baseline = summary.get("baseline")
     if baseline:
         print(f"\nSince {safe(baseline['file'])}: {len(baseline['new'])} new failure(s), "
               f"{len(baseline['fixed'])} fixed", file=fp)
-    print_people(doc, fp)
+    print_people(doc, fp, columns)
     for line in written:
         print(f"wrote {line}", file=fp)
 
 
-def print_people(doc: dict, fp) -> None:
+def print_people(doc: dict, fp, width: int | None = None) -> None:
     """Cloud users first; AD users that would create new cloud users and the tenant apart."""
     paint = _paint(fp)
     people = people_of(doc)
     cloud, tenant = people["cloud_users"], people["tenant"]
     code = "31;1" if cloud.get("blocked") else "33;1" if cloud.get("at_risk") else "32;1"
     aside = cloud_aside(cloud, doc["summary"].get("out_of_scope"))
-    print("\n" + paint(lead_line(cloud), code) + (f"  ({aside})" if aside else ""), file=fp)
+    lead = lead_line(cloud)
+    wrapped = wrap(lead + (f"  ({aside})" if aside else ""), width)
+    print("\n" + paint(wrapped[:len(lead)], code) + wrapped[len(lead):], file=fp)
     for line in (onprem_line(people["onprem_users"]), groups_line(people["onprem_groups"])):
         if line:
-            print(line, file=fp)
+            print(wrap(line, width), file=fp)
     for blocker in tenant.get("blockers") or ():
-        print(paint(f"TENANT BLOCKER: {safe(blocker.get('banner') or blocker.get('message'))}", "31;1"), file=fp)
+        print(paint(wrap(f"TENANT BLOCKER: {blocker.get('banner') or blocker.get('message')}", width), "31;1"),
+              file=fp)
     for note in tenant.get("notes") or ():
-        print(f"tenant: {safe(note)}", file=fp)
+        print(wrap(f"tenant: {note}", width), file=fp)
     for entry in people["unread_checks"]:
-        print(paint(safe(unread_line(entry)), "33"), file=fp)
+        print(paint(wrap(unread_line(entry), width), "33"), file=fp)

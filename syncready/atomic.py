@@ -37,15 +37,16 @@ def final_path(path) -> Path:
     return target.resolve() if target.is_symlink() else target
 
 
-def temporary_beside(path) -> Path:
-    """A new, empty file in the target's folder (same file system, so the rename is atomic)."""
+def temporary_beside(path, owner_only: bool = False) -> Path:
+    """A new, empty file in the target's folder (same file system, so the rename is atomic);
+    `owner_only`: mode 600 whatever the old file's mode was (mkstemp creates it so)."""
     target = final_path(path)
     try:
         fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:
         raise OSError(exc.errno, exc.strerror, str(path)) from None
     os.close(fd)
-    if POSIX_MODES:
+    if POSIX_MODES and not owner_only:
         os.chmod(name, _mode_for(target))
     return Path(name)
 
@@ -102,14 +103,16 @@ def discard(temporary: Path) -> None:
 
 
 @contextmanager
-def atomic_write(path, encoding: str = "utf-8", newline: str | None = None) -> Iterator[IO[str]]:
+def atomic_write(path, encoding: str = "utf-8", newline: str | None = None,
+                 owner_only: bool = False) -> Iterator[IO[str]]:
     """Open a temporary text file for writing; on success it replaces `path`, on any error it is
-    removed. A target that is not a regular file (/dev/stdout) is written directly."""
+    removed. A target that is not a regular file (/dev/stdout) is written directly. `owner_only`
+    files (a snapshot's directory data) are mode 600 on POSIX, as open_owner_only's."""
     if not replaceable(path):
         with open(path, "w", encoding=encoding, newline=newline) as fp:
             yield fp
         return
-    temporary = temporary_beside(path)
+    temporary = temporary_beside(path, owner_only)
     try:
         with open(temporary, "w", encoding=encoding, newline=newline) as fp:
             yield fp

@@ -12,6 +12,7 @@ from .engine import Engine, Run
 from .errors import ConfigError, SourceError, SyncreadyError
 from .model import Directory
 from .options import EVERY_CHECK, RunOptions, SourceOptions
+from .progress import reading_progress
 from .sources.load import load_directory
 
 
@@ -51,7 +52,8 @@ def unknown_users(run: Run, users: Iterable[str]) -> None:
 def _read(sources: SourceOptions) -> Directory:
     """The Directory; an unexpected failure while reading still ends as one line naming the input."""
     try:
-        return load_directory(sources)
+        with reading_progress("Reading snapshot", quiet=sources.quiet) as progress:
+            return load_directory(sources, progress=progress)
     except (SyncreadyError, OSError, KeyboardInterrupt):
         raise
     except Exception as exc:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
 import sys
+import textwrap
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 # C0 controls (newline and tab included: a value is shown on one line), DEL, C1 controls, bidi
@@ -87,6 +89,31 @@ def one_line(text: str, limit: int = 2000) -> str:
     """A message fit for one line on stderr: URLs redacted, controls escaped, length bounded."""
     text = escape(redact_urls(str(text)))
     return text if len(text) <= limit else text[:limit] + f"… ({len(text) - limit} more characters)"
+
+
+def terminal_width(fp) -> int | None:
+    """The width to wrap output for: the terminal's when `fp` is one, else None (a file, a pipe or a
+    CI log keeps each message on one line, for grep and for the scripts that read it)."""
+    try:
+        if not fp.isatty():
+            return None
+    except (AttributeError, ValueError, OSError):
+        return None
+    return max(shutil.get_terminal_size().columns, 40)
+
+
+def wrap(text, width: int | None, indent: str = "", subsequent: str | None = None) -> str:
+    """The text escaped, then wrapped at word boundaries to `width` (None: one line, not wrapped).
+
+    Escaping first means a control character can neither break a line nor be split by one; a
+    single word longer than the width (a DN, a URL) is kept whole rather than cut.
+    """
+    line = indent + escape(text)
+    if width is None or len(line) <= width:
+        return line
+    return textwrap.fill(escape(text), width, initial_indent=indent,
+                         subsequent_indent=indent + "  " if subsequent is None else subsequent,
+                         break_long_words=False, break_on_hyphens=False)
 
 
 def readable_streams() -> None:

@@ -14,11 +14,13 @@ from .check import evaluate, write_outputs
 def register(sub) -> None:
     parser = sub.add_parser("demo", help="check the bundled example directories and write readiness.html")
     parser.add_argument("--out", metavar="DIR", default=".", help="where to write readiness.html and results.json")
+    parser.add_argument("--all", action="store_true", dest="show_all",
+                        help="list every blocked subject in the terminal summary (default the first 10)")
     parser.set_defaults(handler=run_demo)
 
 
 def run_demo(args) -> int:
-    from ..reports.terminal import print_summary
+    from ..reports.terminal import SHOW_BLOCKED, print_summary
 
     folder = EXAMPLES / "contoso"
     if not (folder / "cloud").is_dir():
@@ -32,5 +34,5 @@ def run_demo(args) -> int:
     print(f"Checking the example tenant in {folder}\n")
     run, doc = evaluate(sources, RunOptions(outputs=outputs))
     written = write_outputs(doc, outputs)
-    print_summary(doc, sys.stdout, written=written)
+    print_summary(doc, sys.stdout, written=written, limit=None if args.show_all else SHOW_BLOCKED)
     return 0

@@ -6,6 +6,7 @@ checked against a live AD and the other way round.
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from pathlib import Path
 
 from ..coverage import Collection as C
@@ -19,7 +20,8 @@ CLOUD_COLLECTIONS = (C.USERS, C.GROUPS, C.CONTACTS, C.DOMAINS, C.SYNC, C.ROLE_AS
                      C.GROUP_MEMBERS, C.MAILBOXES)
 
 
-def load_directory(sources: SourceOptions) -> Directory:
+def load_directory(sources: SourceOptions, progress: Callable[[str, int], object] | None = None) -> Directory:
+    """`progress` is handed to the snapshot reader (the live readers draw their own counters)."""
     config = sources.config
     if not sources.snapshot and not (sources.live_cloud and sources.live_onprem):
         missing = " and ".join(p for p, live in (("cloud (--tenant-id/--auth)", sources.live_cloud),
@@ -29,7 +31,7 @@ def load_directory(sources: SourceOptions) -> Directory:
 
     parts = tuple(p for p, live in (("cloud", sources.live_cloud), ("onprem", sources.live_onprem)) if not live)
     directory = (read_snapshot(sources.snapshot, extra_graph=config.extra_graph, extra_ldap=config.extra_ldap,
-                               parts=parts)
+                               parts=parts, progress=progress)
                  if parts else Directory(coverage=Coverage.from_reader()))
     read_live(sources, directory)
     if sources.live_cloud:

@@ -38,8 +38,13 @@ __all__ = ["AD", "CONTACTS", "DOMAINS", "FILES", "GROUP_MEMBERS", "GROUPS", "HOW
            "write_manifest", "write_snapshot"]
 
 
+# Told (file, records so far) while a file is read; the command layer draws it (readers print nothing).
+Tick = Callable[[str, int], object]
+_TICK_EVERY = 1000
+
+
 def read_snapshot(folder, extra_graph: Iterable[str] = (), extra_ldap: Iterable[str] = (),
-                  parts: Iterable[str] = PARTS) -> Directory:
+                  parts: Iterable[str] = PARTS, progress: Tick | None = None) -> Directory:
     """The Directory held in a snapshot folder; only the requested parts are read.
 
     extra_graph and extra_ldap name further user properties and AD attributes (drift attributes)
@@ -48,7 +53,8 @@ def read_snapshot(folder, extra_graph: Iterable[str] = (), extra_ldap: Iterable[
     their line number. The Directory's coverage says what was read (SPEC §8): an absent optional
     file is not read; `manifest.json`, when present, says which collections the snapshot's
     maker could not read; `[sources] known_empty` is applied by the engine, as for live reads.
-    Nothing is printed: warnings go to `coverage.notes`, which every output shows once.
+    Nothing is printed: warnings go to `coverage.notes`, which every output shows once;
+    `progress`, when given, is told each file and every thousandth record read.
     """
     parts = tuple(parts)
     unknown = set(parts) - set(PARTS)
@@ -60,15 +66,35 @@ def read_snapshot(folder, extra_graph: Iterable[str] = (), extra_ldap: Iterable[
                           else f"snapshot {root} is not a folder")
     directory = Directory(coverage=Coverage.from_reader())
     manifest = read_manifest(root)
+    tick = progress or _untold
     with _gc_paused():
         if "cloud" in parts:
-            _read_cloud(root, directory, tuple(extra_graph), manifest)
+            _read_cloud(root, directory, tuple(extra_graph), manifest, tick)
             directory.sources["cloud"] = f"snapshot:{root}"
         if "onprem" in parts:
-            directory.onprem = _read_onprem(root, tuple(extra_ldap), directory.coverage, manifest)
+            directory.onprem = _read_onprem(root, tuple(extra_ldap), directory.coverage, manifest, tick)
             directory.sources["onprem"] = f"snapshot:{root}"
     return directory
 
+
+
+def _untold(what: str, count: int) -> None:
+    return None
+
+
+def _counted(convert: Callable, what: str, tick: Tick) -> Callable:
+    """`convert`, telling `tick` every thousandth record (the files' own counts are not known ahead)."""
+    if tick is _untold:
+        return convert
+    count = 0
+
+    def counting(record):
+        nonlocal count
+        count += 1
+        if count % _TICK_EVERY == 0:
+            tick(what, count)
+        return convert(record)
+    return counting
 
 
 @contextmanager
@@ -87,12 +113,14 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _read_cloud(root: Path, directory: Directory, extra: tuple[str, ...], manifest: dict) -> None:
+def _read_cloud(root: Path, directory: Directory, extra: tuple[str, ...], manifest: dict, tick: Tick) -> None:
     coverage = directory.coverage
     if not (root / USERS).is_file():
         raise SourceError(f"snapshot folder {root} has no {USERS}")
+    tick(USERS, 0)
     segments = load_json(root / USERS, USERS)
-    directory.cloud_users = map_segments(segments, USERS, partial(cloud_user_from_graph, extra_props=extra))
+    directory.cloud_users = map_segments(segments, USERS,
+                                         _counted(partial(cloud_user_from_graph, extra_props=extra), USERS, tick))
     optional_missing = absent_user_properties(segments, extra, manifest.get(C.USERS))
     check_count(manifest, C.USERS, len(directory.cloud_users))
     notes, empty = empty_export(directory.cloud_users)
@@ -111,7 +139,8 @@ def _read_cloud(root: Path, directory: Directory, extra: tuple[str, ...], manife
                 raise SourceError(f"{MANIFEST} lists {name} as read, but {rel} is missing")
             coverage.not_read(name, f"{rel} absent", HOW.get(name))
             return None
-        found = map_file(root, rel, convert)
+        tick(rel, 0)
+        found = map_file(root, rel, _counted(convert, rel, tick))
         check_count(manifest, name, len(found))
         coverage.read(name, len(found), rel)
         return found
@@ -193,13 +222,16 @@ def _read_group_members(root: Path, directory: Directory, manifest: dict) -> Non
 
 
 
-def _read_onprem(root: Path, extra: tuple[str, ...], coverage: Coverage, manifest: dict) -> list:
+def _read_onprem(root: Path, extra: tuple[str, ...], coverage: Coverage, manifest: dict, tick: Tick) -> list:
     path = root / AD
     if not path.is_file():
         raise SourceError(f"snapshot folder {root} has no {AD}")
     objects: list[OnPremObject] = []
     append = objects.append
-    for line, dn, attrs in iter_ldif_records(path, AD):
+    tick(AD, 0)
+    for number, (line, dn, attrs) in enumerate(iter_ldif_records(path, AD), 1):
+        if number % _TICK_EVERY == 0:
+            tick(AD, number)
         try:
             obj = onprem_from_attributes(dn, attrs, extra)
         except ValueError as exc:

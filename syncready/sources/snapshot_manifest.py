@@ -123,7 +123,7 @@ def _property_of(name: str, collections: Iterable[str]) -> bool:
 
 def write_manifest(folder, document: Mapping) -> Path:
     path = Path(folder) / MANIFEST
-    with atomic_write(path, newline="\n") as fp:
+    with atomic_write(path, newline="\n", owner_only=True) as fp:
         json.dump(document, fp, ensure_ascii=False, indent=2)
         fp.write("\n")
     return path

@@ -3,11 +3,12 @@ snapshots diff well; LDIF for AD; every file replaced atomically."""
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import cast
 
-from ..atomic import atomic_write
+from ..atomic import POSIX_MODES, atomic_write
 from .ldif import write_ldif
 from .snapshot_layout import AD, SNAPSHOT_FILES, USERS
 
@@ -22,7 +23,9 @@ def write_snapshot(folder, raw: Mapping[str, object]) -> list[Path]:
     dicts (written as an array, one object per line, so that two snapshots diff well) or one dict
     (written as is, e.g. sync.json); for onprem/ad.ldif, (dn, {attribute: [bytes | str]}) entries.
     Each file is written beside its final name and then renamed, so an interrupted run never
-    leaves a truncated file. Files of the snapshot layout that `raw` leaves out are removed from a
+    leaves a truncated file. The files hold the directories' names, addresses and SIDs: they are
+    owner-only (mode 600, new folders 700) like the fix journal; on Windows a warning says that
+    this is not enforced there. Files of the snapshot layout that `raw` leaves out are removed from a
     part that is written, so an older snapshot's file cannot pass for part of this one.
     """
     unknown = sorted(set(raw) - set(SNAPSHOT_FILES))
@@ -33,10 +36,14 @@ def write_snapshot(folder, raw: Mapping[str, object]) -> list[Path]:
         raise ValueError(f"a snapshot's cloud part needs {USERS}")
     root = Path(folder)
     written = []
+    if not POSIX_MODES:
+        print(f"syncready: warning: snapshot {root}: owner-only access is not enforced on Windows; the files "
+              "take the permissions of their folder (keep it in your user profile, or restrict it with icacls)",
+              file=sys.stderr)
     for rel, content in raw.items():
         path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_write(path, newline="\n") as fp:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with atomic_write(path, newline="\n", owner_only=True) as fp:
             if rel == AD:
                 write_ldif(fp, cast(LdifEntries, content))
             else:
