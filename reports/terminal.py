@@ -6,6 +6,7 @@ import os
 import textwrap
 from itertools import islice
 
+from syncready.checklist import StepKind, build_checklist
 from syncready.summary import (
     cloud_aside,
     collection_lines,
@@ -62,6 +63,7 @@ def print_summary(doc: dict, fp, written=(), expired_waivers=(), limit: int | No
     paint = _paint(fp)
     columns = terminal_width(fp)
     print_header(doc, fp)
+    print_checklist(doc, fp, columns)
     summary = doc["summary"]
     checks = doc["checks"]
     width = max([len(c["id"]) for c in checks] + [5])
@@ -115,3 +117,34 @@ def print_people(doc: dict, fp, width: int | None = None) -> None:
         print(wrap(f"tenant: {note}", width), file=fp)
     for entry in people["unread_checks"]:
         print(paint(wrap(unread_line(entry), width), "33"), file=fp)
+
+
+CHECKLIST_ITEMS = 2      # per manual step; the HTML report, Markdown and --csv list every one
+CHECKLIST_TEXT = 160     # characters of an item's text shown
+
+
+def print_checklist(doc: dict, fp, width: int | None = None, items: int | None = CHECKLIST_ITEMS) -> None:
+    """The cutover checklist (syncready/checklist.py): numbered steps, the first `items` subjects of
+    each manual one, cut to a line (None: every subject of every step, whole)."""
+    steps = build_checklist(doc).steps
+    if not steps:
+        return
+    print("Cutover checklist:", file=fp)
+    for number, step in enumerate(steps, 1):
+        head = f"{number:>2}. "
+        print(wrap(step.text(), width, head, " " * len(head)), file=fp)
+        if items is None:
+            shown = step.items
+        elif step.kind == StepKind.READ_FIRST:
+            shown = step.items
+        else:
+            shown = step.items[:items] if step.kind == StepKind.MANUAL else []
+        for item in shown:
+            text = f"{item.subject}: {item.text}" if item.subject else item.text
+            if items is not None and len(text) > CHECKLIST_TEXT and step.kind == StepKind.MANUAL:
+                text = text[:CHECKLIST_TEXT - 1] + "…"
+            print(wrap(text, width, "      - ", "        "), file=fp)
+        if shown and step.total_items > len(shown):
+            rest = "--csv lists every one" if items is None else "--all, --markdown, --html or --csv list every one"
+            print(f"      (first {len(shown):,} of {step.total_items:,}; {rest})", file=fp)
+    print(file=fp)

@@ -96,6 +96,7 @@ class Outputs:
     junit: str | None = None
     markdown: str | None = None
     html: str | None = None
+    csv: str | None = None          # the worklist for Excel (syncready/worklist.py)
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,8 @@ def from_args(args: argparse.Namespace) -> Options:
                            insecure=bool(value("ldap_insecure")), verbose=verbose, quiet=quiet)
     source_options = SourceOptions(snapshot=value("snapshot") or sources.get("snapshot"), graph=graph, ldap=ldap,
                                    config=config, quiet=quiet)
-    outputs = Outputs(json=value("json"), junit=value("junit"), markdown=value("markdown"), html=value("html"))
+    outputs = Outputs(json=value("json"), junit=value("junit"), markdown=value("markdown"), html=value("html"),
+                      csv=value("csv"))
     run = RunOptions(select=tuple(value("select") or ()), ignore=tuple(value("ignore") or ()),
                      users=tuple(value("users") or ()), fail_on=value("fail_on") or "blocker",
                      baseline=value("baseline"), outputs=outputs)

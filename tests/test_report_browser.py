@@ -381,3 +381,37 @@ def test_a_group_subject_row_renders(browser, tmp_path):
     assert "will take over cloud group Sales" in o.page.locator("#drill").inner_text()
     assert not o.errors and not o.dialogs
     o.page.close()
+
+
+def test_cutover_checklist_and_breakdowns_render(browser, results, tmp_path):
+    """The checklist partial lists every step in order with its command; the breakdowns partial a table
+    per dimension, most blocked first; both visible at 1280 px with no overflow to the right."""
+    from syncready.breakdown import breakdowns
+    from syncready.checklist import build_checklist
+
+    steps = build_checklist(results).steps
+    tables = breakdowns(results)
+    assert steps and tables
+    path = tmp_path / "cutover.html"
+    path.write_text(html.render_html_string(results), encoding="utf-8")
+    o = Opened(browser, path)
+    o.page.set_viewport_size({"width": 1280, "height": 1000})
+    section = o.page.locator("#cutover")
+    assert section.is_visible()
+    shown = section.locator("li.cutover-step")
+    assert shown.count() == len(steps)
+    assert [shown.nth(n).get_attribute("data-kind") for n in range(len(steps))] == [s.kind for s in steps]
+    for n, step in enumerate(steps):
+        if step.command:
+            assert shown.nth(n).locator("code.cutover-cmd").inner_text() == step.command
+    grid = o.page.locator("#breakdowns table.breakdown-table")
+    assert grid.count() == len(tables)
+    first = grid.first.locator("tbody tr").first.locator("td").first.inner_text()
+    assert first.replace(",", "") == str(tables[0].groups[0].blocked)
+    width = o.page.evaluate("document.documentElement.clientWidth")
+    for box in (section.bounding_box(), o.page.locator("#breakdowns").bounding_box()):
+        assert box and box["x"] + box["width"] <= width + 1
+    section.screenshot(path=str(ARTIFACTS / "cutover-checklist.png"))
+    o.page.locator("#breakdowns").screenshot(path=str(ARTIFACTS / "breakdowns.png"))
+    assert not o.errors and not o.dialogs
+    o.page.close()

@@ -1,6 +1,6 @@
 """Sub-commands of `syncready`; each module registers its parser and handler."""
-from . import check, demo, fix, info, report, snapshot, undo, verify
+from . import check, checklist, demo, fix, info, report, snapshot, undo, verify
 
 REGISTRARS = [check.register, fix.register, undo.register, info.register_list, info.register_explain,
               report.register, demo.register, snapshot.register,
-              verify.register]
+              verify.register, checklist.register]

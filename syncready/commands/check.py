@@ -56,8 +56,15 @@ def _write_html(doc: dict, path) -> None:
     render_html(doc, path)
 
 
+def _write_csv(doc: dict, path) -> None:
+    from ..worklist import write_csv
+
+    write_csv(doc, path)
+
+
 OUTPUTS = (("json", "results JSON", write_json), ("junit", "JUnit XML", _write_junit),
-           ("markdown", "Markdown summary", _write_markdown), ("html", "HTML report", _write_html))
+           ("markdown", "Markdown summary", _write_markdown), ("html", "HTML report", _write_html),
+           ("csv", "CSV worklist", _write_csv))
 
 
 def write_outputs(doc: dict, outputs: Outputs, source: str | None = None) -> list[str]:

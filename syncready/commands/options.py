@@ -49,3 +49,5 @@ def add_report_options(parser: argparse.ArgumentParser, json_output: bool = True
         parser.add_argument("--junit", metavar="FILE", help="write JUnit XML")
     parser.add_argument("--html", metavar="FILE", help="write the HTML report")
     parser.add_argument("--markdown", metavar="FILE", help="write a Markdown summary")
+    parser.add_argument("--csv", metavar="FILE",
+                        help="write the worklist for Excel: one row per cloud user (UTF-8 with BOM)")

@@ -10,7 +10,7 @@ from .options import add_report_options
 
 
 def register(sub) -> None:
-    parser = sub.add_parser("report", help="render a saved results JSON as HTML or Markdown")
+    parser = sub.add_parser("report", help="render a saved results JSON as HTML, Markdown, JUnit or CSV")
     parser.add_argument("results", metavar="RESULTS.json")
     add_report_options(parser, json_output=False)
     parser.add_argument("--junit", metavar="FILE", help="write JUnit XML")
@@ -18,10 +18,10 @@ def register(sub) -> None:
 
 
 def run_report(args) -> int:
-    if not (args.html or args.markdown or args.junit):
-        raise ConfigError("say what to write: --html FILE, --markdown FILE or --junit FILE")
+    if not (args.html or args.markdown or args.junit or args.csv):
+        raise ConfigError("say what to write: --html FILE, --markdown FILE, --junit FILE or --csv FILE")
     doc = read_results(args.results)
-    outputs = Outputs(junit=args.junit, markdown=args.markdown, html=args.html)
+    outputs = Outputs(junit=args.junit, markdown=args.markdown, html=args.html, csv=args.csv)
     for line in write_outputs(doc, outputs, source=args.results):
         print(f"wrote {escape(line)}")
     return 0
