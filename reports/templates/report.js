@@ -10,7 +10,7 @@
   var READY_ORDER = [2, 1, 0, 3];
   var KIND_LABEL = [];
 
-  var D, S, I, OFF, checks, n, warn, flags, failCount, hay = null, lowSubject = null, lowName = null, view = null;
+  var D, S, I, OFF, checks, n, warn, flags, failCount, lowSubject = null, lowName = null, view = null;
   var state = { q: "", ready: "", check: "", sev: "", kind: "", onlyNew: false, waived: false, sort: "ready", dir: -1, page: 0, size: 50 };
 
   function $(id) { return document.getElementById(id); }
@@ -148,44 +148,79 @@
     }
   }
 
-  // Lower-cased searchable text per subject (names, UPN, addresses, DN; not the anchor, whose
-  // base64 would match any short term), read straight from the integers (no row objects),
-  // built in slices after the page is usable so that the first search does not wait for it.
-  var hayDone = 0;
+  // Search runs over the string table, not over a text per subject: each distinct searchable string
+  // (names, UPN, addresses, DN; not the anchor, whose base64 would match any short term) is lowered
+  // once, a term is matched once per distinct string, and a subject matches when one of its field
+  // strings does. The index (each subject's field string ids, the lowered strings) is built in idle
+  // slices right after the page is usable; a search before it is complete finishes it first, which
+  // is a fraction of building a text per subject.
+  var pos = null, lowList = [], searchIds = [], fieldOff = null, fieldIds = null, dnA = null, dnB = null, indexed = 0;
+  var idsBuf = [], hitCache = {}, last = null;
+  var SLICE_MS = 12;
 
-  function hayText(i) {
-    var p = OFF[i], parts = [], k, count, side;
+  function noteId(id) {
+    if (id > 0 && !pos[id]) { searchIds.push(id); pos[id] = lowList.push(S[id].toLowerCase()); }
+  }
+
+  function lowString(id) { return lowList[pos[id] - 1]; }
+
+  function indexSubject(i) {
+    var p = OFF[i], k, count, side;
     p += 3 + I[p + 2] * RES_SIZE;
-    if (I[p] > 0) parts.push(S[I[p]]);
+    if (I[p] > 0) { noteId(I[p]); idsBuf.push(I[p]); }
     p += 2;
     for (side = 0; side < 2; side++) {
       if (!I[p++]) continue;
-      if (side && I[p] > 0) parts.push(S[I[p]] + (I[p + 1] > 0 ? S[I[p + 1]] : ""));
-      if (side) p += 2;
+      if (side) { dnA[i] = I[p]; dnB[i] = I[p + 1]; noteId(I[p]); noteId(I[p + 1]); p += 2; }
       var fields = (side ? ONPREM : CLOUD).length - 1;
-      for (k = 0; k < fields; k++, p++) if (I[p] > 0) parts.push(S[I[p]]);
+      for (k = 0; k < fields; k++, p++) if (I[p] > 0) { noteId(I[p]); idsBuf.push(I[p]); }
       p += 2;
       count = I[p++];
-      for (k = 0; k < count; k++, p += 2) if (I[p + 1] > 0) parts.push(S[I[p + 1]]);
+      for (k = 0; k < count; k++, p += 2) if (I[p + 1] > 0) { noteId(I[p + 1]); idsBuf.push(I[p + 1]); }
     }
-    return parts.join("\n").toLowerCase();
+    fieldOff[i + 1] = idsBuf.length;
   }
 
-  function buildHay(limit) {
-    if (!hay) hay = new Array(n);
-    var end = Math.min(n, limit);
-    for (; hayDone < end; hayDone++) hay[hayDone] = hayText(hayDone);
+  function buildIndex(deadline) {
+    if (!pos) {
+      pos = new Int32Array(S.length); fieldOff = new Int32Array(n + 1); dnA = new Int32Array(n); dnB = new Int32Array(n);
+    }
+    for (; indexed < n; indexed++) {
+      if ((indexed & 255) === 0 && deadline && performance.now() > deadline) return false;
+      indexSubject(indexed);
+    }
+    if (!fieldIds) { fieldIds = Int32Array.from(idsBuf); idsBuf = null; mark("search-indexed"); }
+    return true;
   }
 
-  function haystack() {
-    buildHay(n);
-    return hay;
+  function buildIndexLater() {
+    var later = window.requestIdleCallback ? function (f) { requestIdleCallback(f, { timeout: 50 }); } : function (f) { setTimeout(f, 0); };
+    (function slice() { if (!buildIndex(performance.now() + SLICE_MS)) later(slice); })();
   }
 
-  function buildHayLater() {
-    if (hayDone >= n) return;
-    buildHay(hayDone + 5000);
-    setTimeout(buildHayLater, 0);
+  // The strings holding term, as a mask over the string table. Kept for the last terms: a longer
+  // term (typing on) only looks at the strings that held a shorter one it contains.
+  function hits(term) {
+    if (hitCache[term]) return hitCache[term].mask;
+    var from = null, keys = Object.keys(hitCache);
+    keys.forEach(function (c) { if (term.indexOf(c) >= 0 && (!from || hitCache[c].at.length < from.length)) from = hitCache[c].at; });
+    var mask = new Uint8Array(S.length), ids = searchIds, strings = lowList, at = [];
+    var len = from ? from.length : strings.length, k, j;
+    for (j = 0; j < len; j++) {
+      k = from ? from[j] : j;
+      if (strings[k].indexOf(term) >= 0) { mask[ids[k]] = 1; at.push(k); }
+    }
+    if (keys.length > 8) delete hitCache[keys[0]];
+    hitCache[term] = { mask: mask, at: at };
+    return mask;
+  }
+
+  function subjectHas(i, term, mask) {
+    for (var k = fieldOff[i], end = fieldOff[i + 1]; k < end; k++) if (mask[fieldIds[k]]) return true;
+    var a = dnA[i], b = dnB[i];
+    if (mask[a] || mask[b]) return true;
+    // A DN is stored as its first RDN and its parent (",OU=..."): only a term with a comma can span both.
+    return a > 0 && b > 0 && term.indexOf(",") >= 0 && (lowString(a) + lowString(b)).indexOf(term) >= 0;
   }
 
   function failsCheck(i, c) {
@@ -199,20 +234,28 @@
     var ready = state.ready === "" ? -1 : +state.ready, kind = state.kind === "" ? -1 : +state.kind;
     var check = state.check === "" ? -1 : +state.check;
     var sevBit = state.sev === "blocker" ? 1 : state.sev === "warning" ? 2 : 0;
-    var h = terms.length ? haystack() : null;
-    var out = new Int32Array(n), m = 0;
-    outer: for (var i = 0; i < n; i++) {
-      var p = OFF[i];
+    var masks = null;
+    if (terms.length) { buildIndex(0); masks = terms.map(hits); }
+    // Typing on narrows: with the same other filters, subjects that matched terms each contained in a
+    // new term are the only candidates.
+    var key = [ready, kind, check, sevBit, state.onlyNew, state.waived].join();
+    var from = last && last.key === key && last.terms.length && last.terms.every(function (o) {
+      return terms.some(function (t) { return t.indexOf(o) >= 0; });
+    }) ? last.matched : null;
+    var count = from ? from.length : n, out = new Int32Array(count), m = 0;
+    outer: for (var j = 0; j < count; j++) {
+      var i = from ? from[j] : j, p = OFF[i];
       if (ready >= 0 && I[p + 1] !== ready) continue;
       if (kind >= 0 && I[p] !== kind) continue;
       if (sevBit && !(flags[i] & sevBit)) continue;
       if (state.onlyNew && !(flags[i] & 8)) continue;
       if (state.waived && !(flags[i] & 4)) continue;
       if (check >= 0 && !failsCheck(i, check)) continue;
-      if (h) for (var t = 0; t < terms.length; t++) if (h[i].indexOf(terms[t]) < 0) continue outer;
+      if (masks) for (var t = 0; t < terms.length; t++) if (!subjectHas(i, terms[t], masks[t])) continue outer;
       out[m++] = i;
     }
     view = out.subarray(0, m);
+    last = { key: key, terms: terms, matched: view };
     sortView();
   }
 
@@ -291,7 +334,92 @@
     }
   }
 
-  function refresh() { compute(); state.page = 0; render(); }
+  // A search typed before the index is complete waits for it in slices: the page never freezes.
+  var waitTimer = null;
+
+  function refresh() {
+    if (state.q && !buildIndex(performance.now() + 40)) {
+      $("count").textContent = "Searching… (indexing " + Math.floor(100 * indexed / n) + "%)";
+      if (!waitTimer) waitTimer = setTimeout(function () { waitTimer = null; refresh(); }, 0);
+      return;
+    }
+    compute(); state.page = 0; render(); writeHash();
+  }
+
+  // ---- filters in the URL hash (#status=blocked&check=upn-exists&q=smith), by name so links survive a re-run ----
+
+  function hashOf() {
+    var h = new URLSearchParams();
+    if (state.ready !== "") h.set("status", D.readiness[+state.ready]);
+    if (state.kind !== "") h.set("kind", D.kinds[+state.kind]);
+    if (state.check !== "") h.set("check", checks[+state.check].id);
+    if (state.sev) h.set("sev", state.sev);
+    if (state.onlyNew) h.set("new", "1");
+    if (state.waived) h.set("waived", "1");
+    if (state.q) h.set("q", state.q);
+    return h.toString();
+  }
+
+  function isFilterHash(h) { return h.indexOf("=") >= 0; }
+
+  function writeHash() {
+    var h = hashOf(), current = location.hash.slice(1);
+    if (h === current || (!h && !isFilterHash(current))) return;
+    history.replaceState(null, "", h ? "#" + h : location.pathname + location.search);
+  }
+
+  // The filters a filter hash names (unknown names are ignored); false for section and check anchors.
+  function readHash() {
+    var text = location.hash.slice(1);
+    if (!isFilterHash(text)) return false;
+    var h = new URLSearchParams(text), found;
+    resetState();
+    found = D.readiness.indexOf(h.get("status"));
+    if (found >= 0) state.ready = String(found);
+    found = D.kinds.indexOf(h.get("kind"));
+    if (found >= 0) state.kind = String(found);
+    for (var ci = 0; ci < checks.length; ci++) if (checks[ci].id === h.get("check")) state.check = String(ci);
+    if (h.get("sev") === "blocker" || h.get("sev") === "warning") state.sev = h.get("sev");
+    state.onlyNew = h.get("new") === "1" && !!$("f-new");
+    state.waived = h.get("waived") === "1";
+    state.q = (h.get("q") || "").trim();
+    syncControls();
+    return true;
+  }
+
+  function onHashChange() {
+    if (readHash()) refresh();
+    else openHashCheck();
+  }
+
+  // ---- print: every blocked subject with its reasons, drawn when printing starts ----
+
+  var PRINT_LIMIT = 2000, BLOCKED = 2;
+
+  function fillPrint() {
+    var list = $("print-blocked-list");
+    if (!list || !D || list.getAttribute("data-filled")) return;
+    list.setAttribute("data-filled", "1");
+    var items = [], total = 0;
+    for (var i = 0; i < n; i++) {
+      if (I[OFF[i] + 1] !== BLOCKED) continue;
+      total++;
+      if (items.length >= PRINT_LIMIT) continue;
+      var u = row(i), name = subjectName(u);
+      var reasons = bySeverity(u.res).filter(function (e) { return isFailing(e.status); }).map(function (e) {
+        return el("li", null, el("span", { cls: "mono" }, checks[e.check].id), e.status === ERROR ? " (could not check)" : "", ": ", e.message || "");
+      });
+      items.push(el("li", null, el("div", { cls: "who" }, el("span", { cls: "mono" }, u.subject || "(no name)"),
+        name && name !== u.subject ? " — " + name : "", " · " + KIND_LABEL[u.kind]), el("ul", { cls: "reasons" }, reasons)));
+    }
+    list.replaceChildren.apply(list, items);
+    $("print-blocked-note").textContent = !total ? "No subject is blocked."
+      : total > items.length ? "The first " + fmt(items.length) + " of " + fmt(total) + " blocked subjects, in the order of the subjects table. "
+        + "The complete list with reasons is the worklist: Export CSV on the screen, or syncready check --csv FILE."
+      : "All " + fmt(total) + " blocked subjects, each with the checks that block it.";
+    list.setAttribute("data-total", String(total));
+  }
+
 
   // ---- drilldown ----
 
@@ -557,7 +685,7 @@
     var timer = null;
     $("q").addEventListener("input", function () {
       clearTimeout(timer);
-      timer = setTimeout(function () { state.q = $("q").value.trim(); refresh(); }, n > 20000 ? 200 : 60);
+      timer = setTimeout(function () { state.q = $("q").value.trim(); refresh(); }, 40);
     });
     [["f-ready", "ready"], ["f-check", "check"], ["f-sev", "sev"], ["f-kind", "kind"]].forEach(function (pair) {
       $(pair[0]).addEventListener("change", function () { state[pair[1]] = $(pair[0]).value; refresh(); });
@@ -600,7 +728,14 @@
       details[d].addEventListener("toggle", function () { if (this.open) fillFailing(this); });
       if (details[d].open) fillFailing(details[d]);
     }
-    window.addEventListener("hashchange", openHashCheck);
+    window.addEventListener("hashchange", onHashChange);
+    window.addEventListener("beforeprint", fillPrint);
+    if (window.matchMedia) {
+      var printing = window.matchMedia("print");
+      var onPrint = function (ev) { if (ev.matches) fillPrint(); };
+      if (printing.addEventListener) printing.addEventListener("change", onPrint);
+      if (printing.matches) fillPrint();
+    }
   }
 
   function init(data) {
@@ -616,12 +751,13 @@
     var select = $("f-check");
     checks.forEach(function (c, ci) { select.appendChild(el("option", { value: String(ci) }, c.id + " (" + fmt(counts[ci]) + ")")); });
     wire();
+    var filtered = readHash();
     compute();
     render();
-    openHashCheck();
+    if (!filtered) openHashCheck();
     document.documentElement.setAttribute("data-ready", "1");
     window.syncreadyReady = { ms: performance.now() };
-    setTimeout(buildHayLater, 50);
+    buildIndexLater();
   }
 
   function mark(name) { if (performance.mark) performance.mark("syncready:" + name); }
