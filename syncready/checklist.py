@@ -92,6 +92,10 @@ class Checklist:
         return {"steps": [s.to_json() for s in self.steps], "waived": self.waived}
 
 
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 def _n(n: int, one: str, many: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
 
@@ -210,7 +214,7 @@ class ChecklistBuilder:
             return
         safe, unsafe, meta = self.safe, self.unsafe, self.meta
         name, kind = str(entry.get("subject")), str(entry.get("kind") or SubjectKind.CLOUD_USER)
-        results = entry.get("results") if isinstance(entry.get("results"), dict) else {}
+        results = _dict(entry.get("results"))
         covered: list[str] = []         # fixable, nothing planned: another fixer's changes may clear it
         before = safe.total + unsafe.total
         for check_id, result in results.items():
@@ -222,10 +226,10 @@ class ChecklistBuilder:
                 continue
             if status not in FAILING or is_unread(result) or check_id not in self.order:
                 continue
-            if check_id == TENANT_CHECK and (result.get("evidence") or {}).get(
+            if check_id == TENANT_CHECK and _dict(result.get("evidence")).get(
                     "blockCloudObjectTakeoverThroughHardMatchEnabled"):
                 self.tenant_blocks_hard_match = True
-            preview = result.get("fix") if isinstance(result.get("fix"), dict) else {}
+            preview = _dict(result.get("fix"))
             changes = [c for c in preview.get("changes") or [] if isinstance(c, dict)]
             for change in changes:
                 acc = unsafe if change.get("safety") == Safety.UNSAFE else safe
@@ -291,11 +295,11 @@ def _stamp_candidate(entry: Mapping, results: Mapping[str, Any], meta: Mapping[s
     anchor = results.get(STAMP_CHECK)
     if not isinstance(anchor, dict) or anchor.get("status") != Status.PASS or not entry.get("onprem"):
         return
-    cloud = entry.get("cloud") if isinstance(entry.get("cloud"), dict) else {}
+    cloud = _dict(entry.get("cloud"))
     name, kind = str(entry.get("subject")), SubjectKind.CLOUD_USER
     if cloud.get("immutableId"):
         stale = results.get("cloud-only")
-        preview = (stale or {}).get("fix") if isinstance(stale, dict) else None
+        preview = _dict(stale).get("fix")
         if isinstance(preview, dict) and any(c.get("attribute") == "onPremisesImmutableId"
                                              for c in preview.get("changes") or [] if isinstance(c, dict)):
             later.add(name, kind, STAMP_CHECK)
@@ -303,7 +307,7 @@ def _stamp_candidate(entry: Mapping, results: Mapping[str, Any], meta: Mapping[s
     failing = [cid for cid, r in results.items()
                if cid != STAMP_CHECK and isinstance(r, dict) and r.get("status") in (*FAILING, Status.WAIVED)
                and (meta.get(cid) or {}).get("severity") == Severity.BLOCKER
-               and not (cid == "single-match" and (r.get("evidence") or {}).get("stamping_would_match"))]
+               and not (cid == "single-match" and _dict(r.get("evidence")).get("stamping_would_match"))]
     (later if failing else now).add(name, kind, STAMP_CHECK)
 
 
@@ -350,7 +354,7 @@ def fix_hint(check: Mapping[str, Any], result: Mapping[str, Any]) -> str:
     check_id = str(check.get("id") or "")
     if is_unread(result):
         return "could not check: read what was not read, then check again"
-    preview = result.get("fix") if isinstance(result.get("fix"), dict) else {}
+    preview = _dict(result.get("fix"))
     changes = [c for c in preview.get("changes") or [] if isinstance(c, dict)]
     parts = []
     if changes:
