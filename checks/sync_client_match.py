@@ -33,11 +33,15 @@ META = CheckMeta(
 )
 
 
+# one frozen Result per client that is not Cloud Sync: every user of such a run gets the same skip
+_NOT_CLOUD_SYNC = {client: skipped(f"sync client {client} ([sync] client) performs UPN soft match")
+                   for client in SyncClient if client != SyncClient.CLOUD_SYNC}
+
+
 def check(cloud_user, counterpart, index):
     sync = index.config.sync
     if sync.client != SyncClient.CLOUD_SYNC:
-        return skipped(f"the sync client is {sync.client}, which performs UPN soft match when "
-                       "softMatchOnUpnEnabled is on ([sync] client)")
+        return _NOT_CLOUD_SYNC[sync.client]
     match = predict_match(counterpart, index)
     if match.user is not cloud_user or match.how != "upn":
         return passed()

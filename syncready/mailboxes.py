@@ -214,6 +214,7 @@ class Exchange:
         self.index = index
         self.directory = index.directory
         self.coverage = index.directory.coverage
+        self._ad_unread: dict[tuple[str, ...], list[str]] = {}
 
     @cached_property
     def by_upn(self) -> dict[str, Mailbox]:
@@ -254,8 +255,12 @@ class Exchange:
                 "these attributes too")
 
     def ad_unread(self, names: tuple[str, ...]) -> list[str]:
-        """Which of these AD Exchange attributes were not read, while others were (schema present)."""
-        return self.coverage.unread(f"{Collection.AD_USERS}.{name}" for name in names)
+        """Which of these AD Exchange attributes were not read, while others were (schema present).
+        The same for every user of a run, so asked of the coverage once per set of names."""
+        found = self._ad_unread.get(names)
+        if found is None:
+            found = self._ad_unread[names] = self.coverage.unread(f"{Collection.AD_USERS}.{name}" for name in names)
+        return found
 
     def mailbox(self, user: CloudUser) -> CloudMailbox:
         """The cloud mailbox type: userPurpose when Graph gave it, else the export's RecipientTypeDetails;

@@ -73,15 +73,15 @@ def test_an_expired_account_warns_with_its_date():
     assert result(account_expires=ft(dt.date.today() + dt.timedelta(days=30)))[0].status == Status.PASS
 
 
-def test_a_pass_says_which_password_replaces_the_cloud_one_and_its_expiry():
+def test_a_warning_says_which_password_replaces_the_cloud_one_and_its_expiry():
     r, _ = result()
-    assert r.status == Status.PASS and r.message is None     # not an advisory on every passing user
-    assert "replaced by the AD password set on 2025-03-14" in r.evidence["note"]
-    assert "never to expire" in r.evidence["note"]
+    assert r.status == Status.PASS and r.message is None and not r.evidence   # no advisory, no bulk
+    warned, _ = result(last_logon_timestamp=None)
+    assert "replaced by the AD password set on 2025-03-14" in warned.message and "never to expire" in warned.message
     policy = SyncFeatures(password_sync=True, cloud_password_policy_for_password_synced_users=True)
-    assert "cloud password policy applies" in result(policy)[0].evidence["note"]
-    newer = result(cloud_kw={"last_password_change": "2025-05-01T08:00:00Z"})[0]
-    assert "older than the cloud password, changed 2025-05-01" in newer.evidence["note"]
+    assert "cloud password policy applies" in result(policy, last_logon_timestamp=None)[0].message
+    newer = result(cloud_kw={"last_password_change": "2025-05-01T08:00:00Z"}, last_logon_timestamp=None)[0]
+    assert "older than the cloud password, changed 2025-05-01" in newer.message
 
 
 def test_smart_card_and_password_not_required_bits_warn():
