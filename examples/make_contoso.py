@@ -299,7 +299,7 @@ def write(b: Builder, folder: Path = HERE) -> None:
         "# Sync scope of the example: Staff and Contractors are synchronized, Leavers and Service Accounts are not.\n"
         "[scope]\n"
         f'include = ["{STAFF}", "{CONTRACTORS}"]\n'
-        "\n# The cutover turns on password hash sync (Entra Connect's express settings), so check passwords against it.\n"
+        "\n# The cutover turns on password hash sync (Entra Connect's express settings): check passwords against it.\n"
         "[sync]\n"
         "password_hash_sync = true\n"
         "\n# Compared by attribute-drift besides givenName, sn and displayName (AD attribute = Graph property).\n"

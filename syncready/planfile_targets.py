@@ -54,7 +54,7 @@ def dc_domain(writer: Any) -> str | None:
     if not conn.search("", "(objectClass=*)", "BASE", attributes=["defaultNamingContext"]) or not conn.response:
         raise SourceError("cannot read the DC's rootDSE to tell which domain it holds")
     raw = conn.response[0].get("raw_attributes", {})
-    values = next((v for k, v in raw.items() if k.lower() == "defaultnamingcontext"), [])
+    values: list[bytes] = next((v for k, v in raw.items() if k.lower() == "defaultnamingcontext"), [])
     return values[0].decode("utf-8", "replace") if values else None
 
 
