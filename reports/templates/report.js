@@ -194,8 +194,12 @@
   }
 
   function buildIndexLater() {
+    // An idle period is up to 50 ms when nothing else happens: the slice takes what it is given.
     var later = window.requestIdleCallback ? function (f) { requestIdleCallback(f, { timeout: 50 }); } : function (f) { setTimeout(f, 0); };
-    (function slice() { if (!buildIndex(performance.now() + SLICE_MS)) later(slice); })();
+    (function slice(idle) {
+      var budget = idle && idle.timeRemaining ? Math.max(SLICE_MS, idle.timeRemaining()) : SLICE_MS;
+      if (!buildIndex(performance.now() + budget)) later(slice);
+    })();
   }
 
   // The strings holding term, as a mask over the string table. Kept for the last terms: a longer
