@@ -16,6 +16,7 @@ from ..options import EVERY_CHECK, RunOptions, SourceOptions, from_args
 from ..pipeline import build_run
 from ..plan import Change
 from ..planfile_apply import confirm, header, max_age, verify_targets
+from ..planfile_stamp import fresh_run, refusals, summary
 from ..planfile_targets import written_targets
 from ..registry import check_ids, select_checks
 from ..termtext import escape
@@ -110,11 +111,16 @@ def run_fix(args) -> int:
     return recheck(sources, options.run, select, plan.changes, report)
 
 
-def apply_journaled(changes: list[Change], writers: dict, args, sources: dict, targets: dict) -> Report:
-    """The changes through the writers, journaled with the DC and tenant written to; prints the outcome."""
+def apply_journaled(changes: list[Change], writers: dict, args, sources: dict, targets: dict,
+                    refused: tuple[tuple[Change, str], ...] = ()) -> Report:
+    """The changes through the writers, journaled with the DC and tenant written to; prints the outcome.
+    `refused` are conflicts found before writing (stamping no longer clear), journaled as such."""
     journal_path = args.journal or f"syncready-journal-{dt.datetime.now():%Y%m%d-%H%M%S}.jsonl"
     journal = Journal(journal_path, "fix", sources, targets)
     report = apply_changes(changes, writers, journal, rate=args.rate)
+    for change, why in refused:
+        journal.outcome(journal.intent(change), "conflict", why)
+        report.conflicts.append((change, why))
     journal.close(report.summary())
     print(f"\napplied {len(report.applied)}, conflicts {len(report.conflicts)}, failed {len(report.failed)}; "
           f"journal: {escape(journal_path)} (undo with: syncready undo {escape(journal_path)})")
@@ -157,7 +163,8 @@ def write_text(path: str, text: str) -> None:
 
 def run_plan_apply(args) -> int:
     """`fix --apply PLAN`: exactly the saved changes, after its digest, age, domain and tenant are checked;
-    a change whose precondition no longer holds is a conflict (the writers check each one)."""
+    a change whose precondition no longer holds is a conflict (the writers check each one), and so is a
+    stamping change whose user is no longer clear of every blocker on a fresh read (planfile_stamp)."""
     path = args.apply
     if args.select or args.users or args.unsafe or args.out:
         raise ConfigError("--apply PLAN writes exactly the saved plan: leave out --select, --user, --unsafe and "
@@ -178,15 +185,26 @@ def run_plan_apply(args) -> int:
     targets = {c.target for c in saved.changes}
     writers = open_writers(sources, targets)
     verified = verify_targets(saved, path, sources, writers)
+    refused = refusals(saved.changes, fresh_run(sources, options.run), sources.config.fix,
+                       bool(saved.options.get("unsafe")))
+    if (said := summary(saved.changes, refused)) is not None:
+        print(said)
+    conflicts = tuple((c, refused[c.id]) for c in saved.changes if c.id in refused)
+    writing = [c for c in saved.changes if c.id not in refused]
+    if not writing:
+        print("Nothing to apply: every change was refused.")
+        for line in Report(conflicts=list(conflicts)).lines():
+            print(escape(line))
+        return 1
     where = ", ".join(f"{t}: {v}" for t, v in (("AD", verified.get("domain")), ("tenant", verified.get("tenant_id")))
                       if v)
-    if not confirm(f"Apply the {len(saved.changes)} change(s) of {path} to {where}?", args.yes, required=True):
+    if not confirm(f"Apply the {len(writing)} change(s) of {path} to {where}?", args.yes, required=True):
         print("Nothing was written.")
         return 1
     against = {k: v for k, v in saved.planned_against.items() if k in ("cloud", "onprem")}
     journal_targets = written_targets(sources, writers, verified.get("tenant_id"), verified.get("domain"))
-    report = apply_journaled(saved.changes, writers, args, {**against, "plan": str(path), "digest": saved.digest},
-                             journal_targets)
+    report = apply_journaled(writing, writers, args, {**against, "plan": str(path), "digest": saved.digest},
+                             journal_targets, conflicts)
     select = list(dict.fromkeys(c.check for c in saved.changes))
     try:
         return recheck(sources, options.run, select, saved.changes, report)
