@@ -206,3 +206,33 @@ def test_unreadable_sources_refuse_every_stamp_and_apply_the_rest(snapshot, writ
     assert len(conflicts) == len(stamping(saved.changes))
     assert all("not stamped: the sources could not be read again to check its blockers (" in x for x in conflicts)
     assert done.returncode == 1 and "Traceback" not in done.stdout + done.stderr
+
+
+# --- live: the Graph test server through msgraph-sdk --------------------------------------------------
+
+def test_live_a_role_assigned_after_approval_is_not_stamped(fresh_graph_server, tmp_path):
+    """Cloud live, AD from the example snapshot: the plan is saved, a Global Administrator role is
+    assigned in the tenant, then the saved plan is applied — that user keeps an empty ImmutableID."""
+    server = fresh_graph_server
+    live = ["--graph-url", server.url, "--auth", "token", "--snapshot", EXAMPLE, "--config",
+            EXAMPLE / "syncready.toml", "-q"]
+    plan = tmp_path / "plan.json"
+    done = run_main("fix", *live, "--select", "anchor-ready", "--out", plan)
+    assert "Plan saved" in done.stdout, done
+    stamps = planfile.load(plan).changes
+    target = stamps[0]
+    server.state.role_assignments["5a1e7c2b-0000-4000-8000-000000000002"] = {
+        "id": "5a1e7c2b-0000-4000-8000-000000000002", "principalId": target.object,
+        "roleDefinitionId": next(iter(server.state.role_definitions)), "directoryScopeId": "/"}
+    server.invalidate()
+    journal = tmp_path / "j.jsonl"
+    # the test server's /organization id is not the tenant its sync object names: say which one
+    done = run_main("fix", "--apply", plan, *live, "--tenant-id", planfile.load(plan).tenant_id, "--yes",
+                    "--journal", journal)
+    after = {u["id"]: u.get("onPremisesImmutableId") for u in server.state.users.values()}
+    assert after[target.object] is None, done.stdout
+    assert all(after[c.object] == c.add[0] for c in stamps[1:]), done.stdout + done.stderr
+    line = next(x for x in done.stdout.splitlines() if x.startswith(f"  conflict  {target.subject}: "))
+    assert "no-admin-role fail" in line, line
+    assert f"applied {len(stamps) - 1}, conflicts 1, failed 0" in done.stdout and done.returncode == 1
+    assert {e.outcome for e in read_journal(journal) if e.change.id == target.id} == {"conflict"}
