@@ -33,6 +33,9 @@ def build_plan(run: Run, select: list[str], unsafe: bool = False, options: dict 
     plan = Plan(notes=coverage_warnings(run.directory.coverage.to_json()))
     order = sorted(select, key=lambda cid: (get_check(cid).meta.order, cid))
     fixers = {cid: load_fixer(cid) for cid in order}
+    if not (ctx.stamping and any(f.wants is not None for f in fixers.values())):
+        _plan_failing(plan, run, order, fixers, ctx)
+        return plan
     for subject in run.subjects:
         results = subject.results
         for check_id in order:
@@ -45,6 +48,18 @@ def build_plan(run: Run, select: list[str], unsafe: bool = False, options: dict 
                     continue
             _plan_one(plan, fixer, subject, result, ctx)
     return plan
+
+
+def _plan_failing(plan: Plan, run: Run, order: list[str], fixers: dict[str, Fixer], ctx: FixContext) -> None:
+    """build_plan when no fixer acts on a passing result: only the failing results, in check order
+    (most subjects have none, so this is one pass over their results instead of a lookup per check)."""
+    rank = {cid: number for number, cid in enumerate(order)}
+    for subject in run.subjects:
+        due = [cid for cid, result in subject.results.items() if result.status in FAILING and cid in rank]
+        if len(due) > 1:
+            due.sort(key=rank.__getitem__)
+        for check_id in due:
+            _plan_one(plan, fixers[check_id], subject, subject.results[check_id], ctx)
 
 
 def _plan_one(plan: Plan, fixer: Fixer, subject: Subject, result: Result, ctx: FixContext) -> None:
@@ -128,11 +143,13 @@ def attach_previews(run: Run) -> dict[tuple[str, str], dict]:
     for item in plan.manual + plan.refused:
         previews.setdefault((item.subject, item.check), {"changes": []})["manual"] = item.guidance
     shown: dict[tuple[str, str], dict] = {}
-    for subject in run.subjects:
-        for check_id, result in subject.results.items():
-            preview = previews.get((subject.name, check_id))
-            if preview and result.status in PREVIEWED:
-                shown[(subject.name, check_id)] = preview
+    if previews:
+        for subject in run.subjects:
+            for check_id, result in subject.results.items():
+                if result.status in PREVIEWED:
+                    preview = previews.get((subject.name, check_id))
+                    if preview:
+                        shown[(subject.name, check_id)] = preview
     run.previews = shown
     return shown
 

@@ -33,7 +33,9 @@ class Index:
         self.features = directory.features
         self.source_anchor = self.config.sync.source_anchor
         self._anchors: dict[int, str | None] = {}
+        self._sids: dict[int, str | None] = {}
         scope = self.config.scope
+        everything = not scope.include and not scope.exclude   # no OU configured: no DN to normalize
 
         self.onprem_by_upn: dict[str, list[OnPremObject]] = defaultdict(list)
         self._onprem_by_smtp: dict[str, list[OnPremObject]] = defaultdict(list)
@@ -50,7 +52,7 @@ class Index:
                 anchor = self.anchor(obj)
                 if anchor:
                     self.onprem_by_anchor[anchor].append(obj)
-            self._in_scope[id(obj)] = not obj.critical and scope.contains(obj.dn)
+            self._in_scope[id(obj)] = not obj.critical and (everything or scope.contains(obj.dn))
 
         self.cloud_by_upn: dict[str, list[CloudUser]] = defaultdict(list)
         self._cloud_by_smtp: dict[str, list[CloudUser | CloudObject]] = defaultdict(list)
@@ -81,6 +83,14 @@ class Index:
         if key not in self._anchors:
             self._anchors[key] = obj.anchor_for(self.source_anchor)
         return self._anchors[key]
+
+    def sid(self, obj: OnPremObject) -> str | None:
+        """`obj.sid` (objectSid as S-1-... text), converted once per run however many checks ask."""
+        key = id(obj)
+        found = self._sids.get(key, self)
+        if found is self:
+            found = self._sids[key] = obj.sid
+        return found  # type: ignore[return-value]
 
     def anchor_attribute(self, obj: OnPremObject) -> SourceAnchor:
         """The AD attribute the anchor is taken from, for evidence and messages."""

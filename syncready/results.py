@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .atomic import atomic_write
+from .checkapi import Result
 from .engine import Run, Subject
 from .errors import SourceError
 from .jsonio import load_file
@@ -69,8 +70,20 @@ def subject_entry(subject: Subject, previews: Mapping[tuple[str, str], dict] | N
             preview = previews.get((subject.name, cid))
             if preview is not None:
                 result["fix"] = preview
-    entry: dict[str, Any] = {"subject": subject.name, "id": subject.id, "kind": subject.kind,
-                             "readiness": subject.readiness, "results": results}
+    entry = _entry_head(subject)
+    entry["results"] = results
+    entry.update(_entry_facts(subject, anchor, predict))
+    return entry
+
+
+def _entry_head(subject: Subject) -> dict[str, Any]:
+    return {"subject": subject.name, "id": subject.id, "kind": subject.kind, "readiness": subject.readiness}
+
+
+def _entry_facts(subject: Subject, anchor: Callable[[Any], str | None] | None,
+                 predict: Callable[[Any], dict] | None) -> dict[str, Any]:
+    """What follows a subject's results in its entry: the facts, the prediction, already_synchronized."""
+    entry: dict[str, Any] = {}
     if subject.kind == SubjectKind.CLOUD_USER:
         entry["cloud"] = cloud_facts(subject.obj)
         entry["onprem"] = onprem_facts(subject.counterpart, anchor) if subject.counterpart is not None else None
@@ -151,6 +164,49 @@ class SubjectEntries:
             return [subject_entry(s, self._previews, self._anchor, self._predict) for s in self._subjects[item]]
         return subject_entry(self._subjects[item], self._previews, self._anchor, self._predict)
 
+    def encoded(self, dumps: Callable[[Any], str]) -> Iterator[str]:
+        """Each entry as `dumps(entry)` would write it, byte for byte, without building the results'
+        dicts: a Result that many subjects share (a pass, a skip, "not read") is encoded once."""
+        by_id: dict[int, tuple[Result, str]] = {}       # the Result is kept so its id is not reused
+        by_value: dict[Result, str] = {}                # equal Results without evidence, built per subject
+        keys: dict[str, str] = {}
+        previews = self._previews or {}
+        for subject in self._subjects:
+            parts = []
+            for cid, result in subject.results.items():
+                known = by_id.get(id(result))
+                if known is not None:
+                    text = known[1]
+                else:
+                    text = _encoded_result(result, by_value, dumps)
+                    if len(by_id) < _CACHED:
+                        by_id[id(result)] = (result, text)
+                if previews:
+                    preview = previews.get((subject.name, cid))
+                    if preview is not None:
+                        text = f'{text[:-1]},"fix":{dumps(preview)}}}'
+                key = keys.get(cid)
+                if key is None:
+                    key = keys[cid] = dumps(cid)
+                parts.append(f"{key}:{text}")
+            facts = _entry_facts(subject, self._anchor, self._predict)
+            yield (f'{dumps(_entry_head(subject))[:-1]},"results":{{{",".join(parts)}}}'
+                   f'{"," + dumps(facts)[1:] if facts else "}"}')
+
+
+_CACHED = 1 << 16       # encoded Results kept per document: the shared ones come first, the rest are unique
+
+
+def _encoded_result(result: Result, by_value: dict[Result, str], dumps: Callable[[Any], str]) -> str:
+    if result.evidence is not None or result.waiver is not None:      # unhashable, and mostly unique
+        return dumps(result.to_json())
+    text = by_value.get(result)
+    if text is None:
+        text = dumps(result.to_json())
+        if len(by_value) < _CACHED:
+            by_value[result] = text
+    return text
+
 
 def write_json(doc: dict, path) -> None:
     """Written subject by subject, so a 100k-user document never exists as one giant string."""
@@ -162,10 +218,12 @@ def write_json(doc: dict, path) -> None:
             fp.write(f"{json.dumps(key)}: {json.dumps(value, ensure_ascii=False)},\n")
         fp.write('"subjects": [\n')
         dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-        for number, entry in enumerate(doc["subjects"]):
+        subjects = doc["subjects"]
+        entries = subjects.encoded(dumps) if isinstance(subjects, SubjectEntries) else map(dumps, subjects)
+        for number, text in enumerate(entries):
             if number:
                 fp.write(",\n")
-            fp.write(dumps(entry))
+            fp.write(text)
         fp.write("\n]}\n")
 
 
