@@ -20,7 +20,9 @@ import struct
 import sys
 from array import array
 
-from syncready.vocab import Readiness, Severity, Status, SubjectKind, values
+from syncready.checklist import fix_hint
+from syncready.vocab import FAILING, Readiness, Severity, Status, SubjectKind, values
+from syncready.worklist import COLUMNS
 
 from .markdown import fix_command
 
@@ -147,7 +149,9 @@ def pack(results: dict, checks: list[dict]) -> tuple[dict, dict]:
     fix, waiver, baseline); subject, id; the
     cloud facts (present flag, then CLOUD_FIELDS, enabled flag, proxy count and (prefix, address)
     pairs); the on-prem facts likewise with the DN as two strings; then the passed checks as a
-    count and indices, or -1 when they are exactly the kind's other checks. Strings are indices
+    count and indices, or -1 when they are exactly the kind's other checks; last the worklist's
+    extras (syncready/worklist.py, for the page's CSV export): the department, then per packed
+    result what to do (checklist.fix_hint) for a failing one, else 0. Strings are indices
     into S; flags are 1/0/-1 for true/false/unknown. Subjects come blocked first.
 
     One pass over results["subjects"], which may be a lazy sequence; the counts it returns
@@ -171,7 +175,7 @@ def pack(results: dict, checks: list[dict]) -> tuple[dict, dict]:
         kinds[kind] += 1
         readiness[ready] += 1
         row = [kind_index[kind], ready_index[ready], 0]
-        passed, failing = [], set()
+        passed, failing, hints = [], set(), []
         for cid, r in (subject.get("results") or {}).items():
             if type(r) is not dict:
                 r = {"status": "error", "message": str(r)}
@@ -191,6 +195,7 @@ def pack(results: dict, checks: list[dict]) -> tuple[dict, dict]:
                     continue      # a pass with a message is an advisory: it is packed to be shown
             else:
                 failing.add(c)
+            hints.append(s[fix_hint(checks[c], r)] if status in FAILING else 0)
             row += (c, status_index[status], s[message if message is None else str(message)],
                     s.json(r.get("evidence")), s.json(r.get("fix")), s.json(r.get("waiver")),
                     base_index.get(r.get("baseline"), 0))
@@ -205,6 +210,8 @@ def pack(results: dict, checks: list[dict]) -> tuple[dict, dict]:
         else:
             row.append(len(passed))
             row += passed
+        row.append(s[_department(subject)])
+        row += hints
         keyed.append((_sort_key(subject), row))
     keyed.sort(key=lambda pair: pair[0])
     offsets, ints = array("i", [0]), array("i")
@@ -215,10 +222,19 @@ def pack(results: dict, checks: list[dict]) -> tuple[dict, dict]:
             "checks": [{k: c.get(k) for k in ("id", "title", "severity", "subject", "fix", "safety", "command")}
                        for c in checks],
             "statuses": STATUSES, "kinds": KINDS, "kindLabels": [kind_label(k) for k in KINDS], "readiness": READINESS,
+            "worklist": [{"key": c.key, "header": c.header} for c in COLUMNS],
             "baseline": bool((results.get("summary") or {}).get("baseline")), "offsets": offsets, "ints": ints}
     seen = {"kinds": kinds, "readiness": readiness,
             "by_check": {c["id"]: dict(zip(STATUSES, n, strict=True)) for c, n in zip(checks, by_check, strict=True)}}
     return data, seen
+
+
+def _department(subject: dict) -> str | None:
+    """As the worklist takes it: AD's department, else the cloud one."""
+    onprem, cloud = subject.get("onprem"), subject.get("cloud")
+    value = (onprem.get("department") if isinstance(onprem, dict) else None) or (
+        cloud.get("department") if isinstance(cloud, dict) else None)
+    return str(value) if value else None
 
 
 def binary(data: dict) -> bytes:

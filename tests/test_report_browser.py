@@ -621,3 +621,32 @@ def test_first_search_keystroke_at_100k_does_not_freeze(browser, big_report):
     assert later[2]["total"] >= at_once["total"]
     assert not o.errors
     o.page.close()
+
+
+def test_export_csv_is_the_worklist(browser, reports, results, tmp_path):
+    """The Export CSV button writes syncready/worklist.py's columns from the page's data: with no filter
+    the same rows as `--csv` (in the table's order), with a filter only the cloud users shown."""
+    import csv
+    import io
+
+    from syncready.worklist import write_csv
+
+    write_csv(results, tmp_path / "worklist.csv")
+    expected = list(csv.reader(io.StringIO((tmp_path / "worklist.csv").read_text(encoding="utf-8-sig"))))
+    o = Opened(browser, reports["gzip"])
+
+    def download() -> list[list[str]]:
+        with o.page.expect_download() as info:
+            o.page.click("#csv")
+        data = Path(info.value.path()).read_bytes()
+        assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
+        return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+
+    got = download()
+    assert got[0] == expected[0]
+    assert sorted(got[1:]) == sorted(expected[1:]) and len(got) == len(expected)
+    o.page.select_option("#f-ready", "2")
+    blocked = download()
+    assert sorted(blocked[1:]) == sorted(r for r in expected[1:] if r[2] == "blocked")
+    assert not o.errors
+    o.page.close()

@@ -96,7 +96,8 @@ def subjects(data: dict) -> list[dict]:
         else:
             p += 1
         u["passes"] = None if ints[p] < 0 else ints[p + 1: p + 1 + ints[p]]
-        assert p + 1 + max(ints[p], 0) == data["offsets"][i + 1]
+        p += 1 + max(ints[p], 0)      # then the worklist's extras: the department, a hint per packed result
+        assert p + 1 + count == data["offsets"][i + 1]
         out.append(u)
     return out
 

@@ -119,6 +119,9 @@
     }
     var passes = I[p++];
     u.passes = passes < 0 ? null : Array.prototype.slice.call(I.subarray(p, p + passes));
+    p += Math.max(passes, 0);
+    u.department = str(I[p++]);
+    for (k = 0; k < count; k++) u.res[k].hint = str(I[p++]);
     return u;
   }
 
@@ -660,18 +663,45 @@
     return /[",\n\r]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v;
   }
 
+  // The worklist of `syncready check --csv` (columns from syncready/worklist.py, in the data) for the
+  // cloud users the filters show: with no filter, the same file.
+  function parentDn(dn) {
+    for (var k = 0, escaped = false; k < dn.length; k++) {
+      if (escaped) escaped = false;
+      else if (dn[k] === "\\") escaped = true;
+      else if (dn[k] === ",") return dn.slice(k + 1).trim();
+    }
+    return "";
+  }
+
+  function worklistRow(u) {
+    var failing = u.res.filter(function (e) { return isFailing(e.status); }).sort(function (a, b) {
+      return ((checks[a.check].severity !== "blocker") - (checks[b.check].severity !== "blocker")) || a.check - b.check;
+    });
+    var dn = (u.onprem && u.onprem.dn) || "", at = u.subject.lastIndexOf("@"), ready = D.readiness[u.ready];
+    return {
+      upn: u.subject, display_name: (u.cloud && u.cloud.displayName) || "",
+      readiness: ready === "synced" ? "already synchronized" : ready,
+      failing_checks: failing.map(function (e) { return checks[e.check].id; }).join(", "),
+      messages: failing.map(function (e) { return checks[e.check].id + ": " + (e.message || ""); }).join("\n"),
+      what_to_do: failing.map(function (e) { return checks[e.check].id + ": " + (e.hint || ""); }).join("\n"),
+      ad_dn: dn, ad_ou: dn ? parentDn(dn) : "(no AD user)", department: u.department || "",
+      upn_domain: at >= 0 ? u.subject.slice(at + 1).toLowerCase() : ""
+    };
+  }
+
   function exportCsv() {
-    var lines = [["subject", "display name", "kind", "readiness", "failing checks", "waived checks", "on-premises DN"].join(",")];
-    for (var p = 0; p < view.length; p++) {
-      var u = row(view[p]), failing = [], waived = [];
-      u.res.forEach(function (e) {
-        if (isFailing(e.status)) failing.push(checks[e.check].id);
-        else if (e.status === WAIVED) waived.push(checks[e.check].id);
-      });
-      lines.push([u.subject, subjectName(u), KIND_LABEL[u.kind], READY_LABEL[u.ready], failing.join(" "), waived.join(" "), u.onprem ? u.onprem.dn : ""].map(csvCell).join(","));
+    var columns = D.worklist, cloudKind = D.kinds.indexOf("cloud-user");
+    var lines = [columns.map(function (c) { return csvCell(c.header); }).join(",")];
+    var rows = view;
+    for (var p = 0; p < rows.length; p++) {
+      var u = row(rows[p]);
+      if (u.kind !== cloudKind) continue;
+      var values = worklistRow(u);
+      lines.push(columns.map(function (c) { return csvCell(values[c.key]); }).join(","));
     }
     var url = URL.createObjectURL(new Blob(["\ufeff" + lines.join("\r\n") + "\r\n"], { type: "text/csv;charset=utf-8" }));
-    var a = el("a", { href: url, download: "syncready-subjects.csv" });
+    var a = el("a", { href: url, download: "syncready-worklist.csv" });
     document.body.appendChild(a);
     a.click();
     a.remove();
