@@ -503,18 +503,22 @@ def test_dark_mode_follows_the_system(browser, reports):
     o.page.close()
 
 
+CUTOVER_OPEN = "() => [...document.querySelectorAll('details.cutover-items')].map(d => d.open)"
+
+
 def test_print_view_holds_summary_checklist_and_every_blocked_user(browser, reports, results):
     """Printing keeps the header, summary, checklist and check overview, and lists every blocked
     subject with its failing checks and messages; the interactive table and explanations stay on screen."""
     o = Opened(browser, reports["json"], scheme="dark")
     page = o.page
     assert not page.locator("#print-blocked").is_visible()
+    opened_on_screen = page.evaluate(CUTOVER_OPEN)
     page.emulate_media(media="print")
     page.wait_for_selector("#print-blocked-list[data-filled]", state="attached")
     for visible in ("#summary", "#lead", "#checks .checkrow", "#print-blocked"):
         assert page.locator(visible).first.is_visible(), visible
-    if page.locator("#cutover").count():
-        assert page.locator("#cutover").is_visible()
+    assert page.locator("#cutover").is_visible()
+    assert page.eval_on_selector_all("details.cutover-items", "ds => ds.every(d => d.open)")
     for hidden in ("#subjects", "#filters", ".toc", "#check-proxy-superset .check-body"):
         assert not page.locator(hidden).is_visible(), hidden
     assert page.eval_on_selector("body", "e => getComputedStyle(e).backgroundColor") == "rgb(255, 255, 255)"
@@ -534,6 +538,9 @@ def test_print_view_holds_summary_checklist_and_every_blocked_user(browser, repo
     pdf = page.pdf()
     assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
     (ARTIFACTS / "print.pdf").write_bytes(pdf)
+    page.emulate_media(media="screen")
+    page.wait_for_timeout(100)
+    assert page.evaluate(CUTOVER_OPEN) == opened_on_screen     # what printing opened closes again
     assert not o.errors
     page.close()
 

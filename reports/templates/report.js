@@ -403,6 +403,16 @@
 
   var PRINT_LIMIT = 2000, BLOCKED = 2;
 
+  // The checklist's item lists print open; the ones opened for printing close again afterwards.
+  var openedForPrint = [];
+
+  function printing(on) {
+    if (!on) { openedForPrint.forEach(function (d) { d.open = false; }); openedForPrint = []; return; }
+    var closed = document.querySelectorAll("details.cutover-items:not([open])");
+    for (var k = 0; k < closed.length; k++) { closed[k].open = true; openedForPrint.push(closed[k]); }
+    fillPrint();
+  }
+
   function fillPrint() {
     var list = $("print-blocked-list");
     if (!list || !D || list.getAttribute("data-filled")) return;
@@ -763,12 +773,12 @@
       if (details[d].open) fillFailing(details[d]);
     }
     window.addEventListener("hashchange", onHashChange);
-    window.addEventListener("beforeprint", fillPrint);
+    window.addEventListener("beforeprint", function () { printing(true); });
+    window.addEventListener("afterprint", function () { printing(false); });
     if (window.matchMedia) {
-      var printing = window.matchMedia("print");
-      var onPrint = function (ev) { if (ev.matches) fillPrint(); };
-      if (printing.addEventListener) printing.addEventListener("change", onPrint);
-      if (printing.matches) fillPrint();
+      var media = window.matchMedia("print");
+      if (media.addEventListener) media.addEventListener("change", function (ev) { printing(ev.matches); });
+      if (media.matches) printing(true);
     }
   }
 
