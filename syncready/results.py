@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from json.encoder import encode_basestring
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -165,8 +166,9 @@ class SubjectEntries:
         return subject_entry(self._subjects[item], self._previews, self._anchor, self._predict)
 
     def encoded(self, dumps: Callable[[Any], str]) -> Iterator[str]:
-        """Each entry as `dumps(entry)` would write it, byte for byte, without building the results'
-        dicts: a Result that many subjects share (a pass, a skip, "not read") is encoded once."""
+        """Each entry as `dumps(entry)` (the compact, ensure_ascii=False encoder) would write it, byte
+        for byte, without building the results' dicts: a Result that many subjects share (a pass, a
+        skip, "not read") is encoded once."""
         by_id: dict[int, tuple[Result, str]] = {}       # the Result is kept so its id is not reused
         by_value: dict[Result, str] = {}                # equal Results without evidence, built per subject
         keys: dict[str, str] = {}
@@ -190,8 +192,13 @@ class SubjectEntries:
                     key = keys[cid] = dumps(cid)
                 parts.append(f"{key}:{text}")
             facts = _entry_facts(subject, self._anchor, self._predict)
-            yield (f'{dumps(_entry_head(subject))[:-1]},"results":{{{",".join(parts)}}}'
-                   f'{"," + dumps(facts)[1:] if facts else "}"}')
+            head = ",".join(f'"{k}":{_text(v, dumps)}' for k, v in _entry_head(subject).items())
+            yield f'{{{head},"results":{{{",".join(parts)}}}{"," + dumps(facts)[1:] if facts else "}"}'
+
+
+def _text(value: Any, dumps: Callable[[Any], str]) -> str:
+    """A string as the compact encoder writes it (without the encoder's per-call setup), else dumps."""
+    return encode_basestring(value) if isinstance(value, str) else dumps(value)
 
 
 _CACHED = 1 << 16       # encoded Results kept per document: the shared ones come first, the rest are unique
