@@ -533,8 +533,8 @@ def test_print_view_holds_summary_checklist_and_every_blocked_user(browser, repo
                 assert f"{cid}" in text and (r.get("message") or "") in text
     assert page.locator("#print-blocked-note").inner_text().startswith(f"All {len(blocked)} blocked subjects")
     ARTIFACTS.mkdir(exist_ok=True)
-    page.locator("#print-blocked").screenshot(path=str(ARTIFACTS / "print-blocked.png"))
     page.screenshot(path=str(ARTIFACTS / "print-top.png"))
+    page.locator("#print-blocked").screenshot(path=str(ARTIFACTS / "print-blocked.png"))
     pdf = page.pdf()
     assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
     (ARTIFACTS / "print.pdf").write_bytes(pdf)
