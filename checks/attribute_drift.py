@@ -1,6 +1,7 @@
 import unicodedata
 
 from syncready.checkapi import CheckMeta, failed, passed
+from syncready.matching import pairing, pairing_note
 from syncready.vocab import FixAvailability, Safety, Severity, SubjectKind
 
 from ._common import EXISTING_TENANT, GRAPH_USER
@@ -10,7 +11,9 @@ META = CheckMeta(
     inputs=("adUsers", "drift"),             # "drift": users.<property> of every [drift] pair
     title="On-prem names (and configured attributes) equal the cloud values",
     severity=Severity.WARNING, subject=SubjectKind.CLOUD_USER, fix=FixAvailability.ALWAYS, safety=Safety.SAFE,
-    description="Compares the counterpart's givenName, sn and displayName, and each pair configured in "
+    description="Compares the paired AD user's (the one sync is predicted to join to this cloud user — by "
+                "hard, SMTP or UPN match —, else the one with its userPrincipalName) givenName, sn and "
+                "displayName, and each pair configured in "
                 "`[drift] attributes` of syncready.toml (AD attribute = Graph property), with the cloud "
                 "user's values (Unicode-normalized, otherwise exact: a change of letter case is a visible "
                 "change). A difference counts where the cloud has a value: an AD value that differs would "
@@ -30,7 +33,8 @@ _AD_FIELDS = {"givenname": "given_name", "sn": "sn", "displayname": "display_nam
 _CLOUD_FIELDS = {"givenName": "given_name", "surname": "surname", "displayName": "display_name"}
 
 
-def check(cloud_user, counterpart, config):
+def check(cloud_user, paired, config, index):
+    counterpart = paired
     differences = []
     for ad_attribute, graph_property in config.drift:
         cloud_value = _normal(_cloud_value(cloud_user, graph_property))
@@ -46,8 +50,10 @@ def check(cloud_user, counterpart, config):
     shown = "; ".join(
         f"{d['ad_attribute']}: AD '{d['onprem']}' would overwrite cloud '{d['cloud']}'" if d["kind"] == "overwrite"
         else f"{d['ad_attribute']}: empty in AD, cloud has '{d['cloud']}'" for d in differences)
-    return failed(f"{shown}; copy the cloud values to AD (syncready fix --select attribute-drift) or accept "
-                  "the AD values", onprem_dn=counterpart.dn, differences=differences)
+    found = pairing(cloud_user, index)
+    return failed(f"{shown}{pairing_note(found)}; copy the cloud values to AD (syncready fix --select "
+                  "attribute-drift) or accept the AD values", onprem_dn=counterpart.dn, differences=differences,
+                  paired_by=found.how or "upn")
 
 
 def _onprem_value(obj, attribute: str):

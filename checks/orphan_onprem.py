@@ -35,6 +35,13 @@ META = CheckMeta(
 
 def check(onprem_user, index):
     match = predict_match(onprem_user, index)
+    if match.rivals:
+        rivals = [o.dn for o in match.rivals]
+        return failed(f"{onprem_user.dn} may join cloud user {match.candidate.upn} or get a duplicate: "
+                      f"{match.reason}; decide which AD user is {match.candidate.upn}'s, then give the others "
+                      "another userPrincipalName and primary SMTP address or move them out of the sync scope",
+                      onprem_dn=onprem_user.dn, onprem_upn=onprem_user.upn, reason=match.reason,
+                      candidate=ref(match.candidate), rivals=rivals)
     if match.user is not None:
         unread = sync_behavior_unread(match.user, index)
         if unread:

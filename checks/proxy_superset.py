@@ -1,5 +1,6 @@
 from syncready.addresses import is_onmicrosoft, proxy_key, split_proxy
 from syncready.checkapi import CheckMeta, failed, passed
+from syncready.matching import pairing, pairing_note
 from syncready.vocab import FixAvailability, Safety, Severity, SubjectKind
 
 from ._common import EXISTING_TENANT, PROXY_CALCULATION
@@ -10,8 +11,9 @@ META = CheckMeta(
     title="Every cloud proxy address is also on the on-prem user",
     severity=Severity.BLOCKER, subject=SubjectKind.CLOUD_USER, fix=FixAvailability.ALWAYS, safety=Safety.SAFE,
     description="Every value of the cloud user's proxyAddresses, except addresses in *.onmicrosoft.com "
-                "domains, must be present on the counterpart (type prefix and address compared "
-                "case-insensitively; SIP, X500 and other types included).",
+                "domains, must be present on the paired AD user (the one sync is predicted to join to this "
+                "cloud user — by hard, SMTP or UPN match —, else the one with its userPrincipalName; type prefix "
+                "and address compared case-insensitively; SIP, X500 and other types included).",
     why="When AD proxyAddresses is empty, sync takes the primary SMTP address from `mail`, so that "
         "address counts as present. Once synchronized, proxyAddresses is recalculated from AD: "
         "aliases that exist only in the cloud are removed, and mail sent to them bounces. "
@@ -23,15 +25,17 @@ META = CheckMeta(
 )
 
 
-def check(cloud_user, counterpart):
+def check(cloud_user, paired, index):
+    counterpart = paired
     onprem = {proxy_key(v) for v in _effective(counterpart)}
     missing = [v for v in cloud_user.proxy_addresses
                if proxy_key(v) not in onprem and not is_onmicrosoft(split_proxy(v)[1])]
     if not missing:
         return passed()
     shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-    return failed(f"{len(missing)} cloud address(es) missing on-prem and lost at sync: {shown}; "
-                  "add them to proxyAddresses (syncready fix --select proxy-superset)",
+    found = pairing(cloud_user, index)
+    return failed(f"{len(missing)} cloud address(es) missing on-prem and lost at sync: {shown}{pairing_note(found)}; "
+                  "add them to proxyAddresses (syncready fix --select proxy-superset)", paired_by=found.how or "upn",
                   missing=missing, cloud_proxy_addresses=list(cloud_user.proxy_addresses),
                   onprem_proxy_addresses=list(counterpart.proxy_addresses), onprem_dn=counterpart.dn)
 

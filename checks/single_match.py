@@ -1,12 +1,12 @@
 from syncready.checkapi import CheckMeta, Result, failed, passed
 from syncready.vocab import FixAvailability, Severity, Status, SubjectKind
 from syncready.immutableid import anchor_problem
-from syncready.matching import match_blocker, predict_match, sync_behavior_unread
+from syncready.matching import LABELS, Pairing, match_blocker, pairing, predict_match, sync_behavior_unread, unpaired
 
 from ._common import EXISTING_TENANT, SOFT_MATCH_KB, SYNC_ERRORS, UPN_MATCH_KB, ref
 
 META = CheckMeta(
-    id="single-match", order=60, needs_counterpart=True,
+    id="single-match", order=60,
     inputs=("users", "users.mail", "users.proxyAddresses", "users.onPremisesImmutableId", "users.userType",
             "sync", "adUsers",
             # admins are never joined (matching.py): an unread role makes the prediction unknown
@@ -25,7 +25,10 @@ META = CheckMeta(
                 "blockCloudObjectTakeoverThroughHardMatchEnabled (InvalidHardMatch), or — for hard match — "
                 "one whose onPremisesObjectIdentifier names another AD object (AttributeUpdateNotAllowed, "
                 "from 2026-07-01, unless allowOnPremUpdateOfOnPremisesObjectIdentifierEnabled). The anchor "
-                "follows [sync] source_anchor. Passes when the prediction is this cloud user.",
+                "follows [sync] source_anchor. Passes when the prediction is this cloud user. Fails when several "
+                "in-scope AD users are predicted onto this cloud user: the first one exported joins it, in an "
+                "order nobody can know, and Entra refuses the others (InvalidSoftMatch), creating duplicates "
+                "with quarantined UPNs.",
     why="A match to another cloud user merges two people: the other account is overwritten with this "
         "person's AD values. No match creates a second cloud user for the same person, without the "
         "mailbox, licences or files of the first. Both are hard to undo once sync has run.",
@@ -39,6 +42,11 @@ META = CheckMeta(
 
 
 def check(cloud_user, counterpart, index):
+    found = pairing(cloud_user, index)
+    if found.contenders:
+        return _contested(cloud_user, found, index)
+    if counterpart is None:
+        return unpaired(Pairing(None, None), index.counterparts(cloud_user))
     match = predict_match(counterpart, index)
     if match.user is not None and (unread := sync_behavior_unread(match.user, index)):
         return Result(Status.ERROR, f"not read: {unread}, so whether {match.user.upn} is cloud-managed (and "
@@ -55,11 +63,30 @@ def check(cloud_user, counterpart, index):
                 "stamping_would_match": _stamping_would_match(cloud_user, counterpart, index)}
     hint = (" Stamping the anchor on this user (anchor-ready) would make it a hard match."
             if evidence["stamping_would_match"] else "")
+    if match.rivals:
+        return failed(f"Entra may join on-prem user {counterpart.dn} to cloud user {match.candidate.upn} or "
+                      f"refuse it, not join it to {cloud_user.upn}: {match.reason}.{hint}", **evidence)
     if match.user is not None:
         return failed(f"Entra would merge on-prem user {counterpart.dn} into cloud user {match.user.upn}, "
                       f"not into {cloud_user.upn}: {match.reason}. {_STEER[match.how]}.{hint}", **evidence)
     return failed(f"Entra would match on-prem user {counterpart.dn} to no cloud user and create a second "
                   f"account for {cloud_user.upn}: {match.reason}.{hint}", **evidence)
+
+
+def _contested(cloud_user, found: Pairing, index):
+    """Several AD users predicted onto this cloud user: at most one joins it, the others become duplicates."""
+    how = {o.dn: index.raw_predictions[id(o)].how for o in found.contenders}
+    shown = "; ".join(f"{dn} ({LABELS[h]})" for dn, h in list(how.items())[:5])
+    more = f" and {len(how) - 5} more" if len(how) > 5 else ""
+    return failed(f"{len(how)} in-scope AD users are predicted to join {cloud_user.upn}: {shown}{more}. Only the "
+                  "first one exported joins it, and which one that is depends on the export order; Entra refuses "
+                  "the others, since the cloud user is then synchronized (InvalidSoftMatch), and creates a "
+                  "duplicate cloud user with a quarantined UPN for each. Decide which AD user is this person's, "
+                  "then give the others another userPrincipalName and primary SMTP address (upn-unique, "
+                  "mail-primary-smtp) or move them out of the sync scope",
+                  onprem_dns=list(how), contenders=[{"onprem_dn": dn, "how": h} for dn, h in how.items()],
+                  cloud_upn=cloud_user.upn)
+
 
 
 _STEER = {

@@ -8,7 +8,7 @@ from ._common import set_single
 
 
 def plan(subject: Subject, result: Result, ctx: FixContext) -> list[Change]:
-    ad = subject.counterpart
+    ad = subject.paired
     changes = []
     for difference in (result.evidence or {}).get("differences", []):
         attribute, value = difference["ad_attribute"], difference["cloud"]

@@ -13,7 +13,11 @@ from ._common import modify
 
 
 def plan(subject: Subject, result: Result, ctx: FixContext) -> list[Change]:
-    user, ad = subject.obj, subject.counterpart
+    user, ad = subject.obj, subject.paired
+    if subject.counterpart is not None and ad is not subject.counterpart:
+        ctx.refuse(f"not added: sync is predicted to join {ad.dn} to this cloud user, not {subject.counterpart.dn} "
+                   "that has its userPrincipalName; decide which AD user is this person's first (single-match)")
+        return []
     proxies = ctx.values(ad, "proxyAddresses", ad.proxy_addresses)
     have = {p.lower() for p in proxies}
     add = []

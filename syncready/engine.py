@@ -17,6 +17,7 @@ from .config import Config
 from .coverage import Collection, CoverageStatus
 from .immutableid import guid_bytes_to_string
 from .index import Index
+from .matching import pairing, unpaired
 from .model import Directory, OnPremObject
 from .registry import Check, get_check, select_checks
 from .summary import run_people
@@ -38,6 +39,8 @@ class Subject:
     obj: Any                    # CloudUser, OnPremObject (user, group or contact) or Directory, by kind
     counterpart: Any = None     # the one OnPremObject with a cloud user's UPN, else None
     counterparts: tuple = ()
+    paired: Any = None          # the AD user sync will join to this cloud user (matching.pairing), else None
+    pairing: Any = None         # matching.Pairing, made when a selected check asks for `paired`
     results: dict[str, Result] = field(default_factory=dict)
     readiness: Readiness = Readiness.READY
     synced: bool = False
@@ -106,6 +109,7 @@ class Engine:
         out_of_scope: dict[str, int] = {}
         index = self.index
         kinds = {c.meta.subject for c in self.checks}
+        pair = any("paired" in c.params for c in self.checks)
         if SubjectKind.TENANT in kinds and wanted is None:
             subjects.append(Subject("tenant", self.directory.tenant_id, SubjectKind.TENANT, self.directory))
         if SubjectKind.CLOUD_USER in kinds:
@@ -117,9 +121,12 @@ class Engine:
                     out_of_scope[reason] = out_of_scope.get(reason, 0) + 1
                     continue
                 found = index.counterparts(user)
-                subjects.append(Subject(user.upn, user.id, SubjectKind.CLOUD_USER, user,
-                                        found[0] if len(found) == 1 else None, tuple(found),
-                                        synced=bool(user.sync_enabled)))
+                subject = Subject(user.upn, user.id, SubjectKind.CLOUD_USER, user,
+                                  found[0] if len(found) == 1 else None, tuple(found), synced=bool(user.sync_enabled))
+                if pair:
+                    subject.pairing = pairing(user, index)
+                    subject.paired = subject.pairing.onprem
+                subjects.append(subject)
         for kind, objects in ((SubjectKind.ONPREM_USER, index.onprem_subjects),
                               (SubjectKind.ONPREM_GROUP, self._onprem_groups)):
             if kind not in kinds:
@@ -138,7 +145,7 @@ class Engine:
 
     # evaluation -----------------------------------------------------------------------------
     def fixtures(self, subject: Subject) -> dict:
-        fx = {"index": self.index, "config": self.config, "counterpart": subject.counterpart,
+        fx = {"index": self.index, "config": self.config, "counterpart": subject.counterpart, "paired": subject.paired,
               "cloud_user": None, "onprem_user": None, "onprem_group": None, "tenant": None}
         fx[_FIXTURE[subject.kind]] = subject.obj
         return fx
@@ -178,8 +185,8 @@ class Engine:
             return SYNCED
         if unread is not None:
             result = unread       # one frozen Result per check and run, as identical for every subject
-        elif needs_counterpart and subject.counterpart is None:
-            result = _no_counterpart(subject)
+        elif needs_counterpart and (subject.paired if needs_counterpart == "paired" else subject.counterpart) is None:
+            result = _no_counterpart(subject, needs_counterpart)
         else:
             result = _call(func, arguments, fx)
         if self.waivers and result.status in FAILING and unread is None:
@@ -215,14 +222,15 @@ class Engine:
             if subject.synced:       # every check says "already synchronized": one shared Result
                 subject.results.update(synced_results[subject.kind])
                 continue
-            fixtures = dict(fx, counterpart=subject.counterpart, cloud_user=None, onprem_user=None,
-                            onprem_group=None, tenant=None)
+            fixtures = dict(fx, counterpart=subject.counterpart, paired=subject.paired, cloud_user=None,
+                            onprem_user=None, onprem_group=None, tenant=None)
             fixtures[_FIXTURE[subject.kind]] = subject.obj
-            has_counterpart = subject.counterpart is not None
+            has_counterpart, has_paired = subject.counterpart is not None, subject.paired is not None
             results = subject.results
             readiness = Readiness.READY
             for bound, blocker, plain, needs_counterpart in checks:
-                if plain and (has_counterpart or not needs_counterpart):
+                if plain and (not needs_counterpart or (has_paired if needs_counterpart == "paired"
+                                                        else has_counterpart)):
                     # the common case, inlined: 100k users × 24 checks would pay a frame per call
                     try:
                         result = bound[1](*bound[2](fixtures))
@@ -266,7 +274,8 @@ def _bind(check: Check):
         arguments = lambda fx: (fx[name],)  # noqa: E731
     else:
         arguments = itemgetter(*params)
-    return check.id, check.func, arguments, check.meta.needs_counterpart
+    needs = check.meta.needs_counterpart and ("paired" if "paired" in params else "counterpart")
+    return check.id, check.func, arguments, needs
 
 
 def _settle_coverage(directory: Directory, config: Config) -> None:
@@ -279,7 +288,9 @@ def _settle_coverage(directory: Directory, config: Config) -> None:
         coverage.not_read(Collection.ROLE_ASSIGNMENTS, "the directory was built without role assignments")
 
 
-def _no_counterpart(subject: Subject) -> Result:
+def _no_counterpart(subject: Subject, needs: str = "counterpart") -> Result:
+    if needs == "paired" and subject.pairing is not None:
+        return unpaired(subject.pairing, list(subject.counterparts))
     if not subject.counterparts:
         return skipped("no on-prem user has this userPrincipalName (see upn-exists)")
     dns = [o.dn for o in subject.counterparts]

@@ -75,6 +75,8 @@ class Index:
         self._index_roles(directory)
         self.domains = {d.id.lower(): d for d in directory.domains}
         self.predictions: dict[int, Match] = {}   # id(on-prem user) → matching's prediction, made once per run
+        self.raw_predictions: dict[int, Match] = {}   # the same before rivals for one cloud user (matching)
+        self.landings: dict[str, list[OnPremObject]] | None = None   # cloud id → AD users predicted onto it
 
     def anchor(self, obj: OnPremObject) -> str | None:
         """The sourceAnchor sync will give this AD object under [sync] source_anchor, once per run:

@@ -15,14 +15,15 @@ from __future__ import annotations
 import uuid
 from typing import NamedTuple
 
+from .checkapi import Result, skipped
 from .coverage import CoverageStatus
 from .immutableid import decode_anchor
 from .index import Index
 from .model import CloudUser, OnPremObject
 from .names import fold, name_keys
 
-__all__ = ["Match", "fold", "match_blocker", "name_keys", "names_other_object", "predict_match",
-           "probable_duplicates", "sync_behavior_unread"]
+__all__ = ["Match", "Pairing", "fold", "match_blocker", "name_keys", "names_other_object", "pairing",
+           "pairing_note", "predict_match", "probable_duplicates", "sync_behavior_unread", "unpaired"]
 
 HARDENING_ERROR = ("AttributeUpdateNotAllowed: \"Hard match operation blocked due to security hardening. "
                    "Review OnPremisesObjectIdentifier mapping.\"")
@@ -34,13 +35,15 @@ ROLE_RULE = ("Entra refuses soft match (Existing Admin Role Conflict) and, from 
 class Match(NamedTuple):
     """The predicted outcome; `candidate` is the cloud user a stage found but could not join.
 
-    A NamedTuple because one is made per on-prem user and per cloud user checked.
+    `rivals` are the other in-scope AD users predicted onto that same candidate: at most one of them
+    joins it, so none is predicted to. A NamedTuple because one is made per on-prem user.
     """
 
     user: CloudUser | None
     how: str | None                    # "hard" | "smtp" | "upn" | None
     reason: str
     candidate: CloudUser | None = None
+    rivals: tuple[OnPremObject, ...] = ()
 
 
 def predict_match(onprem_user: OnPremObject, index: Index) -> Match:
@@ -51,8 +54,91 @@ def predict_match(onprem_user: OnPremObject, index: Index) -> Match:
     """
     found = index.predictions.get(id(onprem_user))
     if found is None:
-        found = index.predictions[id(onprem_user)] = _predict(onprem_user, index)
+        found = index.predictions[id(onprem_user)] = _contested(onprem_user, _raw(onprem_user, index), index)
     return found
+
+
+class Pairing(NamedTuple):
+    """The AD user whose data sync will write to a cloud user: the one predicted to join it (`how`
+    "hard", "smtp" or "upn"), else its only same-UPN AD user (`how` None); `contenders` when several
+    in-scope AD users are predicted onto it and which one joins is not knowable (onprem then None)."""
+
+    onprem: OnPremObject | None
+    how: str | None
+    contenders: tuple[OnPremObject, ...] = ()
+
+
+def pairing(cloud_user: CloudUser, index: Index) -> Pairing:
+    """Which AD user the data checks (drift, proxies, mail) and their fixers compare with this cloud user."""
+    landed = _landings(index).get(cloud_user.id, ())
+    if len(landed) > 1:
+        return Pairing(None, None, tuple(landed))
+    if landed:
+        return Pairing(landed[0], _raw(landed[0], index).how)
+    found = index.counterparts(cloud_user)
+    return Pairing(found[0] if len(found) == 1 else None, None)
+
+
+def unpaired(found: Pairing, holders: list[OnPremObject]) -> Result:
+    """The skip of a check that needs the paired AD user when there is none to compare."""
+    if found.contenders:
+        dns = [o.dn for o in found.contenders]
+        return skipped(f"{len(dns)} in-scope AD users are predicted to join this cloud user ({'; '.join(dns[:3])}): "
+                       "which one does depends on the export order (see single-match)", onprem_dns=dns,
+                       contenders=dns)
+    if not holders:
+        return skipped("no on-prem user has this userPrincipalName (see upn-exists)")
+    dns = [o.dn for o in holders]
+    return skipped(f"{len(dns)} on-prem users have this userPrincipalName (see upn-unique)", onprem_dns=dns)
+
+
+def pairing_note(found: Pairing) -> str:
+    """How a data check's pair was made, when sync joins it by something else than the UPN."""
+    if found.onprem is None or found.how not in ("hard", "smtp"):
+        return ""
+    return (f" (paired with {found.onprem.dn} by {LABELS[found.how]}, not by userPrincipalName: that is the AD "
+            "user sync joins to this cloud user)")
+
+
+LABELS = {"hard": "hard match", "smtp": "SMTP soft match", "upn": "UPN soft match"}
+
+
+def _raw(onprem_user: OnPremObject, index: Index) -> Match:
+    """The prediction for this AD user alone, before other AD users compete for its cloud user."""
+    found = index.raw_predictions.get(id(onprem_user))
+    if found is None:
+        found = index.raw_predictions[id(onprem_user)] = _predict(onprem_user, index)
+    return found
+
+
+def _landings(index: Index) -> dict[str, list[OnPremObject]]:
+    """In-scope AD users by the id of the cloud user each alone would join, built once per Index."""
+    table = index.landings
+    if table is None:
+        table = {}
+        for obj in index.onprem_subjects():
+            user = _raw(obj, index).user
+            if user is not None:
+                table.setdefault(user.id, []).append(obj)
+        index.landings = table
+    return table
+
+
+def _contested(onprem_user: OnPremObject, match: Match, index: Index) -> Match:
+    """No join when other in-scope AD users are predicted onto the same cloud user: the first one
+    exported joins it (an order nobody can know in advance); Entra refuses the others, since the
+    cloud user is then synchronized (InvalidSoftMatch), and creates duplicates with quarantined UPNs."""
+    if match.user is None:
+        return match
+    rivals = tuple(o for o in _landings(index).get(match.user.id, ()) if o is not onprem_user)
+    if not rivals:
+        return match
+    names = "; ".join(o.dn for o in rivals[:3]) + (f" and {len(rivals) - 3} more" if len(rivals) > 3 else "")
+    return Match(None, None, f"{match.reason}, but {len(rivals)} other in-scope AD user(s) are predicted onto "
+                 f"{match.user.upn} too ({names}): only the first one exported joins it, and which one that is "
+                 "depends on the export order; Entra refuses the others, since the cloud user is then "
+                 "synchronized (InvalidSoftMatch), and creates each a duplicate cloud user with a quarantined "
+                 "UPN", match.user, rivals)
 
 
 def _predict(onprem_user: OnPremObject, index: Index) -> Match:
@@ -83,7 +169,7 @@ def _predict(onprem_user: OnPremObject, index: Index) -> Match:
 
 
 def _decide(held, how: str, what: str, onprem_user: OnPremObject, index: Index) -> Match:
-    label = {"hard": "hard match", "smtp": "SMTP soft match", "upn": "UPN soft match"}[how]
+    label = LABELS[how]
     if len(held) > 1:
         names = ", ".join(u.upn for u in held[:3])
         return Match(None, None, f"{label} on {what} is ambiguous: {len(held)} cloud users hold it ({names})",

@@ -18,7 +18,7 @@ from . import fixers as fixers_package
 from .checkapi import CheckMeta
 from .errors import ConfigError
 
-FIXTURES = ("cloud_user", "onprem_user", "onprem_group", "tenant", "counterpart", "index", "config")
+FIXTURES = ("cloud_user", "onprem_user", "onprem_group", "tenant", "counterpart", "paired", "index", "config")
 
 
 @dataclass(frozen=True)

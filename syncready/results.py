@@ -132,6 +132,8 @@ def _predictor(index) -> Callable[[Any], dict]:
         found = {"anchor": index.anchor(obj), "how": match.how}
         if match.user is not None:
             found.update(cloud_id=match.user.id, cloud_upn=match.user.upn)
+        elif match.rivals and match.candidate is not None:     # may join it, or be refused: export order
+            found.update(contested_id=match.candidate.id, contested_upn=match.candidate.upn)
         return _compact(found)
     return predict
 

@@ -72,7 +72,7 @@ def _about_ad_user(p: Prediction, expected: Expected, tenant: Tenant, joined: se
     ad = tenant.ad_by_dn.get(p.dn.lower())
     anchor = p.anchor or (tenant.index.anchor(ad) if ad is not None else None)
     twin = expected.twins.get(p.dn.lower())
-    original = p.cloud_id or twin
+    original = p.cloud_id or p.contested or twin
     holders = tenant.synced_holders(anchor)
     base = {"subject": p.dn, "onprem_dn": p.dn,
             "predicted": {"cloud_id": p.cloud_id, "cloud_upn": p.cloud_upn, "how": p.how, "anchor": anchor}
@@ -82,8 +82,9 @@ def _about_ad_user(p: Prediction, expected: Expected, tenant: Tenant, joined: se
         joined.add(holder.id)
         evidence = {"anchor": anchor, "onPremisesImmutableId": holder.immutable_id, "onPremisesSyncEnabled": True,
                     "joined": _ref(holder), "holders": [_ref(h) for h in holders]}
-        if p.known and p.cloud_id == holder.id:
-            message = f"{p.dn} matched {holder.upn} as predicted ({p.how or 'match'})"
+        if p.known and holder.id in (p.cloud_id, p.contested):
+            message = (f"{p.dn} matched {holder.upn} as predicted ({p.how or 'match'})" if p.cloud_id else
+                       f"{p.dn} matched {holder.upn}, one of the AD users single-match warned may join it")
             return [dict(base, outcome=Outcome.MATCHED, cloud=_ref(holder), message=message, evidence=evidence,
                          remediation=[])] + attribute_findings(expected, holder.id, holder, p.dn)
         if not p.known and holder.id in expected.cloud:

@@ -23,6 +23,7 @@ class Prediction:
     cloud_upn: str | None = None
     how: str | None = None        # "hard" | "smtp" | "upn"
     known: bool = True
+    contested: str | None = None  # a cloud user other AD users were predicted onto too: it may join it or not
 
 
 @dataclass
@@ -90,7 +91,8 @@ def _prediction(entry: dict, rebuilt: dict[str, Prediction]) -> Prediction:
     dn = entry["subject"]
     saved = entry.get("prediction")
     if isinstance(saved, dict):
-        return Prediction(dn, saved.get("anchor"), saved.get("cloud_id"), saved.get("cloud_upn"), saved.get("how"))
+        return Prediction(dn, saved.get("anchor"), saved.get("cloud_id"), saved.get("cloud_upn"), saved.get("how"),
+                          contested=saved.get("contested_id"))
     known = rebuilt.get(dn.lower())
     if known is not None:
         return known

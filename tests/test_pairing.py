@@ -1,0 +1,54 @@
+"""Regressions found by `syncready verify` on the demo: two AD users predicted onto one cloud user, and
+data checks paired by UPN when sync joins the cloud user to another AD user (SMTP or hard match)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from syncready.config import load_config
+from syncready.engine import Engine
+from syncready.sources.snapshot import read_snapshot
+
+CONTOSO = Path(__file__).resolve().parent.parent / "examples" / "contoso"
+QUINN = "CN=Quinn Baker,OU=Staff,DC=contoso,DC=test"
+QUINN2 = "CN=Quinn Baker (contractor),OU=Contractors,DC=contoso,DC=test"
+CHRIS = "CN=Chris Evans,OU=Staff,DC=contoso,DC=test"
+HUGO = "CN=Hugo Lambert,OU=Staff,DC=contoso,DC=test"
+
+
+@pytest.fixture(scope="module")
+def demo() -> dict:
+    run = Engine(read_snapshot(CONTOSO), load_config(None, str(CONTOSO))).run()
+    return {s.name: s.results for s in run.subjects}
+
+
+def test_two_ad_users_are_not_predicted_onto_one_cloud_user(demo):
+    """Both Quinn Bakers land on quinn.baker@: only the first exported joins it (the model refuses the
+    contractor with InvalidSoftMatch), so neither is predicted to, and both sides say so."""
+    single = demo["quinn.baker@contoso.com"]["single-match"]
+    assert single.status == "fail"
+    assert {c["onprem_dn"] for c in single.evidence["contenders"]} == {QUINN, QUINN2}
+    assert "export order" in single.message and "InvalidSoftMatch" in single.message
+    for dn, other in ((QUINN, QUINN2), (QUINN2, QUINN)):
+        orphan = demo[dn]["orphan-onprem"]
+        assert orphan.status == "fail" and orphan.evidence["rivals"] == [other], orphan.message
+        assert other in orphan.message and "quinn.baker@contoso.com" in orphan.message
+    for check in ("attribute-drift", "proxy-superset"):            # which one joins is not knowable
+        assert demo["quinn.baker@contoso.com"][check].status == "skip"
+        assert "export order" in demo["quinn.baker@contoso.com"][check].message
+
+
+def test_data_checks_compare_the_pair_sync_will_join(demo):
+    """support@ is joined to Chris Evans by SMTP soft match, hugo.test@ to Hugo Lambert by hard match:
+    their names and aliases are overwritten, so the data checks warn, saying how the pair was made."""
+    drift = demo["support@contoso.com"]["attribute-drift"]
+    assert drift.status == "fail" and drift.evidence["onprem_dn"] == CHRIS
+    assert "SMTP soft match" in drift.message and "'Support Desk'" in drift.message
+    for check in ("attribute-drift", "proxy-superset"):
+        result = demo["hugo.test@contoso.com"][check]
+        assert result.status == "fail" and result.evidence["onprem_dn"] == HUGO and "hard match" in result.message
+    assert "SMTP:hugo.test@contoso.com" in demo["hugo.test@contoso.com"]["proxy-superset"].evidence["missing"]
+    # a cloud user nothing lands on keeps its same-UPN AD user, whose match single-match names
+    assert demo["chris.evans@contoso.com"]["proxy-superset"].evidence["onprem_dn"] == CHRIS
+    assert "paired with" not in demo["chris.evans@contoso.com"]["proxy-superset"].message
