@@ -26,3 +26,21 @@ def set_single(check: str, subject: Subject, ctx: FixContext, obj: Any, attribut
 def ps_quote(text) -> str:
     """A value inside a single-quoted PowerShell string."""
     return str(text).replace("'", "''")
+
+
+def paired_elsewhere(subject, ctx, verb: str) -> bool:
+    """Refuse (and say so) when sync is predicted to join another AD user than the one with the cloud
+    user's UPN (or an AD user to a cloud user no AD user shares a UPN with): copying cloud values onto
+    it would make a merge that may be wrong permanent. The check still warns what the join would lose;
+    the match is decided first."""
+    if subject.paired is subject.counterpart:
+        return False
+    if subject.counterpart is not None:
+        ctx.refuse(f"not {verb}: sync is predicted to join {subject.paired.dn} to this cloud user, not "
+                   f"{subject.counterpart.dn} that has its userPrincipalName; decide which AD user is this "
+                   "person's first (single-match)")
+    else:
+        ctx.refuse(f"not {verb}: sync is predicted to join {subject.paired.dn} to this cloud user although their "
+                   "userPrincipalNames differ; decide first whether they are the same person (single-match, "
+                   "upn-exists)")
+    return True

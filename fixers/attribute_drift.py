@@ -4,11 +4,13 @@ Safe: the AD copy takes the value users already see in the cloud, so sync change
 """
 from syncready.fixerapi import Change, FixContext, NotFixable, Result, Subject
 
-from ._common import set_single
+from ._common import paired_elsewhere, set_single
 
 
 def plan(subject: Subject, result: Result, ctx: FixContext) -> list[Change]:
     ad = subject.paired
+    if paired_elsewhere(subject, ctx, "copied"):
+        return []
     changes = []
     for difference in (result.evidence or {}).get("differences", []):
         attribute, value = difference["ad_attribute"], difference["cloud"]

@@ -9,14 +9,12 @@ from syncready.addresses import is_onmicrosoft, split_proxy
 from syncready.fixerapi import Change, FixContext, Result, Subject
 from syncready.model import OnPremObject
 
-from ._common import modify
+from ._common import modify, paired_elsewhere
 
 
 def plan(subject: Subject, result: Result, ctx: FixContext) -> list[Change]:
     user, ad = subject.obj, subject.paired
-    if subject.counterpart is not None and ad is not subject.counterpart:
-        ctx.refuse(f"not added: sync is predicted to join {ad.dn} to this cloud user, not {subject.counterpart.dn} "
-                   "that has its userPrincipalName; decide which AD user is this person's first (single-match)")
+    if paired_elsewhere(subject, ctx, "added"):
         return []
     proxies = ctx.values(ad, "proxyAddresses", ad.proxy_addresses)
     have = {p.lower() for p in proxies}

@@ -52,3 +52,21 @@ def test_data_checks_compare_the_pair_sync_will_join(demo):
     # a cloud user nothing lands on keeps its same-UPN AD user, whose match single-match names
     assert demo["chris.evans@contoso.com"]["proxy-superset"].evidence["onprem_dn"] == CHRIS
     assert "paired with" not in demo["chris.evans@contoso.com"]["proxy-superset"].message
+
+
+def test_fixers_do_not_copy_cloud_values_onto_a_join_by_another_name():
+    """Chris Evans's AD mail makes sync join him to support@: the drift and alias fixers must not copy
+    "Support Desk" or support@'s aliases onto him, which would make that merge permanent; they say why."""
+    from syncready.fixing import build_plan
+
+    run = Engine(read_snapshot(CONTOSO), load_config(None, str(CONTOSO)),
+                 select=["attribute-drift", "proxy-superset"]).run()
+    plan = build_plan(run, ["attribute-drift", "proxy-superset"])
+    joined_elsewhere = ("support@contoso.com", "hugo.test@contoso.com")
+    assert not [c for c in plan.changes if c.subject in joined_elsewhere]
+    refused = {(m.subject, m.check): m.guidance + m.message for m in plan.refused + plan.manual
+               if m.subject in joined_elsewhere}
+    failing = {(s.name, c) for s in run.subjects if s.name in joined_elsewhere
+               for c, r in s.results.items() if r.status == "fail"}
+    assert ("support@contoso.com", "attribute-drift") in failing and set(refused) == failing
+    assert all("predicted to join" in text and "userPrincipalNames differ" in text for text in refused.values())
