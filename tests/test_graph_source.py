@@ -24,6 +24,9 @@ from syncready.sources.graphsession import open_session
 from syncready.sources.graphauth import graph_target
 from syncready.sources.snapshot import read_snapshot, write_snapshot
 
+# how many users the example tenant has (the Graph test server serves them); read, not assumed
+EXAMPLE_USERS = len(json.loads((CONTOSO / "cloud" / "users.json").read_text(encoding="utf-8"))["value"])
+
 pytestmark = pytest.mark.live  # reads the local Graph server, started here per test
 
 CONFIG = load_config(str(CONTOSO / "syncready.toml"))
@@ -93,7 +96,7 @@ def test_live_read_equals_snapshot(graph_server):
     directory = live(graph_server)
     assert_same_cloud(directory, snapshot_cloud())
     assert directory.sources["cloud"] == f"graph:{graph_server.url}"
-    assert len(directory.cloud_users) == 54 and directory.roles_known and directory.features.known
+    assert len(directory.cloud_users) == EXAMPLE_USERS and directory.roles_known and directory.features.known
 
 
 def test_select_names_every_property_graph_omits_by_default(graph_server):
@@ -129,10 +132,10 @@ def test_raw_sink_is_what_graph_returned_and_round_trips(graph_server, tmp_path)
 def test_pages_follow_next_link_as_an_opaque_absolute_url(paged):
     server, expected = paged
     assert_same_cloud(live(server), expected)
-    assert len(expected.cloud_users) == 2554
+    assert len(expected.cloud_users) == EXAMPLE_USERS + 2500
     users = [r.target for r in server.requests if r.target.startswith("/v1.0/users?")]
     assert len(users) == 3 and "$skiptoken=" in users[1] and "$skiptoken=" in users[2]
-    assert len({u.id for u in expected.cloud_users}) == 2554
+    assert len({u.id for u in expected.cloud_users}) == EXAMPLE_USERS + 2500
 
 
 def test_fresh_headers_per_request(paged):
@@ -215,7 +218,15 @@ def test_unreadable_sync_features_and_eligibility_are_warnings(graph_server, mon
     monkeypatch.setenv("SYNCREADY_GRAPH_TOKEN", graph_server.issue_token(permissions={"Directory.Read.All"}))
     directory = live(graph_server)
     expected = snapshot_cloud()
+    # Directory.Read.All covers neither per-user read (onPremisesSyncBehavior needs its ReadWrite
+    # permission, mailboxSettings MailboxSettings.Read): those fields stay unknown, and coverage says why
+    for user in expected.cloud_users:
+        user.cloud_managed = user.mailbox_purpose = None
     assert directory.cloud_users == expected.cloud_users
+    for name, permission in (("onPremisesSyncBehavior", "User-OnPremisesSyncBehavior.ReadWrite.All"),
+                             ("mailboxSettings", "MailboxSettings.Read")):
+        entry = directory.coverage.get(f"users.{name}")
+        assert entry.status == "not-read" and permission in (entry.how or ""), (name, entry)
     assert directory.features.known is False
     assert directory.roles_known is False
     assert directory.role_assignments == [r for r in expected.role_assignments if not r.eligible]
@@ -290,7 +301,7 @@ def test_ca_file_from_config(tls_env, monkeypatch, tmp_path):
     graph = from_args(args).sources.graph
     assert graph is not None and graph.ca_file == tls_env.ca_file
     directory = read_cloud(graph, into=Directory())
-    assert len(directory.cloud_users) == 54
+    assert len(directory.cloud_users) == EXAMPLE_USERS
 
 
 # --- --auth methods ------------------------------------------------------------------------------
@@ -346,7 +357,7 @@ def test_auth_certificate_through_azure_identity(tls_env, monkeypatch, tmp_path)
     monkeypatch.setenv("AZURE_CLIENT_CERTIFICATE_PATH", str(pem))
     monkeypatch.setenv("AZURE_CLIENT_CERTIFICATE_PASSWORD", "pw")
     directory = live(tls_env, auth="certificate", tenant_id=tls_env.tenant_id, client_id="cert-app")
-    assert len(directory.cloud_users) == 54
+    assert len(directory.cloud_users) == EXAMPLE_USERS
     monkeypatch.setenv("AZURE_CLIENT_CERTIFICATE_PASSWORD", "not-pw")
     with pytest.raises(ConfigError) as caught:
         live(tls_env, auth="certificate", tenant_id=tls_env.tenant_id, client_id="cert-app")
@@ -357,7 +368,7 @@ def test_auth_environment_through_azure_identity(tls_env, monkeypatch):
     monkeypatch.setenv("AZURE_TENANT_ID", tls_env.tenant_id)
     monkeypatch.setenv("AZURE_CLIENT_ID", CLIENT_ID)
     monkeypatch.setenv("AZURE_CLIENT_SECRET", SECRET)
-    assert len(live(tls_env, auth="environment").cloud_users) == 54
+    assert len(live(tls_env, auth="environment").cloud_users) == EXAMPLE_USERS
     monkeypatch.delenv("AZURE_CLIENT_ID")
     with pytest.raises(ConfigError) as caught:
         live(tls_env, auth="environment")
@@ -517,7 +528,7 @@ def test_page_that_ends_early_is_caught_by_the_count(paged):
     finally:
         server.paging.clear()
     text = one_line_error(caught)
-    assert "GET /users" in text and "$count says 2554" in text and "1998" in text
+    assert "GET /users" in text and f"$count says {EXAMPLE_USERS + 2500}" in text and "1998" in text
     counts = [r for r in server.requests if r.target.startswith("/v1.0/users/$count")]
     assert counts and counts[0].headers.get("consistencylevel") == "eventual"
 
@@ -534,7 +545,7 @@ def test_live_coverage_says_what_was_read(graph_server):
     directory = live(graph_server)
     coverage = directory.coverage
     users = coverage.get("users")
-    assert (users.status, users.count, users.source, users.missing) == ("read", 54, "GET /users", ())
+    assert (users.status, users.count, users.source, users.missing) == ("read", EXAMPLE_USERS, "GET /users", ())
     for name in ("groups", "contacts", "domains", "sync", "roleAssignments", "roleEligibilitySchedules",
                  "groupMembers"):
         assert coverage.get(name).status == "read", name

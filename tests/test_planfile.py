@@ -225,7 +225,7 @@ def test_markdown_and_html_for_a_change_ticket(saved_plan, tmp_path):
     assert saved.digest in html and "<h2>Active Directory</h2>" in html and "chris.evans@contoso.com" in html
     assert "src=" not in html and "<link" not in html and "http" not in html.split("</style>")[0]
 
-    from reports.plan_render import plan_html, plan_markdown
+    from syncready.reports.plan_render import plan_html, plan_markdown
 
     evil = Change("attribute-drift", "x@contoso.com", Target.ONPREM, Operation.MODIFY,
                   "CN=<img src=x onerror=alert(1)>,DC=contoso,DC=test", "displayName",
