@@ -58,6 +58,17 @@ class SavedPlan:
     notes: list[str] = field(default_factory=list)
     fixes: dict[str, list[str]] = field(default_factory=dict)   # change id → the checks it clears
 
+    def __post_init__(self) -> None:
+        # One list per change id: two changes that write the same thing (the same id) clear the checks
+        # of both, so the file says the same of each and reads back as it was saved.
+        merged: dict[str, list[str]] = {}
+        for change in self.changes:
+            known = merged.setdefault(change.id, [])
+            for check_id in self.fixes.get(change.id) or [change.check]:
+                if check_id not in known:
+                    known.append(check_id)
+        self.fixes = merged
+
     @property
     def tenant_id(self) -> str | None:
         return self.planned_against.get("tenant_id")
@@ -234,7 +245,9 @@ def _parse(record: object) -> SavedPlan:
         raise TypeError("planned_against.domains is not a list of texts")
     entries = _list(record, "changes")
     changes = [_change(entry, number) for number, entry in enumerate(entries, 1)]
-    fixes = {c.id: _fixes(e) for c, e in zip(changes, entries, strict=True)}
+    fixes: dict[str, list[str]] = {}
+    for change, entry in zip(changes, entries, strict=True):
+        fixes.setdefault(change.id, []).extend(c for c in _fixes(entry) if c not in fixes.get(change.id, ()))
     blocked = [_blocked(item) for item in _list(record, "still_blocked")]
     elsewhere = record.get("blocked_elsewhere", 0)
     if type(elsewhere) is not int:

@@ -339,3 +339,18 @@ def test_undo_summary_counts_agree(tmp_path, monkeypatch):
     assert "b@contoso.com\n  mail-primary-smtp: conflict, not undone" in done.stdout
     assert "undone 1, conflicts 1, failed 0, cannot be undone 0" in done.stdout and done.returncode == 1
     assert [c.object for c in writer.applied] == [kept.object]
+
+
+def test_two_changes_that_write_the_same_thing_read_back_as_saved(tmp_path):
+    """Found by tools/explore.sh (seed 53742753): two changes with one id (the same write, planned by two
+    checks) made the fixes of one overwrite the other's on load, so a plan just saved was refused as
+    modified. The file now says of both that they clear both checks."""
+    planned = [Change(check, "", Target.ONPREM, Operation.MODIFY, "", "mS-DS-ConsistencyGuid", [], [], {},
+                      Safety.UNSAFE, "") for check in ("cloud-only", "anchor-ready")]
+    assert planned[0].id == planned[1].id
+    saved = planfile.SavedPlan(planned, {"tenant_id": TENANT, "domains": []}, "2026-12-01T00:00:00+00:00")
+    path = tmp_path / "p.json"
+    planfile.save(saved, path)
+    back = planfile.load(path)
+    assert back.digest == saved.digest
+    assert [e["fixes"] for e in back.content()["changes"]] == [["cloud-only", "anchor-ready"]] * 2
