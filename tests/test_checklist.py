@@ -121,6 +121,15 @@ def test_unread_inputs_are_the_first_step():
     assert not any(s.kind == StepKind.MANUAL and "no-admin-role" in s.checks for s in steps)
 
 
+def test_an_unread_input_no_verdict_rests_on_is_no_step(demo):
+    """The demo has no cloud/mailboxes.json, but its AD has no Exchange schema, so the Exchange checks
+    skip: nothing is unknown, and a first step "read it, until then those verdicts are unknown" would
+    send the administrator after an export that changes no verdict. The header still says it."""
+    assert demo["coverage"]["collections"]["mailboxes"]["status"] == "not-read"
+    assert not demo["summary"]["unread_checks"]
+    assert not any(step.kind == StepKind.READ_FIRST for step in build_checklist(demo).steps)
+
+
 def test_waived_failures_are_counted_not_listed():
     from syncready.config import Waiver
 
