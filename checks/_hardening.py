@@ -6,8 +6,6 @@ same properties; answering them here once keeps a check and its fixer from disag
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -72,25 +70,6 @@ def anchor_of(index: Any, obj: OnPremObject) -> str | None:
 def guid_text(raw: bytes | None) -> str | None:
     """An objectGUID as the GUID text Entra shows (8-4-4-4-12, lower case)."""
     return str(uuid.UUID(bytes_le=raw)) if raw and len(raw) == 16 else None
-
-
-def names_object_guid(value: str, raw: bytes | None) -> bool:
-    """Whether an onPremisesObjectIdentifier names the AD object with objectGUID `raw`.
-
-    Microsoft does not document the format (CHECK-DESIGNS §6: GUID text of the objectGUID is what
-    support material implies), so GUID text in any letter case or with braces counts, and so does
-    base64 of the raw bytes, the form of an objectGUID anchor."""
-    if not raw or not value:
-        return False
-    text = value.strip().strip("{}")
-    try:
-        return uuid.UUID(text).bytes_le == raw
-    except ValueError:
-        pass
-    try:
-        return base64.b64decode(text.encode("ascii"), validate=True) == raw
-    except (binascii.Error, UnicodeEncodeError):
-        return False
 
 
 def same_sid(a: str | None, b: str | None) -> bool:

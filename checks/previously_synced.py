@@ -12,12 +12,13 @@ from typing import Any
 
 from syncready.checkapi import CheckMeta, Result, failed, passed, skipped
 from syncready.immutableid import anchor_from_bytes
+from syncready.matching import names_object_guid
 from syncready.model import CloudUser, OnPremObject
 from syncready.vocab import FixAvailability, Safety, Severity, Status, SubjectKind
 
 from ._common import EXISTING_TENANT, GRAPH_USER, SYNC_ERRORS
 from ._hardening import (BYPASS_FLAG, CLEAR_ONPREM_ATTRIBUTES, HARDENING_ERROR, OBJECT_IDENTIFIER, SOA_OVERVIEW,
-                         WHATS_NEW, anchor_of, guid_text, names_object_guid, property_unread, same_sid)
+                         WHATS_NEW, anchor_of, guid_text, property_unread, same_sid)
 
 SID = "onPremisesSecurityIdentifier"
 IMMUTABLE_ID = "onPremisesImmutableId"
@@ -69,7 +70,7 @@ def check(cloud_user: CloudUser, index: Any) -> Result:
     proof, stale = _compare(user, ad, index)
     evidence = {"leftovers": left, "counterpart": _counterpart(ad, index), "cloud_id": user.id,
                 "stale": stale, BYPASS_FLAG: index.features.known and index.features.allow_object_identifier_update}
-    if user.security_identifier and not ad.sid:
+    if user.security_identifier and not index.sid(ad):
         unread = property_unread(index, "adUsers", "objectSid") or (
             f"adUsers.objectSid of {ad.dn} (absent: add objectSid to the LDIF export or the LDAP read)")
         return Result(Status.ERROR, "not read: " + unread, {"unread": [unread], **evidence})
@@ -112,8 +113,8 @@ def _compare(user: CloudUser, ad: OnPremObject, index: Any) -> tuple[list[str], 
             proof.append(f"{OBJECT_IDENTIFIER} is its objectGUID")
         else:
             stale[OBJECT_IDENTIFIER] = user.object_identifier
-    if user.security_identifier and ad.sid:
-        if same_sid(user.security_identifier, ad.sid):
+    if user.security_identifier and index.sid(ad):
+        if same_sid(user.security_identifier, index.sid(ad)):
             proof.append(f"{SID} is its objectSid")
         else:
             stale[SID] = user.security_identifier
@@ -130,13 +131,14 @@ def _compare(user: CloudUser, ad: OnPremObject, index: Any) -> tuple[list[str], 
 
 def _phrases(stale: dict[str, str], ad: OnPremObject, index: Any) -> list[str]:
     theirs = {OBJECT_IDENTIFIER: f"its objectGUID is {guid_text(ad.object_guid) or '(none)'}",
-              SID: f"its objectSid is {ad.sid}", IMMUTABLE_ID: f"its anchor is {anchor_of(index, ad) or '(none)'}",
+              SID: f"its objectSid is {index.sid(ad)}",
+              IMMUTABLE_ID: f"its anchor is {anchor_of(index, ad) or '(none)'}",
               SAM: f"its sAMAccountName is {ad.sam}"}
     return [f"{prop} is {value}, {theirs[prop]}" for prop, value in stale.items()]
 
 
 def _counterpart(ad: OnPremObject, index: Any) -> dict[str, Any]:
-    return {"dn": ad.dn, "objectGUID": guid_text(ad.object_guid), "objectSid": ad.sid,
+    return {"dn": ad.dn, "objectGUID": guid_text(ad.object_guid), "objectSid": index.sid(ad),
             "anchor": anchor_of(index, ad), "sAMAccountName": ad.sam}
 
 

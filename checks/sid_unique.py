@@ -37,7 +37,7 @@ META = CheckMeta(
 
 
 def check(cloud_user: CloudUser, counterpart: OnPremObject, index: Any) -> Result:
-    sid = counterpart.sid
+    sid = index.sid(counterpart)
     if not sid:
         return _no_sid(counterpart, index)
     others = [u for u in cloud_by_sid(index).get(sid.upper(), ()) if u is not cloud_user]

@@ -22,8 +22,8 @@ from .index import Index
 from .model import CloudUser, OnPremObject
 from .names import fold, name_keys
 
-__all__ = ["Match", "Pairing", "fold", "match_blocker", "name_keys", "names_other_object", "pairing",
-           "pairing_note", "predict_match", "probable_duplicates", "sync_behavior_unread", "unpaired"]
+__all__ = ["Match", "Pairing", "fold", "match_blocker", "name_keys", "names_object_guid", "names_other_object",
+           "pairing", "pairing_note", "predict_match", "probable_duplicates", "sync_behavior_unread", "unpaired"]
 
 HARDENING_ERROR = ("AttributeUpdateNotAllowed: \"Hard match operation blocked due to security hardening. "
                    "Review OnPremisesObjectIdentifier mapping.\"")
@@ -219,24 +219,29 @@ def match_blocker(user: CloudUser, how: str, index: Index, onprem_user: OnPremOb
     return None
 
 
-def names_other_object(identifier: str, onprem_user: OnPremObject | None) -> bool:
-    """Whether an onPremisesObjectIdentifier names another AD object than `onprem_user`.
+def names_object_guid(identifier: str | None, raw: bytes | None) -> bool:
+    """Whether an onPremisesObjectIdentifier names the AD object whose objectGUID is `raw`.
 
     Its format is undocumented (Graph's description is "TODO"); Microsoft's examples compare it with
     the objectGUID, so the GUID text (any case, braces or not) and, defensively, the base64 of the
-    objectGUID bytes name the same object. Anything else, or no objectGUID to compare, is another."""
-    if onprem_user is None or not onprem_user.object_guid:
-        return True
-    own = uuid.UUID(bytes_le=onprem_user.object_guid)
+    objectGUID bytes (the form of an objectGUID anchor) name the same object."""
+    if not raw or not identifier:
+        return False
     text = identifier.strip().strip("{}")
     try:
-        return uuid.UUID(text) != own
+        return uuid.UUID(text).bytes_le == raw
     except ValueError:
         pass
     try:
-        return decode_anchor(text) != onprem_user.object_guid
+        return decode_anchor(text) == raw
     except ValueError:
-        return True
+        return False
+
+
+def names_other_object(identifier: str, onprem_user: OnPremObject | None) -> bool:
+    """Whether an onPremisesObjectIdentifier names another AD object than `onprem_user` (anything it
+    cannot be shown to name, or no objectGUID to compare, is another)."""
+    return not names_object_guid(identifier, onprem_user.object_guid if onprem_user else None)
 
 
 def sync_behavior_unread(user: CloudUser, index: Index) -> str | None:

@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from builders import cloud, directory, onprem, outcome, run
-from syncready.checks._hardening import names_object_guid
+from syncready.matching import names_object_guid
 from syncready.engine import Engine
 from syncready.fixing import build_plan
 from syncready.model import CloudObject, RoleAssignment, SyncFeatures
