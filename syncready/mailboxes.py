@@ -243,10 +243,8 @@ class Exchange:
         arbitration mailboxes are AD users that carry them."""
         if not self.coverage.usable(Collection.AD_USERS):
             return None       # adUsers itself not read: the engine reports that, the checks do not guess
-        signal = getattr(admap, "no_exchange_schema", None)     # the AD reader's own finding, when it has one
-        if signal is not None and signal(self.coverage):
-            reason = getattr(admap, "NO_EXCHANGE_SCHEMA", "no Exchange schema in AD")
-            return f"{reason}: the Exchange checks do not apply"
+        if admap.no_exchange_schema(self.coverage):       # the AD reader's own finding
+            return f"{admap.NO_EXCHANGE_SCHEMA}: the Exchange checks do not apply"
         markers = [EXCHANGE_ATTRIBUTES[name] for name in EXCHANGE_MARKERS]
         if any(getattr(user, field) is not None for user in self.index.onprem_users for field in markers):
             return None
