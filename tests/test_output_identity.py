@@ -1,0 +1,83 @@
+"""Performance work must not change a byte of what syncready says (issue 14's "Done when").
+
+Every output of `syncready check` — results JSON, Markdown, JUnit, CSV, HTML and the terminal
+summary (the run's time and the folders aside) — on the demo and on a generated 10k directory,
+pinned by SHA-256 digests recorded from main before the performance work (commit ed88080). A
+digest that changes means an output changed: if the change is intended (a check's message, a new
+field), record the new digests with `python -m tests.test_output_identity` and say why in the commit.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.synthetic import generate
+from tests.clirun import run_main
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "contoso"
+SHOWN_TIME = re.compile(r"\d\d [A-Z][a-z]{2} \d{4}, \d\d:\d\d UTC")    # the HTML header's "01 Dec 2026, 15:38 UTC"
+OUTPUTS = ("json", "markdown", "junit", "csv", "html")
+
+# recorded by running this file as a script (see the module docstring)
+DIGESTS: dict[str, dict[str, str]] = {
+    "example": {
+        "json": "a48ed210ed69f71ca9e41b54939540466358044efefa8b78eb0e6dafcc3f7b47",
+        "markdown": "d46d6de3feaaee0255c2a1c221dbff6d4f8ee6d4a8bb23e0dde1e610118d6612",
+        "junit": "21114e65b2b1281acd4c99fadabf8b865383b9ae2a921ff75ccde52c74d9b631",
+        "csv": "4a894368b09f1e7ebd9301c7bbacf13a322ab07b95ed2cf3e4662ecdfc29bd2a",
+        "html": "32f5934741186754fbf405ae2be588e4639926e0c1e625de33a27e6c34734729",
+        "terminal": "4efb5454f5204ba655b18de21a0ca48da1a1435de709c3a79d24bbd59c0e0d18",
+    },
+    "generated 10k": {
+        "json": "ff5bca780ede0c687c609c1d3324b06e72a90aebfc4148eb1a00ebbb3e33e35f",
+        "markdown": "5c8cbb4512076c7ae329c854b276366f279799fd113037ba72701901b1f8c625",
+        "junit": "a7df724a20d8d4666ea0a4774aed963875b5d07f0d8c28b397ce5f1907ca4bc1",
+        "csv": "461bdc565ffca97ec633f1f53871d680666ec42f5fe0e76b42994be999e856df",
+        "html": "8fac9e060bb391e2c969073635b002537c287f0682c80d5163f06e20275556f6",
+        "terminal": "ddb3ef74e30139e6654b3a8e71939623f79fb0f27cff3dd67a423c6203f7325e",
+    },
+}
+
+
+def outputs(snapshot: Path, config: Path | None, folder: Path) -> dict[str, str]:
+    """SHA-256 of each output of one `syncready check` run, the run's time and the folders replaced by names."""
+    args = ["check", "--snapshot", snapshot, "--fail-on", "never"]
+    if config is not None:
+        args += ["--config", config]
+    for name in OUTPUTS:
+        args += [f"--{name}", folder / f"out.{name}"]
+    proc = run_main(*args)
+    assert proc.returncode == 0, proc.stderr
+    texts = {name: (folder / f"out.{name}").read_text(encoding="utf-8") for name in OUTPUTS}
+    texts["terminal"] = proc.stdout
+    generated = json.loads(texts["json"])["generated"]
+    texts = {name: SHOWN_TIME.sub("SHOWN", text).replace(generated, "GENERATED")
+             .replace(str(snapshot), "SNAPSHOT").replace(str(folder), "OUT") for name, text in texts.items()}
+    return {name: hashlib.sha256(text.encode()).hexdigest() for name, text in texts.items()}
+
+
+def cases(tmp: Path) -> dict[str, tuple[Path, Path | None]]:
+    generated = tmp / "gen10k"
+    if not generated.exists():
+        generate(generated, 10_000, seed=14)
+    return {"example": (EXAMPLE, EXAMPLE / "syncready.toml"), "generated 10k": (generated, None)}
+
+
+@pytest.mark.parametrize("case", ["example", "generated 10k"])
+def test_outputs_are_byte_identical_to_before(case, tmp_path):
+    snapshot, config = cases(tmp_path)[case]
+    assert outputs(snapshot, config, tmp_path) == DIGESTS[case]
+
+
+if __name__ == "__main__":
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        recorded = {case: outputs(snap, cfg, Path(tmp)) for case, (snap, cfg) in cases(Path(tmp)).items()}
+    json.dump(recorded, sys.stdout, indent=4)
+    print()
