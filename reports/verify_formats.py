@@ -31,13 +31,25 @@ def lead_line(summary: Mapping) -> str:
     counts = summary["by_outcome"]
     predicted = summary["ad_users"]
     line = f"{counts.get(Outcome.MATCHED, 0)} of {_count(predicted, 'AD user', 'AD users')} matched as predicted"
-    rest = [f"{counts[o]} {LABELS[o]}" for o in ORDER[:8] if counts.get(o)]
+    people = dict(counts, **{Outcome.PROVISIONING_ERROR: counts.get(Outcome.PROVISIONING_ERROR, 0)
+                             - summary.get("object_errors", 0)})      # groups' and contacts' are counted apart
+    rest = [f"{people[o]} {LABELS[o]}" for o in ORDER[:8] if people.get(o)]
     return line + (": " + ", ".join(rest) if rest else "")
+
+
+def objects_line(summary: Mapping) -> str:
+    """Groups and contacts with provisioning errors, counted apart from people ('' when none)."""
+    counts = summary.get("objects_failing") or {}
+    parts = [_count(counts[k], one, k) for k, one in (("groups", "group"), ("contacts", "contact")) if counts.get(k)]
+    return f"{' and '.join(parts)} with provisioning errors" if parts else ""
 
 
 def verdict_line(summary: Mapping) -> str:
     if summary["failing"]:
-        text = f"VERIFICATION FAILED: {_count(summary['people_failing'], 'person', 'people')} with a failing outcome"
+        objects = objects_line(summary)
+        reasons = [f"{_count(summary['people_failing'], 'person', 'people')} with a failing outcome"] \
+            if summary["people_failing"] or not objects else []
+        text = "VERIFICATION FAILED: " + "; ".join(reasons + ([objects] if objects else []))
     else:
         text = "verified: no wrong merge, duplicate, takeover, provisioning error or unwarned loss"
     if summary["against_syncready"]:
@@ -70,6 +82,8 @@ def print_verify_summary(doc: Mapping, out: IO[str], written: Sequence[str] = ()
     out.write("\n" + lead_line(summary) + "\n")
     out.write(f"{counts.get(Outcome.STAYED_CLOUD_ONLY, 0)} cloud users stayed cloud-only as predicted, "
               f"{counts.get(Outcome.UNEXPECTED_TAKEOVER, 0)} taken over unexpectedly\n")
+    if objects_line(summary):
+        out.write(f"groups and contacts: {objects_line(summary)}\n")
     out.write(verdict_line(summary) + "\n")
     for line in written:
         out.write(f"wrote {line}\n")
@@ -77,7 +91,8 @@ def print_verify_summary(doc: Mapping, out: IO[str], written: Sequence[str] = ()
 
 def render_markdown(doc: Mapping) -> str:
     summary = doc["summary"]
-    lines = ["# syncready verification", "", f"**{lead_line(summary)}**", "", verdict_line(summary), "",
+    objects = [objects_line(summary), ""] if objects_line(summary) else []
+    lines = ["# syncready verification", "", f"**{lead_line(summary)}**", "", *objects, verdict_line(summary), "",
              f"Expected: `{doc['expected']['path']}` (run of {doc['expected'].get('generated') or '?'})", ""]
     lines += [f"> Not read: {u}" for u in doc.get("unread") or ()]
     lines += ["| outcome | count |", "|---|---|"]

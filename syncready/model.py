@@ -82,6 +82,8 @@ class CloudObject:
     mail: str | None = None
     mail_enabled: bool | None = None
     proxy_addresses: tuple[str, ...] = ()
+    # onPremisesProvisioningErrors, as on CloudUser; None: the records did not carry the property (not read)
+    provisioning_errors: tuple[dict, ...] | None = None
 
     def smtp_addresses(self) -> set[str]:
         return smtp_addresses(self.proxy_addresses, self.mail)

@@ -5,7 +5,8 @@ whose onPremisesImmutableId is the AD user's anchor. Per AD user of the run: joi
 predicted cloud user (matched), to another existing one (wrong merge), to a new one although the
 person had a cloud user (duplicate; its UPN is often quarantined), or not yet (not exported, or
 filtered out of the scope). Per cloud user the run expected to stay cloud-only: still cloud-only,
-or taken over. Every onPremisesProvisioningErrors entry is a finding with Microsoft's error name.
+or taken over. Every onPremisesProvisioningErrors entry, on users, groups and contacts
+(verifyobjects), is a finding with Microsoft's error name; groups and contacts are counted apart.
 The document this builds is what every verify output renders.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ from .index import Index
 from .model import CloudUser, Directory, OnPremObject
 from .verifyattrs import attribute_findings
 from .verifyexpect import Expected, Prediction
+from .verifyobjects import OBJECT_KINDS, object_findings, objects_failing, objects_unread
 from .verifyrules import (EXISTING_TENANT, FAILING_OUTCOMES, PENDING_OUTCOMES, RESILIENCY, SYNC_ERRORS, Outcome,
                           duplicate_steps, error_name, gates, pending_steps, quarantined, recovery, takeover_steps,
                           wrong_merge_steps)
@@ -61,6 +63,7 @@ def verify(expected: Expected, tenant: Tenant) -> list[dict]:
             continue
         findings.append(_cloud_only(cloud_id, entry, tenant))
     findings.extend(_provisioning_errors(tenant))
+    findings.extend(object_findings(tenant))
     return findings
 
 
@@ -206,7 +209,8 @@ def _provisioning_errors(tenant: Tenant) -> list[dict]:
             ad = tenant.ad_by_anchor.get(user.immutable_id or "") if user.sync_enabled else None
             prop, value = error.get("propertyCausingError"), error.get("value")
             findings.append({
-                "outcome": Outcome.PROVISIONING_ERROR, "subject": user.upn, "onprem_dn": ad.dn if ad else None,
+                "outcome": Outcome.PROVISIONING_ERROR, "kind": user.kind, "subject": user.upn,
+                "onprem_dn": ad.dn if ad else None,
                 "cloud": _ref(user), "error": name, "predicted": None,
                 "message": f"{user.upn}: {name} ({error.get('category') or 'error'} on {prop or 'an attribute'}: "
                            f"{value!r})",
@@ -236,12 +240,13 @@ def verification_document(expected: Expected, tenant: Tenant, findings: list[dic
 
 
 NEEDED = ("users", "users.onPremisesImmutableId", "users.onPremisesSyncEnabled", "adUsers")
-OPTIONAL = ("users.onPremisesProvisioningErrors", "users.proxyAddresses", "users.displayName", "users.accountEnabled")
+OPTIONAL = ("users.onPremisesProvisioningErrors", "users.proxyAddresses", "users.displayName", "users.accountEnabled",
+            "groups", "groups.onPremisesProvisioningErrors", "contacts", "contacts.onPremisesProvisioningErrors")
 
 
 def unread_inputs(directory: Directory) -> list[str]:
     """What verify could not see: without the provisioning errors, "none" would be a guess."""
-    return directory.coverage.unread(OPTIONAL)
+    return directory.coverage.unread(OPTIONAL) + objects_unread(directory)
 
 
 def required_unread(directory: Directory) -> list[str]:
@@ -249,13 +254,16 @@ def required_unread(directory: Directory) -> list[str]:
 
 
 def summarize(findings: list[dict]) -> dict:
-    """Counts in people: AD users by what happened to them, cloud users expected to stay cloud-only."""
+    """Counts in people: AD users by what happened to them, cloud users expected to stay cloud-only;
+    groups and contacts with provisioning errors apart (`objects_failing`)."""
     by_outcome = Counter(f["outcome"] for f in findings)
-    people = {f["onprem_dn"] or f["subject"] for f in findings if f["outcome"] in FAILING_OUTCOMES}
+    people = {f["onprem_dn"] or f["subject"] for f in findings
+              if f["outcome"] in FAILING_OUTCOMES and f.get("kind") not in OBJECT_KINDS}
     ad_users = {f["onprem_dn"] for f in findings
                 if f.get("predicted") is not None and f["onprem_dn"] and "cloud_only" not in f["predicted"]}
     return {"by_outcome": {o.value: by_outcome.get(o.value, 0) for o in Outcome},
-            "ad_users": len(ad_users), "people_failing": len(people),
+            "ad_users": len(ad_users), "people_failing": len(people), "objects_failing": objects_failing(findings),
+            "object_errors": sum(1 for f in findings if f.get("kind") in OBJECT_KINDS),
             "against_syncready": sum(1 for f in findings if f.get("against_syncready")),
             "failing": sum(1 for f in findings if f["outcome"] in FAILING_OUTCOMES),
             "pending": sum(1 for f in findings if f["outcome"] in PENDING_OUTCOMES)}

@@ -133,6 +133,32 @@ def recovery(name: str) -> tuple[str, ...]:
     return RECOVERY.get(name, _GENERIC)
 
 
+_CMDLET = {"group": "Get-MgGroup", "contact": "Get-MgContact"}
+
+
+def object_recovery(name: str, kind: str, ad_dn: str | None, holders: list[str],
+                    address: str | None) -> tuple[str, ...]:
+    """Recovery for a group's or contact's error: no ImmutableID to stamp (hard match is for users only),
+    so a refused match is undone by filtering the AD object out and letting it soft-match again."""
+    if name not in ("AttributeValueMustBeUnique", "InvalidSoftMatch"):
+        return recovery(name)
+    ad = ad_dn or f"the AD {kind}"
+    other = ", ".join(holders) if holders else (
+        "the other object (Get-MgUser, Get-MgGroup or Get-MgContact -Filter \"proxyAddresses/any(p:p eq "
+        f"'smtp:{address or 'VALUE'}')\")")
+    return (
+        f"Find who else holds the value: {other}.",
+        f"If it is the same {kind} (a cloud {kind} this AD {kind} should have soft-matched, or one synchronized "
+        f"from another AD object, which makes Entra refuse the match: InvalidSoftMatch): move {ad} out of the sync "
+        f"scope, run Start-ADSyncSyncCycle -PolicyType Delta (the new {kind} the sync created is deleted), make "
+        f"the AD {kind}'s primary SMTP address the cloud {kind}'s and, if that one is synchronized from another AD "
+        "object, remove that object from the scope; then bring it back and sync again. Hard match does not exist "
+        f"for a {kind}: {_CMDLET.get(kind, 'Get-MgGroup')} shows which object holds the address.",
+        f"If they are different objects, remove or change the address on one of them — in AD on {ad} — and run a "
+        "delta sync; the quarantined value is released automatically.",
+    )
+
+
 # Remediation per outcome ------------------------------------------------------------------------
 def duplicate_steps(ad_dn: str, new_upn: str, original_upn: str | None, anchor: str) -> list[str]:
     """Microsoft's manual recovery of a duplicate created by a failed match (no fixer: it deletes a user)."""

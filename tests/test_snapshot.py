@@ -509,8 +509,9 @@ def test_ldifde_export_with_bom_and_crlf(tmp_path):
 
 def test_select_lists():
     assert USER_SELECT[:2] == ("id", "userPrincipalName") and len(USER_SELECT) == 12
-    assert set(GROUP_SELECT) == {"id", "displayName", "mail", "mailEnabled", "proxyAddresses"}
-    assert set(CONTACT_SELECT) == {"id", "displayName", "mail", "proxyAddresses"}
+    assert set(GROUP_SELECT) == {"id", "displayName", "mail", "mailEnabled", "proxyAddresses",
+                                 "onPremisesProvisioningErrors"}
+    assert set(CONTACT_SELECT) == {"id", "displayName", "mail", "proxyAddresses", "onPremisesProvisioningErrors"}
     assert user_select(["jobTitle", "onPremisesExtensionAttributes/extensionAttribute1", "mail"]) == [
         *USER_SELECT, *USER_SELECT_2026, "jobTitle", "onPremisesExtensionAttributes"]
 

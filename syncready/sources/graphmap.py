@@ -49,8 +49,10 @@ MAILBOX_SETTINGS = "mailboxSettings"           # {"userPurpose": "user|linked|sh
 SYNC_BEHAVIOR_PATH = "/users/{id}/onPremisesSyncBehavior"       # User-OnPremisesSyncBehavior.ReadWrite.All
 MAILBOX_SETTINGS_PATH = "/users/{id}/mailboxSettings"             # MailboxSettings.Read
 USER_PER_USER = (SYNC_BEHAVIOR, MAILBOX_SETTINGS)
-GROUP_SELECT = ("id", "displayName", "mail", "mailEnabled", "proxyAddresses")
-CONTACT_SELECT = ("id", "displayName", "mail", "proxyAddresses")
+# onPremisesProvisioningErrors: v1.0 on group and orgContact too (2026-08 metadata); verify reports them.
+PROVISIONING_ERRORS = "onPremisesProvisioningErrors"
+GROUP_SELECT = ("id", "displayName", "mail", "mailEnabled", "proxyAddresses", PROVISIONING_ERRORS)
+CONTACT_SELECT = ("id", "displayName", "mail", "proxyAddresses", PROVISIONING_ERRORS)
 DOMAIN_SELECT = ("id", "isVerified", "authenticationType", "isInitial")
 
 # The Graph feature flags of onPremisesDirectorySynchronization and their SyncFeatures fields.
@@ -200,7 +202,9 @@ def _mail_object(obj: dict, kind: str) -> CloudObject:
         if value is not None and type(value) is not want:
             raise ValueError(f"{prop} is {_json_type(value)}, "
                              f"expected {'a string' if want is str else 'true or false'}")
-    return CloudObject(obj["id"], kind, name, mail, enabled, _proxies(get("proxyAddresses")))
+    # An absent key is not a reading (an export without the property): None, which verify reports as not read.
+    errors = _provisioning_errors(get(PROVISIONING_ERRORS)) if PROVISIONING_ERRORS in obj else None
+    return CloudObject(obj["id"], kind, name, mail, enabled, _proxies(get("proxyAddresses")), errors)
 
 
 def domain_from_graph(obj: dict) -> Domain:

@@ -20,9 +20,16 @@ Written from Microsoft's documented rules, not from syncready's predictor (tests
   overwritten"): names, accountEnabled, mail, and proxyAddresses from the proxy calculation
   (KB 3190357: AD values minus *.onmicrosoft.com, X400/MSMAIL and unverified domains, plus the UPN
   and the MOERA as smtp:); the UPN only with synchronizeUpnForManagedUsersEnabled.
+- groups and contacts (existing-tenant, "Other objects than users"; :mod:`.firstexport_objects`):
+  mail-enabled ones soft-match a cloud object of their kind on the primary SMTP address, then are
+  managed from AD; a group that is not mail-enabled never matches (a second group appears); no
+  hard match. A match onto an object already synchronized is refused (InvalidSoftMatch) and, with
+  resiliency, a new object is provisioned; on every exported group or contact an SMTP address
+  another object holds is quarantined (PropertyConflict on ProxyAddresses, AttributeValueMustBeUnique).
 
-``FirstExport(server).run(ad_records, include=[...])`` changes the server's users; ``export_data``
-does the same on snapshot data (``load_snapshot``'s dict), for a post-sync snapshot folder.
+``FirstExport(server).run(ad_records, include=[...])`` changes the server's users, groups and
+contacts; ``export_data`` does the same on snapshot data (``load_snapshot``'s dict, its "groups"
+and "contacts" lists included), for a post-sync snapshot folder.
 """
 from __future__ import annotations
 
@@ -41,6 +48,8 @@ class ExportLog:
     created: dict[str, str] = field(default_factory=dict)                # dn -> new cloud id
     errors: dict[str, str] = field(default_factory=dict)                 # dn -> Microsoft's error name
     skipped: dict[str, str] = field(default_factory=dict)                # dn -> why not exported
+    objects: dict[str, tuple[str, str]] = field(default_factory=dict)    # group/contact dn -> (id, joined|created)
+    object_errors: dict[str, str] = field(default_factory=dict)          # group/contact dn -> Microsoft's error name
 
 
 def _first(attrs: dict, name: str) -> bytes | None:
@@ -84,9 +93,10 @@ class _AdUser:
 class _Tenant:
     """The cloud side as plain Graph objects, with the lookups the rules need."""
 
-    def __init__(self, users: list[dict], others: list[dict], domains: list[dict], features: dict,
-                 roles: list[dict], members: dict[str, set[str]], managed: dict[str, bool], identifiers: dict):
-        self.users, self.others = users, others
+    def __init__(self, users: list[dict], groups: list[dict], contacts: list[dict], domains: list[dict],
+                 features: dict, roles: list[dict], members: dict[str, set[str]], managed: dict[str, bool],
+                 identifiers: dict):
+        self.users, self.groups, self.contacts = users, groups, contacts
         self.features = features
         self.verified = {d["id"].lower() for d in domains if d.get("isVerified")}
         initial = [d["id"] for d in domains if d.get("isInitial")]
@@ -112,7 +122,7 @@ class _Tenant:
     def taken(self, address: str, owner: dict | None) -> bool:
         """Held by another user (UPN, mail or an SMTP proxy), group or contact (mail or proxy)."""
         key = address.lower()
-        for obj in self.users + self.others:
+        for obj in self.users + self.groups + self.contacts:
             if obj is owner:
                 continue
             held = {(obj.get("mail") or "").lower()} | {p.split(":", 1)[1].lower() for p in obj.get("proxyAddresses")
@@ -230,18 +240,30 @@ def _new_user(ad: _AdUser, t: _Tenant) -> dict:
     return user
 
 
+def _kind(attrs: dict) -> str | None:
+    classes = {c.lower() for c in _texts(attrs, "objectClass")}
+    if "user" in classes:
+        return None if "computer" in classes else "user"
+    return next((k for k in ("group", "contact") if k in classes), None)
+
+
 def export(ad_records, t: _Tenant, include=(), exclude=(), source_anchor: str | None = None) -> ExportLog:
+    from .firstexport_objects import export_object
+
     log = ExportLog()
     for dn, attrs in ad_records:
-        classes = {c.lower() for c in _texts({k.lower(): v for k, v in attrs.items()}, "objectClass")}
-        if "user" not in classes or "computer" in classes:
-            continue
-        ad = _AdUser(dn, attrs, source_anchor)
-        if (_text(ad.attrs, "isCriticalSystemObject") or "").upper() == "TRUE":
+        lowered = {k.lower(): v for k, v in attrs.items()}
+        kind = _kind(lowered)
+        if kind is None or (_text(lowered, "isCriticalSystemObject") or "").upper() == "TRUE":
             continue
         if (include and not any(_under(dn, b) for b in include)) or any(_under(dn, b) for b in exclude):
-            log.skipped[dn] = "out of scope"
+            if kind == "user":
+                log.skipped[dn] = "out of scope"
             continue
+        if kind != "user":
+            export_object(dn, lowered, kind, t, log)
+            continue
+        ad = _AdUser(dn, attrs, source_anchor)
         action, user, detail = _decide(ad, t)
         if action == "join":
             domain = (ad.upn or "").rsplit("@", 1)[-1].lower()
@@ -265,9 +287,10 @@ def _tenant_of(data: dict, managed: dict, identifiers: dict) -> _Tenant:
     for entry in data.get("groupMembers") or ():
         members[entry["id"]] = {m["id"] for m in entry.get("members") or ()}
     roles = list(data.get("roleAssignments") or ()) + list(data.get("roleEligibilitySchedules") or ())
-    return _Tenant(data["users"], list(data.get("groups") or ()) + list(data.get("contacts") or ()),
-                   data.get("domains") or [], (data.get("sync") or {}).get("features") or {}, roles, members,
-                   managed, identifiers)
+    groups = data["groups"] = list(data.get("groups") or ())
+    contacts = data["contacts"] = list(data.get("contacts") or ())
+    return _Tenant(data["users"], groups, contacts, data.get("domains") or [],
+                   (data.get("sync") or {}).get("features") or {}, roles, members, managed, identifiers)
 
 
 def export_data(data: dict, ad_records, **scope) -> ExportLog:
@@ -298,6 +321,10 @@ class FirstExport:
                                                 dict(state.per_user.object_identifiers)), **scope)
             for user in users:
                 state.users[user["id"]] = user
+            for group in data["groups"]:
+                state.groups[group["id"]] = group
+            for contact in data["contacts"]:
+                state.contacts[contact["id"]] = contact
             self.server.invalidate()
         return log
 
