@@ -717,3 +717,59 @@ def test_snapshot_command_says_once_what_it_could_not_read(graph_server, capsys,
     assert code == 0
     assert len(err) == 1 and err[0].startswith("syncready: warning: Not read: roleEligibilitySchedules: 403 ")
     assert "RoleEligibilitySchedule.Read.Directory" in err[0]
+
+
+# --- page N is mapped while page N+1 is read (issue 14) -----------------------------------------
+
+def _user_pages_asked(server) -> int:
+    return len([r for r in server.requests if r.method == "GET" and r.target.startswith("/v1.0/users?")])
+
+
+def test_a_page_is_mapped_while_the_next_one_is_read(paged, monkeypatch):
+    """The first page's mapping waits until the server has been asked for the second page: the read
+    ends only if the request for page 2 goes out while page 1 is mapped, and it reads the same."""
+    import threading
+    import time
+
+    from syncready.sources import graphread
+
+    server, expected = paged
+    real = graphread.cloud_user_from_graph
+    seen: list[int] = []
+    lock = threading.Lock()
+
+    def mapping(obj, extra_props=()):
+        with lock:
+            if not seen:
+                deadline = time.monotonic() + 10
+                while _user_pages_asked(server) < 2 and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                seen.append(_user_pages_asked(server))
+        return real(obj, extra_props=extra_props)
+
+    monkeypatch.setattr(graphread, "cloud_user_from_graph", mapping)
+    directory = live(server)
+    assert seen == [2], "page 2 was not asked for while page 1 was mapped"
+    assert_same_cloud(directory, expected)
+
+
+def test_a_bad_record_is_named_before_the_next_page_fails(paged, monkeypatch):
+    """Errors keep the order of the pages: a bad object on page 1 is the error even though the read of
+    page 2 (asked for meanwhile) failed too."""
+    from syncready.sources import graphread
+
+    server, _ = paged
+    real = graphread.cloud_user_from_graph
+    bad = str(uuid.UUID(int=5))
+
+    def mapping(obj, extra_props=()):
+        if obj.get("id") == bad:
+            raise ValueError("accountEnabled is a string")
+        return real(obj, extra_props=extra_props)
+
+    monkeypatch.setattr(graphread, "cloud_user_from_graph", mapping)
+    server.faults.add("/users", 500, count=None, after=1)
+    with pytest.raises(SourceError) as caught:
+        live(server)
+    text = one_line_error(caught)
+    assert text.startswith("Graph GET /users: page 1 object ") and "accountEnabled is a string" in text, text

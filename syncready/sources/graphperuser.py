@@ -140,9 +140,17 @@ def _answer(session: GraphSession, read: PerUserRead, url: str, item: dict) -> d
         return {k: body.get(k) for k in read.keep}
     if item.get("signin"):
         raise SignInFailed(item["signin"])
+    if status == 404 and read.absent_code and _code(body) == read.absent_code:
+        return None                 # the common "no mailbox" answer, without building a GraphError
     error = session.item_error("GET", url, item)
     if status == 404 and read.absent_code and error.code == read.absent_code:
         return None
     if status == 403:
         return error
     raise error
+
+
+def _code(body) -> str | None:
+    """Graph's error code in a $batch item's body, as error_from_answer reads it (None when absent)."""
+    error = body.get("error") if isinstance(body, dict) else None
+    return str(error.get("code") or "") or None if isinstance(error, dict) else None
