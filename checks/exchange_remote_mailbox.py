@@ -57,28 +57,30 @@ def check(cloud_user, counterpart, index):
         return unread_result(why, "the cloud ExchangeGuid and LegacyExchangeDN")
     missing: list[str] = []
     wrong: list[str] = []
-    evidence: dict = {**box.evidence(), "onprem_dn": ad.dn, "targetAddress": ad.target_address,
-                      "cloud_exchange_guid": record.exchange_guid,
-                      "cloud_legacy_exchange_dn": record.legacy_exchange_dn}
     target = ad.target_address
-    routing = helper.routing_address(cloud_user, record)
     if not target:
         missing.append("targetAddress")
     elif not helper.routes_to(cloud_user, record, target):
+        routing = helper.routing_address(cloud_user, record)
         wrong.append(f"targetAddress {target} does not route to this mailbox in the tenant"
                      + (f" (expected SMTP:{routing})" if routing else ""))
+    raw = ad.exch_mailbox_guid
     if record.exchange_guid:
-        raw = ad.exch_mailbox_guid
-        have = guid_bytes_to_string(raw) if raw and len(raw) == 16 else (raw.hex() if raw else None)
-        evidence["msExchMailboxGuid"] = have
         if raw is None:
             missing.append("msExchMailboxGuid")
         elif raw != mailbox_guid_bytes(record.exchange_guid):
-            wrong.append(f"msExchMailboxGuid {have} is not the cloud ExchangeGuid {record.exchange_guid}")
+            wrong.append(f"msExchMailboxGuid {_guid_text(raw)} is not the cloud ExchangeGuid {record.exchange_guid}")
     if record.legacy_exchange_dn and not has_proxy(ad.proxy_addresses, x500(record.legacy_exchange_dn)):
         missing.append(x500(record.legacy_exchange_dn))
     if not missing and not wrong:
         return passed()
+    # evidence only for a failure: most users pass, and a pass carries none
+    routing = helper.routing_address(cloud_user, record)
+    evidence: dict = {**box.evidence(), "onprem_dn": ad.dn, "targetAddress": ad.target_address,
+                      "cloud_exchange_guid": record.exchange_guid,
+                      "cloud_legacy_exchange_dn": record.legacy_exchange_dn}
+    if record.exchange_guid:
+        evidence["msExchMailboxGuid"] = _guid_text(raw)
     parts = [f"missing {', '.join(missing)}"] if missing else []
     return failed(
         f"{ad.dn} is not prepared as the remote mailbox of {cloud_user.upn}: " + "; ".join(parts + wrong)
@@ -87,3 +89,8 @@ def check(cloud_user, counterpart, index):
         f" -RemoteRoutingAddress {routing or 'alias@tenant.mail.onmicrosoft.com'}); a later move on-prem needs "
         "the ExchangeGuid (KB 2956029)",
         **evidence, missing=missing, wrong=wrong, routing_address=routing)
+
+
+def _guid_text(raw: bytes | None) -> str | None:
+    """msExchMailboxGuid as evidence shows it: GUID text for 16 bytes, else hex."""
+    return guid_bytes_to_string(raw) if raw and len(raw) == 16 else (raw.hex() if raw else None)

@@ -56,6 +56,11 @@ def check(cloud_user, counterpart, index, config):
     client = config.sync.client
     today = dt.datetime.now(dt.UTC)
     dates, bad = _dates(counterpart)
+    findings = [] if bad else _findings(counterpart, dates, features, client, today)
+    planned = config.sync.password_hash_sync
+    off = planned is False or (planned is None and not features.password_sync)
+    if not bad and not findings and not off:
+        return passed()      # the common case, decided before any evidence is built
     evidence: dict = {"onprem_dn": counterpart.dn, "passwordSyncEnabled": features.password_sync,
                       "userForcePasswordChangeOnLogonEnabled": features.user_force_password_change_on_logon,
                       "cloudPasswordPolicyForPasswordSyncedUsersEnabled":
@@ -67,10 +72,7 @@ def check(cloud_user, counterpart, index, config):
     if bad:
         return Result(Status.ERROR, f"{counterpart.dn}: " + "; ".join(bad) + " (100 ns intervals since 1601-01-01 "
                       "UTC): the password facts cannot be told; check the AD export", dict(evidence, malformed=bad))
-    findings = _findings(counterpart, dates, features, client, today)
-    note = _note(cloud_user, counterpart, dates, features)
-    planned = config.sync.password_hash_sync
-    if planned is False or (planned is None and not features.password_sync):
+    if off:
         # the cloud password stays; what would apply once password hash sync is on is kept as evidence
         why = ("[sync] password_hash_sync = false: the cloud password stays" if planned is False else
                "password hash sync is off in the tenant (passwordSyncEnabled false), so the cloud password stays; "
@@ -79,9 +81,8 @@ def check(cloud_user, counterpart, index, config):
         # what would apply once password hash sync is on, only where something would (100k users each
         # carrying their password facts would triple the results JSON)
         return skipped(why, **(dict(evidence, if_password_hash_sync=findings) if findings else {}))
-    if findings:
-        return failed(f"{counterpart.dn}: " + "; ".join(findings) + f"; {note}", **evidence, findings=findings)
-    return passed()
+    note = _note(cloud_user, counterpart, dates, features)
+    return failed(f"{counterpart.dn}: " + "; ".join(findings) + f"; {note}", **evidence, findings=findings)
 
 
 def _dates(obj) -> tuple[dict[str, dt.datetime | None], list[str]]:

@@ -31,7 +31,7 @@ def address_rules(address: str, attribute: str = "proxyAddresses") -> list[Probl
     """
     if not address:
         return [_p("is empty", "address.rfc5322" if attribute == "proxyAddresses" else "mail.rfc5322")]
-    if _plain_address(address):
+    if plain_address(address):
         return []
     page = attribute == "proxyAddresses"
     own = (lambda key: key) if page else (lambda key: "mail.rfc5322")
@@ -68,7 +68,7 @@ def address_rules(address: str, attribute: str = "proxyAddresses") -> list[Probl
     return problems
 
 
-def _plain_address(address: str) -> bool:
+def plain_address(address: str) -> bool:
     """The common case, decided with one set comparison: dot-atom@dot-atom of ASCII atext."""
     if not set(address) <= PLAIN or address.count("@") != 1:
         return False

@@ -215,6 +215,8 @@ class Exchange:
         self.directory = index.directory
         self.coverage = index.directory.coverage
         self._ad_unread: dict[tuple[str, ...], list[str]] = {}
+        self._boxes: dict[int, CloudMailbox] = {}      # id(cloud user) → its mailbox; five checks ask per user
+        self._routing: dict[tuple[int, int], str | None] = {}
 
     @cached_property
     def by_upn(self) -> dict[str, Mailbox]:
@@ -262,7 +264,14 @@ class Exchange:
 
     def mailbox(self, user: CloudUser) -> CloudMailbox:
         """The cloud mailbox type: userPurpose when Graph gave it, else the export's RecipientTypeDetails;
-        a user with no record in a read export, or no userPurpose while mailboxSettings was read, has none."""
+        a user with no record in a read export, or no userPurpose while mailboxSettings was read, has none.
+        Decided once per user and run (CloudMailbox is frozen, so every check may hold the same one)."""
+        box = self._boxes.get(id(user))
+        if box is None:
+            box = self._boxes[id(user)] = self._mailbox(user)
+        return box
+
+    def _mailbox(self, user: CloudUser) -> CloudMailbox:
         record = self.by_upn.get(user.upn.lower())
         if user.mailbox_purpose:
             return CloudMailbox(_purpose(user.mailbox_purpose), MailboxSource.MAILBOX_SETTINGS, record)
@@ -288,7 +297,14 @@ class Exchange:
 
     def routing_address(self, user: CloudUser, record: Mailbox | None) -> str | None:
         """The address a remote mailbox's targetAddress should name: the mailbox's own address in the
-        tenant's mail routing domain (alias@tenant.mail.onmicrosoft.com), else its onmicrosoft.com one."""
+        tenant's mail routing domain (alias@tenant.mail.onmicrosoft.com), else its onmicrosoft.com one.
+        Once per user and record in a run (the check and its fixer both ask)."""
+        key = (id(user), id(record))
+        if key not in self._routing:
+            self._routing[key] = self._routing_address(user, record)
+        return self._routing[key]
+
+    def _routing_address(self, user: CloudUser, record: Mailbox | None) -> str | None:
         addresses = [split_proxy(p)[1] for p in (*(record.email_addresses if record else ()), *user.proxy_addresses)
                      if split_proxy(p)[0].lower() == "smtp"]
         routed = [a for a in addresses if a.rpartition("@")[2].lower() in self.routing_domains]

@@ -1,5 +1,9 @@
 """Microsoft's attribute rules, each with its source line and consequence, and no IdFix false alarms."""
+import dataclasses
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from syncready.attrrules import (
     RULES,
@@ -17,6 +21,7 @@ from syncready.attrrules import (
     upn_rules,
     violations,
 )
+from syncready.attrrules import _clean, _violations
 from syncready.model import Domain, OnPremObject
 
 DOMAINS = {d.id: d for d in (Domain("contoso.com", True), Domain("contoso.app", True), Domain("contoso.swiss", True),
@@ -209,3 +214,56 @@ def test_violations_of_a_clean_and_a_broken_object():
 def test_every_rule_cites_a_page_and_a_line():
     for rule in RULES.values():
         assert rule.source.page and len(rule.source.says) > 20 and rule.consequence, rule
+
+
+# the common-case shortcut (attrrules._clean) never hides what the rule functions find ---------------
+_PIECES = ["a", "Z", "9", ".", "@", " ", "&", "'", ":", ";", "_", "é", "..", "contoso.com", "pending.com",
+           "contoso.onmicrosoft.com", "SMTP:", "smtp:", "X500:", "SIP:", "a" * 70]
+_EDGES = ["alice@contoso.com", "Alice@contoso.com", "bob@pending.com", "a@b@c", ".a@contoso.com", "a.@contoso.com",
+          "a b@contoso.com", "x@contoso.com.", "a@", "@contoso.com", "a..b@contoso.com", "a&b@contoso.com",
+          "a" * 65 + "@contoso.com", "a@" + "b" * 45 + ".com", ".a", "a.", "a..b", "a&b", "&", "", " ", "a" * 21]
+_TEXT = st.lists(st.sampled_from(_PIECES), max_size=6).map("".join)
+_OPTIONAL = st.none() | st.sampled_from(_EDGES) | _TEXT
+_ADDRESS = st.sampled_from(_EDGES) | _TEXT
+
+
+_CLEAN_USER = OnPremObject("CN=Alice,DC=contoso,DC=com", "user", upn="alice@contoso.com", mail="alice@contoso.com",
+                           proxy_addresses=("SMTP:alice@contoso.com", "smtp:al@contoso.com", "X500:/o=Org/cn=alice"),
+                           mail_nickname="alice", display_name="Alice", given_name="Alice", sn="Smith", sam="alice")
+_PROXIES = st.lists(st.sampled_from(["SMTP:", "smtp:", "X500:", "sip:", "", ":"]).flatmap(
+    lambda prefix: _ADDRESS.map(lambda a: prefix + a)), max_size=4).map(tuple)
+
+
+@given(changes=st.dictionaries(st.sampled_from(["upn", "mail", "proxy_addresses", "mail_nickname", "display_name",
+                                                "given_name", "sn", "sam"]), st.none(), min_size=1, max_size=2)
+       .flatmap(lambda names: st.fixed_dictionaries(
+           {name: (_PROXIES if name == "proxy_addresses" else _OPTIONAL | _ADDRESS) for name in names})),
+       domains=st.sampled_from([None, DOMAINS]))
+def test_the_clean_shortcut_agrees_with_every_rule(changes, domains):
+    # one or two values of an otherwise clean user changed: the edge where the shortcut could err
+    obj = dataclasses.replace(_CLEAN_USER, **changes)
+    full = _violations(obj, domains)
+    if _clean(obj, domains):
+        assert full == []
+    assert violations(obj, domains) == full
+
+
+@pytest.mark.parametrize("attribute", ["upn", "mail", "proxy_addresses", "mail_nickname", "display_name", "given_name",
+                                       "sn", "sam"])
+def test_the_clean_shortcut_agrees_on_each_edge_value(attribute):
+    # every edge value in each attribute of a clean user, and in each of its proxies' places
+    values = [(f"{p}{v}",) for p in ("SMTP:", "smtp:", "sip:", "X500:", "", ":") for v in _EDGES] + \
+        [("SMTP:alice@contoso.com", "smtp:ALICE@contoso.com"), ("SMTP:a@contoso.com", "SMTP:b@contoso.com"),
+         ("smtp:a@contoso.com",), ("SMTP:a@contoso.com", "X500:" + "x" * 260)] \
+        if attribute == "proxy_addresses" else [None, *_EDGES]
+    for value in values:
+        for domains in (None, DOMAINS):
+            obj = dataclasses.replace(_CLEAN_USER, **{attribute: value})
+            full = _violations(obj, domains)
+            assert not (_clean(obj, domains) and full), (value, full)
+            assert violations(obj, domains) == full
+
+
+def test_the_clean_shortcut_clears_the_common_user():
+    assert _clean(_CLEAN_USER, DOMAINS) and _clean(_CLEAN_USER, None)
+    assert not _clean(OnPremObject("CN=A,DC=c", "user", upn="alice@pending.com"), DOMAINS)
