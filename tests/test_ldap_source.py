@@ -132,6 +132,74 @@ def test_paging_reads_past_one_page(contoso_dc, password):
     assert len(dns) == len(set(dns)) == len(read(live_args(contoso_dc)).onprem)
 
 
+def _plain_paged_search(conn, base: str, attributes: list[str], page_size: int) -> list[list[tuple[str, dict]]]:
+    """ldap3's Connection.search page after page: what the pipelined paging must give."""
+    import ldap3
+
+    pages, cookie = [], None
+    while True:
+        conn.search(base, ldapread.OBJECT_FILTER, ldap3.SUBTREE, attributes=attributes, paged_size=page_size,
+                    paged_cookie=cookie)
+        pages.append([(e["dn"], dict(e["raw_attributes"])) for e in conn.response if e["type"] == "searchResEntry"])
+        cookie = conn.result["controls"]["1.2.840.113556.1.4.319"]["value"]["cookie"]
+        if not cookie:
+            return pages
+
+
+def test_pipelined_paging_gives_what_a_plain_paged_search_gives(contoso_dc, password):
+    """Same pages, same DNs, same raw values (objectGUID bytes included) as ldap3's own search."""
+    from syncready.sources.admap import ad_attributes
+
+    endpoint = ldapconn.parse_url(contoso_dc.ldaps_url)
+    conn = ldapconn.connect(live_args(contoso_dc))
+    try:
+        attributes = ad_attributes(load_config(str(CONFIG)).extra_ldap)
+        ours = [[(dn, dict(raw)) for dn, raw in page] for page in
+                ldapread.paged_entries(conn, endpoint, contoso_dc.base_dn, ldapread.OBJECT_FILTER, attributes,
+                                       page_size=5)]
+        plain = _plain_paged_search(conn, contoso_dc.base_dn, attributes, 5)
+        guid = ours[-1][-1][1]["objectGUID"][0]
+        ours_again = ldapread.paged_entries(conn, endpoint, contoso_dc.base_dn, ldapread.OBJECT_FILTER, attributes)
+        again = [(dn, dict(raw)) for page in ours_again for dn, raw in page]
+        after = ldapread.find_by_guid(conn, contoso_dc.base_dn, guid)
+    finally:
+        ldapconn.close(conn)
+    assert len(ours) > 5 and ours == plain and again == [e for page in plain for e in page]
+    assert any(isinstance(v, bytes) and len(v) == 16 for page in ours for _, raw in page
+               for v in raw.get("objectGUID", ()))
+    assert len(after) == 1, "the connection is usable for ordinary searches after a pipelined read"
+
+
+def test_the_next_page_is_asked_for_before_this_one_is_decoded(contoso_dc, password, monkeypatch):
+    """When the first entry of page 1 is decoded, the request for page 2 has already been sent, so the DC
+    builds page 2 while the client decodes and maps page 1."""
+    from syncready.sources import ldappaging
+
+    endpoint = ldapconn.parse_url(contoso_dc.ldaps_url)
+    conn = ldapconn.connect(live_args(contoso_dc))
+    sent: list[str] = []
+    at_decode: list[int] = []
+    real_send, real_entry = conn.strategy.send, ldappaging._entry
+
+    def send(message_type, request, controls=None):
+        sent.append(message_type)
+        return real_send(message_type, request, controls)
+
+    def entry(message):
+        at_decode.append(sent.count("searchRequest"))
+        return real_entry(message)
+
+    monkeypatch.setattr(conn.strategy, "send", send)
+    monkeypatch.setattr(ldappaging, "_entry", entry)
+    try:
+        pages = list(ldapread.paged_entries(conn, endpoint, contoso_dc.base_dn, ldapread.OBJECT_FILTER,
+                                            ["objectGUID"], page_size=7))
+    finally:
+        ldapconn.close(conn)
+    assert at_decode[0] == 2 and at_decode[7] == 3, at_decode[:8]
+    assert sent.count("searchRequest") == len(pages) and at_decode[-1] == len(pages)
+
+
 def test_global_catalog_without_our_attributes_is_refused(contoso_dc, password):
     for url in (f"ldaps://{contoso_dc.ip}:3269", f"ldap://{contoso_dc.ip}:3268"):
         message = one_line_error(live_args(contoso_dc, url=url))

@@ -47,12 +47,12 @@ from .admap import (EXCHANGE_MARKERS, ONPREM_COLLECTIONS, SPARSE_PROPERTIES, ad_
                     record_onprem)
 from .ldapconn import Endpoint, close, connect, parse_url
 from .ldaperrors import result_text, search_error, short
+from .ldappaging import PageFailed, raw_pages
 from .ldif import printable
 
 log = logging.getLogger("syncready.ldap")
 
 PAGE_SIZE = 1000
-PAGED_RESULTS_OID = "1.2.840.113556.1.4.319"
 
 # Users (not computers, which are objectClass=user too), groups and contacts.
 OBJECT_FILTER = "(|(&(objectCategory=person)(objectClass=user))(objectClass=group)(objectClass=contact))"
@@ -150,33 +150,26 @@ def read_onprem(options: LdapOptions, into: Directory, extra: Sequence[str] = ()
 
 def paged_entries(conn: ldap3.Connection, endpoint: Endpoint, base: str, search_filter: str,
                   attributes: Iterable[str], page_size: int = PAGE_SIZE) -> Iterator[list[tuple[str, dict]]]:
-    """Each page of a paged subtree search as a list of (dn, raw attributes)."""
-    attributes = list(attributes)
-    cookie = None
-    number = 0
+    """Each page of a paged subtree search as a list of (dn, raw attributes); the DC builds the next
+    page while this one is decoded and mapped (ldappaging)."""
     shown_base = base or "(the whole forest)"
+    pages = raw_pages(conn, base, search_filter, list(attributes), page_size)
+    number = 0
     while True:
         number += 1
         started = time.perf_counter()
         try:
-            ok = conn.search(base, search_filter, ldap3.SUBTREE, attributes=attributes,
-                             paged_size=page_size, paged_cookie=cookie)
+            page = next(pages, None)
+        except PageFailed as exc:
+            raise SourceError(search_error(endpoint, base, exc.result)) from None
         except lx.LDAPException as exc:
             raise SourceError(f"LDAP server {endpoint.label}: reading {shown_base} failed ({short(exc)})") from None
-        result = conn.result or {}
-        if not ok and result.get("result") not in (0, None):
-            raise SourceError(search_error(endpoint, base, result))
-        page = [(entry["dn"], entry["raw_attributes"]) for entry in conn.response or ()
-                if entry.get("type") == "searchResEntry"]
+        if page is None:
+            return
         if log.isEnabledFor(logging.DEBUG):
             log.debug("LDAP %s search base=%r page %d: %d entries in %.3fs", endpoint.label, base, number,
                       len(page), time.perf_counter() - started)
         yield page
-        cookie = (result.get("controls") or {}).get(PAGED_RESULTS_OID, {}).get("value", {}).get("cookie")
-        if not cookie:
-            return
-
-
 
 
 def schema_attributes(conn: ldap3.Connection, endpoint: Endpoint, dse: dict,
