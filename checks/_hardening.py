@@ -50,7 +50,12 @@ def property_unread(index: Any, collection: str, prop: str) -> str | None:
     """Why `collection.prop` was not read, as the phrase a "not read: ..." message carries; None when
     it was read. A property is unread when its collection was not read, when it was absent from every
     record (not selected), or when a reader recorded `collection.prop` itself as not read (a per-user
-    read refused for some users: SPEC §10)."""
+    read refused for some users: SPEC §10). Asked once per Index (coverage is settled before a run),
+    not once per subject."""
+    return per_index(index, f"unread {collection}.{prop}", lambda ix: _property_unread(ix, collection, prop))
+
+
+def _property_unread(index: Any, collection: str, prop: str) -> str | None:
     coverage = index.directory.coverage
     problems = coverage.unread([f"{collection}.{prop}"])
     if problems:

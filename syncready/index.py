@@ -142,9 +142,10 @@ class Index:
     def cloud_by_name_key(self) -> dict[str, list[CloudUser]]:
         """Cloud users other than guests by the name keys of syncready.names (probable duplicates)."""
         table: dict[str, list[CloudUser]] = defaultdict(list)
+        memo: dict[str, list[str]] = {}
         for user in self.directory.cloud_users:
             if not user.is_guest:
-                for key in name_keys(user):
+                for key in name_keys(user, memo):
                     table[key].append(user)
         return table
 

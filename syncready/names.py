@@ -22,25 +22,34 @@ def fold(text: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c))
 
 
-def _tokens(text: str | None) -> list[str]:
-    """The words of a name or address part, folded: 'O'Brien-Smith' gives ['o', 'brien', 'smith']."""
-    return _WORD.findall(fold(text)) if text else []
+def _tokens(text: str | None, memo: dict[str, list[str]] | None = None) -> list[str]:
+    """The words of a name or address part, folded: 'O'Brien-Smith' gives ['o', 'brien', 'smith'].
+    `memo` keeps them by text across calls (given names and surnames repeat across a directory)."""
+    if not text:
+        return []
+    if memo is None:
+        return _WORD.findall(fold(text))
+    found = memo.get(text)
+    if found is None:
+        found = memo[text] = _WORD.findall(fold(text))
+    return found
 
 
-def name_keys(obj: CloudUser | OnPremObject) -> set[str]:
+def name_keys(obj: CloudUser | OnPremObject, memo: dict[str, list[str]] | None = None) -> set[str]:
     """Keys under which two accounts of one person are likely to agree.
 
     'n:' the sorted words of the display name or of given name + surname ('Smith, John' = 'John Smith'),
     'l:' the joined words of a mail or UPN local part ('john.smith' = 'john_smith'; one word only when
          longer than 3 letters, so 'it' or 'hr' name no one),
     'i:' initial + surname ('j.smith' = 'John Smith'), from a name or local part of at least two words.
+    `memo`: a dict the caller keeps while it asks for many objects' keys (the words of each text once).
     """
     keys: set[str] = set()
-    display = _tokens(obj.display_name)
+    display = _tokens(obj.display_name, memo)
     if len(display) >= 2:
         keys.add("n:" + " ".join(sorted(display)))
-    given = _tokens(obj.given_name)
-    last = _tokens(obj.surname if isinstance(obj, CloudUser) else obj.sn)
+    given = _tokens(obj.given_name, memo)
+    last = _tokens(obj.surname if isinstance(obj, CloudUser) else obj.sn, memo)
     if given and last:
         keys.add("n:" + " ".join(sorted(given + last)))
         keys.add(f"i:{given[0][0]} {''.join(last)}")
