@@ -38,6 +38,7 @@ from syncready.summary import (
     unread_line,
 )
 
+from syncready.results import without_facts
 from syncready.vocab import Status
 
 from .markdown import fix_command
@@ -143,7 +144,7 @@ def write_junit(results: dict, path) -> None:
     checks = list({c["id"]: c for c in results.get("checks") or [] if isinstance(c, dict) and c.get("id")}.values())
     plan: dict[str, dict[str, Any]] = {c["id"]: {"pass": 0, "fail": [], "error": [], "waived": [], "skip": {}}
                                        for c in checks}
-    for subject in results.get("subjects") or ():
+    for subject in without_facts(results):
         who = None
         for cid, result in (subject.get("results") or {}).items():
             if not isinstance(result, dict):

@@ -21,6 +21,7 @@ from syncready.summary import (
 )
 from syncready.breakdown import breakdowns
 from syncready.checklist import StepKind, build_checklist
+from syncready.results import without_facts
 from syncready.vocab import FAILING, FixAvailability, Safety
 
 MAX_BLOCKED = 20
@@ -187,7 +188,7 @@ def _advisories(results: dict, limit: int) -> list[str]:
     rule Microsoft states is broken; without this list the advice would be in no summary."""
     rows: list[str] = []
     total = 0
-    for subject in results.get("subjects") or []:
+    for subject in without_facts(results):
         for cid, r in (subject.get("results") or {}).items():
             if isinstance(r, dict) and r.get("status") == "pass" and r.get("message"):
                 total += 1

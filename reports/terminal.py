@@ -18,6 +18,7 @@ from syncready.summary import (
     scope_text,
     unread_line,
 )
+from syncready.results import without_facts
 from syncready.termtext import escape as safe
 from syncready.termtext import terminal_width, wrap
 from syncready.vocab import FAILING, Readiness, Severity
@@ -75,7 +76,7 @@ def print_summary(doc: dict, fp, written=(), expired_waivers=(), limit: int | No
         line = (f"{check['id']:<{width}}  {check['severity']:<8}  {counts['pass']:>6}  {counts['fail']:>6}  "
                 f"{counts['error']:>5}  {counts['skip']:>6}  {counts['waived']:>6}")
         print(paint(line, "31" if bad and check["severity"] == Severity.BLOCKER else "33") if bad else line, file=fp)
-    blocked = list(islice((s for s in doc["subjects"] if s["readiness"] == Readiness.BLOCKED), limit))
+    blocked = list(islice((s for s in without_facts(doc) if s["readiness"] == Readiness.BLOCKED), limit))
     if blocked:
         shown = (f"first {len(blocked)} of {summary['blocked']}; {show_all}" if len(blocked) < summary["blocked"]
                  else f"{len(blocked)}")

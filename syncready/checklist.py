@@ -187,11 +187,22 @@ def _fix_command(checks: Iterable[str], unsafe: bool = False) -> str:
 
 
 def build_checklist(doc: Mapping[str, Any]) -> Checklist:
-    """The ordered cutover steps of a results document (see the module docstring)."""
+    """The ordered cutover steps of a results document (see the module docstring).
+
+    A document a run just made (results.SubjectEntries) gives only the entries the checklist learns
+    from (`for_checklist`), and keeps the checklist, so the terminal and the Markdown summary of one
+    `check` share one pass instead of rebuilding every subject's entry each."""
+    subjects: Any = doc.get("subjects") or ()
+    lazy = hasattr(subjects, "for_checklist")
+    if lazy and subjects.checklist is not None and subjects.checklist[0] == id(doc):
+        return subjects.checklist[1]
     builder = ChecklistBuilder(doc)
-    for entry in doc.get("subjects") or ():
+    for entry in subjects.for_checklist() if lazy else subjects:
         builder.add(entry)
-    return builder.finish()
+    checklist = builder.finish()
+    if lazy:
+        subjects.checklist = (id(doc), checklist)
+    return checklist
 
 
 class ChecklistBuilder:

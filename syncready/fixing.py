@@ -15,7 +15,7 @@ from .fixerapi import FixContext, Fixer, NotFixable, WantsFunction, fixer_from_m
 from .plan import Change, Manual, Plan
 from .registry import fixer_module, get_check
 from .summary import coverage_warnings, is_unread
-from .vocab import FAILING, PREVIEWED, Safety
+from .vocab import FAILING, PREVIEWED, Readiness, Safety
 
 __all__ = ["FixContext", "NotFixable", "attach_previews", "build_plan", "load_fixer"]
 
@@ -55,6 +55,8 @@ def _plan_failing(plan: Plan, run: Run, order: list[str], fixers: dict[str, Fixe
     (most subjects have none, so this is one pass over their results instead of a lookup per check)."""
     rank = {cid: number for number, cid in enumerate(order)}
     for subject in run.subjects:
+        if subject.readiness == Readiness.READY:    # Engine.run makes a subject with a failing result not ready
+            continue
         due = [cid for cid, result in subject.results.items() if result.status in FAILING and cid in rank]
         if len(due) > 1:
             due.sort(key=rank.__getitem__)
@@ -144,7 +146,10 @@ def attach_previews(run: Run) -> dict[tuple[str, str], dict]:
         previews.setdefault((item.subject, item.check), {"changes": []})["manual"] = item.guidance
     shown: dict[tuple[str, str], dict] = {}
     if previews:
+        names = {name for name, _ in previews}
         for subject in run.subjects:
+            if subject.name not in names:
+                continue
             for check_id, result in subject.results.items():
                 if result.status in PREVIEWED:
                     preview = previews.get((subject.name, check_id))

@@ -8,19 +8,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 from json.encoder import encode_basestring
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .atomic import atomic_write
 from .checkapi import Result
+from .checklist import STAMP_CHECK
 from .engine import Run, Subject
 from .errors import SourceError
 from .jsonio import load_file
 from .summary import coverage_document
 from .termtext import redact_url
-from .vocab import Readiness, SubjectKind
+from .vocab import PREVIEWED, Readiness, Status, SubjectKind
 
 SCHEMA = "syncready/results/1"
 
@@ -38,19 +40,31 @@ def _compact(facts: dict) -> dict:
     return {k: v for k, v in facts.items() if v is not None and v != [] and v != ""}
 
 
+CLOUD_FACTS = ("upn", "displayName", "givenName", "surname", "mail", "primarySmtp", "proxyAddresses", "immutableId",
+               "accountEnabled", "department")
+ONPREM_FACTS = ("dn", "upn", "sam", "displayName", "givenName", "sn", "mail", "primarySmtp", "proxyAddresses",
+                "anchor", "enabled", "department")
+
+
+def cloud_values(user) -> tuple:
+    """A cloud user's facts in CLOUD_FACTS' order (empty ones included)."""
+    return (user.upn, user.display_name, user.given_name, user.surname, user.mail, user.primary_smtp,
+            list(user.proxy_addresses), user.immutable_id, user.account_enabled, user.extra.get("department"))
+
+
+def onprem_values(obj, anchor: Callable[[Any], str | None] | None = None) -> tuple:
+    """An AD object's facts in ONPREM_FACTS' order. `anchor`: the run's Index.anchor ([sync]
+    source_anchor); without it, the default rule."""
+    return (obj.dn, obj.upn, obj.sam, obj.display_name, obj.given_name, obj.sn, obj.mail, obj.primary_smtp,
+            list(obj.proxy_addresses), anchor(obj) if anchor else obj.anchor, obj.enabled, obj.extra.get("department"))
+
+
 def cloud_facts(user) -> dict:
-    return _compact({"upn": user.upn, "displayName": user.display_name, "givenName": user.given_name,
-            "surname": user.surname, "mail": user.mail, "primarySmtp": user.primary_smtp,
-            "proxyAddresses": list(user.proxy_addresses), "immutableId": user.immutable_id,
-            "accountEnabled": user.account_enabled, "department": user.extra.get("department")})
+    return _compact(dict(zip(CLOUD_FACTS, cloud_values(user), strict=True)))
 
 
 def onprem_facts(obj, anchor: Callable[[Any], str | None] | None = None) -> dict:
-    """`anchor`: the run's Index.anchor ([sync] source_anchor); without it, the default rule."""
-    return _compact({"dn": obj.dn, "upn": obj.upn, "sam": obj.sam, "displayName": obj.display_name,
-            "givenName": obj.given_name, "sn": obj.sn, "mail": obj.mail, "primarySmtp": obj.primary_smtp,
-            "proxyAddresses": list(obj.proxy_addresses), "anchor": anchor(obj) if anchor else obj.anchor,
-            "enabled": obj.enabled, "department": obj.extra.get("department")})
+    return _compact(dict(zip(ONPREM_FACTS, onprem_values(obj, anchor), strict=True)))
 
 
 def group_facts(obj) -> dict:
@@ -65,16 +79,20 @@ def subject_entry(subject: Subject, previews: Mapping[tuple[str, str], dict] | N
 
     `predict` gives an AD user's `prediction` (anchor and predicted cloud user), which
     `syncready verify` compares with what the first sync did."""
+    entry = _entry_head(subject)
+    entry["results"] = _entry_results(subject, previews)
+    entry.update(_entry_facts(subject, anchor, predict))
+    return entry
+
+
+def _entry_results(subject: Subject, previews: Mapping[tuple[str, str], dict] | None) -> dict[str, dict]:
     results = {cid: r.to_json() for cid, r in subject.results.items()}
     if previews:
         for cid, result in results.items():
             preview = previews.get((subject.name, cid))
             if preview is not None:
                 result["fix"] = preview
-    entry = _entry_head(subject)
-    entry["results"] = results
-    entry.update(_entry_facts(subject, anchor, predict))
-    return entry
+    return results
 
 
 def _entry_head(subject: Subject) -> dict[str, Any]:
@@ -155,6 +173,7 @@ class SubjectEntries:
         self._previews = previews
         self._anchor = anchor
         self._predict = predict
+        self.checklist: tuple[int, Any] | None = None    # (id of the document, its Checklist): built once
 
     def __len__(self) -> int:
         return len(self._subjects)
@@ -167,35 +186,148 @@ class SubjectEntries:
             return [subject_entry(s, self._previews, self._anchor, self._predict) for s in self._subjects[item]]
         return subject_entry(self._subjects[item], self._previews, self._anchor, self._predict)
 
+    def of_kind(self, kind: SubjectKind) -> Iterator[dict]:
+        """The entries of one kind of subject (the worklist's cloud users), the others never built."""
+        return (subject_entry(s, self._previews, self._anchor, self._predict) for s in self._subjects
+                if s.kind == kind)
+
+    def results_only(self) -> Iterator[dict]:
+        """Each entry without its directory facts (cloud, onprem, prediction): all a renderer that counts
+        or lists results needs (JUnit, advisories, the blocked subjects), at a fraction of the cost."""
+        for subject in self._subjects:
+            entry = _entry_head(subject)
+            entry["results"] = _entry_results(subject, self._previews)
+            if subject.synced:
+                entry["already_synchronized"] = True
+            yield entry
+
+    def for_checklist(self) -> Iterator[dict]:
+        """The entries the cutover checklist learns anything from, in order; each the subject's whole
+        entry, except a subject with no failing or waived result (most of them), of which the checklist
+        reads only whether it is a cloud user ready to be stamped (checklist._stamp_candidate: its
+        anchor-ready passes, it has an AD counterpart and no ImmutableID): a stand-in holding just that.
+        Already-synchronized subjects add nothing to the checklist and are left out."""
+        for subject in self._subjects:
+            if subject.synced:
+                continue
+            results = subject.results
+            if subject.readiness != Readiness.READY or any(r.status in PREVIEWED for r in results.values()):
+                yield subject_entry(subject, self._previews, self._anchor, self._predict)
+            elif (subject.kind == SubjectKind.CLOUD_USER and subject.counterpart is not None
+                  and not subject.obj.immutable_id):
+                stamp = results.get(STAMP_CHECK)
+                if stamp is not None and stamp.status == Status.PASS:
+                    yield {"subject": subject.name, "kind": subject.kind, "results": {STAMP_CHECK: stamp.to_json()},
+                           "onprem": True, "cloud": {}}
+
     def encoded(self, dumps: Callable[[Any], str]) -> Iterator[str]:
         """Each entry as `dumps(entry)` (the compact, ensure_ascii=False encoder) would write it, byte
-        for byte, without building the results' dicts: a Result that many subjects share (a pass, a
-        skip, "not read") is encoded once."""
+        for byte, without building the entries' dicts: a Result that many subjects share (a pass, a
+        skip, "not read") is encoded once, and so is a run of results many subjects have alike."""
         by_id: dict[int, tuple[Result, str]] = {}       # the Result is kept so its id is not reused
         by_value: dict[Result, str] = {}                # equal Results without evidence, built per subject
+        alike: dict[tuple, str] = {}                    # (check ids, Result ids) → the "results" object
         keys: dict[str, str] = {}
         previews = self._previews or {}
+        previewed = {name for name, _ in previews}
+        facts = _Facts(self._anchor, self._predict, dumps)
         for subject in self._subjects:
-            parts = []
-            for cid, result in subject.results.items():
-                known = by_id.get(id(result))
-                if known is not None:
-                    text = known[1]
-                else:
-                    text = _encoded_result(result, by_value, dumps)
-                    if len(by_id) < _CACHED:
-                        by_id[id(result)] = (result, text)
-                if previews:
-                    preview = previews.get((subject.name, cid))
-                    if preview is not None:
-                        text = f'{text[:-1]},"fix":{dumps(preview)}}}'
-                key = keys.get(cid)
-                if key is None:
-                    key = keys[cid] = dumps(cid)
-                parts.append(f"{key}:{text}")
-            facts = _entry_facts(subject, self._anchor, self._predict)
-            head = ",".join(f'"{k}":{_text(v, dumps)}' for k, v in _entry_head(subject).items())
-            yield f'{{{head},"results":{{{",".join(parts)}}}{"," + dumps(facts)[1:] if facts else "}"}'
+            results = subject.results
+            own = subject.name in previewed
+            key = None if own else (tuple(results), tuple(map(id, results.values())))
+            body = None if key is None else alike.get(key)
+            if body is None:
+                parts = []
+                shared = True           # every Result seen before: a run worth keeping
+                for cid, result in results.items():
+                    known = by_id.get(id(result))
+                    if known is not None:
+                        text = known[1]
+                    else:
+                        shared = False
+                        text = _encoded_result(result, by_value, dumps)
+                        if len(by_id) < _CACHED:
+                            by_id[id(result)] = (result, text)
+                    if own:
+                        preview = previews.get((subject.name, cid))
+                        if preview is not None:
+                            text = f'{text[:-1]},"fix":{dumps(preview)}}}'
+                    name = keys.get(cid)
+                    if name is None:
+                        name = keys[cid] = dumps(cid)
+                    parts.append(f"{name}:{text}")
+                body = ",".join(parts)
+                if key is not None and shared and len(alike) < _CACHED:
+                    alike[key] = body
+            head = (f'{{"subject":{_text(subject.name, dumps)},"id":{_text(subject.id, dumps)},'
+                    f'"kind":{_text(subject.kind, dumps)},"readiness":{_text(subject.readiness, dumps)}')
+            tail = facts.text(subject)
+            yield f'{head},"results":{{{body}}}{"," + tail if tail else ""}}}'
+
+
+def without_facts(doc: Mapping[str, Any]) -> Iterable[Any]:
+    """The document's subjects for a renderer that reads only their results (and name, kind and
+    readiness): a run's lazy entries are then made without the directory facts."""
+    subjects = doc.get("subjects") or ()
+    return subjects.results_only() if isinstance(subjects, SubjectEntries) else subjects
+
+
+def of_kind(doc: Mapping[str, Any], kind: SubjectKind) -> Iterable[Any] | None:
+    """A run's lazy entries of one kind of subject; None for a document read from a file."""
+    subjects = doc.get("subjects")
+    return subjects.of_kind(kind) if isinstance(subjects, SubjectEntries) else None
+
+
+class _Facts:
+    """What `_entry_facts` gives, written straight as the compact encoder writes its dict (the keys
+    in its order, the empty values left out as `_compact` leaves them), for cloud and AD users; the
+    rarer subjects (tenant, groups and contacts) go through `_entry_facts` and the encoder."""
+
+    def __init__(self, anchor: Callable[[Any], str | None] | None, predict: Callable[[Any], dict] | None,
+                 dumps: Callable[[Any], str]):
+        self.anchor, self.predict, self.dumps = anchor, predict, dumps
+
+    def text(self, subject: Subject) -> str:
+        """The entry's members after "results", without braces ("" when there are none)."""
+        kind = subject.kind
+        if kind == SubjectKind.CLOUD_USER:
+            onprem = "null" if subject.counterpart is None else self.onprem(subject.counterpart)
+            parts = [f'"cloud":{self.cloud(subject.obj)}', f'"onprem":{onprem}']
+        elif kind == SubjectKind.ONPREM_USER:
+            parts = [] if subject.readiness == Readiness.READY else [f'"onprem":{self.onprem(subject.obj)}']
+            if self.predict is not None:
+                parts.append(f'"prediction":{self.value(self.predict(subject.obj))}')
+        else:
+            found = _entry_facts(subject, self.anchor, self.predict)
+            return self.dumps(found)[1:-1] if found else ""
+        if subject.synced:
+            parts.append('"already_synchronized":true')
+        return ",".join(parts)
+
+    def cloud(self, user) -> str:
+        return self.members(_CLOUD_KEYS, cloud_values(user))
+
+    def onprem(self, obj) -> str:
+        return self.members(_ONPREM_KEYS, onprem_values(obj, self.anchor))
+
+    def members(self, keys: tuple[str, ...], values: tuple) -> str:
+        value = self.value
+        return "{" + ",".join([key + (encode_basestring(v) if type(v) is str else value(v))
+                               for key, v in zip(keys, values, strict=True)
+                               if v is not None and v != [] and v != ""]) + "}"
+
+    def value(self, value: Any) -> str:
+        if isinstance(value, str):
+            return encode_basestring(value)
+        if value is True:
+            return "true"
+        if value is False:
+            return "false"
+        if type(value) is list and all(isinstance(v, str) for v in value):
+            return "[" + ",".join(map(encode_basestring, value)) + "]"
+        if type(value) is dict and all(isinstance(k, str) for k in value):
+            return "{" + ",".join(f"{encode_basestring(k)}:{self.value(v)}" for k, v in value.items()) + "}"
+        return self.dumps(value)
 
 
 def _text(value: Any, dumps: Callable[[Any], str]) -> str:
@@ -203,7 +335,10 @@ def _text(value: Any, dumps: Callable[[Any], str]) -> str:
     return encode_basestring(value) if isinstance(value, str) else dumps(value)
 
 
+_CLOUD_KEYS = tuple(f'"{k}":' for k in CLOUD_FACTS)       # the keys as the encoder writes them
+_ONPREM_KEYS = tuple(f'"{k}":' for k in ONPREM_FACTS)
 _CACHED = 1 << 16       # encoded Results kept per document: the shared ones come first, the rest are unique
+_CHUNK = 512            # entries per write: one write call per entry was a tenth of the writing
 
 
 def _encoded_result(result: Result, by_value: dict[Result, str], dumps: Callable[[Any], str]) -> str:
@@ -229,10 +364,10 @@ def write_json(doc: dict, path) -> None:
         dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         subjects = doc["subjects"]
         entries = subjects.encoded(dumps) if isinstance(subjects, SubjectEntries) else map(dumps, subjects)
-        for number, text in enumerate(entries):
-            if number:
-                fp.write(",\n")
-            fp.write(text)
+        first = True
+        for chunk in iter(lambda: list(islice(entries, _CHUNK)), []):
+            fp.write(("" if first else ",\n") + ",\n".join(chunk))
+            first = False
         fp.write("\n]}\n")
 
 

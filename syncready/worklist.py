@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .addresses import domain_of
 from .atomic import atomic_write
 from .checklist import fix_hint
+from .results import of_kind
 from .vocab import FAILING, Readiness, Severity, SubjectKind
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -97,8 +98,10 @@ def is_cloud_entry(entry: Any) -> bool:
     return isinstance(entry, dict) and (entry.get("kind") or SubjectKind.CLOUD_USER) == SubjectKind.CLOUD_USER
 
 
-def cloud_entries(doc: Mapping[str, Any]) -> Iterator[dict]:
-    return (entry for entry in doc.get("subjects") or () if is_cloud_entry(entry))
+def cloud_entries(doc: Mapping[str, Any]) -> Iterable[dict]:
+    """The cloud users' entries; of a run's document, without building the AD subjects' entries."""
+    found = of_kind(doc, SubjectKind.CLOUD_USER)
+    return found if found is not None else (entry for entry in doc.get("subjects") or () if is_cloud_entry(entry))
 
 
 def worklist_rows(doc: Mapping[str, Any]) -> Iterator[dict[str, str]]:

@@ -15,11 +15,12 @@ from syncready.commands.check import evaluate
 from syncready.config import load_config
 from syncready.fixing import attach_previews
 from syncready.options import RunOptions, SourceOptions
-from syncready.reports.markdown import render_markdown
+from syncready import results
+from syncready.reports.markdown import checklist_markdown, render_markdown
 from syncready.reports.terminal import print_summary
 from syncready.results import results_document
 from syncready.summary import is_unread
-from syncready.vocab import FAILING, Safety, Target
+from syncready.vocab import FAILING, PREVIEWED, Safety, Target
 
 CONTOSO = EXAMPLES / "contoso"
 RANK = {StepKind.READ_FIRST: 0, StepKind.AUTOMATIC: 1, StepKind.UNSAFE: 2, StepKind.MANUAL: 3, StepKind.STAMP: 4}
@@ -161,3 +162,22 @@ def test_checklist_command(demo, tmp_path):
     assert [s["kind"] for s in as_json["steps"]] == [s.kind for s in build_checklist(demo).steps]
     bad = run_main("checklist", str(tmp_path / "missing.json"))
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def test_check_builds_the_checklist_once_from_the_failing_subjects_entries(monkeypatch):
+    """`check` prints the checklist and writes it into the Markdown: one pass that builds the whole
+    entry only of the subjects with a failing or waived result (a passing one adds at most a stamp),
+    not an entry per subject per renderer."""
+    sources = SourceOptions(snapshot=str(CONTOSO), config=load_config(str(CONTOSO / "syncready.toml"),
+                                                                       snapshot=str(CONTOSO)))
+    engine_run, doc = evaluate(sources, RunOptions())
+    built_entries: list[str] = []
+    entry = results.subject_entry
+    monkeypatch.setattr(results, "subject_entry", lambda subject, *a: built_entries.append(subject.name)
+                        or entry(subject, *a))
+    first = build_checklist(doc)
+    telling = [s.name for s in engine_run.subjects
+               if not s.synced and any(r.status in PREVIEWED for r in s.results.values())]
+    assert built_entries == telling and len(telling) < len(engine_run.subjects) - 10
+    built_entries.clear()
+    assert build_checklist(doc) is first and checklist_markdown(doc) and built_entries == []

@@ -1,6 +1,7 @@
 """The results JSON's fast writer (SubjectEntries.encoded, shared Results encoded once) writes exactly
 the bytes of encoding each subject's entry dict, on the demo and on a generated directory, with
-previews, waivers, already-synchronized users and inputs not read."""
+previews, waivers, already-synchronized users and inputs not read; the cheaper ways renderers read a
+run's lazy subjects (for the checklist, without facts, of one kind) give what the whole entries say."""
 from __future__ import annotations
 
 import json
@@ -13,8 +14,10 @@ from syncready.config import Config, Waiver, load_config
 from syncready.coverage import Collection
 from syncready.engine import Engine
 from syncready.fixing import attach_previews
-from syncready.results import SubjectEntries, results_document, write_json
+from syncready.checklist import build_checklist
+from syncready.results import SubjectEntries, of_kind, results_document, without_facts, write_json
 from syncready.sources.snapshot import read_snapshot
+from syncready.vocab import SubjectKind
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "contoso"
 EXTRA = {"generated, waivers": {"waived"}, "generated, roles not read": {"error"}}
@@ -66,3 +69,31 @@ def test_written_file_is_what_the_plain_encoder_writes(cases, tmp_path):
         assert fast.read_bytes() == plain.read_bytes(), name
         statuses = {r["status"] for e in json.loads(fast.read_text())["subjects"] for r in e["results"].values()}
         assert {"pass", "fail", "skip"} | EXTRA.get(name, set()) <= statuses, name
+
+
+def _plain(doc: dict) -> dict:
+    return dict(doc, subjects=list(doc["subjects"]))
+
+
+def test_checklist_from_the_run_is_the_checklist_of_every_entry(cases):
+    """build_checklist on a run's lazy document reads only `for_checklist`'s entries (whole ones for
+    subjects with a failing or waived result, stand-ins for stamping candidates) and gives the same
+    checklist as from every subject's whole entry."""
+    for name, doc in cases:
+        subjects = doc["subjects"]
+        fast = build_checklist(doc).to_json()
+        assert fast == build_checklist(_plain(doc)).to_json(), name
+        assert len(list(subjects.for_checklist())) < len(subjects), name
+        assert build_checklist(doc) is build_checklist(doc), name       # kept for the next renderer
+        assert any(step["kind"] == "stamp" for step in fast["steps"]), name
+
+
+def test_entries_without_facts_and_of_one_kind_are_the_entries(cases):
+    facts = ("cloud", "onprem", "prediction")
+    for name, doc in cases:
+        entries = list(doc["subjects"])
+        bare = [{k: v for k, v in e.items() if k not in facts} for e in entries]
+        assert list(without_facts(doc)) == bare, name
+        cloud = [e for e in entries if e["kind"] == "cloud-user"]
+        assert list(of_kind(doc, SubjectKind.CLOUD_USER)) == cloud and 0 < len(cloud) < len(entries), name
+        assert list(without_facts(_plain(doc))) == entries and of_kind(_plain(doc), SubjectKind.CLOUD_USER) is None
