@@ -33,8 +33,12 @@ def immutableid_to_guid(immutable_id: str) -> uuid.UUID:
 
 
 def guid_bytes_to_string(raw: bytes) -> str:
-    """The usual GUID string for 16 raw objectGUID bytes."""
-    return str(uuid.UUID(bytes_le=raw))
+    """The usual GUID string for 16 raw objectGUID bytes: str(uuid.UUID(bytes_le=raw)), by slicing
+    the hex of the reordered bytes rather than through a UUID object (once per AD object and run)."""
+    if len(raw) != 16:
+        raise ValueError("bytes_le is not a 16-char string")
+    h = bytes(raw[3::-1] + raw[5:3:-1] + raw[7:5:-1] + raw[8:]).hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def decode_anchor(immutable_id: str) -> bytes:

@@ -7,14 +7,20 @@ def sid_to_text(raw: bytes) -> str:
 
     Raises ValueError for bytes that are not a SID (too short, or a count that does not fit).
     """
-    if len(raw) < 8:
-        raise ValueError(f"objectSid of {len(raw)} bytes is too short")
+    check_sid_bytes(raw)
     count = raw[1]
-    if len(raw) != 8 + 4 * count:
-        raise ValueError(f"objectSid of {len(raw)} bytes does not hold its {count} sub-authorities")
     authority = int.from_bytes(raw[2:8], "big")
     subs = [int.from_bytes(raw[8 + 4 * i: 12 + 4 * i], "little") for i in range(count)]
     return "-".join(["S", str(raw[0]), str(authority), *map(str, subs)])
+
+
+def check_sid_bytes(raw: bytes) -> None:
+    """Raises ValueError when bytes cannot be a SID: the only check sid_to_text makes, without
+    building the text a reader would throw away (the text is made once, when a check asks)."""
+    if len(raw) < 8:
+        raise ValueError(f"objectSid of {len(raw)} bytes is too short")
+    if len(raw) != 8 + 4 * raw[1]:
+        raise ValueError(f"objectSid of {len(raw)} bytes does not hold its {raw[1]} sub-authorities")
 
 
 def sid_from_text(text: str) -> bytes:

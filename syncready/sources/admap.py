@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from ..coverage import Collection, Coverage, CoverageStatus
 from ..model import OnPremObject
-from ..sid import sid_from_text, sid_to_text
+from ..sid import check_sid_bytes, sid_from_text
+from .ldif import lowered
 
 # What to request from AD (SPEC §2), with objectClass to tell users from groups and contacts and
 # isCriticalSystemObject to leave built-in accounts out of scope.
@@ -184,9 +185,14 @@ def onprem_from_attributes(dn: str, attrs: Mapping[str, Sequence[bytes | str]],
     right (an objectGUID that is neither 16 bytes nor a GUID in text form, text that is not UTF-8,
     a non-numeric userAccountControl).
     """
-    low: Mapping[str, Sequence[bytes | str]] = {k.lower(): v for k, v in attrs.items()}
-    if len(low) != len(attrs):
-        low = _merge_case_variants(attrs)
+    return onprem_from_lower(dn, lowered(attrs), extra_attrs, attrs)
+
+
+def onprem_from_lower(dn: str, low: Mapping[str, Sequence[bytes | str]], extra_attrs: Iterable[str] = (),
+                      attrs: Mapping[str, Sequence[bytes | str]] | None = None) -> OnPremObject | None:
+    """onprem_from_attributes for attributes already keyed by lower-case name (the LDIF reader's
+    `lower` mode), sparing a second dictionary per entry. A text value that is not UTF-8 is named
+    as `attrs` spells it (lower-cased without them)."""
     try:
         try:
             # str values fail in _build with TypeError/AttributeError and take the bytes path below.
@@ -194,12 +200,16 @@ def onprem_from_attributes(dn: str, attrs: Mapping[str, Sequence[bytes | str]],
         except (TypeError, AttributeError):
             return _build(dn, _as_bytes(low), extra_attrs)
     except UnicodeDecodeError:
-        raise ValueError(_undecodable(attrs)) from None
+        raise ValueError(_undecodable(low if attrs is None else attrs)) from None
 
 
 def _build(dn, low: Mapping[str, Sequence[bytes]], extra_attrs: Iterable[str]) -> OnPremObject | None:
-    """The object from lower-cased attribute names and bytes values (the fast, common case)."""
-    classes = low.get("objectclass")
+    """The object from lower-cased attribute names and bytes values (the fast, common case).
+
+    Values are converted in the constructor's field order, so that of several bad values the
+    first is the one reported."""
+    get = low.get
+    classes = get("objectclass")
     if not classes:
         raise ValueError("no objectClass (include objectClass in the export)")
     kinds = b"\0".join(classes).lower().split(b"\0")
@@ -213,43 +223,34 @@ def _build(dn, low: Mapping[str, Sequence[bytes]], extra_attrs: Iterable[str]) -
         object_class = "contact"
     else:
         return None
-    get = low.get
-    return OnPremObject(
-        dn if isinstance(dn, str) else dn.decode("utf-8"),
-        object_class,
-        _guid(get("objectguid")),
-        _raw(get("ms-ds-consistencyguid")),
-        _first(get("userprincipalname")),
-        _first(get("samaccountname")),
-        _first(get("mail")),
-        _first(get("mailnickname")),
-        tuple(map(bytes.decode, get("proxyaddresses") or ())),
-        _first(get("givenname")),
-        _first(get("sn")),
-        _first(get("displayname")),
-        _int(get("useraccountcontrol"), "userAccountControl"),
-        _critical(get("iscriticalsystemobject")),
-        {a.lower(): _first(get(a.lower())) for a in extra_attrs} if extra_attrs else {},
-        object_sid=_sid(get("objectsid")),
-        pwd_last_set=_int(get("pwdlastset"), "pwdLastSet"),
-        account_expires=_int(get("accountexpires"), "accountExpires"),
-        last_logon_timestamp=_int(get("lastlogontimestamp"), "lastLogonTimestamp"),
-        exch_mailbox_guid=_guid(get("msexchmailboxguid"), "msExchMailboxGuid"),
-        exch_recipient_type_details=_int(get("msexchrecipienttypedetails"), "msExchRecipientTypeDetails"),
-        exch_remote_recipient_type=_int(get("msexchremoterecipienttype"), "msExchRemoteRecipientType"),
-        target_address=_first(get("targetaddress")),
-        home_mdb=_first(get("homemdb")),
-        legacy_exchange_dn=_first(get("legacyexchangedn")),
-        group_type=_group_type(get("grouptype")),
-    )
-
-
-def _merge_case_variants(attrs: Mapping[str, Sequence]) -> dict[str, list]:
-    """One list per attribute when the same name occurs spelled in different cases."""
-    merged: dict[str, list] = {}
-    for name, values in attrs.items():
-        merged.setdefault(name.lower(), []).extend(values)
-    return merged
+    if not isinstance(dn, str):
+        dn = dn.decode("utf-8")
+    v = get("objectguid")
+    guid = (v[0] if type(v[0]) is bytes and len(v[0]) == 16 else _guid(v)) if v else None
+    consistency = _raw(get("ms-ds-consistencyguid"))
+    upn, sam, mail, nickname = (_first(get("userprincipalname")), _first(get("samaccountname")),
+                                _first(get("mail")), _first(get("mailnickname")))
+    v = get("proxyaddresses")
+    proxies = tuple(map(bytes.decode, v)) if v else ()
+    given, sn, display = _first(get("givenname")), _first(get("sn")), _first(get("displayname"))
+    uac = _int(get("useraccountcontrol"), "userAccountControl")
+    critical = _critical(get("iscriticalsystemobject"))
+    extra = {a.lower(): _first(get(a.lower())) for a in extra_attrs} if extra_attrs else {}
+    sid = _sid(get("objectsid"))
+    pwd_last_set = _int(get("pwdlastset"), "pwdLastSet")
+    account_expires = _int(get("accountexpires"), "accountExpires")
+    last_logon = _int(get("lastlogontimestamp"), "lastLogonTimestamp")
+    mailbox_guid = _guid(get("msexchmailboxguid"), "msExchMailboxGuid")
+    recipient = _int(get("msexchrecipienttypedetails"), "msExchRecipientTypeDetails")
+    remote = _int(get("msexchremoterecipienttype"), "msExchRemoteRecipientType")
+    target, home_mdb, legacy = _first(get("targetaddress")), _first(get("homemdb")), _first(get("legacyexchangedn"))
+    group_type = _group_type(get("grouptype"))
+    return OnPremObject(dn, object_class, guid, consistency, upn, sam, mail, nickname, proxies, given, sn, display,
+                        uac, critical, extra, object_sid=sid, pwd_last_set=pwd_last_set,
+                        account_expires=account_expires, last_logon_timestamp=last_logon,
+                        exch_mailbox_guid=mailbox_guid, exch_recipient_type_details=recipient,
+                        exch_remote_recipient_type=remote, target_address=target, home_mdb=home_mdb,
+                        legacy_exchange_dn=legacy, group_type=group_type)
 
 
 def _as_bytes(low: Mapping[str, Sequence]) -> dict[str, list[bytes]]:
@@ -292,7 +293,7 @@ def _sid(values) -> bytes | None:
             return sid_from_text(value.decode("ascii"))
         except (UnicodeDecodeError, ValueError):
             raise ValueError(f"objectSid {printable_bytes(value)} is not a SID (S-1-5-21-...)") from None
-    sid_to_text(value)          # raises ValueError naming objectSid when the bytes are not a SID
+    check_sid_bytes(value)   # raises ValueError naming objectSid when the bytes are not a SID
     return value
 
 
@@ -300,6 +301,10 @@ def _int(values, name: str) -> int | None:
     """An Integer or Large-Integer attribute (FILETIMEs, Exchange recipient types) as AD writes it."""
     if not values:
         return None
+    try:
+        return int(values[0])       # ASCII digits, as AD writes them; other spellings take the text path
+    except ValueError:
+        pass
     text = values[0].decode().strip()
     try:
         return int(text)

@@ -13,8 +13,8 @@ import codecs
 import io
 import re
 import uuid
-from typing import IO
-from collections.abc import Iterable, Iterator, Mapping
+from typing import IO, cast
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from ..errors import SourceError
 
@@ -61,21 +61,61 @@ def iter_ldif(path, name: str | None = None) -> Iterator[tuple[str, dict[str, li
         yield dn, attrs
 
 
-def iter_ldif_records(path, name: str | None = None) -> Iterator[tuple[int, str, dict[str, list[bytes]]]]:
+def iter_ldif_records(path, name: str | None = None,
+                      lower: bool = False) -> Iterator[tuple[int, str, dict[str, list[bytes]]]]:
     """Like iter_ldif, with the line number of each entry's dn first, for the caller's messages.
 
     Attribute names are kept as written, minus the `;binary` transfer option; values are bytes.
-    `name` is how the file is called in error messages (default: the path).
+    `name` is how the file is called in error messages (default: the path). With `lower`, names
+    are lower-cased instead, as admap.onprem_from_lower takes them: the parser's cache does it once
+    per name, not once per value; names spelled in two cases are merged as lowered() merges them.
     """
     label = str(path) if name is None else name
     unique = _Unique(label)
-    for record in _records(path, label):
-        unique.check(record)
-        yield record
+    for line, dn, attrs, folded in _records(path, label, lower):
+        unique.check(line, dn, attrs, folded)
+        yield line, dn, (cast(dict[str, list[bytes]], lowered(attrs)) if lower and not folded else attrs)
 
 
-def _records(path, label: str) -> Iterator[tuple[int, str, dict[str, list[bytes]]]]:
-    names: dict[bytes, str] = {}
+def lowered(attrs: Mapping[str, Sequence]) -> dict[str, Sequence]:
+    """Attributes keyed by lower-cased name; values of one name spelled in several cases are merged,
+    those of the spelling met first first."""
+    low = {k.lower(): v for k, v in attrs.items()}
+    if len(low) == len(attrs):
+        return low
+    merged: dict[str, Sequence] = {}
+    for key, values in attrs.items():
+        merged[key.lower()] = [*merged.get(key.lower(), ()), *values]
+    return merged
+
+
+class _Names:
+    """The dict key of each attribute name met (bytes as written), as written minus `;binary` and
+    lower-cased. `mixed` once two keys differ only in case: lower-cased records are then built from
+    the written keys and merged by lowered(), so that values keep the order they would have had."""
+
+    def __init__(self, lower: bool):
+        self.lower = lower
+        self.written: dict[bytes, str] = {}
+        self.folded: dict[bytes, str] = {}
+        self._spelling: dict[str, str] = {}
+        self.mixed = False
+
+    @property
+    def current(self) -> dict[bytes, str]:
+        """The cache a record is built with: its keys are final unless `mixed` changes meanwhile."""
+        return self.folded if self.lower and not self.mixed else self.written
+
+    def add(self, name: bytes, key: str) -> None:
+        self.written[name] = key
+        low = self.folded[name] = key.lower()
+        if self._spelling.setdefault(low, key) != key:
+            self.mixed = True
+
+
+def _records(path, label: str, lower: bool) -> Iterator[tuple[int, str, dict[str, list[bytes]], bool]]:
+    """(line, dn, attributes, whether their keys are lower-cased) for each entry."""
+    names = _Names(lower)
     carry = b""
     newlines = 0
     first = True
@@ -92,16 +132,28 @@ def _records(path, label: str) -> Iterator[tuple[int, str, dict[str, list[bytes]
         carry = data[cut + 2:] + hold
         for piece in data[:cut].split(b"\n\n"):
             if piece:
-                record = _parse_piece(piece, newlines + 1, label, names, first)
+                record = _parse_folded(piece, newlines + 1, label, names, first)
                 if record is not None:
                     first = False
                     if record[1] is not None:
                         yield record
             newlines += piece.count(b"\n") + 2
     if carry:
-        record = _parse_piece(carry.rstrip(b"\r"), newlines + 1, label, names, first)
+        record = _parse_folded(carry.rstrip(b"\r"), newlines + 1, label, names, first)
         if record is not None and record[1] is not None:
             yield record
+
+
+def _parse_folded(piece: bytes, start: int, label: str, names: _Names, first: bool):
+    """_parse_piece, and whether the keys are lower-cased; a piece that made the names `mixed` is
+    parsed again with the written keys."""
+    keys = names.current
+    record = _parse_piece(piece, start, label, names, first)
+    if record is None or record[1] is None:
+        return record
+    if keys is not names.current:
+        record = _parse_piece(piece, start, label, names, first)
+    return (*record, names.current is names.folded)
 
 
 class _Unique:
@@ -113,15 +165,14 @@ class _Unique:
         self.dns: dict[str, tuple[int, str]] = {}
         self.guids: dict[bytes, tuple[int, str]] = {}
 
-    def check(self, record: tuple[int, str, dict[str, list[bytes]]]) -> None:
-        line, dn, attrs = record
+    def check(self, line: int, dn: str, attrs: dict[str, list[bytes]], folded: bool) -> None:
         key = _dn_key(dn)
         earlier = self.dns.get(key)
         if earlier is not None:
             raise LdifError(self.label, line, f"the same DN as the record at line {earlier[0]} "
                             f"({printable(earlier[1])}); an export holds each object once", dn)
         self.dns[key] = (line, dn)
-        guid = _guid_key(attrs)
+        guid = _guid_key(attrs, folded)
         if guid is not None:
             earlier = self.guids.get(guid)
             if earlier is not None:
@@ -131,12 +182,19 @@ class _Unique:
 
 
 def _dn_key(dn: str) -> str:
-    """DNs compare without case and without the blanks around the separators of RDNs."""
-    return ",".join(part.strip() for part in dn.lower().split(","))
+    """DNs compare without case and without the blanks around the separators of RDNs.
+
+    Printable text has no blank but the space (str.isprintable), so most DNs need no splitting."""
+    low = dn.lower()
+    if low.isprintable() and ", " not in low and " ," not in low and low[:1] != " " and low[-1:] != " ":
+        return low
+    return ",".join(part.strip() for part in low.split(","))
 
 
-def _guid_key(attrs: dict[str, list[bytes]]) -> bytes | None:
-    values = attrs.get("objectGUID") or next((v for k, v in attrs.items() if k.lower() == "objectguid"), None)
+def _guid_key(attrs: dict[str, list[bytes]], folded: bool) -> bytes | None:
+    """`folded`: the keys are lower-cased and the file spells each name one way."""
+    values = attrs.get("objectguid") if folded else (
+        attrs.get("objectGUID") or next((v for k, v in attrs.items() if k.lower() == "objectguid"), None))
     if not values:
         return None
     value = bytes(values[0])
@@ -172,7 +230,7 @@ def _read_chunks(path, label: str) -> Iterator[bytes]:
         raise LdifError(label, None, f"cannot be read ({exc.strerror or exc})") from None
 
 
-def _parse_piece(piece: bytes, start: int, label: str, names: dict, first: bool):
+def _parse_piece(piece: bytes, start: int, label: str, names: _Names, first: bool):
     """Parse the text between two blank lines, which starts at line `start`.
 
     Returns None when it holds only comments, (line, None, None) for a non-entry (version line,
@@ -211,16 +269,17 @@ def _parse_piece(piece: bytes, start: int, label: str, names: dict, first: bool)
         raise LdifError(label, line, "a record must start with 'dn:'")
     dn = _decode_dn(value, label, line)
     attrs: dict[str, list[bytes]] = {}
+    keys = names.current
     for line_text in lines[i + 1:]:
         name, sep, value = line_text.partition(b":")
-        key = names.get(name) if sep else None
+        key = keys.get(name) if sep else None
         if key is None:
             if line_text[:1] == b"#":
                 continue
-            key = _attribute_key(name, sep, value, names, label, dn,
-                                 lambda line_text=line_text: _line_of(piece, start, lines.index(line_text, i)))
-            if key is _SKIP:
+            if _attribute_key(name, sep, value, names, label, dn,
+                              lambda line_text=line_text: _line_of(piece, start, lines.index(line_text, i))) is _SKIP:
                 continue
+            key = keys[name]
         c = value[:1]
         if c == b" ":
             value = value.lstrip(b" ")
@@ -248,7 +307,7 @@ class _Skip:
 _SKIP = _Skip()
 
 
-def _attribute_key(name: bytes, sep: bytes, value: bytes, names: dict, label: str, dn: str, where):
+def _attribute_key(name: bytes, sep: bytes, value: bytes, names: _Names, label: str, dn: str, where):
     """The dict key for an attribute name as written, cached; raises on lines that are not values."""
     if not sep:
         if name[:1] == b" ":
@@ -268,7 +327,7 @@ def _attribute_key(name: bytes, sep: bytes, value: bytes, names: dict, label: st
         raise LdifError(label, where(), f"invalid attribute name {text!r}", dn)
     base, *options = text.split(";")
     key = ";".join([base] + [o for o in options if o.lower() != "binary"])
-    names[name] = key
+    names.add(name, key)
     return key
 
 

@@ -18,7 +18,8 @@ from ..coverage import Coverage
 from ..errors import SourceError
 from ..index import groups_needing_members
 from ..model import Directory, Mailbox, OnPremObject, SyncFeatures
-from .admap import ONPREM_COLLECTIONS, manifest_selection, onprem_counts, onprem_from_attributes, record_properties
+from .admap import (ONPREM_COLLECTIONS, manifest_selection, onprem_counts, onprem_from_attributes, onprem_from_lower,
+                    record_properties)
 from .graphmap import (cloud_contact_from_graph, cloud_group_from_graph, cloud_user_from_graph, domain_from_graph,
                        features_from_graph, group_members_from_graph, role_assignment_from_graph, tenant_id_from_sync)
 from .exomap import mailbox_from_exo
@@ -229,13 +230,13 @@ def _read_onprem(root: Path, extra: tuple[str, ...], coverage: Coverage, manifes
     objects: list[OnPremObject] = []
     append = objects.append
     tick(AD, 0)
-    for number, (line, dn, attrs) in enumerate(iter_ldif_records(path, AD), 1):
+    for number, (line, dn, attrs) in enumerate(iter_ldif_records(path, AD, lower=True), 1):
         if number % _TICK_EVERY == 0:
             tick(AD, number)
         try:
-            obj = onprem_from_attributes(dn, attrs, extra)
+            obj = onprem_from_lower(dn, attrs, extra)
         except ValueError as exc:
-            raise SourceError(f"{AD} line {line} ({printable(dn)}): {exc}") from None
+            raise SourceError(f"{AD} line {line} ({printable(dn)}): {_as_written(path, line, extra) or exc}") from None
         if obj is not None:
             append(obj)
     counts = onprem_counts(objects)
@@ -245,4 +246,17 @@ def _read_onprem(root: Path, extra: tuple[str, ...], coverage: Coverage, manifes
             coverage.read(name, counts[name], AD)
     record_properties(coverage, objects, manifest_selection(manifest))
     return objects
+
+
+def _as_written(path: Path, line: int, extra: tuple[str, ...]) -> str | None:
+    """The mapping error of the record at `line` with its attribute names as written (a message
+    names `givenName`, not `givenname`): the record is read again, once, on the way out."""
+    for at, dn, attrs in iter_ldif_records(path, AD):
+        if at == line:
+            try:
+                onprem_from_attributes(dn, attrs, extra)
+            except ValueError as exc:
+                return str(exc)
+            return None
+    return None
 
