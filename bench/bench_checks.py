@@ -4,10 +4,13 @@ A directory of --users cloud users (bench.synthetic) is read once (not timed). T
 Engine each time (so lazy lookups are paid where a real run pays them):
   - the check pass: Engine() and subjects(), then each check in the engine's order over every
     subject of its kind that the engine would call it for (not synchronized, counterpart present
-    when it needs one), by the plain call `check(**fixtures)`; CPU per check;
+    when it needs one), by the plain call `check(**fixtures)`, its result kept in a dict per
+    subject as a run keeps it; CPU per check;
   - the engine: Engine() and `Engine.run()` on the same directory, the way `syncready check` does.
 The named baseline is the sum of the checks: the engine's evaluation (run minus its subjects)
-divided by it says what the wrapper around the calls costs. CPU is process time, not wall time.
+divided by it says what the wrapper around the calls costs (the rows of subjects, the rules of
+Engine._outcome, readiness). CPU is process time, not wall time: on a loaded machine a figure
+still varies by ±20 % between runs, so compare runs made side by side (--repeat keeps the least).
 
 Run: .venv/bin/python -m bench.bench_checks [--users 20000] [--repeat 1] [--snapshot DIR]
 """
@@ -32,16 +35,16 @@ def check_pass(directory, config) -> tuple[float, float, dict[str, float]]:
     t1 = time.process_time()
     subjects, _ = engine.subjects()
     t2 = time.process_time()
-    rows = [(s, engine.fixtures(s)) for s in subjects if not s.synced]
+    rows = [(s, engine.fixtures(s), {}) for s in subjects if not s.synced]
     per_check: dict[str, float] = {}
-    kept: list[list] = []
     for check in engine.checks:
-        _, func, arguments, needs, unread = engine.bind(check)
+        check_id, func, arguments, needs, unread = engine.bind(check)
         kind = check.meta.subject
-        todo = [arguments(fx) for s, fx in rows if s.kind == kind and unread is None and (
+        todo = [(arguments(fx), kept) for s, fx, kept in rows if s.kind == kind and unread is None and (
             not needs or (s.paired if needs == "paired" else s.counterpart) is not None)]
         start = time.process_time()
-        kept.append([func(*args) for args in todo])     # kept, as a run keeps its results
+        for args, kept in todo:
+            kept[check_id] = func(*args)     # kept by subject, as a run keeps its results
         per_check[check.id] = time.process_time() - start
     return t1 - t0, t2 - t1, per_check
 
