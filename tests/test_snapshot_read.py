@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import os
 import shutil
 import tempfile
@@ -112,3 +113,18 @@ def test_guid_text_of_the_wrong_length_is_refused_as_uuid_refuses_it(raw):
     with pytest.raises(ValueError) as theirs:
         uuid.UUID(bytes_le=raw)
     assert str(ours.value) == str(theirs.value)
+
+
+def test_with_progress_a_bad_record_past_the_first_block_is_named_by_its_index(snap):
+    """Records are mapped a thousand at a time while progress is told; the index stays the file's."""
+    users = snap / "cloud" / "users.json"
+    found = json.loads(users.read_text())
+    first = (found["value"] if isinstance(found, dict) else found)[0]
+    records = [dict(first, id=f"{n:08d}-0000-0000-0000-000000000000",
+                    userPrincipalName=f"u{n}@contoso.com") for n in range(2500)]
+    records[1500]["accountEnabled"] = "false"
+    users.write_text(json.dumps(records))
+    told: list[tuple[str, int]] = []
+    with pytest.raises(SourceError, match=r"^cloud/users\.json: record 1500: "):
+        read_snapshot(snap, parts=("cloud",), progress=lambda what, count: told.append((what, count)))
+    assert ("cloud/users.json", 1000) in told

@@ -83,19 +83,9 @@ def _untold(what: str, count: int) -> None:
     return None
 
 
-def _counted(convert: Callable, what: str, tick: Tick) -> Callable:
-    """`convert`, telling `tick` every thousandth record (the files' own counts are not known ahead)."""
-    if tick is _untold:
-        return convert
-    count = 0
-
-    def counting(record):
-        nonlocal count
-        count += 1
-        if count % _TICK_EVERY == 0:
-            tick(what, count)
-        return convert(record)
-    return counting
+def _told(tick: Tick) -> Tick | None:
+    """The tick for map_segments: None when nobody listens, so records are mapped in one go."""
+    return None if tick is _untold else tick
 
 
 @contextmanager
@@ -120,8 +110,8 @@ def _read_cloud(root: Path, directory: Directory, extra: tuple[str, ...], manife
         raise SourceError(f"snapshot folder {root} has no {USERS}")
     tick(USERS, 0)
     segments = load_json(root / USERS, USERS)
-    directory.cloud_users = map_segments(segments, USERS,
-                                         _counted(partial(cloud_user_from_graph, extra_props=extra), USERS, tick))
+    directory.cloud_users = map_segments(segments, USERS, partial(cloud_user_from_graph, extra_props=extra),
+                                         _told(tick), _TICK_EVERY)
     optional_missing = absent_user_properties(segments, extra, manifest.get(C.USERS))
     check_count(manifest, C.USERS, len(directory.cloud_users))
     notes, empty = empty_export(directory.cloud_users)
@@ -141,7 +131,7 @@ def _read_cloud(root: Path, directory: Directory, extra: tuple[str, ...], manife
             coverage.not_read(name, f"{rel} absent", HOW.get(name))
             return None
         tick(rel, 0)
-        found = map_file(root, rel, _counted(convert, rel, tick))
+        found = map_file(root, rel, convert, _told(tick), _TICK_EVERY)
         check_count(manifest, name, len(found))
         coverage.read(name, len(found), rel)
         return found

@@ -23,16 +23,30 @@ Segment = tuple[list, Callable[[int], str]]
 _WHITESPACE = re.compile(r"[ \t\r\n]*")
 
 
-def map_segments(segments: list[Segment], rel: str, convert: Callable) -> list:
-    result = []
+def map_segments(segments: list[Segment], rel: str, convert: Callable,
+                 tick: Callable[[str, int], object] | None = None, every: int = 1000) -> list:
+    """Every record through `convert`; `tick`, when given, is told (rel, records so far) at every
+    `every`-th record of the file: records are mapped a block at a time, not through a wrapper
+    called per record."""
+    result: list = []
     for records, label in segments:
-        result.extend(map_records(records, convert, _prefixed(rel, label)))
+        if tick is None:
+            result.extend(map_records(records, convert, _prefixed(rel, label)))
+            continue
+        start = 0
+        while start < len(records):
+            stop = min(len(records), start + every - len(result) % every)
+            result.extend(map_records(records[start:stop], convert, _prefixed(rel, _offset(label, start))))
+            if len(result) % every == 0:
+                tick(rel, len(result))
+            start = stop
     return result
 
 
-def map_file(root: Path, rel: str, convert: Callable) -> list:
+def map_file(root: Path, rel: str, convert: Callable, tick: Callable[[str, int], object] | None = None,
+             every: int = 1000) -> list:
     """Every record of a JSON file through `convert`; a ValueError names the record."""
-    return map_segments(load_json(root / rel, rel), rel, convert)
+    return map_segments(load_json(root / rel, rel), rel, convert, tick, every)
 
 
 def load_json(path: Path, rel: str, camel: bool = True) -> list[Segment]:
@@ -86,6 +100,10 @@ def _json_limit(rel: str, exc: Exception) -> str:
     if isinstance(exc, RecursionError):
         return f"{rel}: JSON nested too deeply to read (no Graph export nests more than a few levels)"
     return f"{rel}: not readable JSON ({' '.join(str(exc).split())[:120]})"
+
+
+def _offset(label: Callable[[int], str], start: int) -> Callable[[int], str]:
+    return lambda i: label(start + i)
 
 
 def _prefixed(rel: str, label: Callable[[int], str]) -> Callable[[int], str]:
