@@ -126,7 +126,9 @@ def test_opens_cleanly_offline(browser, reports, results, encoding):
     assert o.total() == len(results["subjects"])
     assert len(o.column(1)) == PAGE_SIZE
     assert o.column(1)[0] == "Blocked"
-    assert o.requests == [reports[encoding].resolve().as_uri()]
+    # the page itself, and the search Worker's script from a blob: URL (in memory, never the network)
+    assert o.requests[0] == reports[encoding].resolve().as_uri()
+    assert len(o.requests) == 2 and o.requests[1].startswith("blob:null/"), o.requests
     assert not o.errors and not o.dialogs
     o.page.close()
 
@@ -158,7 +160,8 @@ def test_check_and_severity_filters(opened, results):
     assert opened.total() == len([s for s in expected if s["readiness"] == "blocked"])
 
 
-@pytest.mark.parametrize("query", ["bob", "müller", "fabrikam.com", "OU=Finance", "@sales.contoso.com", "Jones Sales"])
+@pytest.mark.parametrize("query", ["bob", "müller", "fabrikam.com", "OU=Finance", "@sales.contoso.com", "Jones Sales",
+                                   "b", ",", "ü", "7"])
 def test_search(opened, results, query):
     terms = query.lower().split()
     expected = [s for s in results["subjects"] if all(t in haystack(s) for t in terms)]
@@ -657,3 +660,35 @@ def test_export_csv_is_the_worklist(browser, reports, results, tmp_path):
     assert sorted(blocked[1:]) == sorted(r for r in expected[1:] if r[2] == "blocked")
     assert not o.errors
     o.page.close()
+
+
+def test_search_is_answered_by_a_worker_and_never_blocks_the_page(browser, big_report):
+    """At 100k subjects a key typed at once after the page is ready is answered by the search
+    Worker (started from a blob: URL under the page's CSP) while the page stays responsive."""
+    o = Opened(browser, big_report)
+    assert len(o.page.workers) == 1
+    at_once = o.page.evaluate(KEYSTROKE, "n")
+    print(f"100k, one key at once: {at_once}")
+    assert at_once["total"] > 1000 and at_once["longest"] < 250, at_once
+    assert not o.errors
+    o.page.close()
+
+
+def test_search_without_a_worker_searches_in_place(browser, reports, results):
+    """Where no Worker can start, the page builds the same index itself and finds the same subjects."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.add_init_script("delete window.Worker;")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(reports["gzip"].resolve().as_uri())
+    page.wait_for_function("() => window.syncreadyReady", timeout=60_000)
+    assert not page.workers
+    for query in ("müller", "OU=Finance", "Jones Sales", "b"):
+        page.fill("#q", query)
+        page.wait_for_function("(q) => document.querySelector('#count').dataset.q === q", arg=query)
+        terms = query.lower().split()
+        assert int(page.get_attribute("#count", "data-total")) == len(
+            [s for s in results["subjects"] if all(t in haystack(s) for t in terms)])
+    assert not errors
+    context.close()

@@ -54,6 +54,8 @@
     return out;
   }
 
+  // The data, and the same data handed to the search Worker: a gzip'd blob it inflates itself (passed
+  // by reference, in parallel with this page's own inflating), or the plain data of a small report.
   function loadData() {
     var node = $("data");
     var text = node.textContent;
@@ -61,23 +63,19 @@
       var data = JSON.parse(text), all = Int32Array.from(data.ints);
       data.offsets = all.subarray(0, data.n + 1);
       data.ints = all.subarray(data.n + 1);
+      startSearch({ type: "data", data: { S: data.S, ints: data.ints, offsets: data.offsets, n: data.n } });
       return Promise.resolve(data);
     }
     if (typeof DecompressionStream !== "function") {
       return Promise.reject(new Error("This browser cannot unpack large reports (no DecompressionStream). Open the file in a current Edge, Chrome or Firefox."));
     }
-    var stream = new Blob([base64Bytes(text)]).stream().pipeThrough(new DecompressionStream("gzip"));
-    return new Response(stream).arrayBuffer().then(function (buf) {
+    var blob = new Blob([base64Bytes(text)]);
+    startSearch({ type: "data", blob: blob });
+    return Engine.inflate(blob).then(function (buf) {
       mark("inflated");
-      var headLen = new DataView(buf).getUint32(0, true);
-      var data = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, headLen)));
-      var pos = 4 + headLen;
-      data.offsets = new Int32Array(buf, pos, data.n + 1);
-      pos += 4 * (data.n + 1);
-      data.ints = new Int32Array(buf, pos, data.offsets[data.n]);
-      pos += 4 * data.offsets[data.n];
-      var strings = new TextDecoder().decode(new Uint8Array(buf, pos));
-      data.S = data.strings === "split" ? strings.split("\u0001") : JSON.parse(strings);
+      var data = Engine.unpack(buf);
+      data.S = data.strings === "split" ? data.text.split("\u0001") : JSON.parse(data.text);
+      delete data.text;
       return data;
     });
   }
@@ -151,83 +149,96 @@
     }
   }
 
-  // Search runs over the string table, not over a text per subject: each distinct searchable string
-  // (names, UPN, addresses, DN; not the anchor, whose base64 would match any short term) is lowered
-  // once, a term is matched once per distinct string, and a subject matches when one of its field
-  // strings does. The index (each subject's field string ids, the lowered strings) is built in idle
-  // slices right after the page is usable; a search before it is complete finishes it first, which
-  // is a fraction of building a text per subject.
-  var pos = null, lowList = [], searchIds = [], fieldOff = null, fieldIds = null, dnA = null, dnB = null, indexed = 0;
-  var idsBuf = [], hitCache = {}, last = null;
-  var SLICE_MS = 12;
+  // ---- search: answered by a Worker running search.js (or, where none starts, by it in place) ----
 
-  function noteId(id) {
-    if (id > 0 && !pos[id]) { searchIds.push(id); pos[id] = lowList.push(S[id].toLowerCase()); }
+  var Engine = syncreadySearch(null);
+  var search = { worker: null, local: null, indexed: false, inFlight: null, wanted: null, answer: null, slow: null, pending: false };
+
+  function termsOf(q) { return q.toLowerCase().split(/\s+/).filter(Boolean); }
+
+  function startSearch(message) {
+    if (typeof Worker !== "function") return;
+    try {
+      var url = URL.createObjectURL(new Blob(["(" + syncreadySearch.toString() + ")(self);"], { type: "text/javascript" }));
+      var worker = new Worker(url);
+      worker.onmessage = function (ev) { URL.revokeObjectURL(url); fromWorker(ev.data); };
+      worker.onerror = function (ev) { if (ev.preventDefault) ev.preventDefault(); URL.revokeObjectURL(url); workerFailed(); };
+      worker.postMessage(message);
+      search.worker = worker;
+    } catch (e) {
+      search.worker = null;
+    }
   }
 
-  function lowString(id) { return lowList[pos[id] - 1]; }
-
-  function indexSubject(i) {
-    var p = OFF[i], k, count, side;
-    p += 3 + I[p + 2] * RES_SIZE;
-    if (I[p] > 0) { noteId(I[p]); idsBuf.push(I[p]); }
-    p += 2;
-    for (side = 0; side < 2; side++) {
-      if (!I[p++]) continue;
-      if (side) { dnA[i] = I[p]; dnB[i] = I[p + 1]; noteId(I[p]); noteId(I[p + 1]); p += 2; }
-      var fields = (side ? ONPREM : CLOUD).length - 1;
-      for (k = 0; k < fields; k++, p++) if (I[p] > 0) { noteId(I[p]); idsBuf.push(I[p]); }
-      p += 2;
-      count = I[p++];
-      for (k = 0; k < count; k++, p += 2) if (I[p + 1] > 0) { noteId(I[p + 1]); idsBuf.push(I[p + 1]); }
+  function fromWorker(msg) {
+    if (msg.type === "indexed") { search.indexed = true; mark("search-indexed"); }
+    else if (msg.type === "failed") workerFailed();
+    else if (msg.type === "matches") {
+      search.inFlight = null;
+      answered(msg.key, msg.matched);
+      if (search.wanted && search.worker) send();
     }
-    fieldOff[i + 1] = idsBuf.length;
   }
 
-  function buildIndex(deadline) {
-    if (!pos) {
-      pos = new Int32Array(S.length); fieldOff = new Int32Array(n + 1); dnA = new Int32Array(n); dnB = new Int32Array(n);
-    }
-    for (; indexed < n; indexed++) {
-      if ((indexed & 255) === 0 && deadline && performance.now() > deadline) return false;
-      indexSubject(indexed);
-    }
-    if (!fieldIds) { fieldIds = Int32Array.from(idsBuf); idsBuf = null; mark("search-indexed"); }
-    return true;
+  // No Worker (or it failed): the same code in this page, its index built in idle slices once the page is drawn.
+  function workerFailed() {
+    if (search.worker) search.worker.terminate();
+    search.worker = null;
+    if (search.inFlight) { search.wanted = search.wanted || search.inFlight; search.inFlight = null; }
+    searchInPlace();
   }
 
-  function buildIndexLater() {
-    // An idle period is up to 50 ms when nothing else happens: the slice takes what it is given.
+  function searchInPlace() {
+    if (search.local || !D) return;
+    search.local = syncreadySearch(null);
+    search.local.init({ S: S, ints: I, offsets: OFF, n: n });
     var later = window.requestIdleCallback ? function (f) { requestIdleCallback(f, { timeout: 50 }); } : function (f) { setTimeout(f, 0); };
     (function slice(idle) {
-      var budget = idle && idle.timeRemaining ? Math.max(SLICE_MS, idle.timeRemaining()) : SLICE_MS;
-      if (!buildIndex(performance.now() + budget)) later(slice);
+      if (search.indexed) return;
+      var budget = idle && idle.timeRemaining ? Math.max(12, idle.timeRemaining()) : 12;
+      if (search.local.build(performance.now() + budget)) { search.indexed = true; mark("search-indexed"); } else later(slice);
     })();
+    answerInPlace();
   }
 
-  // The strings holding term, as a mask over the string table. Kept for the last terms: a longer
-  // term (typing on) only looks at the strings that held a shorter one it contains.
-  function hits(term) {
-    if (hitCache[term]) return hitCache[term].mask;
-    var from = null, keys = Object.keys(hitCache);
-    keys.forEach(function (c) { if (term.indexOf(c) >= 0 && (!from || hitCache[c].at.length < from.length)) from = hitCache[c].at; });
-    var mask = new Uint8Array(S.length), ids = searchIds, strings = lowList, at = [];
-    var len = from ? from.length : strings.length, k, j;
-    for (j = 0; j < len; j++) {
-      k = from ? from[j] : j;
-      if (strings[k].indexOf(term) >= 0) { mask[ids[k]] = 1; at.push(k); }
-    }
-    if (keys.length > 8) delete hitCache[keys[0]];
-    hitCache[term] = { mask: mask, at: at };
-    return mask;
+  function send() {
+    var w = search.wanted;
+    search.wanted = null;
+    search.inFlight = w;
+    search.worker.postMessage({ type: "query", key: w.key, terms: w.terms });
   }
 
-  function subjectHas(i, term, mask) {
-    for (var k = fieldOff[i], end = fieldOff[i + 1]; k < end; k++) if (mask[fieldIds[k]]) return true;
-    var a = dnA[i], b = dnB[i];
-    if (mask[a] || mask[b]) return true;
-    // A DN is stored as its first RDN and its parent (",OU=..."): only a term with a comma can span both.
-    return a > 0 && b > 0 && term.indexOf(",") >= 0 && (lowString(a) + lowString(b)).indexOf(term) >= 0;
+  function answerInPlace() {
+    var w = search.wanted;
+    if (!w) return;
+    if (!search.local.build(performance.now() + 40)) { setTimeout(answerInPlace, 0); return; }
+    search.wanted = null;
+    if (!search.indexed) { search.indexed = true; mark("search-indexed"); }
+    answered(w.key, search.local.query(w.terms));
+  }
+
+  // Ask for the subjects holding every term of q; the page is redrawn when the answer is for what the box holds.
+  function ask(q) {
+    var terms = termsOf(q), key = terms.join(" ");
+    if (search.inFlight && search.inFlight.key === key) { search.wanted = null; return; }
+    search.wanted = { key: key, terms: terms };
+    clearTimeout(search.slow);
+    search.slow = setTimeout(function () {
+      $("count").textContent = search.indexed ? "Searching…" : "Searching… (building the search index)";
+    }, 150);
+    if (search.worker) { if (!search.inFlight) send(); }
+    else if (search.local) answerInPlace();
+    else searchInPlace();
+  }
+
+  function answered(key, matched) {
+    search.answer = { key: key, matched: matched };
+    if (key === termsOf(state.q).join(" ")) { clearTimeout(search.slow); redraw(search.pending); }
+  }
+
+  function searched() {
+    var key = termsOf(state.q).join(" ");
+    return !key ? null : search.answer && search.answer.key === key ? search.answer.matched : undefined;
   }
 
   function failsCheck(i, c) {
@@ -236,21 +247,14 @@
     return false;
   }
 
+  // The view: subjects passing every filter, from the search's matches when there are terms (ascending either way).
   function compute() {
-    var terms = state.q.toLowerCase().split(/\s+/).filter(Boolean);
     var ready = state.ready === "" ? -1 : +state.ready, kind = state.kind === "" ? -1 : +state.kind;
     var check = state.check === "" ? -1 : +state.check;
     var sevBit = state.sev === "blocker" ? 1 : state.sev === "warning" ? 2 : 0;
-    var masks = null;
-    if (terms.length) { buildIndex(0); masks = terms.map(hits); }
-    // Typing on narrows: with the same other filters, subjects that matched terms each contained in a
-    // new term are the only candidates.
-    var key = [ready, kind, check, sevBit, state.onlyNew, state.waived].join();
-    var from = last && last.key === key && last.terms.length && last.terms.every(function (o) {
-      return terms.some(function (t) { return t.indexOf(o) >= 0; });
-    }) ? last.matched : null;
+    var from = searched();
     var count = from ? from.length : n, out = new Int32Array(count), m = 0;
-    outer: for (var j = 0; j < count; j++) {
+    for (var j = 0; j < count; j++) {
       var i = from ? from[j] : j, p = OFF[i];
       if (ready >= 0 && I[p + 1] !== ready) continue;
       if (kind >= 0 && I[p] !== kind) continue;
@@ -258,11 +262,9 @@
       if (state.onlyNew && !(flags[i] & 8)) continue;
       if (state.waived && !(flags[i] & 4)) continue;
       if (check >= 0 && !failsCheck(i, check)) continue;
-      if (masks) for (var t = 0; t < terms.length; t++) if (!subjectHas(i, terms[t], masks[t])) continue outer;
       out[m++] = i;
     }
     view = out.subarray(0, m);
-    last = { key: key, terms: terms, matched: view };
     sortView();
   }
 
@@ -341,16 +343,19 @@
     }
   }
 
-  // A search typed before the index is complete waits for it in slices: the page never freezes.
-  var waitTimer = null;
+  // Filters apply at once; a changed search text waits for the search's answer (the Worker's, so the page
+  // never freezes), then the page is drawn. keep: stay on this page and leave the URL hash alone (sorting, loading).
+  function refresh(keep) {
+    search.pending = search.wanted || search.inFlight ? search.pending && !!keep : !!keep;
+    if (searched() === undefined) { ask(state.q); return; }
+    redraw(keep);
+  }
 
-  function refresh() {
-    if (state.q && !buildIndex(performance.now() + 40)) {
-      $("count").textContent = "Searching… (indexing " + Math.floor(100 * indexed / n) + "%)";
-      if (!waitTimer) waitTimer = setTimeout(function () { waitTimer = null; refresh(); }, 0);
-      return;
-    }
-    compute(); state.page = 0; render(); writeHash();
+  function redraw(keep) {
+    compute();
+    if (!keep) state.page = 0;
+    render();
+    if (!keep) writeHash();
   }
 
   // ---- filters in the URL hash (#status=blocked&check=upn-exists&q=smith), by name so links survive a re-run ----
@@ -729,7 +734,8 @@
     var timer = null;
     $("q").addEventListener("input", function () {
       clearTimeout(timer);
-      timer = setTimeout(function () { state.q = $("q").value.trim(); refresh(); }, 40);
+      // The Worker answers only the latest text, so keys need no debounce; searching in place they do.
+      timer = setTimeout(function () { state.q = $("q").value.trim(); refresh(); }, search.worker ? 0 : 40);
     });
     [["f-ready", "ready"], ["f-check", "check"], ["f-sev", "sev"], ["f-kind", "kind"]].forEach(function (pair) {
       $(pair[0]).addEventListener("change", function () { state[pair[1]] = $(pair[0]).value; refresh(); });
@@ -750,7 +756,7 @@
         var key = this.getAttribute("data-sort");
         if (state.sort === key) state.dir = -state.dir;
         else { state.sort = key; state.dir = key === "ready" || key === "failing" ? -1 : 1; }
-        compute(); render();
+        refresh(true);
       });
     }
     $("rows").addEventListener("click", function (ev) {
@@ -796,12 +802,11 @@
     checks.forEach(function (c, ci) { select.appendChild(el("option", { value: String(ci) }, c.id + " (" + fmt(counts[ci]) + ")")); });
     wire();
     var filtered = readHash();
-    compute();
-    render();
+    if (!search.worker) searchInPlace();
+    refresh(true);
     if (!filtered) openHashCheck();
     document.documentElement.setAttribute("data-ready", "1");
     window.syncreadyReady = { ms: performance.now() };
-    buildIndexLater();
   }
 
   function mark(name) { if (performance.mark) performance.mark("syncready:" + name); }

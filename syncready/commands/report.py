@@ -20,8 +20,12 @@ def register(sub) -> None:
 def run_report(args) -> int:
     if not (args.html or args.markdown or args.junit or args.csv):
         raise ConfigError("say what to write: --html FILE, --markdown FILE, --junit FILE or --csv FILE")
-    doc = read_results(args.results)
+    from ..reports.html import no_gc
+
     outputs = Outputs(junit=args.junit, markdown=args.markdown, html=args.html, csv=args.csv)
-    for line in write_outputs(doc, outputs, source=args.results):
+    with no_gc():            # a results file is millions of objects made once and kept to the end
+        doc = read_results(args.results)
+        written = write_outputs(doc, outputs, source=args.results)
+    for line in written:
         print(f"wrote {escape(line)}")
     return 0

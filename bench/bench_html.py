@@ -1,0 +1,172 @@
+"""Benchmark: the HTML report of N users, rendered from a results JSON and used in headless Chromium.
+
+Targets (issue 14): 500,000 users render in ≤ 10 s, and the first search keystroke answers within
+100 ms with no main-thread task longer than 100 ms while typing.
+
+1. Render: `syncready report RESULTS.json --html OUT` as a child process (CPU = user + sys, wall,
+   peak RSS). Named baseline, same run, same file: `json.load` + `json.dumps` of the document, the
+   floor of reading its data and writing it out again.
+2. Browser (/usr/bin/chromium, as tests/test_report_browser.py drives it): time from navigation
+   start to the page's ready mark; then a name typed key by key (real key events through the
+   DevTools protocol) at once after ready, and again once the search index is complete. Per key,
+   the time from the key event (its timeStamp, so a busy main thread counts) to the results list
+   redrawn for that text, and the longest main-thread task (Long Tasks API, ≥ 50 ms) while
+   typing. Named baseline: the same keystrokes once the index is complete.
+
+Run: .venv/bin/python -m bench.bench_html --users 500000   (--results FILE reuses a results JSON)
+"""
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.bench_engine import run_measured
+from bench.synthetic import generate
+
+TARGET_RENDER_S = 10.0
+TARGET_KEY_MS = 100.0
+QUERY = "nowak"          # a surname of bench/synthetic.py: typed one key at a time
+KEY_GAP_MS = 150         # a fast typist's pause between keys
+
+# the floor: the cycle collector off, as `syncready report` has it (it only slows json.load down)
+FLOOR = ("import gc, json, sys\ngc.disable()\nwith open(sys.argv[1], encoding='utf-8') as f: doc = json.load(f)\n"
+         "json.dumps(doc)\n")
+
+# Installed in the page before typing: key times, answers (the count's data-q set by a redraw), long tasks.
+PROBE = """() => {
+  const box = document.getElementById('q'), count = document.getElementById('count');
+  const b = window.__bench = { keys: [], answers: [], tasks: [] };
+  new PerformanceObserver(l => l.getEntries().forEach(e => b.tasks.push([e.startTime, e.duration])))
+    .observe({ type: 'longtask' });
+  document.addEventListener('keydown', e => b.keys.push({ t: e.timeStamp, q: (box.value + e.key).trim() }), true);
+  new MutationObserver(() => b.answers.push({ t: performance.now(), q: count.dataset.q, total: +count.dataset.total }))
+    .observe(count, { attributes: true, attributeFilter: ['data-q'] });
+}"""
+
+
+def measured(cmd: list[str]) -> tuple[float, float, int, subprocess.CompletedProcess]:
+    """CPU (user + sys of the child, from the children's usage around it), wall time and peak RSS."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall, rss, proc = run_measured(cmd)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, wall, rss, proc
+
+
+def results_json(users: int, folder: Path) -> Path:
+    snap, out = folder / "snap", folder / "results.json"
+    t0 = time.perf_counter()
+    generate(snap, users)
+    proc = subprocess.run([str(Path(sys.executable).with_name("syncready")), "check", "--snapshot", str(snap),
+                           "--json", str(out), "--fail-on", "never", "--quiet"], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"syncready check failed: {proc.stderr.strip()}")
+    print(f"generated {users:,} users and their results JSON in {time.perf_counter() - t0:.0f} s (not timed)")
+    return out
+
+
+def render(results: Path, html: Path) -> float:
+    cpu, wall, rss, proc = measured([str(Path(sys.executable).with_name("syncready")), "report", str(results),
+                                     "--html", str(html)])
+    if proc.returncode != 0:
+        raise SystemExit(f"syncready report failed: {proc.stderr.strip()}")
+    fcpu, fwall, frss, fproc = measured([sys.executable, "-c", FLOOR, str(results)])
+    if fproc.returncode != 0:
+        raise SystemExit(f"baseline failed: {fproc.stderr.strip()}")
+    size = results.stat().st_size
+    print(f"results JSON {size / 1e6:,.0f} MB; HTML {html.stat().st_size / 1e6:,.1f} MB")
+    print(f"render (syncready report --html): {cpu:.2f} s CPU, {wall:.2f} s wall, {rss / 1e6:,.0f} MB peak")
+    print(f"baseline, json.load + json.dumps of the same file (cycle collector off): {fcpu:.2f} s CPU, "
+          f"{fwall:.2f} s wall, {frss / 1e6:,.0f} MB peak")
+    print(f"  render / baseline: {cpu / fcpu:.2f}× CPU, {wall / fwall:.2f}× wall; target ≤ {TARGET_RENDER_S:.0f} s: "
+          f"{'met' if cpu <= TARGET_RENDER_S else 'MISSED'} (CPU)")
+    return cpu
+
+
+def typed(page, query: str) -> dict:
+    """Type query key by key; per key the latency (key event → list redrawn), and the longest task."""
+    page.evaluate(PROBE)
+    for k in range(1, len(query) + 1):
+        page.keyboard.type(query[k - 1])
+        page.wait_for_function("(q) => __bench.answers.some(a => a.q === q)", arg=query[:k], timeout=120_000)
+        page.wait_for_timeout(KEY_GAP_MS)
+    b = page.evaluate("__bench")
+    start = b["keys"][0]["t"]
+    latencies = []
+    for key in b["keys"]:
+        answer = next(a for a in b["answers"] if a["q"] == key["q"] and a["t"] >= key["t"])
+        latencies.append(answer["t"] - key["t"])
+    longest = max([d for s, d in b["tasks"] if s + d >= start] or [0.0])
+    total = next(a["total"] for a in b["answers"] if a["q"] == query)
+    return {"latencies": latencies, "longest": longest, "total": total}
+
+
+def browse(html: Path, query: str) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    from tests.resultsgen import CHROMIUM, CHROMIUM_ARGS
+
+    figures: dict = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for when in ("at once", "indexed"):
+            page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+            page.goto(html.resolve().as_uri())
+            page.wait_for_function("() => window.syncreadyReady", timeout=300_000)
+            ready = page.evaluate("window.syncreadyReady.ms")
+            if ready <= 0:
+                raise SystemExit(f"the page did not load: {page.evaluate('window.syncreadyReady')}")
+            page.click("#q")
+            if when == "indexed":
+                page.wait_for_function("() => performance.getEntriesByName('syncready:search-indexed').length",
+                                       timeout=300_000)
+                figures["index_ms"] = page.evaluate(
+                    "performance.getEntriesByName('syncready:search-indexed')[0].startTime") - ready
+            figures[when] = dict(typed(page, query), ready=ready)
+            if errors:
+                raise SystemExit(f"page errors: {errors}")
+            page.close()
+        browser.close()
+    return figures
+
+
+def report_browser(figures: dict, query: str) -> bool:
+    now, warm = figures["at once"], figures["indexed"]
+    first, base = now["latencies"][0], warm["latencies"][0]
+    print(f"page ready {now['ready']:,.0f} ms after navigation (second load {warm['ready']:,.0f} ms); "
+          f"search index complete {figures['index_ms']:,.0f} ms after ready")
+    print(f"typing '{query}' at once after ready: first key {first:.0f} ms, keys "
+          f"{[round(x) for x in now['latencies']]} ms, longest main-thread task {now['longest']:.0f} ms, "
+          f"{now['total']:,} matches")
+    print(f"baseline, the same keys once the index is complete: first key {base:.0f} ms, keys "
+          f"{[round(x) for x in warm['latencies']]} ms, longest task {warm['longest']:.0f} ms")
+    worst = max(first, now["longest"])
+    ok = worst <= TARGET_KEY_MS and warm["latencies"][0] <= TARGET_KEY_MS
+    print(f"  first key / baseline: {first / max(base, 1):.2f}×; target ≤ {TARGET_KEY_MS:.0f} ms (first key and "
+          f"longest task): {'met' if ok else 'MISSED'} (worst {worst:.0f} ms)")
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--users", type=int, default=100_000)
+    parser.add_argument("--results", type=Path, help="a results JSON to use instead of generating one")
+    parser.add_argument("--html", type=Path, help="measure this rendered report in the browser only")
+    parser.add_argument("--query", default=QUERY)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        html = args.html or Path(tmp) / "report.html"
+        if not args.html:
+            render(args.results or results_json(args.users, Path(tmp)), html)
+        report_browser(browse(html, args.query), args.query)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,245 @@
+// The subjects search, off the main thread: report.js starts this function's own source as a Worker
+// from a blob URL (the page's CSP allows worker-src blob:), which unpacks the data by itself, builds
+// the index and answers each query with the matching subjects. Where no Worker can start, the page
+// calls it in place (host null) and builds the index in idle slices, as before.
+//
+// The index holds only the searchable strings: subject, names, UPNs, addresses (not their prefixes),
+// mail, primary SMTP, the DN as its two parts; not ids, anchors, messages or evidence (two thirds of
+// the string table). They are numbered anew (0 is none), lowered as one text joined by U+0001 (each
+// one's start in `starts`), and each subject lists its own. A term is found once per distinct string
+// by indexOf over that text; a subject matches a term when one of its strings holds it. Each subject
+// also has the set of characters its strings hold (two bit masks): a one-character term (the first
+// keystroke) is answered from them alone, and a longer term skips the subjects lacking one of its
+// characters.
+function syncreadySearch(host) {
+  "use strict";
+  var RES_SIZE = 7, CLOUD_FIELDS = 7, ONPREM_FIELDS = 8, SEP = "\u0001";
+  var source = null, sourceStarts = null, I = null, OFF = null, n = 0, walked = 0, masked = 0;
+  var renumber = null, pieces = [""], low = null, starts = null, strings = 0;
+  var fieldOff = null, fieldIds = null, used = 0, dnA = null, dnB = null;
+  var subLo = null, subHi = null, strLo = null, strHi = null;
+  var hitCache = {}, cacheOrder = [], last = null;
+  // Characters with a bit of their own (a-z in the low mask; digits, then @ . - _ , = space ' in the
+  // high one); every other character shares OTHER, so a term holding one is checked against the strings.
+  var PUNCT = "@.-_,= '", OTHER = 1 << 18;
+  var BIT_LO = new Int32Array(128), BIT_HI = new Int32Array(128);
+  for (var code = 0; code < 128; code++) {
+    var k = PUNCT.indexOf(String.fromCharCode(code));
+    if (code >= 97 && code <= 122) BIT_LO[code] = 1 << (code - 97);
+    else BIT_HI[code] = code >= 48 && code <= 57 ? 1 << (code - 48) : k >= 0 ? 1 << (10 + k) : OTHER;
+  }
+
+  // The packed data of a gzip'd report (see binary() in reports/html_data.py); strings as one text.
+  function unpack(buf) {
+    var headLen = new DataView(buf).getUint32(0, true);
+    var data = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, headLen)));
+    var pos = 4 + headLen;
+    data.offsets = new Int32Array(buf, pos, data.n + 1);
+    pos += 4 * (data.n + 1);
+    data.ints = new Int32Array(buf, pos, data.offsets[data.n]);
+    pos += 4 * data.offsets[data.n];
+    data.text = new TextDecoder().decode(new Uint8Array(buf, pos));
+    return data;
+  }
+
+  function inflate(blob) {
+    var stream = blob.stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).arrayBuffer();
+  }
+
+  // The data: strings as a U+0001-joined text (index 0 the empty string), or as an array S.
+  function init(data) {
+    I = data.ints; OFF = data.offsets; n = data.n;
+    if (data.text !== undefined && data.strings === "split") {
+      source = data.text;
+      var count = 1, at = -1;
+      while ((at = source.indexOf(SEP, at + 1)) >= 0) count++;
+      sourceStarts = new Int32Array(count + 1);
+      for (var k = 1, p = -1; k < count; k++) { p = source.indexOf(SEP, p + 1); sourceStarts[k] = p + 1; }
+      sourceStarts[count] = source.length + 1;
+      renumber = new Int32Array(count);
+    } else {
+      source = data.S;
+      renumber = new Int32Array(source.length);
+    }
+    fieldOff = new Int32Array(n + 1); dnA = new Int32Array(n); dnB = new Int32Array(n);
+    fieldIds = new Int32Array(Math.max(1024, 12 * n));
+  }
+
+  function original(id) {
+    if (sourceStarts) return source.substring(sourceStarts[id], sourceStarts[id + 1] - 1);
+    var s = source[id];
+    s = s === null || s === undefined ? "" : String(s);
+    return s.indexOf(SEP) >= 0 ? s.split(SEP).join("\u0002") : s;
+  }
+
+  // The searchable string id as numbered in the index.
+  function own(id) {
+    var k = renumber[id];
+    if (!k) k = renumber[id] = pieces.push(original(id)) - 1;
+    return k;
+  }
+
+  function note(id) {
+    if (used === fieldIds.length) { var grown = new Int32Array(2 * used); grown.set(fieldIds); fieldIds = grown; }
+    fieldIds[used++] = own(id);
+  }
+
+  function walkSubject(i) {
+    var p = OFF[i], k, count, side;
+    p += 3 + I[p + 2] * RES_SIZE;
+    if (I[p] > 0) note(I[p]);
+    p += 2;
+    for (side = 0; side < 2; side++) {
+      if (!I[p++]) continue;
+      if (side) {
+        if (I[p] > 0) dnA[i] = own(I[p]);
+        if (I[p + 1] > 0) dnB[i] = own(I[p + 1]);
+        p += 2;
+      }
+      var fields = (side ? ONPREM_FIELDS : CLOUD_FIELDS) - 1;
+      for (k = 0; k < fields; k++, p++) if (I[p] > 0) note(I[p]);
+      p += 2;
+      count = I[p++];
+      for (k = 0; k < count; k++, p += 2) if (I[p + 1] > 0) note(I[p + 1]);
+    }
+    fieldOff[i + 1] = used;
+  }
+
+  // The lowered text of the searchable strings, and where each starts (lowering may change lengths).
+  function lowerText() {
+    low = pieces.join(SEP).toLowerCase();
+    strings = pieces.length;
+    pieces = source = sourceStarts = renumber = null;
+    starts = new Int32Array(strings + 1);
+    for (var k = 1, p = -1; k < strings; k++) { p = low.indexOf(SEP, p + 1); starts[k] = p + 1; }
+    starts[strings] = low.length + 1;
+    strLo = new Int32Array(strings); strHi = new Int32Array(strings);
+    for (var id = 1; id < strings; id++) {
+      var lo = 0, hi = 0, end = starts[id + 1] - 1;
+      for (var q = starts[id]; q < end; q++) {
+        var c = low.charCodeAt(q);
+        if (c < 128) { lo |= BIT_LO[c]; hi |= BIT_HI[c]; } else hi |= OTHER;
+      }
+      strLo[id] = lo; strHi[id] = hi;
+    }
+    subLo = new Int32Array(n); subHi = new Int32Array(n);
+  }
+
+  function maskSubject(i) {
+    var lo = strLo[dnA[i]] | strLo[dnB[i]], hi = strHi[dnA[i]] | strHi[dnB[i]];
+    for (var k = fieldOff[i], end = fieldOff[i + 1]; k < end; k++) { lo |= strLo[fieldIds[k]]; hi |= strHi[fieldIds[k]]; }
+    subLo[i] = lo; subHi[i] = hi;
+  }
+
+  // Builds what is left of the index until deadline (performance.now() time); true when complete.
+  function build(deadline) {
+    for (; walked < n; walked++) {
+      if ((walked & 1023) === 0 && performance.now() > deadline) return false;
+      walkSubject(walked);
+    }
+    if (!low) { lowerText(); I = OFF = null; fieldIds = fieldIds.subarray(0, used); }
+    for (; masked < n; masked++) {
+      if ((masked & 4095) === 0 && performance.now() > deadline) return false;
+      maskSubject(masked);
+    }
+    strLo = strHi = null;
+    return true;
+  }
+
+  function lowString(id) { return low.substring(starts[id], starts[id + 1] - 1); }
+
+  // The searchable strings holding term, as a mask over their numbers. Kept for the last terms: a longer
+  // term (typing on) only looks at the strings that held a shorter one it contains.
+  function hits(term) {
+    if (hitCache[term]) return hitCache[term].mask;
+    var from = null;
+    cacheOrder.forEach(function (c) { if (term.indexOf(c) >= 0 && (!from || hitCache[c].count < from.count)) from = hitCache[c]; });
+    if (from && from.count > strings / 16) from = null;       // a scan of the text is quicker then
+    var mask = new Uint8Array(strings), at = new Int32Array(from ? from.count : 1024), count = 0, k;
+    if (term.indexOf(SEP) >= 0 || term.indexOf("\u0002") >= 0) {
+      at = at.subarray(0, 0);
+    } else if (from) {
+      for (var j = 0; j < from.count; j++) {
+        k = from.at[j];
+        if (lowString(k).indexOf(term) >= 0) { mask[k] = 1; at[count++] = k; }
+      }
+    } else {
+      k = 0;
+      for (var pos = low.indexOf(term); pos >= 0; pos = low.indexOf(term, starts[k + 1])) {
+        while (starts[k + 1] <= pos) k++;
+        mask[k] = 1;
+        if (count === at.length) { var grown = new Int32Array(2 * count); grown.set(at); at = grown; }
+        at[count++] = k;
+      }
+    }
+    if (cacheOrder.length > 8) delete hitCache[cacheOrder.shift()];
+    cacheOrder.push(term);
+    hitCache[term] = { mask: mask, at: at, count: count };
+    return mask;
+  }
+
+  function subjectHas(i, term, mask) {
+    for (var k = fieldOff[i], end = fieldOff[i + 1]; k < end; k++) if (mask[fieldIds[k]]) return true;
+    var a = dnA[i], b = dnB[i];
+    if (mask[a] || mask[b]) return true;
+    // A DN is stored as its first RDN and its parent (",OU=..."): only a term with a comma can span both.
+    return a > 0 && b > 0 && term.indexOf(",") >= 0 && (lowString(a) + lowString(b)).indexOf(term) >= 0;
+  }
+
+  // What a subject must hold for term: its characters' bits, and whether they alone decide (one character with a bit of its own).
+  function needs(term) {
+    var lo = 0, hi = 0;
+    for (var k = 0; k < term.length; k++) {
+      var c = term.charCodeAt(k);
+      if (c < 128) { lo |= BIT_LO[c]; hi |= BIT_HI[c]; } else hi |= OTHER;
+    }
+    return { lo: lo, hi: hi, alone: term.length === 1 && !(hi & OTHER) };
+  }
+
+  // The subjects (ascending) holding every term (lowered, non-empty). Typing on narrows: when each
+  // earlier term is contained in a new one, only the earlier matches are candidates.
+  function query(terms) {
+    var need = terms.map(needs);
+    var masks = terms.map(function (t, k) { return need[k].alone ? null : hits(t); });
+    var from = last && last.terms.every(function (o) {
+      return terms.some(function (t) { return t.indexOf(o) >= 0; });
+    }) ? last.matched : null;
+    var count = from ? from.length : n, out = new Int32Array(count), m = 0;
+    outer: for (var j = 0; j < count; j++) {
+      var i = from ? from[j] : j;
+      for (var t = 0; t < terms.length; t++) {
+        var w = need[t];
+        if ((subLo[i] & w.lo) !== w.lo || (subHi[i] & w.hi) !== w.hi) continue outer;
+        if (masks[t] && !subjectHas(i, terms[t], masks[t])) continue outer;
+      }
+      out[m++] = i;
+    }
+    last = { terms: terms, matched: out.subarray(0, m) };
+    return last.matched;
+  }
+
+  var api = { unpack: unpack, inflate: inflate, init: init, build: build, query: query };
+  if (!host) return api;
+
+  // In the Worker: "data" (a gzip'd blob, or the plain data) → "indexed"; "query" → "matches".
+  var ready = null;
+  host.onmessage = function (ev) {
+    var msg = ev.data;
+    if (msg.type === "data") {
+      var loaded = msg.blob ? inflate(msg.blob).then(unpack) : Promise.resolve(msg.data);
+      ready = loaded.then(function (data) {
+        if (data.strings === "json") data.S = JSON.parse(data.text);
+        init(data);
+        build(Infinity);
+        host.postMessage({ type: "indexed" });
+      }).catch(function (err) { host.postMessage({ type: "failed", error: String(err) }); });
+    } else if (msg.type === "query") {
+      ready.then(function () {
+        var matched = query(msg.terms).slice();
+        host.postMessage({ type: "matches", key: msg.key, matched: matched }, [matched.buffer]);
+      });
+    }
+  };
+  return api;
+}
