@@ -18,14 +18,13 @@ Run: .venv/bin/python -m bench.bench_html --users 500000   (--results FILE reuse
 from __future__ import annotations
 
 import argparse
-import resource
+import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.bench_engine import run_measured
 from bench.synthetic import generate
 
 TARGET_RENDER_S = 10.0
@@ -50,11 +49,16 @@ PROBE = """() => {
 
 
 def measured(cmd: list[str]) -> tuple[float, float, int, subprocess.CompletedProcess]:
-    """CPU (user + sys of the child, from the children's usage around it), wall time and peak RSS."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    wall, rss, proc = run_measured(cmd)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, wall, rss, proc
+    """CPU (user + sys of the child), wall time and peak RSS of a child process (wait4: its own usage)."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        return (usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss * 1024,
+                subprocess.CompletedProcess(cmd, os.waitstatus_to_exitcode(status), out.read(), err.read()))
 
 
 def results_json(users: int, folder: Path) -> Path:
