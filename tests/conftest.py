@@ -2,7 +2,7 @@
 
 Tiers (markers registered in pyproject.toml): `browser` — the test drives Chromium; `live` — it uses
 Samba or the local Graph server; `slow` — real-size runs (100k subjects, building and installing the
-wheel); `unit` — none of these, under a minute in all (`pytest -m unit`). A test is put in its tier by
+wheel); `unit` — none of these, under a minute in all on two cores (`pytest -m unit -n 2`). A test is put in its tier by
 the fixtures it uses (below), or by a marker when it starts a server itself or is slow; a unit-tier
 test that starts Samba, the Graph server or Chromium fails, naming the marker it needs.
 
