@@ -8,7 +8,7 @@ object is refused unless the tenant's bypass is on, a role blocks every stage.
 """
 import uuid
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from syncready.config import Config
 from syncready.immutableid import anchor_from_bytes
@@ -140,6 +140,19 @@ def reference_first_export(d: Directory, sync: SyncSettings) -> dict[str, tuple]
             for dn, (user, how) in alone.items()}
 
 
+def _one_pair(features: SyncFeatures, ad_mail: str | None) -> Directory:
+    """One AD user and one cloud user sharing a UPN (and the SMTP address when `ad_mail` is given)."""
+    ad = OnPremObject(dn="CN=u0,DC=contoso,DC=test", object_class="user", object_guid=GUIDS[0],
+                      upn="ann@contoso.com", mail=ad_mail)
+    cloud = CloudUser(id="c0", upn="ann@contoso.com", mail="ann@contoso.com")
+    return Directory(cloud_users=[cloud], onprem=[ad], features=features)
+
+
+# The tenant's soft-match switches, each where it decides the match: the generated examples need not
+# hold such a pair under CI's fixed seed (a predictor ignoring either switch passed 400 of them).
+@example(_one_pair(SyncFeatures(block_soft_match=True), "ann@contoso.com"), SETTINGS[0])
+@example(_one_pair(SyncFeatures(soft_match_on_upn=False), None), SETTINGS[0])
+@example(_one_pair(SyncFeatures(soft_match_on_upn=False), None), SETTINGS[3])
 @settings(max_examples=400, deadline=None)
 @given(directories(), st.sampled_from(SETTINGS))
 def test_predict_match_agrees_with_reference_and_explains_itself(d, sync):
