@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from bench.bench_output import package_tree
+from bench.child import run_or_exit
 from bench.bench_read import best_cpu, floor
 from bench.synthetic import generate
 
@@ -41,16 +42,8 @@ def run_check(pkg: Path, snap: Path, out: Path) -> dict:
     code = "import sys; from syncready.cli import main; sys.exit(main(sys.argv[1:]))"
     cmd = [sys.executable, "-c", code, "check", "--snapshot", str(snap), "--json", str(results),
            "--fail-on", "never", "--quiet"]
-    with tempfile.TemporaryFile("w+") as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=out, env=env, stdout=subprocess.DEVNULL, stderr=err, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        err.seek(0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise SystemExit(f"{pkg}: syncready check failed: {err.read().strip()[-400:]}")
-    return {"cpu": usage.ru_utime + usage.ru_stime, "wall": wall, "rss": usage.ru_maxrss * 1024,
-            "json": results.stat().st_size}
+    child = run_or_exit(cmd, f"{pkg}: syncready check", env, out)
+    return {"cpu": child.cpu, "wall": child.wall, "rss": child.rss, "json": results.stat().st_size}
 
 
 def exponent(points: list[tuple[int, float]]) -> float:

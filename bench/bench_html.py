@@ -18,13 +18,13 @@ Run: .venv/bin/python -m bench.bench_html --users 500000   (--results FILE reuse
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from bench.child import run_or_exit
 from bench.synthetic import generate
 
 TARGET_RENDER_S = 10.0
@@ -48,19 +48,6 @@ PROBE = """() => {
 }"""
 
 
-def measured(cmd: list[str]) -> tuple[float, float, int, subprocess.CompletedProcess]:
-    """CPU (user + sys of the child), wall time and peak RSS of a child process (wait4: its own usage)."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        out.seek(0)
-        err.seek(0)
-        return (usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss * 1024,
-                subprocess.CompletedProcess(cmd, os.waitstatus_to_exitcode(status), out.read(), err.read()))
-
-
 def results_json(users: int, folder: Path) -> Path:
     snap, out = folder / "snap", folder / "results.json"
     t0 = time.perf_counter()
@@ -74,13 +61,11 @@ def results_json(users: int, folder: Path) -> Path:
 
 
 def render(results: Path, html: Path) -> float:
-    cpu, wall, rss, proc = measured([str(Path(sys.executable).with_name("syncready")), "report", str(results),
-                                     "--html", str(html)])
-    if proc.returncode != 0:
-        raise SystemExit(f"syncready report failed: {proc.stderr.strip()}")
-    fcpu, fwall, frss, fproc = measured([sys.executable, "-c", FLOOR, str(results)])
-    if fproc.returncode != 0:
-        raise SystemExit(f"baseline failed: {fproc.stderr.strip()}")
+    ours = run_or_exit([str(Path(sys.executable).with_name("syncready")), "report", str(results), "--html", str(html)],
+                       "syncready report")
+    floor = run_or_exit([sys.executable, "-c", FLOOR, str(results)], "baseline")
+    cpu, wall, rss = ours.cpu, ours.wall, ours.rss
+    fcpu, fwall, frss = floor.cpu, floor.wall, floor.rss
     size = results.stat().st_size
     print(f"results JSON {size / 1e6:,.0f} MB; HTML {html.stat().st_size / 1e6:,.1f} MB")
     print(f"render (syncready report --html): {cpu:.2f} s CPU, {wall:.2f} s wall, {rss / 1e6:,.0f} MB peak")

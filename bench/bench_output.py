@@ -20,6 +20,7 @@ import tempfile
 from io import BytesIO
 from pathlib import Path
 
+from bench.child import run_measured
 from bench.synthetic import generate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,17 +73,12 @@ def measure(pkg: Path, snap: Path, out: Path, outputs: list[str]) -> dict:
     for name in outputs:
         args += [f"--{name}", str(out / f"out.{name}")]
     env = dict(os.environ, PYTHONPATH=str(pkg), NO_COLOR="1")
-    with tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen([sys.executable, "-c", CHILD, *args], cwd=out, env=env,
-                                stdout=subprocess.DEVNULL, stderr=err, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
-        err.seek(0)
-        lines = err.read().strip().splitlines()
-    if os.waitstatus_to_exitcode(status) != 0 or not lines:
+    child = run_measured([sys.executable, "-c", CHILD, *args], env, out)
+    lines = child.stderr.strip().splitlines()
+    if child.returncode != 0 or not lines:
         raise SystemExit(f"{pkg}: syncready check failed: {' '.join(lines[-3:])}")
     inner = json.loads(lines[-1])
-    cpu = usage.ru_utime + usage.ru_stime
-    return {"cpu": cpu, "post": inner["in_process"] - inner["evaluate"], "rss": usage.ru_maxrss * 1024,
+    return {"cpu": child.cpu, "post": inner["in_process"] - inner["evaluate"], "rss": child.rss,
             "json": (out / "out.json").stat().st_size if "json" in outputs else 0}
 
 

@@ -18,12 +18,12 @@ import binascii
 import gc
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from bench.child import run_or_exit
 from bench.synthetic import generate
 
 TARGET_RATIO = 5.0
@@ -73,25 +73,13 @@ def best_cpu(run, repeat: int) -> float:
     return best
 
 
-def child_cpu(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> tuple[float, str]:
-    """user+sys CPU of a child process (os.wait4), and its stdout."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True, env=env, cwd=cwd)
-        _, status, usage = os.wait4(proc.pid, 0)
-        out.seek(0)
-        err.seek(0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise SystemExit(f"{' '.join(cmd[:3])} ... failed: {err.read().strip()[-400:]}")
-        return usage.ru_utime + usage.ru_stime, out.read()
-
-
 def read_in_child(root: Path, repeat: int, tree: Path | None) -> float:
     env = dict(os.environ)
     if tree is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(tree), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     # `python -c` puts its working directory first on sys.path: the tree's, or this one's.
-    _, out = child_cpu([sys.executable, "-c", _CHILD, str(root), str(repeat)], env, tree)
-    best, module = out.split()
+    best, module = run_or_exit([sys.executable, "-c", _CHILD, str(root), str(repeat)], "read_snapshot", env,
+                               tree).stdout.split()
     if tree is not None and not Path(module).resolve().is_relative_to(tree.resolve()):
         raise SystemExit(f"the baseline's read_snapshot was not imported from {tree} but from {module}")
     return float(best)
@@ -123,8 +111,8 @@ def main() -> int:
             print(f"      read_snapshot of {args.baseline_tree}:{'':>{max(0, 36 - len(str(args.baseline_tree)))}}"
                   f"{before:6.2f} s   {before / low:4.2f}x the floor; now {before / read:4.2f}x faster")
         exe = str(Path(sys.executable).with_name("syncready"))
-        check, _ = child_cpu([exe, "check", "--snapshot", str(root), "--json", str(Path(tmp) / "results.json"),
-                              "--fail-on", "never", "--quiet"])
+        check = run_or_exit([exe, "check", "--snapshot", str(root), "--json", str(Path(tmp) / "results.json"),
+                             "--fail-on", "never", "--quiet"], "syncready check").cpu
         verdict = "met" if check / low <= TARGET_RATIO else "MISSED"
         print(f"  (c) syncready check --json (child, once):                       {check:6.2f} s   "
               f"{check / low:4.2f}x the floor (target ≤ {TARGET_RATIO:.0f}x: {verdict})")
