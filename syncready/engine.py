@@ -261,14 +261,7 @@ def _broken(exc: Exception) -> Result:
 def _bind(check: Check):
     """(id, function, fixtures → arguments, needs_counterpart), computed once per check and run."""
     params = check.params
-    arguments: Callable[[dict], tuple]
-    if not params:
-        arguments = lambda fx: ()  # noqa: E731
-    elif len(params) == 1:
-        name = params[0]
-        arguments = lambda fx: (fx[name],)  # noqa: E731
-    else:
-        arguments = itemgetter(*params)
+    arguments: Callable[[dict], tuple] = _picker(params)
     needs = check.meta.needs_counterpart and ("paired" if "paired" in params else "counterpart")
     return check.id, check.func, arguments, needs
 
@@ -279,13 +272,18 @@ _ROW = {"counterpart": 1, "paired": 2, "index": 3, "config": 4}   # in run's row
 def _row_arguments(check: Check) -> Callable[[tuple], tuple]:
     """The check's arguments from a row of `run` (object, counterpart, paired, index, config, None)."""
     own = _FIXTURE[check.meta.subject]
-    positions = [0 if p == own else _ROW.get(p, 5) for p in check.params]
-    if not positions:
-        return lambda row: ()
-    if len(positions) == 1:
-        at = positions[0]
-        return lambda row: (row[at],)
-    return itemgetter(*positions)
+    return _picker([0 if p == own else _ROW.get(p, 5) for p in check.params])
+
+
+def _picker(keys) -> Callable[[Any], tuple]:
+    """The values at `keys` (fixture names of a dict, or positions of a row) as an argument tuple;
+    itemgetter alone would give a bare value for one key and fail for none."""
+    if not keys:
+        return lambda _: ()
+    if len(keys) == 1:
+        key = keys[0]
+        return lambda found: (found[key],)
+    return itemgetter(*keys)
 
 
 def _settle_coverage(directory: Directory, config: Config) -> None:
