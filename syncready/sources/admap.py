@@ -225,8 +225,7 @@ def _build(dn, low: Mapping[str, Sequence[bytes]], extra_attrs: Iterable[str]) -
         return None
     if not isinstance(dn, str):
         dn = dn.decode("utf-8")
-    v = get("objectguid")
-    guid = (v[0] if type(v[0]) is bytes and len(v[0]) == 16 else _guid(v)) if v else None
+    guid = _guid(get("objectguid"))
     consistency = _raw(get("ms-ds-consistencyguid"))
     upn, sam, mail, nickname = (_first(get("userprincipalname")), _first(get("samaccountname")),
                                 _first(get("mail")), _first(get("mailnickname")))
@@ -274,7 +273,7 @@ def _guid(values, name: str = "objectGUID") -> bytes | None:
         return None
     value = values[0]
     if len(value) == 16:
-        return bytes(value)
+        return value if type(value) is bytes else bytes(value)
     if len(value) in (36, 38):
         try:
             return uuid.UUID(value.decode("ascii")).bytes_le
