@@ -44,3 +44,22 @@ def paired_elsewhere(subject, ctx, verb: str) -> bool:
                    "userPrincipalNames differ; decide first whether they are the same person (single-match, "
                    "upn-exists)")
     return True
+
+
+def smtp_join_once_cleared(subject, index) -> str | None:
+    """Why clearing the cloud user's ImmutableID must not be planned, or None: an in-scope AD user
+    other than the one with its UPN has its primary SMTP address, so with the ImmutableID gone Entra
+    would soft-match that one (SMTP is matched before the UPN) — a join of another person the fix
+    would open. Shared by every fixer that clears onPremisesImmutableId."""
+    user, ad = subject.obj, subject.counterpart
+    primary = user.primary_smtp
+    if not primary or index.features.block_soft_match:
+        return None
+    for holder in index.holders(primary, besides=(ad,), cloud=False):
+        if holder.object_class == "user" and (holder.primary_smtp or "").lower() == primary.lower():
+            return (f"clearing the ImmutableID would let {holder.dn} soft-match {subject.name} on the primary SMTP "
+                    f"address {primary} (SMTP is matched before the UPN), not {ad.dn} that has its "
+                    "userPrincipalName: decide which AD user is this person's first (single-match), then give the "
+                    "other one another primary SMTP address, or write the ImmutableID into mS-DS-ConsistencyGuid "
+                    "of the right one ([fix] stale_immutable_id = \"write-to-ad\")")
+    return None

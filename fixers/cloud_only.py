@@ -27,7 +27,7 @@ from syncready.fixerapi import Change, FixContext, NotFixable, Operation, Result
 from syncready.immutableid import anchor_problem
 from syncready.vocab import SourceAnchor, StaleImmutableIdFix
 
-from ._common import modify
+from ._common import modify, smtp_join_once_cleared
 
 CONSISTENCY_GUID = "mS-DS-ConsistencyGuid"
 
@@ -62,6 +62,9 @@ def plan(subject: Subject, result: Result, ctx: FixContext) -> list[Change]:
                              "domain (or convert the domain) before clearing it")
         raise NotFixable(f"the ImmutableID is not written into {CONSISTENCY_GUID} of {ad.dn}: {problem}; "
                          "clear it instead ([fix] stale_immutable_id = \"clear\")")
+    opened = smtp_join_once_cleared(subject, index)
+    if opened:
+        raise NotFixable(opened)
     return [Change(check="cloud-only", subject=subject.name, target=Target.CLOUD, op=Operation.PATCH, object=user.id,
                    attribute="onPremisesImmutableId", remove=[current], add=[],
                    note=_why_stale(current, ad, index))]

@@ -15,6 +15,8 @@ from syncready.anchors import owners
 from syncready.checks._hardening import OBJECT_IDENTIFIER
 from syncready.fixerapi import Change, FixContext, NotFixable, Operation, Result, Subject, Target
 
+from ._common import smtp_join_once_cleared
+
 IMMUTABLE_ID = "onPremisesImmutableId"
 NOTES = {
     OBJECT_IDENTIFIER: "Graph beta; only null is accepted, so undo cannot write {old} back (kept in the journal); "
@@ -58,5 +60,9 @@ def _clear_immutable_id(subject: Subject, ctx: FixContext, value: str) -> bool:
     if named:
         ctx.refuse(f"the ImmutableID {value} is {named[0][1]} {named[0][0]}: decide which AD account is the "
                    f"person's before clearing it (see cloud-only)")
+        return False
+    opened = smtp_join_once_cleared(subject, ctx.index)
+    if opened:
+        ctx.refuse(opened)
         return False
     return True

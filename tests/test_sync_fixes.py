@@ -83,3 +83,19 @@ def test_write_to_ad_is_refused_where_it_cannot_be_right():
     d.cloud_users.append(cloud("bob@contoso.com", immutable_id=anchor_from_bytes(GONE)))
     plan = build_plan(run(d), ["cloud-only"], unsafe=True, options=WRITE)
     assert [r.guidance for r in plan.refused if "ambiguous" in r.guidance]
+
+
+def test_clearing_is_refused_where_it_would_open_an_smtp_join_of_another_ad_user():
+    """Found by tools/explore.sh (seed 11): with the stale ImmutableID cleared, an in-scope AD user with
+    another UPN but the cloud user's primary SMTP address would soft-match it first (SMTP before UPN),
+    merging another person; neither fixer that clears the ImmutableID may plan it."""
+    d, _ = stale()
+    d.onprem.append(onprem("spare@contoso.com", mail="ann@contoso.com"))
+    for check in ("cloud-only", "previously-synced"):
+        plan = build_plan(run(d), [check], unsafe=True)
+        assert not [c for c in plan.changes if c.attribute == "onPremisesImmutableId"], check
+    plan = build_plan(run(d), ["cloud-only"], unsafe=True)
+    assert any("CN=spare" in r.guidance and "soft-match" in r.guidance for r in plan.refused)
+    d.features = SyncFeatures(known=True, soft_match_on_upn=True, block_soft_match=True)
+    (change,) = build_plan(run(d), ["cloud-only"], unsafe=True).changes     # soft match blocked: nothing opens
+    assert change.attribute == "onPremisesImmutableId"
