@@ -10,11 +10,11 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
-from weakref import WeakKeyDictionary
 
 from syncready.checkapi import Reference
 from syncready.coverage import CoverageStatus
 from syncready.model import CloudUser, OnPremObject
+from syncready.sid import sid_from_text, sid_to_text
 
 from ._common import LEARN
 
@@ -81,16 +81,21 @@ def same_sid(a: str | None, b: str | None) -> bool:
     return bool(a and b and a.strip().upper() == b.strip().upper())
 
 
-_PER_INDEX: WeakKeyDictionary[Any, dict[str, Any]] = WeakKeyDictionary()
+_ATTRIBUTE = "_hardening"
 
 
 def per_index(index: Any, name: str, build: Callable[[Any], T]) -> T:
-    """`build(index)`, made once per Index and kept only as long as that Index lives (so no run sees
-    another run's directory): lookups only these checks need, without touching syncready/index.py."""
-    cache = _PER_INDEX.setdefault(index, {})
-    if name not in cache:
-        cache[name] = build(index)
-    return cast(T, cache[name])
+    """`build(index)`, made once per Index and kept on it (so it lives as long as that Index and no
+    run sees another run's directory): lookups only these checks need, without touching
+    syncready/index.py. Asked per subject, so one attribute and one dict lookup."""
+    cache = getattr(index, _ATTRIBUTE, None)
+    if cache is None:
+        cache = {}
+        setattr(index, _ATTRIBUTE, cache)
+    found = cache.get(name, cache)
+    if found is cache:
+        found = cache[name] = build(index)
+    return cast(T, found)
 
 
 def _by_sid(index: Any) -> dict[str, list[CloudUser]]:
@@ -104,3 +109,22 @@ def _by_sid(index: Any) -> dict[str, list[CloudUser]]:
 def cloud_by_sid(index: Any) -> dict[str, list[CloudUser]]:
     """Cloud users by upper-cased onPremisesSecurityIdentifier."""
     return per_index(index, "cloud_by_sid", _by_sid)
+
+
+def cloud_sid_bytes(index: Any) -> frozenset[bytes]:
+    """The binary SIDs whose S-1-... text (as `sid_to_text` writes it) is a key of `cloud_by_sid`: an
+    AD objectSid of at most 15 sub-authorities not in this set has no cloud holder, told without
+    making its text. A key no objectSid's text can equal (leading zeros, not a SID) is left out."""
+    return per_index(index, "cloud_sid_bytes", _sid_bytes)
+
+
+def _sid_bytes(index: Any) -> frozenset[bytes]:
+    found = set()
+    for text in cloud_by_sid(index):
+        try:
+            raw = sid_from_text(text)
+        except ValueError:
+            continue
+        if sid_to_text(raw) == text:
+            found.add(raw)
+    return frozenset(found)

@@ -1,4 +1,4 @@
-from syncready.checkapi import CheckMeta, failed, passed
+from syncready.checkapi import PASS, CheckMeta, failed, passed
 from syncready.vocab import FixAvailability, Safety, Severity, SubjectKind, SyncClient
 from syncready.immutableid import anchor_problem
 
@@ -35,9 +35,12 @@ META = CheckMeta(
 
 def check(cloud_user, counterpart, index):
     anchor = index.anchor(counterpart)
+    problem = anchor_problem(anchor)
+    if not problem and _alone(index.cloud_by_immutable_id.get(anchor), cloud_user) \
+            and _alone(index.onprem_by_anchor.get(anchor), counterpart):
+        return PASS       # the common case: no holder, no twin; nothing else to look up or build
     attribute = index.anchor_attribute(counterpart)
     cloud_sync = index.config.sync.client == SyncClient.CLOUD_SYNC
-    problem = anchor_problem(anchor)
     if problem:
         repair = (f"write the objectGUID of {counterpart.dn} into mS-DS-ConsistencyGuid (Cloud Sync writes "
                   "nothing back, so a cleared one stays empty)" if cloud_sync else
@@ -62,3 +65,9 @@ def check(cloud_user, counterpart, index):
                   onprem_dn=counterpart.dn, onprem_anchor=anchor, anchor_attribute=attribute,
                   cloud_immutable_id=cloud_user.immutable_id,
                   cloud_holders=[ref(u) for u in holders], onprem_twins=[ref(o) for o in twins])
+
+
+def _alone(found, own) -> bool:
+    """No object but `own` under the anchor (the holders and twins below are empty): told for the usual
+    none or one without building the lists."""
+    return not found or (len(found) == 1 and found[0] is own)

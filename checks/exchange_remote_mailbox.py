@@ -6,7 +6,7 @@ from syncready.mailboxes import (
     exchange,
     has_proxy,
     local_mailbox,
-    mailbox_guid_bytes,
+    same_mailbox_guid,
     unread_result,
     x500,
 )
@@ -68,7 +68,7 @@ def check(cloud_user, counterpart, index):
     if record.exchange_guid:
         if raw is None:
             missing.append("msExchMailboxGuid")
-        elif raw != mailbox_guid_bytes(record.exchange_guid):
+        elif not same_mailbox_guid(raw, record.exchange_guid):
             wrong.append(f"msExchMailboxGuid {_guid_text(raw)} is not the cloud ExchangeGuid {record.exchange_guid}")
     if record.legacy_exchange_dn and not has_proxy(ad.proxy_addresses, x500(record.legacy_exchange_dn)):
         missing.append(x500(record.legacy_exchange_dn))

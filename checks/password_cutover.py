@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from syncready.checkapi import CheckMeta, Result, failed, passed, skipped
+from syncready.checkapi import PASS, CheckMeta, Result, failed, passed, skipped
 from syncready.vocab import FixAvailability, Severity, Status, SubjectKind, SyncClient
 
-from ._common import CLOUD_SYNC_FAQ, EXISTING_TENANT, GRAPH_SYNC_FEATURES, PASSWORD_HASH_SYNC, filetime
+from ._common import CLOUD_SYNC_FAQ, EXISTING_TENANT, FILETIME_NEVER, GRAPH_SYNC_FEATURES, PASSWORD_HASH_SYNC, filetime
 
 UAC_PASSWD_NOTREQD = 0x20
 UAC_SMARTCARD_REQUIRED = 0x40000
@@ -53,11 +53,13 @@ def check(cloud_user, counterpart, index, config):
         unread = ["sync (the tenant's onPremisesDirectorySynchronization features could not be read; grant "
                   "OnPremDirectorySynchronization.Read.All)"]
         return Result(Status.ERROR, "not read: " + unread[0], {"unread": unread})
+    planned = config.sync.password_hash_sync
+    if (planned is True or (planned is None and features.password_sync)) and _quiet(counterpart):
+        return PASS          # the common case: no FILETIME turned into a date, no finding, no evidence
     client = config.sync.client
     today = dt.datetime.now(dt.UTC)
     dates, bad = _dates(counterpart)
     findings = [] if bad else _findings(counterpart, dates, features, client, today)
-    planned = config.sync.password_hash_sync
     off = planned is False or (planned is None and not features.password_sync)
     if not bad and not findings and not off:
         return passed()      # the common case, decided before any evidence is built
@@ -83,6 +85,24 @@ def check(cloud_user, counterpart, index, config):
         return skipped(why, **(dict(evidence, if_password_hash_sync=findings) if findings else {}))
     note = _note(cloud_user, counterpart, dates, features)
     return failed(f"{counterpart.dn}: " + "; ".join(findings) + f"; {note}", **evidence, findings=findings)
+
+
+# The largest FILETIME `filetime` turns into a date (its microseconds reach datetime.max, 9999-12-31).
+LAST_FILETIME = (dt.datetime.max.replace(tzinfo=dt.UTC) - dt.datetime(1601, 1, 1, tzinfo=dt.UTC)) \
+    // dt.timedelta(microseconds=1) * 10 + 9
+_NOT_SET = (0, FILETIME_NEVER)
+_SURPRISES = UAC_SMARTCARD_REQUIRED | UAC_PASSWD_NOTREQD
+
+
+def _quiet(obj) -> bool:
+    """True only when the rules below find nothing and no value is malformed, with password hash sync
+    on: pwdLastSet a set FILETIME (not 0), lastLogonTimestamp one too (the account logged on),
+    accountExpires never, neither UAC flag. Integer comparisons only; anything else goes to the rules."""
+    pwd, logon, expires, uac = obj.pwd_last_set, obj.last_logon_timestamp, obj.account_expires, obj.uac
+    return (type(pwd) is int and (pwd == FILETIME_NEVER or 0 < pwd <= LAST_FILETIME)
+            and type(logon) is int and 0 < logon <= LAST_FILETIME
+            and (expires is None or (type(expires) is int and expires in _NOT_SET))
+            and (uac is None or (type(uac) is int and not uac & _SURPRISES)))
 
 
 def _dates(obj) -> tuple[dict[str, dt.datetime | None], list[str]]:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from syncready.checkapi import CheckMeta, Result, failed, passed
+from syncready.checkapi import PASS, CheckMeta, Result, failed, passed
 from syncready.model import CloudUser, OnPremObject
+from syncready.sid import check_sid_bytes
 from syncready.vocab import FixAvailability, Severity, Status, SubjectKind
 
 from ._common import DUPLICATE_RESILIENCY, EXISTING_TENANT, SYNC_ERRORS, describe, ref
-from ._hardening import CLEAR_ONPREM_ATTRIBUTES, cloud_by_sid, per_index, property_unread
+from ._hardening import CLEAR_ONPREM_ATTRIBUTES, cloud_by_sid, cloud_sid_bytes, per_index, property_unread
+
+MAX_SUB_AUTHORITIES = 15   # sid_from_text's limit: a longer SID's text is never among cloud_sid_bytes
 
 META = CheckMeta(
     id="sid-unique", order=76, needs_counterpart=True,
@@ -37,6 +40,11 @@ META = CheckMeta(
 
 
 def check(cloud_user: CloudUser, counterpart: OnPremObject, index: Any) -> Result:
+    raw = counterpart.object_sid
+    if type(raw) is bytes and raw:
+        check_sid_bytes(raw)      # what making the text would raise for bytes that are no SID
+        if raw[1] <= MAX_SUB_AUTHORITIES and raw not in cloud_sid_bytes(index) and not _unread_matters(index):
+            return PASS           # no cloud user holds this SID's text: the pass below, without making it
     sid = index.sid(counterpart)
     if not sid:
         return _no_sid(counterpart, index)
@@ -50,8 +58,8 @@ def check(cloud_user: CloudUser, counterpart: OnPremObject, index: Any) -> Resul
                       "user's UPN", onprem_sid=sid, onprem_dn=counterpart.dn, cloud_id=cloud_user.id,
                       holders=[{**ref(u), "onPremisesSecurityIdentifier": u.security_identifier,
                                 "onPremisesSyncEnabled": u.sync_enabled} for u in others])
-    unread = property_unread(index, "users", "onPremisesSecurityIdentifier")
-    if unread and _could_hold(index):
+    if _unread_matters(index):
+        unread = property_unread(index, "users", "onPremisesSecurityIdentifier")
         return Result(Status.ERROR, f"not read: {unread} — some cloud users were synchronized before and may "
                       f"hold the SID of {counterpart.dn}", {"unread": [unread], "onprem_sid": sid})
     return passed()
@@ -66,7 +74,9 @@ def _no_sid(counterpart: OnPremObject, index: Any) -> Result:
     return Result(Status.ERROR, f"not read: {unread}", {"unread": [unread], "onprem_dn": counterpart.dn})
 
 
-def _could_hold(index: Any) -> bool:
-    """Whether any cloud user can hold an earlier sync's SID: one that left sync or is cloud-managed."""
-    return per_index(index, "sid_holders_possible", lambda ix: any(
-        u.sync_enabled is False or u.cloud_managed for u in ix.directory.cloud_users))
+def _unread_matters(index: Any) -> bool:
+    """The cloud SIDs were not read while some cloud user can hold an earlier sync's SID (one that left
+    sync or is cloud-managed): then no SID found is no pass. Once per run."""
+    return per_index(index, "sid_unread_matters", lambda ix: bool(
+        property_unread(ix, "users", "onPremisesSecurityIdentifier")
+        and any(u.sync_enabled is False or u.cloud_managed for u in ix.directory.cloud_users)))

@@ -1,4 +1,4 @@
-from syncready.checkapi import CheckMeta, failed, passed, skipped
+from syncready.checkapi import PASS, CheckMeta, failed, passed, skipped
 from syncready.mailboxes import exchange
 from syncready.vocab import CloudOnlyMailboxes, FixAvailability, Safety, Severity, SubjectKind
 
@@ -24,7 +24,9 @@ META = CheckMeta(
 )
 
 
-def check(cloud_user, index):
+def check(cloud_user, index, counterpart=None):
+    if counterpart is not None and index.in_scope(counterpart):
+        return PASS       # the engine's one on-prem user with this UPN (index.counterparts) is in scope
     upn = cloud_user.upn
     found = index.counterparts(cloud_user)
     inside = [o for o in found if index.in_scope(o)]

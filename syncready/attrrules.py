@@ -258,7 +258,8 @@ def _clean(obj, domains: Mapping | None) -> bool:
             found = domains.get(domain.lower().rstrip("."))
             if found is None or not found.is_verified:
                 return False
-    if obj.mail is not None and not plain_address(obj.mail):
+    mail = obj.mail
+    if mail is not None and not plain_address(mail):
         return False
     proxies = obj.proxy_addresses
     if proxies:
@@ -269,7 +270,8 @@ def _clean(obj, domains: Mapping | None) -> bool:
                 return False
             if prefix == "SMTP":
                 primary += 1
-            if prefix.lower() in MAIL_TYPES and not plain_address(address):
+            # the primary usually repeats `mail`, which was just found plain
+            if prefix.lower() in MAIL_TYPES and address != mail and not plain_address(address):
                 return False
         if primary != 1 or (len(proxies) > 1 and len({v.lower() for v in proxies}) != len(proxies)):
             return False
@@ -281,7 +283,8 @@ def _clean(obj, domains: Mapping | None) -> bool:
     name = obj.display_name
     if name is not None and (len(name) > DISPLAY_NAME_MAX or not name.strip()):
         return False
-    if any(value is not None and len(value) > NAME_MAX for value in (obj.given_name, obj.sn)):
+    given, sn = obj.given_name, obj.sn
+    if (given is not None and len(given) > NAME_MAX) or (sn is not None and len(sn) > NAME_MAX):
         return False
     sam = obj.sam
     return sam is None or (len(sam) <= SAM_MAX and SAM_FORBIDDEN.isdisjoint(sam))

@@ -42,8 +42,9 @@ def guid_bytes_to_string(raw: bytes) -> str:
 
 
 def decode_anchor(immutable_id: str) -> bytes:
+    """base64.b64decode(..., validate=True) is this call behind two wrappers (once per user per check)."""
     try:
-        return base64.b64decode(immutable_id.encode("ascii"), validate=True)
+        return binascii.a2b_base64(immutable_id.encode("ascii"), strict_mode=True)
     except (binascii.Error, UnicodeEncodeError) as exc:
         raise ValueError(f"ImmutableID {immutable_id!r} is not valid base64") from exc
 

@@ -19,6 +19,7 @@ Lookups are built once per run, on a helper kept on the Index (no module-level c
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum, IntFlag, StrEnum
 from functools import cached_property
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING
 from .addresses import is_onmicrosoft, split_proxy
 from .checkapi import Result, skipped
 from .coverage import Collection
+from .immutableid import guid_bytes_to_string
 from .model import CloudUser, Mailbox, OnPremObject
 from .sources import admap
 from .vocab import Status
@@ -153,13 +155,17 @@ def _camel(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("_"))
 
 
+# the kind bits as a plain int, and the table built once: `int & IntFlag` makes a flag object per call
+_KIND_MASK = int(KIND_BITS)
+_REMOTE_KINDS = {0: MailboxKind.USER, int(RemoteRecipientType.ROOM_MAILBOX): MailboxKind.ROOM,
+                 int(RemoteRecipientType.EQUIPMENT_MAILBOX): MailboxKind.EQUIPMENT}
+
+
 def remote_kind(remote: int | None) -> MailboxKind | None:
     """The mailbox type msExchRemoteRecipientType states (room/equipment/shared bits; none: a user mailbox)."""
     if remote is None:
         return None
-    bits = remote & KIND_BITS
-    return {0: MailboxKind.USER, RemoteRecipientType.ROOM_MAILBOX: MailboxKind.ROOM,
-            RemoteRecipientType.EQUIPMENT_MAILBOX: MailboxKind.EQUIPMENT}.get(bits, MailboxKind.SHARED)
+    return _REMOTE_KINDS.get(remote & _KIND_MASK, MailboxKind.SHARED)
 
 
 def local_mailbox(ad: OnPremObject) -> bool:
@@ -177,8 +183,20 @@ def x500(legacy_exchange_dn: str) -> str:
 
 
 def has_proxy(proxies: tuple[str, ...] | list[str], value: str) -> bool:
-    """Whether a proxy is present; X500 (and every non-SMTP type) compares prefix and address case-insensitively."""
-    return value.lower() in {p.lower() for p in proxies}
+    """Whether a proxy is present; X500 (and every non-SMTP type) compares prefix and address case-insensitively.
+    The value spelled exactly so (the usual case) is present without lower-casing every proxy."""
+    if value in proxies:
+        return True
+    key = value.lower()
+    return any(p.lower() == key for p in proxies)
+
+
+def same_mailbox_guid(raw: bytes, exchange_guid: str) -> bool:
+    """msExchMailboxGuid `raw` is the ExchangeGuid: `raw == mailbox_guid_bytes(exchange_guid)`. Text
+    written as GUID text writes it (lower case, hyphens) is told from raw's GUID text without parsing it."""
+    if len(raw) == 16 and guid_bytes_to_string(raw) == exchange_guid:
+        return True
+    return raw == mailbox_guid_bytes(exchange_guid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +235,15 @@ class Exchange:
         self._ad_unread: dict[tuple[str, ...], list[str]] = {}
         self._boxes: dict[int, CloudMailbox] = {}      # id(cloud user) → its mailbox; five checks ask per user
         self._routing: dict[tuple[int, int], str | None] = {}
+        self._shared: dict[tuple, Result] = {}
+
+    def shared(self, key: tuple, make: Callable[[], Result]) -> Result:
+        """One Result for every user the gate answers alike (the same key): frozen, so all may hold it,
+        and the results JSON writes a Result it has seen once."""
+        found = self._shared.get(key)
+        if found is None:
+            found = self._shared[key] = make()
+        return found
 
     @cached_property
     def by_upn(self) -> dict[str, Mailbox]:
@@ -312,19 +339,25 @@ class Exchange:
         return routed[0] if routed else None
 
     def routes_to(self, user: CloudUser, record: Mailbox | None, target: str) -> bool:
-        """targetAddress names an address of this mailbox in one of the tenant's routing domains."""
+        """targetAddress names an address of this mailbox in one of the tenant's routing domains
+        (compared case-insensitively; the first address that matches decides)."""
         address = split_proxy(target)[1] if ":" in target else target
         if address.rpartition("@")[2].lower() not in self.routing_domains:
             return False
-        held = {split_proxy(p)[1].lower() for p in (*(record.email_addresses if record else ()), *user.proxy_addresses)}
-        return address.lower() in held
+        key = address.lower()
+        for proxies in (record.email_addresses if record else (), user.proxy_addresses):
+            for value in proxies:
+                prefix, sep, held = value.partition(":")
+                if (held if sep else value).lower() == key:
+                    return True
+        return False
+
+
+_PURPOSES = {kind.value: kind for kind in MailboxKind}   # MailboxKind(text) without the enum's call machinery
 
 
 def _purpose(value: str) -> MailboxKind:
-    try:
-        return MailboxKind(value.lower())
-    except ValueError:
-        return MailboxKind.OTHERS
+    return _PURPOSES.get(value.lower(), MailboxKind.OTHERS)
 
 
 _ATTRIBUTE = "_exchange"
@@ -346,15 +379,22 @@ def applies(index: Index, user: CloudUser, attributes: tuple[str, ...]) -> tuple
     helper = exchange(index)
     box = helper.mailbox(user)
     if helper.absent:
-        return box, skipped(helper.absent)
-    if not box.known:
-        return box, unread_result(box.unread, "the cloud mailbox type")
-    if box.kind is MailboxKind.NONE:
-        return box, skipped("the cloud user has no Exchange Online mailbox", **box.evidence())
+        return box, helper.shared(("absent",), lambda: skipped(helper.absent or ""))
+    kind = box.kind
+    if kind is None:
+        return box, helper.shared(("unknown", box.unread), lambda: unread_result(box.unread, "the cloud mailbox type"))
+    if kind is MailboxKind.NONE:
+        if box.record is not None:   # a record's RecipientTypeDetails joins the evidence: this user's own
+            return box, skipped(_NO_MAILBOX, **box.evidence())
+        return box, helper.shared(("none", box.source), lambda: skipped(_NO_MAILBOX, **box.evidence()))
     missing = helper.ad_unread(attributes)
     if missing:
-        return box, unread_result(tuple(missing), "the AD Exchange attributes")
+        return box, helper.shared(("ad", attributes),
+                                  lambda: unread_result(tuple(missing), "the AD Exchange attributes"))
     return box, None
+
+
+_NO_MAILBOX = "the cloud user has no Exchange Online mailbox"
 
 
 def unread_result(missing: tuple[str, ...] | list[str], what: str) -> Result:
