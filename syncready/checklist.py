@@ -26,6 +26,8 @@ from .vocab import FAILING, FixAvailability, Safety, Severity, Status, SubjectKi
 
 ITEM_LIMIT = 500            # per step: the items kept for the lists (the counts are always complete)
 STAMP_CHECK = "anchor-ready"
+STALE_CHECK = "cloud-only"  # its fix clearing a stale ImmutableID makes a stamping candidate for later
+ALWAYS_READ = (STAMP_CHECK, STALE_CHECK)    # results read whatever their status (the others: failing, waived)
 TENANT_CHECK = "tenant-sync-features"
 APPLY_HINT = "review the plan, then run it again with --apply --journal FILE"
 
@@ -189,16 +191,19 @@ def _fix_command(checks: Iterable[str], unsafe: bool = False) -> str:
 def build_checklist(doc: Mapping[str, Any]) -> Checklist:
     """The ordered cutover steps of a results document (see the module docstring).
 
-    A document a run just made (results.SubjectEntries) gives only the entries the checklist learns
-    from (`for_checklist`), and keeps the checklist, so the terminal and the Markdown summary of one
+    A document a run just made (results.SubjectEntries) feeds the builder only what it learns from
+    (`feed_checklist`), and keeps the checklist, so the terminal and the Markdown summary of one
     `check` share one pass instead of rebuilding every subject's entry each."""
     subjects: Any = doc.get("subjects") or ()
-    lazy = hasattr(subjects, "for_checklist")
+    lazy = hasattr(subjects, "feed_checklist")
     if lazy and subjects.checklist is not None and subjects.checklist[0] == id(doc):
         return subjects.checklist[1]
     builder = ChecklistBuilder(doc)
-    for entry in subjects.for_checklist() if lazy else subjects:
-        builder.add(entry)
+    if lazy:
+        subjects.feed_checklist(builder)
+    else:
+        for entry in subjects:
+            builder.add(entry)
     checklist = builder.finish()
     if lazy:
         subjects.checklist = (id(doc), checklist)
@@ -266,6 +271,11 @@ class ChecklistBuilder:
         if kind == SubjectKind.CLOUD_USER:
             _stamp_candidate(entry, results, meta, self.stamp_now, self.stamp_later)
 
+    def stamp_ready(self, name: str) -> None:
+        """A cloud user with no failing or waived result that _stamp_candidate would stamp now (its
+        anchor-ready passes, it has an AD counterpart and no ImmutableID), known without its entry."""
+        self.stamp_now.add(name, SubjectKind.CLOUD_USER, STAMP_CHECK)
+
     def finish(self) -> Checklist:
         safe, unsafe, meta, order = self.safe, self.unsafe, self.meta, self.order
         steps = [s for s in (_read_first(self.doc),) if s is not None]
@@ -309,7 +319,7 @@ def _stamp_candidate(entry: Mapping, results: Mapping[str, Any], meta: Mapping[s
     cloud = _dict(entry.get("cloud"))
     name, kind = str(entry.get("subject")), SubjectKind.CLOUD_USER
     if cloud.get("immutableId"):
-        stale = results.get("cloud-only")
+        stale = results.get(STALE_CHECK)
         preview = _dict(stale).get("fix")
         if isinstance(preview, dict) and any(c.get("attribute") == "onPremisesImmutableId"
                                              for c in preview.get("changes") or [] if isinstance(c, dict)):

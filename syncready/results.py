@@ -16,7 +16,7 @@ from typing import Any
 from . import __version__
 from .atomic import atomic_write
 from .checkapi import Result
-from .checklist import STAMP_CHECK
+from .checklist import ALWAYS_READ, STAMP_CHECK, ChecklistBuilder
 from .engine import Run, Subject
 from .errors import SourceError
 from .jsonio import load_file
@@ -132,7 +132,8 @@ def results_document(run: Run, generated: dt.datetime | None = None) -> dict:
         "coverage": coverage_document(run),
         "selected": [c.id for c in run.checks],
         "checks": [check_entry(c, run.severity[c.id]) for c in run.checks],
-        "subjects": SubjectEntries(run.subjects, run.previews, run.index.anchor, _predictor(run.index)),
+        "subjects": SubjectEntries(run.subjects, run.previews, run.index.anchor, _predictor(run.index),
+                                   waived=any(counts[Status.WAIVED] for counts in summary["by_check"].values())),
         "summary": summary,
         "waivers": [dict(w.to_json(), expired=w.expired(run.today),
                          matched=run.waiver_use.get(id(w), 0))
@@ -168,8 +169,10 @@ class SubjectEntries:
     """The subjects' entries, made as they are iterated: a 100k-user run never holds them all at once."""
 
     def __init__(self, subjects, previews: Mapping[tuple[str, str], dict] | None = None,
-                 anchor: Callable[[Any], str | None] | None = None, predict: Callable[[Any], dict] | None = None):
+                 anchor: Callable[[Any], str | None] | None = None, predict: Callable[[Any], dict] | None = None,
+                 waived: bool = True):
         self._subjects = subjects
+        self._waived = waived       # False: no result of the run is waived (its summary counts none)
         self._previews = previews
         self._anchor = anchor
         self._predict = predict
@@ -201,24 +204,28 @@ class SubjectEntries:
                 entry["already_synchronized"] = True
             yield entry
 
-    def for_checklist(self) -> Iterator[dict]:
-        """The entries the cutover checklist learns anything from, in order; each the subject's whole
-        entry, except a subject with no failing or waived result (most of them), of which the checklist
-        reads only whether it is a cloud user ready to be stamped (checklist._stamp_candidate: its
-        anchor-ready passes, it has an AD counterpart and no ImmutableID): a stand-in holding just that.
-        Already-synchronized subjects add nothing to the checklist and are left out."""
+    def feed_checklist(self, builder: ChecklistBuilder) -> None:
+        """Gives the cutover checklist what it learns from each subject, in order, without building the
+        entries: a subject with a failing or waived result as an entry holding only what the builder
+        reads (those results, the few it always reads, whether there is an AD counterpart and the
+        ImmutableID); a cloud user with none that is ready to be stamped (anchor-ready passes, an AD
+        counterpart, no ImmutableID: what checklist._stamp_candidate asks) by its name alone; nothing
+        for the rest. A ready subject has no failing result (Engine.run makes it at-risk or blocked),
+        so only a run with waived results looks through a ready subject's results."""
+        previews = self._previews or {}
+        waived = self._waived
         for subject in self._subjects:
             if subject.synced:
                 continue
             results = subject.results
-            if subject.readiness != Readiness.READY or any(r.status in PREVIEWED for r in results.values()):
-                yield subject_entry(subject, self._previews, self._anchor, self._predict)
+            if subject.readiness != Readiness.READY or (
+                    waived and any(r.status == Status.WAIVED for r in results.values())):
+                builder.add(_checklist_entry(subject, previews))
             elif (subject.kind == SubjectKind.CLOUD_USER and subject.counterpart is not None
                   and not subject.obj.immutable_id):
                 stamp = results.get(STAMP_CHECK)
                 if stamp is not None and stamp.status == Status.PASS:
-                    yield {"subject": subject.name, "kind": subject.kind, "results": {STAMP_CHECK: stamp.to_json()},
-                           "onprem": True, "cloud": {}}
+                    builder.stamp_ready(subject.name)
 
     def encoded(self, dumps: Callable[[Any], str]) -> Iterator[str]:
         """Each entry as `dumps(entry)` (the compact, ensure_ascii=False encoder) would write it, byte
@@ -263,6 +270,23 @@ class SubjectEntries:
                     f'"kind":{_text(subject.kind, dumps)},"readiness":{_text(subject.readiness, dumps)}')
             tail = facts.text(subject)
             yield f'{head},"results":{{{body}}}{"," + tail if tail else ""}}}'
+
+
+def _checklist_entry(subject: Subject, previews: Mapping[tuple[str, str], dict]) -> dict[str, Any]:
+    """A subject's entry as far as the checklist reads it: its failing and waived results (with their
+    fix previews) and those it always reads, and for a cloud user `onprem` and the ImmutableID."""
+    results = {}
+    for cid, result in subject.results.items():
+        if result.status in PREVIEWED or cid in ALWAYS_READ:
+            found = results[cid] = result.to_json()
+            preview = previews.get((subject.name, cid))
+            if preview is not None:
+                found["fix"] = preview
+    entry: dict[str, Any] = {"subject": subject.name, "kind": subject.kind, "results": results}
+    if subject.kind == SubjectKind.CLOUD_USER:
+        entry["onprem"] = subject.counterpart is not None
+        entry["cloud"] = {"immutableId": subject.obj.immutable_id}
+    return entry
 
 
 def without_facts(doc: Mapping[str, Any]) -> Iterable[Any]:

@@ -9,7 +9,7 @@ import pytest
 from builders import cloud, directory, onprem, run
 
 from clirun import run_main
-from syncready.checklist import STAMP_CHECK, StepKind, build_checklist
+from syncready.checklist import STAMP_CHECK, ChecklistBuilder, StepKind, build_checklist
 from syncready.cli import EXAMPLES
 from syncready.commands.check import evaluate
 from syncready.config import load_config
@@ -165,19 +165,20 @@ def test_checklist_command(demo, tmp_path):
 
 
 def test_check_builds_the_checklist_once_from_the_failing_subjects_entries(monkeypatch):
-    """`check` prints the checklist and writes it into the Markdown: one pass that builds the whole
-    entry only of the subjects with a failing or waived result (a passing one adds at most a stamp),
-    not an entry per subject per renderer."""
+    """`check` prints the checklist and writes it into the Markdown: one pass that gives the builder
+    an entry only for the subjects with a failing or waived result (a passing one adds at most a
+    stamp, by name), never a whole entry with the directory facts, and once for both renderers."""
     sources = SourceOptions(snapshot=str(CONTOSO), config=load_config(str(CONTOSO / "syncready.toml"),
                                                                        snapshot=str(CONTOSO)))
     engine_run, doc = evaluate(sources, RunOptions())
-    built_entries: list[str] = []
-    entry = results.subject_entry
-    monkeypatch.setattr(results, "subject_entry", lambda subject, *a: built_entries.append(subject.name)
-                        or entry(subject, *a))
+    added: list[str] = []
+    add = ChecklistBuilder.add
+    monkeypatch.setattr(ChecklistBuilder, "add", lambda self, entry: added.append(entry["subject"])
+                        or add(self, entry))
+    monkeypatch.setattr(results, "subject_entry", None)         # no whole entry is built
     first = build_checklist(doc)
     telling = [s.name for s in engine_run.subjects
                if not s.synced and any(r.status in PREVIEWED for r in s.results.values())]
-    assert built_entries == telling and len(telling) < len(engine_run.subjects) - 10
-    built_entries.clear()
-    assert build_checklist(doc) is first and checklist_markdown(doc) and built_entries == []
+    assert added == telling and len(telling) < len(engine_run.subjects) - 10
+    added.clear()
+    assert build_checklist(doc) is first and checklist_markdown(doc) and added == []

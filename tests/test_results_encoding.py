@@ -14,10 +14,10 @@ from syncready.config import Config, Waiver, load_config
 from syncready.coverage import Collection
 from syncready.engine import Engine
 from syncready.fixing import attach_previews
-from syncready.checklist import build_checklist
+from syncready.checklist import ALWAYS_READ, build_checklist
 from syncready.results import SubjectEntries, of_kind, results_document, without_facts, write_json
 from syncready.sources.snapshot import read_snapshot
-from syncready.vocab import SubjectKind
+from syncready.vocab import PREVIEWED, SubjectKind
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "contoso"
 EXTRA = {"generated, waivers": {"waived"}, "generated, roles not read": {"error"}}
@@ -76,16 +76,36 @@ def _plain(doc: dict) -> dict:
 
 
 def test_checklist_from_the_run_is_the_checklist_of_every_entry(cases):
-    """build_checklist on a run's lazy document reads only `for_checklist`'s entries (whole ones for
-    subjects with a failing or waived result, stand-ins for stamping candidates) and gives the same
+    """build_checklist on a run's lazy document is fed by `feed_checklist` (cut-down entries of the
+    subjects with a failing or waived result, the names of stamping candidates) and gives the same
     checklist as from every subject's whole entry."""
     for name, doc in cases:
         subjects = doc["subjects"]
         fast = build_checklist(doc).to_json()
         assert fast == build_checklist(_plain(doc)).to_json(), name
-        assert len(list(subjects.for_checklist())) < len(subjects), name
+        fed = _Fed()
+        subjects.feed_checklist(fed)
+        assert 0 < len(fed.entries) < len(subjects), name
+        assert fed.stamped or name == "generated, roles not read", name
+        assert all(r["status"] in PREVIEWED or cid in ALWAYS_READ
+                   for e in fed.entries for cid, r in e["results"].items()), name
+        assert not any("prediction" in e or len(e.get("cloud", {})) > 1 for e in fed.entries), name
         assert build_checklist(doc) is build_checklist(doc), name       # kept for the next renderer
         assert any(step["kind"] == "stamp" for step in fast["steps"]), name
+
+
+class _Fed:
+    """What feed_checklist gives a checklist builder."""
+
+    def __init__(self):
+        self.entries: list[dict] = []
+        self.stamped: list[str] = []
+
+    def add(self, entry: dict) -> None:
+        self.entries.append(entry)
+
+    def stamp_ready(self, name: str) -> None:
+        self.stamped.append(name)
 
 
 def test_entries_without_facts_and_of_one_kind_are_the_entries(cases):
