@@ -32,42 +32,53 @@ class Index:
         self.config = config or Config()
         self.features = directory.features
         self.source_anchor = self.config.sync.source_anchor
-        self._anchors: dict[int, str | None] = {}
+        # the default anchor is cached on each object (OnPremObject.anchor); only the objectGUID rule needs a table
+        self._anchors: dict[int, str | None] | None = (
+            {} if self.source_anchor is not None and self.source_anchor.lower() == "objectguid" else None)
         self._sids: dict[int, str | None] = {}
         scope = self.config.scope
-        everything = not scope.include and not scope.exclude   # no OU configured: no DN to normalize
+        # no OU configured: scope is "not a critical object", no DN to normalize and no table to keep
+        self._in_scope: dict[int, bool] | None = (
+            None if not scope.include and not scope.exclude
+            else {id(o): not o.critical and scope.contains(o.dn) for o in directory.onprem})
 
-        self.onprem_by_upn: dict[str, list[OnPremObject]] = defaultdict(list)
-        self._onprem_by_smtp: dict[str, list[OnPremObject]] = defaultdict(list)
-        self.onprem_by_anchor: dict[str, list[OnPremObject]] = defaultdict(list)
+        # One pass per side; values are tuples (a list only while a key collects several holders), and a
+        # key that is already lower-case is the object's own string, not a copy.
+        tables = _Tables()
+        self.onprem_by_upn: dict[str, tuple[OnPremObject, ...]] = {}
+        self._onprem_by_smtp: dict[str, tuple[OnPremObject, ...]] = {}
+        self.onprem_by_anchor: dict[str, tuple[OnPremObject, ...]] = {}
         self.onprem_users: list[OnPremObject] = []
-        self._in_scope: dict[int, bool] = {}
+        add = tables.add
+        anchor = self.anchor
         for obj in directory.onprem:
-            if obj.upn:
-                self.onprem_by_upn[obj.upn.lower()].append(obj)
-            for address in obj.smtp_addresses():
-                self._onprem_by_smtp[address].append(obj)
-            if obj.object_class == "user":
+            is_user = obj.object_class == "user"
+            upn = _lower(obj.upn) if obj.upn else None
+            if upn:
+                add(self.onprem_by_upn, upn, obj)
+            for address in _smtp_keys(obj.proxy_addresses, obj.mail, upn if is_user else None):
+                add(self._onprem_by_smtp, address, obj)
+            if is_user:
                 self.onprem_users.append(obj)
-                anchor = self.anchor(obj)
-                if anchor:
-                    self.onprem_by_anchor[anchor].append(obj)
-            self._in_scope[id(obj)] = not obj.critical and (everything or scope.contains(obj.dn))
+                found = anchor(obj)
+                if found:
+                    add(self.onprem_by_anchor, found, obj)
 
-        self.cloud_by_upn: dict[str, list[CloudUser]] = defaultdict(list)
-        self._cloud_by_smtp: dict[str, list[CloudUser | CloudObject]] = defaultdict(list)
-        self.cloud_by_immutable_id: dict[str, list[CloudUser]] = defaultdict(list)
+        self.cloud_by_upn: dict[str, tuple[CloudUser, ...]] = {}
+        self._cloud_by_smtp: dict[str, tuple[CloudUser | CloudObject, ...]] = {}
+        self.cloud_by_immutable_id: dict[str, tuple[CloudUser, ...]] = {}
         self.cloud_by_id: dict[str, CloudUser] = {}
         for user in directory.cloud_users:
-            self.cloud_by_upn[user.upn.lower()].append(user)
+            add(self.cloud_by_upn, _lower(user.upn), user)
             self.cloud_by_id[user.id] = user
             if user.immutable_id:
-                self.cloud_by_immutable_id[user.immutable_id].append(user)
-            for address in user.smtp_addresses():
-                self._cloud_by_smtp[address].append(user)
-        for mailer in directory.cloud_groups + directory.cloud_contacts:
-            for address in mailer.smtp_addresses():
-                self._cloud_by_smtp[address].append(mailer)
+                add(self.cloud_by_immutable_id, user.immutable_id, user)
+            for address in _smtp_keys(user.proxy_addresses, user.mail, None):
+                add(self._cloud_by_smtp, address, user)
+        for mailer in (*directory.cloud_groups, *directory.cloud_contacts):
+            for address in _smtp_keys(mailer.proxy_addresses, mailer.mail, None):
+                add(self._cloud_by_smtp, address, mailer)
+        tables.settle()
         self.cloud_groups_by_id = {g.id: g for g in directory.cloud_groups}
 
         self.roles_by_principal: dict[str, list] = defaultdict(list)
@@ -81,10 +92,13 @@ class Index:
     def anchor(self, obj: OnPremObject) -> str | None:
         """The sourceAnchor sync will give this AD object under [sync] source_anchor, once per run:
         every check, fixer and message takes the anchor from here, so none can follow another rule."""
+        table = self._anchors
+        if table is None:
+            return obj.anchor         # cached on the object itself
         key = id(obj)
-        if key not in self._anchors:
-            self._anchors[key] = obj.anchor_for(self.source_anchor)
-        return self._anchors[key]
+        if key not in table:
+            table[key] = obj.anchor_for(self.source_anchor)
+        return table[key]
 
     def sid(self, obj: OnPremObject) -> str | None:
         """`obj.sid` (objectSid as S-1-... text), converted once per run however many checks ask."""
@@ -129,54 +143,34 @@ class Index:
         return found
 
     @cached_property
-    def cloud_by_primary_smtp(self) -> dict[str, list[CloudUser]]:
+    def cloud_by_primary_smtp(self) -> dict[str, tuple[CloudUser, ...]]:
         """Cloud users by lower-cased primary SMTP address: what SMTP soft match compares."""
-        table: dict[str, list[CloudUser]] = defaultdict(list)
-        for user in self.directory.cloud_users:
-            primary = user.primary_smtp
-            if primary:
-                table[primary.lower()].append(user)
-        return table
+        return _grouped((_lower(primary), user) for user in self.directory.cloud_users
+                        if (primary := user.primary_smtp))
 
     @cached_property
-    def cloud_by_name_key(self) -> dict[str, list[CloudUser]]:
+    def cloud_by_name_key(self) -> dict[str, tuple[CloudUser, ...]]:
         """Cloud users other than guests by the name keys of syncready.names (probable duplicates)."""
-        table: dict[str, list[CloudUser]] = defaultdict(list)
         memo: dict[str, list[str]] = {}
-        for user in self.directory.cloud_users:
-            if not user.is_guest:
-                for key in name_keys(user, memo):
-                    table[key].append(user)
-        return table
+        return _grouped((key, user) for user in self.directory.cloud_users if not user.is_guest
+                        for key in name_keys(user, memo))
 
     @cached_property
-    def onprem_by_folded_anchor(self) -> dict[str, list[OnPremObject]]:
+    def onprem_by_folded_anchor(self) -> dict[str, tuple[OnPremObject, ...]]:
         """AD users by lower-cased anchor: an ImmutableID that names one in another letter case."""
-        table: dict[str, list[OnPremObject]] = defaultdict(list)
-        for obj in self.onprem_users:
-            anchor = self.anchor(obj)
-            if anchor:
-                table[anchor.lower()].append(obj)
-        return table
+        return _grouped((anchor.lower(), obj) for obj in self.onprem_users if (anchor := self.anchor(obj)))
 
     @cached_property
-    def onprem_by_guid(self) -> dict[bytes, list[OnPremObject]]:
+    def onprem_by_guid(self) -> dict[bytes, tuple[OnPremObject, ...]]:
         """AD users by raw objectGUID and mS-DS-ConsistencyGuid bytes."""
-        table: dict[bytes, list[OnPremObject]] = defaultdict(list)
-        for obj in self.onprem_users:
-            for raw in {obj.object_guid, obj.consistency_guid} - {None}:
-                if raw is not None:
-                    table[raw].append(obj)
-        return table
+        return _grouped((raw, obj) for obj in self.onprem_users
+                        for raw in {obj.object_guid, obj.consistency_guid} - {None} if raw is not None)
 
     @cached_property
-    def cloud_groups_by_name(self) -> dict[str, list[CloudObject]]:
+    def cloud_groups_by_name(self) -> dict[str, tuple[CloudObject, ...]]:
         """Cloud groups by lower-cased displayName (group-takeover: a same-named AD group that cannot match)."""
-        table: dict[str, list[CloudObject]] = defaultdict(list)
-        for group in self.directory.cloud_groups:
-            if group.display_name:
-                table[group.display_name.strip().lower()].append(group)
-        return table
+        return _grouped((group.display_name.strip().lower(), group) for group in self.directory.cloud_groups
+                        if group.display_name)
 
     def _index_roles(self, directory: Directory) -> None:
         """Roles by the cloud user who holds them: directly, or as a transitive member of a group that
@@ -209,7 +203,10 @@ class Index:
 
     def in_scope(self, obj: OnPremObject) -> bool:
         """Inside the configured sync scope (include/exclude OUs) and not a critical system object."""
-        known = self._in_scope.get(id(obj))
+        table = self._in_scope
+        if table is None:
+            return not obj.critical
+        known = table.get(id(obj))
         if known is None:
             return not obj.critical and self.config.scope.contains(obj.dn)
         return known
@@ -228,6 +225,63 @@ class Index:
 
     def onprem_subjects(self) -> list[OnPremObject]:
         return [u for u in self.onprem_users if self.in_scope(u)]
+
+
+class _Tables:
+    """Builds key → tuple-of-holders dictionaries: a holder alone under its key (the common case) is a
+    1-tuple, 40 bytes less than a list; a key that collects several is a list until `settle`."""
+
+    def __init__(self) -> None:
+        self._grown: list[tuple[dict, str | bytes]] = []
+
+    def add(self, table: dict, key: str | bytes, obj: object) -> None:
+        found = table.get(key)
+        if found is None:
+            table[key] = (obj,)
+        elif type(found) is tuple:
+            table[key] = [*found, obj]
+            self._grown.append((table, key))
+        else:
+            found.append(obj)
+
+    def settle(self) -> None:
+        for table, key in self._grown:
+            table[key] = tuple(table[key])
+        self._grown.clear()
+
+
+def _grouped(pairs: Iterable[tuple[str | bytes, object]]) -> dict:
+    """A key → tuple-of-holders dictionary from (key, holder) pairs, holders in the pairs' order."""
+    tables = _Tables()
+    table: dict = {}
+    for key, obj in pairs:
+        tables.add(table, key, obj)
+    tables.settle()
+    return table
+
+
+def _lower(text: str) -> str:
+    """`text.lower()`, the same string object when it already is lower-case (no second copy kept)."""
+    key = text.lower()
+    return text if key == text else key
+
+
+_SMTP = frozenset(("SMTP:", "smtp:"))
+
+
+def _smtp_keys(proxies: tuple[str, ...], mail: str | None, upn_key: str | None) -> set[str]:
+    """`addresses.smtp_addresses` (plus the lower-cased UPN of an AD user), reusing the object's own
+    string for an address already in lower case: the index's keys then cost no memory of their own."""
+    found: set[str] = set()
+    if upn_key:
+        found.add(upn_key)
+    if mail:
+        found.add(_lower(mail))
+    for value in proxies:
+        prefix = value[:5]
+        if prefix in _SMTP or prefix.lower() == "smtp:":
+            found.add(value[5:].lower())
+    return found
 
 
 class RolePrincipals:
