@@ -7,7 +7,7 @@ Graph's names stay in graphmap; this module knows endpoints, paging and what to 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from functools import partial
 from urllib.parse import quote, urlsplit
 
@@ -112,26 +112,16 @@ class _Reader:
         """Every object of a paged collection through `convert`, recorded as read.
 
         A bad object names its page and index; an id met twice (pages that overlap) is a source
-        error; a selected property absent from a record is recorded as missing (SPEC §8). Page N is
-        mapped on a worker thread while this one waits for page N+1 (its nextLink is known once
-        page N is parsed); each page is taken in order, and an error of page N is raised before
-        anything about page N+1, as when one page was read and mapped after the other.
+        error; a selected property absent from a record is recorded as missing (SPEC §8). While
+        page N is mapped, page N+1 is already asked for (graphpaging), so Graph's time overlaps
+        ours; an error of page N is raised before anything about page N+1.
         """
         pages = _Pages(path, convert, selected, self.raw_sink is not None)
         progress = Progress(f"Reading {name} from Graph", quiet=self.quiet)
-        with ThreadPoolExecutor(1, thread_name_prefix="graph-map") as mapper:
-            pending: Future | None = None
-            fetched = iter(self.session.iter_pages(path, params))
-            while True:
-                try:
-                    page = next(fetched, None)
-                finally:
-                    if pending is not None:
-                        pending.result()        # page N's error first, even when page N+1's read failed
-                        progress.update(len(pages.result), pages.number)
-                if page is None:
-                    break
-                pending = mapper.submit(pages.take, page)
+        with closing(self.session.iter_pages(path, params)) as fetched:
+            for page in fetched:
+                pages.take(page)
+                progress.update(len(pages.result), pages.number)
         progress.done()
         if self.raw_sink is not None:
             self.raw_sink[FILES[name]] = pages.raw
@@ -261,11 +251,12 @@ class _Reader:
                 path = f"/groups/{quote(group_id, safe='')}/transitiveMembers"
                 found: list[str] = []
                 listed = []
-                for page in self.session.iter_pages(path, {"$select": "id", "$top": PAGE_SIZE}):
-                    for obj in page:
-                        if isinstance(obj, dict) and isinstance(obj.get("id"), str):
-                            found.append(obj["id"])
-                            listed.append({k: obj[k] for k in ("id", "@odata.type") if k in obj})
+                with closing(self.session.iter_pages(path, {"$select": "id", "$top": PAGE_SIZE})) as fetched:
+                    for page in fetched:
+                        for obj in page:
+                            if isinstance(obj, dict) and isinstance(obj.get("id"), str):
+                                found.append(obj["id"])
+                                listed.append({k: obj[k] for k in ("id", "@odata.type") if k in obj})
                 if len(set(found)) != len(found):
                     raise SourceError(f"Graph GET {path}: a member was listed twice (overlapping pages)")
                 members[group_id] = tuple(found)
@@ -282,7 +273,7 @@ class _Reader:
 
 
 class _Pages:
-    """What a collection's pages gave, taken one page after the other (on the mapping thread)."""
+    """What a collection's pages gave, taken one page after the other."""
 
     def __init__(self, path: str, convert, selected: Iterable[str], keep_raw: bool):
         self.path = path

@@ -17,7 +17,7 @@ import os
 import ssl
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator
 from urllib.parse import quote, urlsplit
 
 from ..errors import ConfigError, SourceError
@@ -27,7 +27,7 @@ from ..termtext import redact_url
 from .graphauth import CERTIFICATE_VAR, SECRET_VAR, TOKEN_VAR, graph_target, make_auth_provider, make_credential
 from .grapherrors import (MAX_RETRIES, RETRY_STATUSES, GraphError, GraphUnreachable, SignInFailed,
                           error_from_answer, header, is_tls, sign_in_reason, transport_failure)
-from .graphpaging import iter_pages
+from .graphpaging import iter_pages, mark_sent_hook, sending_context
 
 BATCH_SIZE = 20                     # Graph's limit of requests in one $batch
 # A $batch item answered 424 Failed Dependency was not run ("Combine multiple HTTP requests using
@@ -96,7 +96,8 @@ class GraphSession:
         self._loop = asyncio.new_event_loop()
         client = httpx.AsyncClient(base_url=self.base_url, http2=True, verify=verify,
                                    timeout=httpx.Timeout(timeout, connect=min(30.0, timeout)),
-                                   limits=httpx.Limits(max_connections=16, max_keepalive_connections=16))
+                                   limits=httpx.Limits(max_connections=16, max_keepalive_connections=16),
+                                   event_hooks={"request": [mark_sent_hook]})
         options = dict(sdk_options)
         options[RetryHandlerOption.get_key()] = RetryHandlerOption(delay=1.0, max_retries=MAX_RETRIES)
         if verbose:
@@ -138,6 +139,27 @@ class GraphSession:
 
     def run(self, coroutine):
         return self._loop.run_until_complete(coroutine)
+
+    def start(self, method: str, url: str, headers: dict | None = None) -> asyncio.Task:
+        """`request`, returning once it is written (or has failed) instead of when it is answered.
+
+        The answer is taken with `finish`; meanwhile the caller works and Graph answers.
+        """
+        sent = self._loop.create_future()
+        task = self._loop.create_task(self.request(method, url, headers=headers), context=sending_context(sent))
+        self.run(asyncio.wait((task, sent), return_when=asyncio.FIRST_COMPLETED))
+        return task
+
+    def finish(self, task: asyncio.Task):
+        """The answer of a `start`ed request (its error raised here, not before)."""
+        return self.run(task)
+
+    def cancel(self, task: asyncio.Task) -> None:
+        """Drop a `start`ed request that is no longer wanted, and whatever it raised."""
+        task.cancel()
+        self.run(asyncio.wait((task,)))
+        if not task.cancelled():
+            task.exception()
 
     async def send(self, method: str, url: str, body: bytes | None = None, headers: dict | None = None):
         """One request through the SDK pipeline; the raw httpx response, whatever its status."""
@@ -223,8 +245,9 @@ class GraphSession:
         response = self.run(self.request("GET", url, headers=headers))
         return self.body(response, "GET", url) if response.content else {}
 
-    def iter_pages(self, path: str, params: dict | None = None, headers: dict | None = None) -> Iterator[list]:
-        """The `value` of each page, following @odata.nextLink (see graphpaging)."""
+    def iter_pages(self, path: str, params: dict | None = None,
+                   headers: dict | None = None) -> Generator[list, None, None]:
+        """The `value` of each page, following @odata.nextLink, the next one asked for early (graphpaging)."""
         return iter_pages(self, path, params, headers)
 
     def count(self, path: str) -> int:
