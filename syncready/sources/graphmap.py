@@ -99,6 +99,8 @@ def cloud_user_from_graph(obj: dict, extra_props: Sequence[str] = ()) -> CloudUs
     Values of the wrong JSON type are refused (ValueError naming the property): a "false" string
     for accountEnabled, or a number in proxyAddresses, would otherwise change a verdict silently.
     onPremisesSyncBehavior and mailboxSettings are embedded per user; absent, their fields stay None.
+    Called once per user, so the common values (null, plain strings, one userPurpose) take no call
+    of a helper: the helpers run only for what needs converting or refusing.
     """
     if type(obj) is not dict:
         raise ValueError(f"expected a JSON object, found {_json_type(obj)}")
@@ -107,22 +109,39 @@ def cloud_user_from_graph(obj: dict, extra_props: Sequence[str] = ()) -> CloudUs
     upn = get("userPrincipalName")
     if type(uid) is not str or type(upn) is not str or not uid or not upn:
         raise ValueError(_bad_required(obj, ("id", "userPrincipalName")))
-    proxies = get("proxyAddresses")
-    text = [get(name) for name in _USER_TEXT]
-    flags = [get(name) for name in _USER_FLAGS]
-    if any(v is not None and type(v) is not str for v in text) or \
-            any(v is not None and type(v) is not bool for v in flags):
+    text = list(map(get, _USER_TEXT))
+    synced, enabled = get("onPremisesSyncEnabled"), get("accountEnabled")
+    if not _TEXT_TYPES.issuperset(map(type, text)) or type(synced) not in _FLAG_TYPES \
+            or type(enabled) not in _FLAG_TYPES:
         raise ValueError(_bad_type(obj))
-    return CloudUser(
-        uid, upn, text[0], text[1], text[2], text[3], text[4], _proxies(proxies), text[5], flags[0], flags[1],
-        text[6], {p: _property(obj, p) for p in extra_props} if extra_props else {},
-        security_identifier=text[7], last_sync=_date_text(_USER_TEXT[8], text[8]), object_identifier=text[9],
-        onprem_dn=text[10], onprem_sam=text[11],
-        cloud_managed=cloud_managed_from_graph(get(SYNC_BEHAVIOR)),
-        provisioning_errors=_provisioning_errors(get("onPremisesProvisioningErrors")),
-        mailbox_purpose=mailbox_purpose_from_graph(get(MAILBOX_SETTINGS)),
-        password_policies=text[12], last_password_change=_date_text(_USER_TEXT[13], text[13]),
-    )
+    (mail, nickname, given, surname, display, immutable, user_type, sid, last_sync, object_id, dn, sam,
+     policies, last_change) = text
+    # In the order of the fields, so that of two bad values the same one is named as always.
+    proxies = get("proxyAddresses")
+    proxies = tuple(proxies) if type(proxies) is list and _STR_ONLY.issuperset(map(type, proxies)) \
+        else _proxies(proxies)          # null, or a value to refuse
+    if last_sync is not None and last_sync.startswith("/Date("):
+        last_sync = _date_text(_USER_TEXT[8], last_sync)
+    managed = get(SYNC_BEHAVIOR)
+    if managed is not None:
+        managed = cloud_managed_from_graph(managed)
+    errors = get(PROVISIONING_ERRORS)
+    errors = () if errors is None else _provisioning_errors(errors)
+    settings = get(MAILBOX_SETTINGS)
+    purpose = settings.get("userPurpose") if type(settings) is dict else None
+    if type(purpose) is not str:        # null, beta's {"value": ...}, no mailboxSettings, or a value to refuse
+        purpose = mailbox_purpose_from_graph(settings)
+    if last_change is not None and last_change.startswith("/Date("):
+        last_change = _date_text(_USER_TEXT[13], last_change)
+    extra = {p: _property(obj, p) if "/" in p else get(p) for p in extra_props} if extra_props else {}
+    return CloudUser(uid, upn, mail, nickname, given, surname, display, proxies, immutable, synced, enabled,
+                     user_type, extra, sid, last_sync, object_id, dn, sam, managed, errors, purpose or None,
+                     policies, last_change)
+
+
+_TEXT_TYPES = frozenset((str, type(None)))
+_STR_ONLY = frozenset((str,))
+_FLAG_TYPES = frozenset((bool, type(None)))
 
 
 def cloud_managed_from_graph(value) -> bool | None:
@@ -325,7 +344,7 @@ def _property(obj: dict, prop: str):
 def _proxies(value) -> tuple[str, ...]:
     if type(value) is list:
         result = tuple(value)
-        if all(type(v) is str for v in result):
+        if _STR_ONLY.issuperset(map(type, result)):
             return result
         bad = next(v for v in result if type(v) is not str)
         raise ValueError(f"proxyAddresses holds {_json_type(bad)}, expected an array of strings")
