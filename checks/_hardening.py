@@ -14,7 +14,7 @@ from typing import Any, TypeVar, cast
 from syncready.checkapi import Reference
 from syncready.coverage import CoverageStatus
 from syncready.model import CloudUser, OnPremObject
-from syncready.sid import sid_from_text, sid_to_text
+from syncready.sid import sid_from_text
 
 from ._common import LEARN
 
@@ -112,9 +112,9 @@ def cloud_by_sid(index: Any) -> dict[str, list[CloudUser]]:
 
 
 def cloud_sid_bytes(index: Any) -> frozenset[bytes]:
-    """The binary SIDs whose S-1-... text (as `sid_to_text` writes it) is a key of `cloud_by_sid`: an
-    AD objectSid of at most 15 sub-authorities not in this set has no cloud holder, told without
-    making its text. A key no objectSid's text can equal (leading zeros, not a SID) is left out."""
+    """The binary form of every key of `cloud_by_sid` that is a SID: an AD objectSid of at most 15
+    sub-authorities (what sid_from_text reads back) whose bytes are not here has no cloud holder, told
+    without making its S-1-... text."""
     return per_index(index, "cloud_sid_bytes", _sid_bytes)
 
 
@@ -122,9 +122,7 @@ def _sid_bytes(index: Any) -> frozenset[bytes]:
     found = set()
     for text in cloud_by_sid(index):
         try:
-            raw = sid_from_text(text)
+            found.add(sid_from_text(text))
         except ValueError:
-            continue
-        if sid_to_text(raw) == text:
-            found.add(raw)
+            continue     # no objectSid's text is this key
     return frozenset(found)
