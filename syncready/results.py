@@ -74,7 +74,7 @@ def group_facts(obj) -> dict:
 
 def subject_entry(subject: Subject, previews: Mapping[tuple[str, str], dict] | None = None,
                   anchor: Callable[[Any], str | None] | None = None,
-                  predict: Callable[[Any], dict] | None = None) -> dict:
+                  predict: Callable[[Any], tuple] | None = None) -> dict:
     """One subject of the results JSON; a result's `fix` is its preview from `Run.previews`.
 
     `predict` gives an AD user's `prediction` (anchor and predicted cloud user), which
@@ -100,7 +100,7 @@ def _entry_head(subject: Subject) -> dict[str, Any]:
 
 
 def _entry_facts(subject: Subject, anchor: Callable[[Any], str | None] | None,
-                 predict: Callable[[Any], dict] | None) -> dict[str, Any]:
+                 predict: Callable[[Any], tuple] | None) -> dict[str, Any]:
     """What follows a subject's results in its entry: the facts, the prediction, already_synchronized."""
     entry: dict[str, Any] = {}
     if subject.kind == SubjectKind.CLOUD_USER:
@@ -109,7 +109,7 @@ def _entry_facts(subject: Subject, anchor: Callable[[Any], str | None] | None,
     elif subject.kind == SubjectKind.ONPREM_USER and subject.readiness != Readiness.READY:
         entry["onprem"] = onprem_facts(subject.obj, anchor)
     if predict is not None and subject.kind == SubjectKind.ONPREM_USER:
-        entry["prediction"] = predict(subject.obj)
+        entry["prediction"] = _compact(dict(zip(PREDICTION, predict(subject.obj), strict=True)))
     elif subject.kind == SubjectKind.ONPREM_GROUP:      # few, and the facts say group or contact
         entry["onprem"] = dict(onprem_facts(subject.obj), **group_facts(subject.obj))
     if subject.synced:
@@ -142,18 +142,22 @@ def results_document(run: Run, generated: dt.datetime | None = None) -> dict:
     return doc
 
 
-def _predictor(index) -> Callable[[Any], dict]:
-    """An AD user's anchor and Entra's predicted match (cached on the Index, so no second evaluation)."""
+PREDICTION = ("anchor", "how", "cloud_id", "cloud_upn", "contested_id", "contested_upn")
+
+
+def _predictor(index) -> Callable[[Any], tuple]:
+    """An AD user's anchor and Entra's predicted match (cached on the Index, so no second evaluation),
+    in PREDICTION's order; a pair that does not apply is None."""
     from .matching import predict_match
 
-    def predict(obj) -> dict:
+    def predict(obj) -> tuple:
         match = predict_match(obj, index)
-        found = {"anchor": index.anchor(obj), "how": match.how}
+        anchor = index.anchor(obj)
         if match.user is not None:
-            found.update(cloud_id=match.user.id, cloud_upn=match.user.upn)
-        elif match.rivals and match.candidate is not None:     # may join it, or be refused: export order
-            found.update(contested_id=match.candidate.id, contested_upn=match.candidate.upn)
-        return _compact(found)
+            return anchor, match.how, match.user.id, match.user.upn, None, None
+        if match.rivals and match.candidate is not None:     # may join it, or be refused: export order
+            return anchor, match.how, None, None, match.candidate.id, match.candidate.upn
+        return anchor, match.how, None, None, None, None
     return predict
 
 
@@ -169,7 +173,7 @@ class SubjectEntries:
     """The subjects' entries, made as they are iterated: a 100k-user run never holds them all at once."""
 
     def __init__(self, subjects, previews: Mapping[tuple[str, str], dict] | None = None,
-                 anchor: Callable[[Any], str | None] | None = None, predict: Callable[[Any], dict] | None = None,
+                 anchor: Callable[[Any], str | None] | None = None, predict: Callable[[Any], tuple] | None = None,
                  waived: bool = True):
         self._subjects = subjects
         self._waived = waived       # False: no result of the run is waived (its summary counts none)
@@ -238,6 +242,7 @@ class SubjectEntries:
         previews = self._previews or {}
         previewed = {name for name, _ in previews}
         facts = _Facts(self._anchor, self._predict, dumps)
+        states: dict[tuple[str, str], str] = {}         # (kind, readiness) → their members' text
         for subject in self._subjects:
             results = subject.results
             own = subject.name in previewed
@@ -266,10 +271,15 @@ class SubjectEntries:
                 body = ",".join(parts)
                 if key is not None and shared and len(alike) < _CACHED:
                     alike[key] = body
-            head = (f'{{"subject":{_text(subject.name, dumps)},"id":{_text(subject.id, dumps)},'
-                    f'"kind":{_text(subject.kind, dumps)},"readiness":{_text(subject.readiness, dumps)}')
+            state = states.get((subject.kind, subject.readiness))
+            if state is None:
+                state = states[(subject.kind, subject.readiness)] = (
+                    f'"kind":{_text(subject.kind, dumps)},"readiness":{_text(subject.readiness, dumps)},"results":{{')
             tail = facts.text(subject)
-            yield f'{head},"results":{{{body}}}{"," + tail if tail else ""}}}'
+            name, ident = subject.name, subject.id
+            yield ('{"subject":' + (encode_basestring(name) if type(name) is str else dumps(name))
+                   + ',"id":' + (encode_basestring(ident) if type(ident) is str else dumps(ident))
+                   + "," + state + body + ("}," + tail + "}" if tail else "}}"))
 
 
 def _checklist_entry(subject: Subject, previews: Mapping[tuple[str, str], dict]) -> dict[str, Any]:
@@ -307,7 +317,7 @@ class _Facts:
     in its order, the empty values left out as `_compact` leaves them), for cloud and AD users; the
     rarer subjects (tenant, groups and contacts) go through `_entry_facts` and the encoder."""
 
-    def __init__(self, anchor: Callable[[Any], str | None] | None, predict: Callable[[Any], dict] | None,
+    def __init__(self, anchor: Callable[[Any], str | None] | None, predict: Callable[[Any], tuple] | None,
                  dumps: Callable[[Any], str]):
         self.anchor, self.predict, self.dumps = anchor, predict, dumps
 
@@ -320,7 +330,7 @@ class _Facts:
         elif kind == SubjectKind.ONPREM_USER:
             parts = [] if subject.readiness == Readiness.READY else [f'"onprem":{self.onprem(subject.obj)}']
             if self.predict is not None:
-                parts.append(f'"prediction":{self.value(self.predict(subject.obj))}')
+                parts.append('"prediction":' + self.members(_PREDICTION_KEYS, self.predict(subject.obj)))
         else:
             found = _entry_facts(subject, self.anchor, self.predict)
             return self.dumps(found)[1:-1] if found else ""
@@ -335,22 +345,40 @@ class _Facts:
         return self.members(_ONPREM_KEYS, onprem_values(obj, self.anchor))
 
     def members(self, keys: tuple[str, ...], values: tuple) -> str:
-        value = self.value
-        return "{" + ",".join([key + (encode_basestring(v) if type(v) is str else value(v))
-                               for key, v in zip(keys, values, strict=True)
-                               if v is not None and v != [] and v != ""]) + "}"
+        """An object of these keys (encoded, with their colon) and values, empty ones left out as
+        `_compact` leaves them out; the common types are tested first, most values being strings."""
+        parts = []
+        for key, v in zip(keys, values, strict=True):
+            kind = type(v)
+            if kind is str:
+                if v:
+                    parts.append(key + encode_basestring(v))
+            elif v is None:
+                continue
+            elif kind is bool:
+                parts.append(key + ("true" if v else "false"))
+            elif kind is list:
+                if v:
+                    parts.append(key + self.value(v))
+            elif v != [] and v != "":
+                parts.append(key + self.value(v))
+        return "{" + ",".join(parts) + "}"
 
     def value(self, value: Any) -> str:
-        if isinstance(value, str):
+        kind = type(value)
+        if kind is str:
             return encode_basestring(value)
+        if kind is list:
+            try:
+                return "[" + ",".join(map(encode_basestring, value)) + "]"
+            except TypeError:           # not only strings
+                return self.dumps(value)
+        if kind is dict and all(type(k) is str for k in value):
+            return "{" + ",".join([encode_basestring(k) + ":" + self.value(v) for k, v in value.items()]) + "}"
         if value is True:
             return "true"
         if value is False:
             return "false"
-        if type(value) is list and all(isinstance(v, str) for v in value):
-            return "[" + ",".join(map(encode_basestring, value)) + "]"
-        if type(value) is dict and all(isinstance(k, str) for k in value):
-            return "{" + ",".join(f"{encode_basestring(k)}:{self.value(v)}" for k, v in value.items()) + "}"
         return self.dumps(value)
 
 
@@ -361,6 +389,7 @@ def _text(value: Any, dumps: Callable[[Any], str]) -> str:
 
 _CLOUD_KEYS = tuple(f'"{k}":' for k in CLOUD_FACTS)       # the keys as the encoder writes them
 _ONPREM_KEYS = tuple(f'"{k}":' for k in ONPREM_FACTS)
+_PREDICTION_KEYS = tuple(f'"{k}":' for k in PREDICTION)
 _CACHED = 1 << 16       # encoded Results kept per document: the shared ones come first, the rest are unique
 _CHUNK = 512            # entries per write: one write call per entry was a tenth of the writing
 
