@@ -3,17 +3,21 @@ N is parsed, against the local Graph server through the real msgraph-sdk; the pa
 stop the read before anything of a later page is used."""
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fixtures_graph import CONTOSO, graph_args
 from graphserver import GraphServer, load_snapshot
 from syncready.config import load_config
 from syncready.errors import SourceError
 from syncready.model import Directory
+from syncready.sources import graphread
 from syncready.sources.graphpaging import link_ahead
 from syncready.sources.graphread import read_cloud
 from syncready.sources.graphsession import GraphSession
@@ -138,3 +142,56 @@ def test_escaped_link_is_decoded():
 ], ids=["in-a-string", "nested-annotation", "in-an-object", "none", "not-last", "cut", "empty"])
 def test_no_link_is_guessed_where_none_is_the_pages(body):
     assert link_ahead(body) is None
+
+
+# --- the ids and missing properties of each page ---------------------------------------------------
+
+def _reference_take(pages, selected: tuple[str, ...]):
+    """The per-object loop _Pages.take replaced: (error or None, ids, missing when no error)."""
+    ids: dict = {}
+    missing: set = set()
+    for number, page in enumerate(pages, 1):
+        for obj in page:
+            if isinstance(obj, dict):
+                key = obj.get("id")
+                if isinstance(key, str):
+                    if key in ids:
+                        return f"object {key} came on page {ids[key]} and again on page {number}", ids, None
+                    ids[key] = number
+                missing.update(p for p in selected if p not in obj)
+    return None, ids, missing
+
+
+_objects = st.one_of(
+    st.fixed_dictionaries({"id": st.one_of(st.sampled_from("abcdef"), st.uuids().map(str), st.none(),
+                                           st.integers(0, 3))},
+                          optional={"displayName": st.just("x"), "mail": st.just("y")}),
+    st.fixed_dictionaries({}, optional={"displayName": st.just("x")}),
+    st.sampled_from([None, "x", 3, [1]]))
+
+
+@given(st.lists(st.lists(_objects, max_size=6), min_size=1, max_size=4))
+def test_page_ids_and_missing_properties_as_one_object_at_a_time(pages):
+    selected = ("id", "displayName", "mail")
+    taken = graphread._Pages("/users", lambda obj: obj, selected, keep_raw=False)
+    error, ids, missing = _reference_take(pages, selected)
+    with monkeypatch_map_records():
+        try:
+            for page in pages:
+                taken.take(page)
+        except SourceError as exc:
+            assert error is not None and error in str(exc)
+        else:
+            assert error is None and taken.missing == missing
+    assert taken.ids == ids
+
+
+@contextlib.contextmanager
+def monkeypatch_map_records():
+    """Only the page checks: records are not mapped (non-dict objects would be a mapping error)."""
+    real = graphread.map_records
+    graphread.map_records = lambda page, convert, where: []
+    try:
+        yield
+    finally:
+        graphread.map_records = real

@@ -21,6 +21,7 @@ from collections.abc import Generator
 from urllib.parse import quote, urlsplit
 
 from ..errors import ConfigError, SourceError
+from ..jsonio import decode
 from ..options import GraphOptions
 from ..progress import configure_logging
 from ..termtext import redact_url
@@ -78,7 +79,7 @@ class GraphSession:
     def __init__(self, base_url: str, credential, auth_provider, verify=True, verbose: bool = False,
                  label: str = "", timeout: float = 100.0):
         import httpx
-        from kiota_http.middleware.options import RetryHandlerOption
+        from kiota_http.middleware.options import HeadersInspectionHandlerOption, RetryHandlerOption
         from msgraph import GraphRequestAdapter, GraphServiceClient
         from msgraph.graph_request_adapter import options as sdk_options
         from msgraph_core import GraphClientFactory
@@ -100,6 +101,10 @@ class GraphSession:
                                    event_hooks={"request": [mark_sent_hook]})
         options = dict(sdk_options)
         options[RetryHandlerOption.get_key()] = RetryHandlerOption(delay=1.0, max_retries=MAX_RETRIES)
+        # The handler's default copies every request's and answer's headers (the bearer token too)
+        # into one collection that grows with each request; the answers are read here, not there.
+        options[HeadersInspectionHandlerOption.get_key()] = HeadersInspectionHandlerOption(
+            inspect_request_headers=False, inspect_response_headers=False)
         if verbose:
             middleware = KiotaClientFactory.get_default_middleware(options)
             middleware.append(GraphTelemetryHandler(options[GraphTelemetryHandlerOption.get_key()]))
@@ -124,7 +129,7 @@ class GraphSession:
     def body(self, response, method: str, url: str) -> dict:
         """The JSON object of a successful answer; anything else (a proxy's HTML page) is a SourceError."""
         try:
-            value = json.loads(response.content)
+            value = decode(response.content)
         except ValueError:
             value = None
         if not isinstance(value, dict):
