@@ -8,6 +8,9 @@
    b. the whole read_cloud (the pages, $count, the per-user mailboxSettings reads through $batch,
       domains and the other small collections) against plain httpx sending the same requests
       (the same pages, the same $batch POSTs of 20, sequential, json.loads only).
+   c. the user pages again with --latency seconds of server time per page (the local server answers
+      a page in milliseconds; Graph takes far longer): the request for page N+1 goes out before
+      page N is parsed and mapped, so that time overlaps ours, while the floor waits for each page.
    Target: ≤ 1.3× the httpx time.
 2. Stamping --stamps users through GraphWriter.apply_many ($batch; the journal writes each
    batch's intents, and then its outcomes, with one fsync), on the big server and on one of
@@ -15,7 +18,9 @@
    ImmutableID uniqueness by a scan of all its users on every PATCH, so on the big server it, not the
    client, sets the pace.
 
-Run: .venv/bin/python -m bench.bench_graph [--users 100000] [--stamps 1000] [--rounds 3]
+Run: .venv/bin/python -m bench.bench_graph [--users 100000] [--stamps 1000] [--rounds 3] [--latency 0.1]
+The reader measured is the `syncready` first on sys.path: `PYTHONPATH=<old checkout> .venv/bin/python
+bench/bench_graph.py` (run as a script, so the checkout comes first) measures old code with this script.
 """
 from __future__ import annotations
 
@@ -60,6 +65,8 @@ sys.path[:0] = [{root!r}, {tests!r}]
 from bench.bench_graph import data
 from graphserver import GraphServer
 with GraphServer(data({count})) as server:
+    if {latency}:
+        server.faults.add("/users", "slow", count=None, seconds={latency}, method="GET")
     print(json.dumps({{"url": server.url, "token": server.token}}), flush=True)
     sys.stdin.read()
 """
@@ -93,8 +100,9 @@ class Remote:
 
 
 @contextlib.contextmanager
-def remote_server(count: int) -> Iterator[Remote]:
-    code = SERVE.format(root=str(ROOT), tests=str(ROOT / "tests"), count=count)
+def remote_server(count: int, latency: float = 0.0) -> Iterator[Remote]:
+    """A server of `count` users in a child process; each GET of /users… held back `latency` seconds."""
+    code = SERVE.format(root=str(ROOT), tests=str(ROOT / "tests"), count=count, latency=latency)
     with subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                           text=True) as child:
         assert child.stdout is not None and child.stdin is not None
@@ -223,6 +231,7 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--stamps", type=int, default=1_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--latency", type=float, default=0.1, help="server seconds per page for row c (0: skip)")
     options = parser.parse_args()
     config = Config()
     t0 = time.perf_counter()
@@ -236,6 +245,12 @@ def main() -> int:
         compare(f"whole read_cloud: the pages, $count, {-(-options.users // BATCH_SIZE):,} $batch POSTs of "
                 "mailboxSettings, the small collections", remote, config,
                 lambda: sdk_full(remote, config), lambda: httpx_full(remote, config), options.rounds, options.users)
+    if options.latency:
+        with remote_server(options.users, options.latency) as slow:
+            os.environ["SYNCREADY_GRAPH_TOKEN"] = slow.token
+            compare(f"user pages, the server taking {options.latency * 1000:.0f} ms per page", slow, config,
+                    lambda: sdk_pages(slow, config), lambda: httpx_only_pages(slow, config),
+                    options.rounds, options.users)
     with GraphServer(data(options.users)) as server:
         os.environ["SYNCREADY_GRAPH_TOKEN"] = server.token
         with tempfile.TemporaryDirectory() as tmp:
