@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import IntEnum, IntFlag, StrEnum
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .addresses import is_onmicrosoft, split_proxy
 from .checkapi import Result, skipped
@@ -199,9 +198,10 @@ def same_mailbox_guid(raw: bytes, exchange_guid: str) -> bool:
     return raw == mailbox_guid_bytes(exchange_guid)
 
 
-@dataclass(frozen=True, slots=True)
-class CloudMailbox:
-    """What is known of one cloud user's mailbox. `kind` None: not known (`unread` says what is missing)."""
+class CloudMailbox(NamedTuple):
+    """What is known of one cloud user's mailbox. `kind` None: not known (`unread` says what is missing).
+    A tuple, not a frozen dataclass: one is made per cloud user and run, and a frozen dataclass's
+    __init__ costs three times as much; it is as immutable."""
 
     kind: MailboxKind | None
     source: MailboxSource | None = None
