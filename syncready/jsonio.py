@@ -61,8 +61,11 @@ _DECODER = json.JSONDecoder(parse_int=_parse_int, parse_float=_parse_float, pars
 _WIDE = 2.0 ** 63    # orjson reads an integer beyond 64 bits as a float at least this large
 
 
-def decode(data: str | bytes) -> Any:
+def decode(data: str | bytes, text: str | None = None) -> Any:
     """What json.loads(data) gives, the same value or the same exception, by orjson when it is installed.
+
+    `text`, when the caller has it, is `data` already decoded as json.loads would decode it: json
+    then reads it instead of decoding the bytes again.
 
     orjson refuses what json accepts (NaN, Infinity, 1e400, lone surrogates, nesting over 1024), so
     any refusal is answered by json itself. Of what orjson accepts, two things differ: an integer
@@ -73,10 +76,10 @@ def decode(data: str | bytes) -> Any:
         try:
             value = _orjson.loads(data)
         except Exception:              # noqa: BLE001 - whatever orjson refuses, json decides
-            return json.loads(data)
+            return json.loads(data if text is None else text)
         if _orjson_agrees((value,), MAX_DEPTH + 1):
             return value
-    return json.loads(data)
+    return json.loads(data if text is None else text)
 
 
 def _orjson_agrees(value: dict | list | tuple, budget: int) -> bool:

@@ -16,6 +16,10 @@ from test_jsonio_decode import EDGES, _canonical, _documents
 
 pytestmark = pytest.mark.unit
 
+def _json_loads(data, text=None):
+    return json.loads(data)
+
+
 _PREFIXES = [b"", codecs.BOM_UTF8, codecs.BOM_UTF8 * 2, b"\x00", b" \x00"]
 
 
@@ -31,7 +35,7 @@ def _as_before(monkeypatch, path, rel):
     """load_json as it was: json.loads of the decoded text."""
     with monkeypatch.context() as patch:
         patch.setattr(snapshot_json, "_same_json", lambda data, text: text)
-        patch.setattr(snapshot_json, "decode", json.loads)
+        patch.setattr(snapshot_json, "decode", _json_loads)
         return _read(path, rel)
 
 
@@ -67,7 +71,7 @@ def test_generated_files_read_alike(tmp_path_factory, text, prefix):
         return
     now = _read(path, GROUPS)
     same_json, decode = snapshot_json._same_json, snapshot_json.decode
-    snapshot_json._same_json, snapshot_json.decode = (lambda data, text: text), json.loads
+    snapshot_json._same_json, snapshot_json.decode = (lambda data, text: text), _json_loads
     try:
         before = _read(path, GROUPS)
     finally:

@@ -66,7 +66,7 @@ def load_json(path: Path, rel: str, camel: bool = True) -> list[Segment]:
             raise SourceError(f"{rel}: the file is empty")
         return []
     try:
-        value = decode(_same_json(data, text))
+        value = decode(_same_json(data, text), text)
     except json.JSONDecodeError as exc:
         if exc.msg != "Extra data":
             raise SourceError(_json_error(rel, exc)) from None
