@@ -44,7 +44,7 @@ class Breakdown:
 def breakdowns(doc: Mapping[str, Any]) -> list[Breakdown]:
     """One Breakdown per dimension; a dimension with no value on any user (department not read) is left out."""
     builder = BreakdownBuilder()
-    for entry in cloud_entries(doc):
+    for entry in cloud_entries(doc, results=False):
         builder.add(entry)
     return builder.finish()
 

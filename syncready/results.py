@@ -193,20 +193,50 @@ class SubjectEntries:
             return [subject_entry(s, self._previews, self._anchor, self._predict) for s in self._subjects[item]]
         return subject_entry(self._subjects[item], self._previews, self._anchor, self._predict)
 
-    def of_kind(self, kind: SubjectKind) -> Iterator[dict]:
-        """The entries of one kind of subject (the worklist's cloud users), the others never built."""
-        return (subject_entry(s, self._previews, self._anchor, self._predict) for s in self._subjects
-                if s.kind == kind)
+    def of_kind(self, kind: SubjectKind, results: bool = True) -> Iterator[dict]:
+        """The entries of one kind of subject (the worklist's cloud users), the others never built;
+        without "results" when `results` is False (the breakdowns count readiness by the facts).
+        Entries with the same Results share their "results" object: read it, do not change it."""
+        shared = self._shared_results()
+        for subject in self._subjects:
+            if subject.kind == kind:
+                entry = _entry_head(subject)
+                if results:
+                    entry["results"] = shared(subject)
+                entry.update(_entry_facts(subject, self._anchor, self._predict))
+                yield entry
 
     def results_only(self) -> Iterator[dict]:
         """Each entry without its directory facts (cloud, onprem, prediction): all a renderer that counts
-        or lists results needs (JUnit, advisories, the blocked subjects), at a fraction of the cost."""
+        or lists results needs (JUnit, advisories, the blocked subjects), at a fraction of the cost.
+        Entries with the same Results share their "results" object: read it, do not change it."""
+        shared = self._shared_results()
         for subject in self._subjects:
             entry = _entry_head(subject)
-            entry["results"] = _entry_results(subject, self._previews)
+            entry["results"] = shared(subject)
             if subject.synced:
                 entry["already_synchronized"] = True
             yield entry
+
+    def _shared_results(self) -> Callable[[Subject], dict[str, dict]]:
+        """subject → its entry's "results", made once for all the ready subjects with the same Results
+        (the same objects: most subjects, passes being shared); a subject with a failing result or a
+        fix preview gets its own."""
+        previews = self._previews
+        previewed = {name for name, _ in previews or ()}
+        rows: dict[tuple, dict[str, dict]] = {}     # (check ids, Result ids) → "results"; the subjects hold the Results
+
+        def results(subject: Subject) -> dict[str, dict]:
+            if subject.readiness != Readiness.READY or subject.name in previewed:
+                return _entry_results(subject, previews)
+            key = (tuple(subject.results), tuple(map(id, subject.results.values())))
+            found = rows.get(key)
+            if found is None:
+                found = _entry_results(subject, None)
+                if len(rows) < _CACHED:
+                    rows[key] = found
+            return found
+        return results
 
     def feed_checklist(self, builder: ChecklistBuilder) -> None:
         """Gives the cutover checklist what it learns from each subject, in order, without building the
@@ -306,10 +336,11 @@ def without_facts(doc: Mapping[str, Any]) -> Iterable[Any]:
     return subjects.results_only() if isinstance(subjects, SubjectEntries) else subjects
 
 
-def of_kind(doc: Mapping[str, Any], kind: SubjectKind) -> Iterable[Any] | None:
-    """A run's lazy entries of one kind of subject; None for a document read from a file."""
+def of_kind(doc: Mapping[str, Any], kind: SubjectKind, results: bool = True) -> Iterable[Any] | None:
+    """A run's lazy entries of one kind of subject (without "results" if `results` is False); None for
+    a document read from a file."""
     subjects = doc.get("subjects")
-    return subjects.of_kind(kind) if isinstance(subjects, SubjectEntries) else None
+    return subjects.of_kind(kind, results) if isinstance(subjects, SubjectEntries) else None
 
 
 class _Facts:

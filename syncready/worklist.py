@@ -98,9 +98,10 @@ def is_cloud_entry(entry: Any) -> bool:
     return isinstance(entry, dict) and (entry.get("kind") or SubjectKind.CLOUD_USER) == SubjectKind.CLOUD_USER
 
 
-def cloud_entries(doc: Mapping[str, Any]) -> Iterable[dict]:
-    """The cloud users' entries; of a run's document, without building the AD subjects' entries."""
-    found = of_kind(doc, SubjectKind.CLOUD_USER)
+def cloud_entries(doc: Mapping[str, Any], results: bool = True) -> Iterable[dict]:
+    """The cloud users' entries; of a run's document, without building the AD subjects' entries (nor
+    their "results" when `results` is False)."""
+    found = of_kind(doc, SubjectKind.CLOUD_USER, results)
     return found if found is not None else (entry for entry in doc.get("subjects") or () if is_cloud_entry(entry))
 
 

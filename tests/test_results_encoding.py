@@ -14,6 +14,7 @@ from syncready.config import Config, Waiver, load_config
 from syncready.coverage import Collection
 from syncready.engine import Engine
 from syncready.fixing import attach_previews
+from syncready.breakdown import breakdowns
 from syncready.checklist import ALWAYS_READ, build_checklist
 from syncready.results import SubjectEntries, of_kind, results_document, without_facts, write_json
 from syncready.sources.snapshot import read_snapshot
@@ -117,3 +118,6 @@ def test_entries_without_facts_and_of_one_kind_are_the_entries(cases):
         cloud = [e for e in entries if e["kind"] == "cloud-user"]
         assert list(of_kind(doc, SubjectKind.CLOUD_USER)) == cloud and 0 < len(cloud) < len(entries), name
         assert list(without_facts(_plain(doc))) == entries and of_kind(_plain(doc), SubjectKind.CLOUD_USER) is None
+        assert list(of_kind(doc, SubjectKind.CLOUD_USER, results=False)) == [
+            {k: v for k, v in e.items() if k != "results"} for e in cloud], name
+        assert breakdowns(doc) == breakdowns(_plain(doc)), name
