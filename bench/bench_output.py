@@ -1,8 +1,8 @@
 """Benchmark: what `syncready check` spends after evaluation (fix previews, results JSON, terminal
 checklist and summary, exit code; optionally the Markdown, JUnit, CSV and HTML writers).
 
-Baseline named for the ratio: the same command from a git revision (default: 8e6ee25, main before
-issue 14's output work), extracted with `git archive` and run in the same benchmark run on the same
+Baseline named for the ratio: the same command from a git revision (default: 22058d3, main before
+issue 14's third pass; 8e6ee25 is main before the output work began), extracted with `git archive` and run in the same benchmark run on the same
 generated directory. Each run is a child process; its CPU time (user+sys, from wait4) is the whole
 command, and "post-evaluation" is that minus the CPU of `build_run` (reading and evaluating), timed
 inside the child. Run: .venv/bin/python -m bench.bench_output [--users 20000 100000] [--outputs json,csv]
@@ -24,7 +24,7 @@ from bench.child import run_measured
 from bench.synthetic import generate
 
 ROOT = Path(__file__).resolve().parent.parent
-BASELINE = "8e6ee25"
+BASELINE = "22058d3"
 SHOWN_TIME = re.compile(r"\d\d [A-Z][a-z]{2} \d{4}, \d\d:\d\d UTC")    # the HTML header's time
 MAPPED = ("checks", "fixers", "reports", "examples")     # pyproject's package-dir: syncready.<name> = <name>/
 
