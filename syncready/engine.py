@@ -7,7 +7,7 @@ per subject, so 100k users × 15 checks stay within seconds. The pytest front en
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -15,11 +15,13 @@ from typing import Any
 from .checkapi import Result, skipped
 from .config import Config
 from .coverage import Collection, CoverageStatus
+from .gcpause import collector_paused
 from .immutableid import guid_bytes_to_string
 from .index import Index
 from .matching import pairing, unpaired
 from .model import Directory, OnPremObject
 from .registry import Check, get_check, select_checks
+from .subjectresults import Layout, Results
 from .summary import run_people
 from .vocab import FAILING, Readiness, Severity, Status, SubjectKind, gates
 
@@ -41,7 +43,7 @@ class Subject:
     counterparts: tuple = ()
     paired: Any = None          # the AD user sync will join to this cloud user (matching.pairing), else None
     pairing: Any = None         # matching.Pairing, made when a selected check asks for `paired`
-    results: dict[str, Result] = field(default_factory=dict)
+    results: MutableMapping[str, Result] = field(default_factory=Results)
     readiness: Readiness = Readiness.READY
     synced: bool = False
 
@@ -90,7 +92,8 @@ class Engine:
         self.directory = directory
         self.config = config or Config()
         _settle_coverage(directory, self.config)
-        self.index = Index(directory, self.config)
+        with collector_paused():
+            self.index = Index(directory, self.config)
         self.checks = select_checks(list(self.config.select) if select is None else select,
                                     list(self.config.ignore) if ignore is None else ignore)
         for check_id in list(self.config.severity) + [w.check for w in self.config.waivers if w.check != "*"]:
@@ -120,13 +123,12 @@ class Engine:
                 if reason:
                     out_of_scope[reason] = out_of_scope.get(reason, 0) + 1
                     continue
-                found = index.counterparts(user)
-                subject = Subject(user.upn, user.id, SubjectKind.CLOUD_USER, user,
-                                  found[0] if len(found) == 1 else None, tuple(found), synced=bool(user.sync_enabled))
-                if pair:
-                    subject.pairing = pairing(user, index)
-                    subject.paired = subject.pairing.onprem
-                subjects.append(subject)
+                found = index.counterpart_tuple(user)
+                paired = pairing(user, index) if pair else None
+                subjects.append(Subject(user.upn, user.id, SubjectKind.CLOUD_USER, user,
+                                        found[0] if len(found) == 1 else None, found,
+                                        paired.onprem if paired is not None else None, paired,
+                                        synced=bool(user.sync_enabled)))
         for kind, objects in ((SubjectKind.ONPREM_USER, index.onprem_subjects),
                               (SubjectKind.ONPREM_GROUP, self._onprem_groups)):
             if kind not in kinds:
@@ -207,26 +209,36 @@ class Engine:
     def run(self, users=None) -> Run:
         """Every check over its subjects, one check at a time: the same check's code over every subject
         in turn costs about a third less CPU than every check in turn over one subject (measured with
-        bench/bench_checks.py), and each subject's results still come in the checks' order."""
+        bench/bench_checks.py), and each subject's results still come in the checks' order. The cyclic
+        collector is paused meanwhile: at 100k users its full passes over the new subjects and results
+        were about a quarter of the run."""
+        with collector_paused():
+            return self._run(users)
+
+    def _run(self, users) -> Run:
         subjects, out_of_scope = self.subjects(users)
-        synced_results = {kind: dict.fromkeys((c.id for c in self.checks if c.meta.subject == kind), SYNCED)
-                          for kind in SubjectKind}
-        rows: dict[str, list[tuple[Subject, tuple]]] = {}
+        layouts = {kind: Layout(c.id for c in self.checks if c.meta.subject == kind) for kind in SubjectKind}
+        rows: dict[str, list[tuple[Subject, tuple, list]]] = {}
         for subject in subjects:
+            layout = layouts[subject.kind]
             if subject.synced:       # every check says "already synchronized": one shared Result
-                subject.results.update(synced_results[subject.kind])
+                subject.results = Results(layout, [SYNCED] * len(layout.ids))
                 continue
+            values = [None] * len(layout.ids)     # filled below, one position per check
+            subject.results = Results(layout, values)
             rows.setdefault(subject.kind, []).append(
-                (subject, (subject.obj, subject.counterpart, subject.paired, self.index, self.config, None)))
+                (subject, (subject.obj, subject.counterpart, subject.paired, self.index, self.config, None), values))
         outcome = self._outcome
         for check in self.checks:
             bound = self.bind(check)
             check_id, func, _, needs, unread = bound
             arguments = _row_arguments(check)
+            position = layouts[check.meta.subject].positions[check_id]
+            needed = _ROW[needs] if needs else 0       # the row's object at 0 is never None
             blocker = self.severity[check_id] == Severity.BLOCKER
             plain = unread is None and not self.waivers      # no rule but the call itself applies
-            for subject, row in rows.get(check.meta.subject, ()):
-                if plain and (not needs or (subject.paired if needs == "paired" else subject.counterpart) is not None):
+            for subject, row, values in rows.get(check.meta.subject, ()):
+                if plain and row[needed] is not None:
                     # the common case, inlined: 100k users × 24 checks would pay a frame per call
                     try:
                         result = func(*arguments(row))
@@ -236,7 +248,7 @@ class Engine:
                         result = NO_RESULT
                 else:
                     result = outcome(bound, subject, arguments(row))
-                subject.results[check_id] = result
+                values[position] = result
                 if result.status in FAILING:
                     if blocker:
                         subject.readiness = Readiness.BLOCKED

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .addresses import is_onmicrosoft
 from .config import Config
@@ -20,7 +20,7 @@ from .names import name_keys
 from .vocab import SourceAnchor
 
 if TYPE_CHECKING:
-    from .matching import Match
+    from .matching import Match, Pairing
 
 Holder = CloudUser | CloudObject | OnPremObject
 OnPremReach = Literal["in-scope", "any", "none"]
@@ -87,7 +87,8 @@ class Index:
         self.domains = {d.id.lower(): d for d in directory.domains}
         self.predictions: dict[int, Match] = {}   # id(on-prem user) → matching's prediction, made once per run
         self.raw_predictions: dict[int, Match] = {}   # the same before rivals for one cloud user (matching)
-        self.landings: dict[str, list[OnPremObject]] | None = None   # cloud id → AD users predicted onto it
+        self.landings: dict[str, tuple[OnPremObject, ...]] | None = None   # cloud id → AD users predicted onto it
+        self.pairings: dict[str, Pairing] | None = None   # cloud id → matching.pairing, for the cloud users landed on
 
     def anchor(self, obj: OnPremObject) -> str | None:
         """The sourceAnchor sync will give this AD object under [sync] source_anchor, once per run:
@@ -145,31 +146,31 @@ class Index:
     @cached_property
     def cloud_by_primary_smtp(self) -> dict[str, tuple[CloudUser, ...]]:
         """Cloud users by lower-cased primary SMTP address: what SMTP soft match compares."""
-        return _grouped((_lower(primary), user) for user in self.directory.cloud_users
+        return grouped((_lower(primary), user) for user in self.directory.cloud_users
                         if (primary := user.primary_smtp))
 
     @cached_property
     def cloud_by_name_key(self) -> dict[str, tuple[CloudUser, ...]]:
         """Cloud users other than guests by the name keys of syncready.names (probable duplicates)."""
         memo: dict[str, list[str]] = {}
-        return _grouped((key, user) for user in self.directory.cloud_users if not user.is_guest
+        return grouped((key, user) for user in self.directory.cloud_users if not user.is_guest
                         for key in name_keys(user, memo))
 
     @cached_property
     def onprem_by_folded_anchor(self) -> dict[str, tuple[OnPremObject, ...]]:
         """AD users by lower-cased anchor: an ImmutableID that names one in another letter case."""
-        return _grouped((anchor.lower(), obj) for obj in self.onprem_users if (anchor := self.anchor(obj)))
+        return grouped((anchor.lower(), obj) for obj in self.onprem_users if (anchor := self.anchor(obj)))
 
     @cached_property
     def onprem_by_guid(self) -> dict[bytes, tuple[OnPremObject, ...]]:
         """AD users by raw objectGUID and mS-DS-ConsistencyGuid bytes."""
-        return _grouped((raw, obj) for obj in self.onprem_users
+        return grouped((raw, obj) for obj in self.onprem_users
                         for raw in {obj.object_guid, obj.consistency_guid} - {None} if raw is not None)
 
     @cached_property
     def cloud_groups_by_name(self) -> dict[str, tuple[CloudObject, ...]]:
         """Cloud groups by lower-cased displayName (group-takeover: a same-named AD group that cannot match)."""
-        return _grouped((group.display_name.strip().lower(), group) for group in self.directory.cloud_groups
+        return grouped((group.display_name.strip().lower(), group) for group in self.directory.cloud_groups
                         if group.display_name)
 
     def _index_roles(self, directory: Directory) -> None:
@@ -213,7 +214,16 @@ class Index:
 
     def counterparts(self, user: CloudUser) -> list[OnPremObject]:
         """On-prem users whose userPrincipalName equals the cloud user's UPN (any scope)."""
-        return [o for o in self.onprem_by_upn.get(user.upn.lower(), ()) if o.object_class == "user"]
+        return list(self.counterpart_tuple(user))
+
+    def counterpart_tuple(self, user: CloudUser) -> tuple[OnPremObject, ...]:
+        """`counterparts` as the table's own tuple when every holder of the UPN is a user (the usual
+        case: no new object per cloud user)."""
+        found = self.onprem_by_upn.get(user.upn.lower(), ())
+        for obj in found:
+            if obj.object_class != "user":
+                return tuple(o for o in found if o.object_class == "user")
+        return found
 
     def cloud_scope_reason(self, user: CloudUser) -> str | None:
         """Why a cloud user is not a subject (None when it is)."""
@@ -250,7 +260,7 @@ class _Tables:
         self._grown.clear()
 
 
-def _grouped(pairs: Iterable[tuple[str | bytes, object]]) -> dict:
+def grouped(pairs: Iterable[tuple[Any, Any]]) -> dict:
     """A key → tuple-of-holders dictionary from (key, holder) pairs, holders in the pairs' order."""
     tables = _Tables()
     table: dict = {}

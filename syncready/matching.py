@@ -18,7 +18,7 @@ from typing import NamedTuple
 from .checkapi import Result, skipped
 from .coverage import CoverageStatus
 from .immutableid import decode_anchor
-from .index import Index
+from .index import Index, grouped
 from .model import CloudUser, OnPremObject
 from .names import fold, name_keys
 
@@ -70,13 +70,16 @@ class Pairing(NamedTuple):
 
 def pairing(cloud_user: CloudUser, index: Index) -> Pairing:
     """Which AD user the data checks (drift, proxies, mail) and their fixers compare with this cloud user."""
-    landed = _landings(index).get(cloud_user.id, ())
-    if len(landed) > 1:
-        return Pairing(None, None, tuple(landed))
-    if landed:
-        return Pairing(landed[0], _raw(landed[0], index).how)
-    found = index.counterparts(cloud_user)
-    return Pairing(found[0] if len(found) == 1 else None, None)
+    table = index.pairings
+    if table is None:
+        table = index.pairings = {cloud_id: Pairing(None, None, landed) if len(landed) > 1
+                                  else Pairing(landed[0], _raw(landed[0], index).how)
+                                  for cloud_id, landed in _landings(index).items()}
+    found = table.get(cloud_user.id)
+    if found is not None:
+        return found
+    holders = index.counterpart_tuple(cloud_user)
+    return Pairing(holders[0] if len(holders) == 1 else None, None)
 
 
 def unpaired(found: Pairing, holders: list[OnPremObject]) -> Result:
@@ -111,16 +114,12 @@ def _raw(onprem_user: OnPremObject, index: Index) -> Match:
     return found
 
 
-def _landings(index: Index) -> dict[str, list[OnPremObject]]:
+def _landings(index: Index) -> dict[str, tuple[OnPremObject, ...]]:
     """In-scope AD users by the id of the cloud user each alone would join, built once per Index."""
     table = index.landings
     if table is None:
-        table = {}
-        for obj in index.onprem_subjects():
-            user = _raw(obj, index).user
-            if user is not None:
-                table.setdefault(user.id, []).append(obj)
-        index.landings = table
+        table = index.landings = grouped((user.id, obj) for obj in index.onprem_subjects()
+                                         if (user := _raw(obj, index).user) is not None)
     return table
 
 

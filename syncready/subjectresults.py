@@ -1,0 +1,94 @@
+"""A subject's results by check id, held as one list in the order of a table shared by its kind.
+
+A run keeps one result per check and subject: 24 × 100k cloud users. A dict per subject costs 832
+bytes at 24 entries; this store costs its list (8 bytes a result) and one small object, and the
+check ids and their positions (`Layout`) are shared by every subject of the kind. It is a
+MutableMapping, so readers keep using `items()`, `[id]`, `get`, `in`, `values()`, and assignment of a
+check id outside the layout (a test, a baseline mark) is kept beside the list, after it, as a dict
+would keep a new key.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, MutableMapping
+from itertools import chain
+from typing import Any
+
+from .checkapi import Result
+
+
+class Layout:
+    """The check ids of one kind of subject, in the run's order, and the position of each."""
+
+    __slots__ = ("ids", "positions")
+
+    def __init__(self, ids: Iterable[str]):
+        self.ids = tuple(ids)
+        self.positions = {check_id: i for i, check_id in enumerate(self.ids)}
+
+
+NO_LAYOUT = Layout(())
+
+
+class Results(MutableMapping[str, Result]):
+    """Check id → Result. `values` holds one Result per id of `layout` (Engine.run fills every
+    position before the run is returned); other ids go to a dict beside it."""
+
+    __slots__ = ("_layout", "_values", "_more")
+
+    def __init__(self, layout: Layout = NO_LAYOUT, values: list[Any] | None = None):
+        self._layout = layout
+        self._values: list[Any] = [] if values is None else values
+        self._more: dict[str, Result] | None = None
+
+    def __getitem__(self, check_id: str) -> Result:
+        position = self._layout.positions.get(check_id)
+        if position is not None:
+            return self._values[position]
+        if self._more is None:
+            raise KeyError(check_id)
+        return self._more[check_id]
+
+    def get(self, check_id: str, default: Any = None) -> Any:
+        position = self._layout.positions.get(check_id)
+        if position is not None:
+            return self._values[position]
+        return default if self._more is None else self._more.get(check_id, default)
+
+    def __contains__(self, check_id: object) -> bool:
+        return check_id in self._layout.positions or (self._more is not None and check_id in self._more)
+
+    def __setitem__(self, check_id: str, result: Result) -> None:
+        position = self._layout.positions.get(check_id)
+        if position is not None:
+            self._values[position] = result
+        elif self._more is None:
+            self._more = {check_id: result}
+        else:
+            self._more[check_id] = result
+
+    def __delitem__(self, check_id: str) -> None:
+        if check_id in self._layout.positions:     # rare: the rest becomes a plain dict, in order
+            kept = {k: r for k, r in self.items() if k != check_id}
+            self._layout, self._values, self._more = NO_LAYOUT, [], kept
+            return
+        if self._more is None:
+            raise KeyError(check_id)
+        del self._more[check_id]
+
+    def __iter__(self) -> Iterator[str]:
+        ids = iter(self._layout.ids)
+        return ids if not self._more else chain(ids, self._more)
+
+    def __len__(self) -> int:
+        return len(self._values) + (len(self._more) if self._more else 0)
+
+    def items(self) -> Iterable[tuple[str, Result]]:  # type: ignore[override]
+        pairs = zip(self._layout.ids, self._values, strict=True)
+        return pairs if not self._more else chain(pairs, self._more.items())
+
+    def values(self) -> tuple[Result, ...]:  # type: ignore[override]
+        found = tuple(self._values)
+        return found if not self._more else found + tuple(self._more.values())
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))

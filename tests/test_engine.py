@@ -1,0 +1,131 @@
+"""Engine.run's store of results, its subjects and its pause of the cyclic collector.
+
+A run holds one result per check and subject; each subject's results are one list in the order of
+a table of check ids its kind shares, read through the Mapping interface every reader uses."""
+from __future__ import annotations
+
+import dataclasses
+import gc
+
+import pytest
+
+from syncready.checkapi import PASS, Result, failed
+from syncready.engine import SYNCED, Engine
+from syncready.subjectresults import Layout, Results
+from syncready.vocab import Readiness, Status
+
+from builders import cloud, directory, onprem
+
+FAIL = failed("no")
+
+
+def _run(select=None):
+    ann, bob = cloud("ann@contoso.com"), cloud("bob@contoso.com", sync_enabled=True)
+    return Engine(directory([ann, bob], [onprem("ann@contoso.com")]), select=select).run()
+
+
+def test_every_subject_of_a_kind_shares_one_table_of_check_positions():
+    run = _run()
+    cloud_users = [s for s in run.subjects if s.kind == "cloud-user"]
+    cloud_checks = [c.id for c in run.checks if c.meta.subject == "cloud-user"]
+    assert len(cloud_users) == 2
+    for subject in cloud_users:
+        assert isinstance(subject.results, Results)
+        assert list(subject.results) == cloud_checks
+        assert subject.results._layout is cloud_users[0].results._layout
+    synced = next(s for s in cloud_users if s.synced)
+    assert set(map(id, synced.results.values())) == {id(SYNCED)}
+
+
+def test_the_store_reads_as_the_dict_a_run_used_to_keep():
+    layout = Layout(["a", "b", "c"])
+    results = Results(layout, [PASS, FAIL, PASS])
+    plain = {"a": PASS, "b": FAIL, "c": PASS}
+    assert results == plain and dict(results) == plain and len(results) == 3
+    assert list(results.items()) == list(plain.items())
+    assert list(results.values()) == list(plain.values()) and list(results.keys()) == list(plain)
+    assert results["b"] is FAIL and results.get("b") is FAIL and results.get("x") is None
+    assert results.get("x", PASS) is PASS and "a" in results and "x" not in results
+    with pytest.raises(KeyError):
+        results["x"]
+    assert repr(results) == repr(plain)
+
+
+def test_assignment_and_deletion_behave_as_a_dicts():
+    layout = Layout(["a", "b"])
+    results, plain = Results(layout, [PASS, PASS]), {"a": PASS, "b": PASS}
+    for store in (results, plain):
+        store["b"] = FAIL           # in the table: replaced in place
+        store["z"] = FAIL           # outside it: after the others, as a new dict key
+        store["y"] = PASS
+    assert list(results.items()) == list(plain.items()) and len(results) == 4
+    for store in (results, plain):
+        del store["z"]
+    assert list(results.items()) == list(plain.items())
+    for store in (results, plain):
+        del store["a"]
+    assert list(results.items()) == list(plain.items()) and "a" not in results
+    results["a"] = PASS
+    plain["a"] = PASS
+    assert list(results.items()) == list(plain.items())
+    with pytest.raises(KeyError):
+        del results["nothing"]
+    empty = Results()
+    empty["q"] = PASS
+    assert dict(empty) == {"q": PASS} and empty.get("q") is PASS
+
+
+def test_a_run_gives_the_same_results_and_readiness_as_checking_each_subject_alone():
+    engine = Engine(directory([cloud("ann@contoso.com"), cloud("carl@contoso.com")],
+                              [onprem("ann@contoso.com"), onprem("dora@contoso.com")]))
+    run = engine.run()
+    fresh = Engine(engine.directory)
+    subjects, _ = fresh.subjects()
+    for subject, alone in zip(run.subjects, subjects, strict=True):
+        expected = {c.id: fresh.evaluate(c, alone) for c in fresh.checks if c.meta.subject == subject.kind}
+        assert {k: (r.status, r.message) for k, r in subject.results.items()} == {
+            k: (r.status, r.message) for k, r in expected.items()}
+        failing = [r for r in expected.values() if r.status in (Status.FAIL, Status.ERROR)]
+        assert (subject.readiness == Readiness.READY) == (not failing)
+
+
+def test_the_collector_is_paused_while_checks_run_and_restored_after():
+    engine = Engine(directory([cloud("ann@contoso.com")], [onprem("ann@contoso.com")]), select=["upn-exists"])
+    seen = []
+
+    def check(*_):
+        seen.append(gc.isenabled())
+        return PASS
+
+    engine.checks = [dataclasses.replace(engine.checks[0], func=check)]
+    assert gc.isenabled()
+    engine.run()
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        engine.run()
+        assert not gc.isenabled()      # a caller's own pause is left as it was
+    finally:
+        gc.enable()
+
+
+def test_a_cloud_users_counterparts_are_the_indexs_own_tuple():
+    engine = Engine(directory([cloud("ann@contoso.com")], [onprem("ann@contoso.com")]))
+    subject = next(s for s in engine.subjects()[0] if s.kind == "cloud-user")
+    assert subject.counterparts is engine.index.onprem_by_upn["ann@contoso.com"]
+    assert subject.counterpart is subject.counterparts[0] and subject.paired is subject.counterpart
+
+
+def test_a_result_that_is_none_or_an_exception_becomes_an_error_in_its_position():
+    engine = Engine(directory([cloud("ann@contoso.com")], [onprem("ann@contoso.com")]),
+                    select=["upn-exists", "upn-unique"])
+
+    def broken(*_):
+        raise ValueError("boom")
+
+    first, second = engine.checks
+    engine.checks = [dataclasses.replace(first, func=lambda *_: None),
+                     dataclasses.replace(second, func=broken)]
+    results = next(s for s in engine.run().subjects if s.kind == "cloud-user").results
+    assert [r.status for r in results.values()] == [Status.ERROR, Status.ERROR]
+    assert isinstance(results[second.id], Result) and "ValueError: boom" in results[second.id].message
