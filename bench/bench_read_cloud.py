@@ -1,5 +1,7 @@
 """The cloud side of read_snapshot (cloud/*.json to CloudUser, groups, mailboxes ...): a baseline
-source tree against this one, with and without orjson (the `fast` extra), in the same run.
+source tree against this one, with and without orjson (the `fast` extra), in the same run; and
+cloud/users.json decoded by json.loads of its text against jsonio.decode of its bytes by orjson
+(why the snapshot reader does not use orjson: no less CPU, a higher peak).
 
 Each variant runs in its own child process, alternating, `--repeat` times; the figure is the CPU
 (process_time) of read_snapshot(parts=("cloud",)) alone, the least and the median of the repeats
@@ -43,9 +45,37 @@ print(cpu, len(directory.cloud_users), digest.hexdigest()[:16])
 """
 
 
+# Run in the child: decode cloud/users.json one way, print CPU seconds.
+_DECODE = """
+import gc, json, sys, time
+gc.disable()
+from syncready import jsonio
+data = open(sys.argv[1], "rb").read()
+start = time.process_time()
+value = json.loads(data.decode("utf-8-sig")) if sys.argv[2] == "json" else jsonio.decode(data)
+print(time.process_time() - start)
+"""
+
+
 def _variants(baseline: Path) -> list[tuple[str, Path, str]]:
     return [("baseline (no orjson)", baseline, "hide"), ("now, without orjson", HERE, "hide"),
             ("now, with orjson", HERE, "use")]
+
+
+def _decode_rows(users: Path, repeat: int) -> list[str]:
+    decoded: dict[str, list[tuple[float, int]]] = {}
+    for _ in range(repeat):
+        for way in ("json", "orjson"):
+            child = run_or_exit([sys.executable, "-c", _DECODE, str(users), way], way,
+                                env={"PYTHONPATH": str(HERE), "PATH": "/usr/bin:/bin"})
+            decoded.setdefault(way, []).append((float(child.stdout), child.rss))
+    floor = min(c for c, _ in decoded["json"])
+    rows = []
+    for way, label in (("json", "json.loads(text)"), ("orjson", "jsonio.decode(bytes), orjson")):
+        least = min(c for c, _ in decoded[way])
+        rows.append(f"  {label:30} {least:6.2f} s ({floor / least:4.2f}x json)  peak "
+                    f"{max(r for _, r in decoded[way]) / 2**20:5.0f} MB")
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
                                     env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"})
                 cpu, users, digest = child.stdout.split()
                 runs.setdefault(name, []).append((float(cpu), int(users), digest, child.rss))
+        decode_rows = _decode_rows(snapshot / "cloud" / "users.json", args.repeat)
     print(f"cloud side of read_snapshot, {snapshot} ({have}; CPU seconds, least and median of {args.repeat})")
     first = runs[_variants(args.baseline)[0][0]]
     base_min, base_median = min(r[0] for r in first), statistics.median(r[0] for r in first)
@@ -88,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
               f"({base_median / median:4.2f}x)  {results[0][1]} users  peak {rss / 2**20:5.0f} MB  "
               f"read {results[0][2]}")
     print("  same directory read by every variant" if len(digests) == 1 else "  DIFFERENT directories read")
+    print("cloud/users.json alone (CPU seconds, least of the repeats; peak RSS of the child)")
+    for line in decode_rows:
+        print(line)
     return 0 if len(digests) == 1 else 1
 
 
