@@ -1,0 +1,61 @@
+"""cloud_user_from_graph over cloud/users.json's records: a baseline tree's graphmap against this
+one's, in the same process, alternating (CPU seconds, least of the repeats; the records are decoded
+once, the garbage collector paused as read_snapshot pauses it).
+
+    python bench/bench_map_users.py --snapshot /tmp/bk/snap100000 --baseline /tmp/base [--repeat 5]
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import sys
+import time
+from functools import partial
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent.parent
+
+
+def _graphmap(tree: Path, name: str):
+    """The graphmap module of a source tree, loaded under its own package name."""
+    for key in [k for k in sys.modules if k == "syncready" or k.startswith("syncready.")]:
+        del sys.modules[key]
+    sys.path.insert(0, str(tree))
+    try:
+        import syncready.sources.graphmap as module
+    finally:
+        sys.path.pop(0)
+    sys.modules[name] = module
+    return module
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--snapshot", type=Path, required=True)
+    parser.add_argument("--baseline", type=Path, required=True)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+    records = json.loads((args.snapshot / "cloud" / "users.json").read_text(encoding="utf-8-sig"))
+    trees = {"baseline": _graphmap(args.baseline, "_base_graphmap"), "now": _graphmap(HERE, "_now_graphmap")}
+    gc.disable()
+    times: dict[str, list[float]] = {name: [] for name in trees}
+    for _ in range(args.repeat):
+        for name, module in trees.items():
+            convert = partial(module.cloud_user_from_graph, extra_props=())
+            start = time.process_time()
+            users = module.map_records(records, convert, str)
+            times[name].append(time.process_time() - start)
+            del users
+    same = [repr(u) for u in map(trees["baseline"].cloud_user_from_graph, records)] == \
+        [repr(u) for u in map(trees["now"].cloud_user_from_graph, records)]
+    base = min(times["baseline"])
+    print(f"cloud_user_from_graph over {len(records)} records (CPU seconds, least of {args.repeat})")
+    for name, runs in times.items():
+        print(f"  {name:9} {min(runs):6.3f} s  {base / min(runs):4.2f}x the baseline")
+    print("  the same CloudUsers" if same else "  DIFFERENT CloudUsers")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
