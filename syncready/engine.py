@@ -106,7 +106,12 @@ class Engine:
 
     # subjects -------------------------------------------------------------------------------
     def subjects(self, users=None) -> tuple[list[Subject], dict[str, int]]:
-        """Every subject in scope (SPEC §3), optionally only the given UPNs or DNs."""
+        """Every subject in scope (SPEC §3), optionally only the given UPNs or DNs (the collector
+        paused, as for the index: the subjects and the matching's predictions hold no cycles)."""
+        with collector_paused():
+            return self._subjects(users)
+
+    def _subjects(self, users) -> tuple[list[Subject], dict[str, int]]:
         wanted = {u.lower() for u in users} if users else None
         subjects: list[Subject] = []
         out_of_scope: dict[str, int] = {}
@@ -216,7 +221,7 @@ class Engine:
             return self._run(users)
 
     def _run(self, users) -> Run:
-        subjects, out_of_scope = self.subjects(users)
+        subjects, out_of_scope = self._subjects(users)
         layouts = {kind: Layout(c.id for c in self.checks if c.meta.subject == kind) for kind in SubjectKind}
         rows: dict[str, list[tuple[Subject, tuple, list]]] = {}
         for subject in subjects:

@@ -129,3 +129,17 @@ def test_a_result_that_is_none_or_an_exception_becomes_an_error_in_its_position(
     results = next(s for s in engine.run().subjects if s.kind == "cloud-user").results
     assert [r.status for r in results.values()] == [Status.ERROR, Status.ERROR]
     assert isinstance(results[second.id], Result) and "ValueError: boom" in results[second.id].message
+
+
+def test_subjects_are_built_with_the_collector_paused():
+    engine = Engine(directory([cloud("ann@contoso.com")], [onprem("ann@contoso.com")]))
+    seen = []
+    lookup = engine.index.counterpart_tuple
+
+    def counted(user):
+        seen.append(gc.isenabled())
+        return lookup(user)
+
+    engine.index.counterpart_tuple = counted    # type: ignore[method-assign]
+    engine.subjects()
+    assert seen == [False] and gc.isenabled()
