@@ -1,6 +1,7 @@
-"""The cheaper snapshot read (issue 14): the LDIF reader's lower-cased mode gives what lower-casing
-its written names gave, the AD mapping is unchanged on it, messages still name attributes as
-written, and the GUID and SID helpers that lost their detours answer as before."""
+"""The cheaper snapshot read (issue 14): the LDIF reader's entry mode (iter_ldif_entries, with its
+fast path for plain records) gives what iter_ldif_records gives, value for value and message for
+message, the AD mapping is unchanged on it, messages still name attributes as written, and the
+GUID and SID helpers that lost their detours answer as before."""
 from __future__ import annotations
 
 import base64
@@ -9,6 +10,7 @@ import json
 import shutil
 import tempfile
 import uuid
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -17,8 +19,8 @@ from hypothesis import strategies as st
 
 from syncready.errors import SourceError
 from syncready.immutableid import guid_bytes_to_string
-from syncready.sources.admap import onprem_from_attributes, onprem_from_lower
-from syncready.sources.ldif import iter_ldif_records, lowered, write_ldif
+from syncready.sources.admap import onprem_from_attributes, onprem_from_entry
+from syncready.sources.ldif import LdifError, first_and_more, iter_ldif_entries, iter_ldif_records, write_ldif
 from syncready.sources.snapshot import read_snapshot
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "contoso"
@@ -44,31 +46,134 @@ def _entries(records):
     return entries
 
 
+def _outcome(read, path):
+    """What a reader gives for a file: its records, or the message it refuses the file with."""
+    try:
+        return list(read(path))
+    except LdifError as exc:
+        return str(exc)
+
+
+def _as_entries(path):
+    """iter_ldif_records' records in iter_ldif_entries' shape: the reference for the fast path."""
+    for line, dn, attrs in iter_ldif_records(path):
+        first, more = first_and_more(attrs)
+        yield line, dn, first, more or None
+
+
+def _mapped(builds):
+    """The object each build makes, or the message it refuses with."""
+    found = []
+    for build in builds:
+        try:
+            found.append(build())
+        except ValueError as exc:
+            found.append(str(exc))
+    return found
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(st.dictionaries(SPELLINGS, VALUES, max_size=6), CLASSES), min_size=1, max_size=5),
        st.sampled_from(["\n", "\r\n"]))
-def test_lower_mode_equals_lower_casing_the_written_names(records, newline):
+def test_entries_equal_the_records_lower_cased(records, newline):
     """Folded lines, base64 values, non-ASCII text and one name spelled in several cases (in one
-    record or across records): the same keys, values and order, and the same objects."""
+    record or across records): the same lines, values and order, and the same objects."""
     text = io.StringIO()
     write_ldif(text, _entries(records))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "ad.ldif"
         path.write_bytes(text.getvalue().replace("\n", newline).encode("ascii"))
         written = list(iter_ldif_records(path))
-        folded = list(iter_ldif_records(path, lower=True))
-    assert [(line, dn, lowered(attrs)) for line, dn, attrs in written] == folded
-    assert [onprem_from_attributes(dn, attrs) for _, dn, attrs in written] == \
-        [onprem_from_lower(dn, attrs) for _, dn, attrs in folded]
+        entries = list(iter_ldif_entries(path))
+        assert entries == list(_as_entries(path))
+    assert _mapped(partial(onprem_from_attributes, dn, attrs) for _, dn, attrs in written) == \
+        _mapped(partial(onprem_from_entry, dn, first, more) for _, dn, first, more in entries)
 
 
-def test_a_name_in_two_spellings_in_one_record_keeps_the_order_of_the_first_spelling(tmp_path):
+def _b64(value: bytes) -> str:
+    return base64.b64encode(value).decode()
+
+
+# Lines the fast path reads itself once their names are known (the first record holds them all) ...
+PLAIN = ["mail: a@x", "mail:  two spaces", "mail:: " + _b64(b"b@x"), "objectClass: user", "objectClass: group",
+         "proxyAddresses: SMTP:a@x", "proxyAddresses:: " + _b64(b"smtp:b@x"), "cn:: " + _b64("Zoë".encode()),
+         "sn: trailing ", "h: value: with colon",
+         "description: folded\n  over a line", "userAccountControl: 512", "changetype: add", "changeType: ADD",
+         "g: <not a url", "member;range=0-1: cn=x", "1.2.3: oid", "givenName:: " + _b64("Zoë".encode())]
+# ... and lines it must hand over to _parse_piece, which reads or refuses them.
+ODD = ["objectGUID:: not*base64", "mail:: not*base64", "mail:: Zm9v\udcff", "mail::" + _b64(b"c@x"),
+       "changetype: modify", "# a comment: with a colon", "#", "dn: cn=second", "DN: cn=third", "bad name: x",
+       "no colon here", "e:", "e::", "e:: ", "a:value", "jpegPhoto:< file:///x", "userAccountControl: x",
+       "title: \udcff", "givenName: Zo\udce9", "Mail: c@x", "ProxyAddresses: smtp:c@x",
+       "givenName:: " + _b64(b"Zo\xe9"), "version: 1", "search: 2"]
+HEADS = ["dn: cn=a", "dn:: " + _b64("cn=é".encode()), "dn:  cn=spaces"]
+ODD_HEADS = ["dn:: ###", "dn: cn=\udcff", "dn:: " + _b64(b"cn=\xff"), "dn:", "DN: cn=c", "dn:< file:///x",
+             "# comment before the dn", "version: 1", " continued", "dn:cn=d", "search: 2"]
+RECORDS = st.lists(st.tuples(st.sampled_from(HEADS), st.lists(st.sampled_from(PLAIN), max_size=8)),
+                   min_size=1, max_size=5)
+# (record, line number, line): an odd line inserted at that line, or (record, 0, head) an odd head instead.
+ODDITY = st.tuples(st.integers(0, 4), st.integers(1, 8), st.sampled_from(ODD)) | st.tuples(
+    st.integers(0, 4), st.just(0), st.sampled_from(ODD_HEADS))
+
+
+def _same_outcome(text: str) -> None:
+    """iter_ldif_entries yields what iter_ldif_records yields, or refuses the file with the same
+    message (file, line, DN); the objects and mapping errors are the same too."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "ad.ldif"
+        path.write_bytes(text.encode("utf-8", "surrogateescape"))  # \udcff: the byte 0xff
+        expected = _outcome(_as_entries, path)
+        assert _outcome(iter_ldif_entries, path) == expected
+        if isinstance(expected, list):
+            written = list(iter_ldif_records(path))
+            assert _mapped(partial(onprem_from_attributes, dn, attrs) for _, dn, attrs in written) == _mapped(
+                partial(onprem_from_entry, dn, first, more, attrs=attrs)
+                for (_, dn, first, more), (_, _, attrs) in zip(expected, written, strict=True))
+
+
+def _file(records: list[list[str]], newline: str = "\n", gap: str = "\n", version: bool = False) -> str:
+    """The records after one that holds every PLAIN line, so that the fast path knows their names."""
+    texts = [["dn: cn=first", *PLAIN], *records]
+    text = ("version: 1\n" if version else "") + gap.join("\n".join(lines) + "\n" for lines in texts)
+    return text.replace("\n", newline)
+
+
+@pytest.mark.parametrize("odd", ODD)
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_each_odd_line_is_read_or_refused_as_before(odd, newline):
+    _same_outcome(_file([["dn: cn=b", "mail: a@x", odd, "sn: b"]], newline))
+
+
+@pytest.mark.parametrize("head", ODD_HEADS)
+def test_each_odd_head_is_read_or_refused_as_before(head):
+    _same_outcome(_file([["dn: cn=b", "mail: a@x"], [head, "mail: a@x", "sn: c"]]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(RECORDS, ODDITY, st.sampled_from(["\n", "\r\n"]), st.sampled_from(["\n", "\n\n"]), st.booleans())
+def test_malformed_files_are_refused_with_the_same_message(records, oddity, newline, gap, version):
+    """Plain records (each with its own objectGUID) and one odd or malformed line or head among them."""
+    guid = "objectGUID;binary:: {}".format
+    texts = [[head.replace("cn=", f"cn={number}"), *lines, guid(_b64(uuid.UUID(int=number).bytes_le))]
+             for number, (head, lines) in enumerate(records, 1)]
+    number, at, line = oddity
+    lines = texts[min(number, len(texts) - 1)]
+    if at:
+        lines.insert(min(at, len(lines)), line)
+    else:
+        lines[0] = line
+    _same_outcome(_file(texts, newline, gap, version))
+
+
+def test_a_name_in_two_spellings_keeps_the_order_of_the_first_spelling(tmp_path):
+    """Once a file spells a name two ways, every later record is merged as lowered() merges it."""
     path = tmp_path / "ad.ldif"
-    path.write_text("dn: CN=a\nobjectClass: user\nproxyAddresses: smtp:1@x\nProxyAddresses: smtp:2@x\n"
-                    "proxyAddresses: smtp:3@x\n")
-    [(_, _, attrs)] = iter_ldif_records(path, lower=True)
-    assert attrs["proxyaddresses"] == [b"smtp:1@x", b"smtp:3@x", b"smtp:2@x"]
-    assert onprem_from_lower("CN=a", attrs).proxy_addresses == ("smtp:1@x", "smtp:3@x", "smtp:2@x")
+    twice = "objectClass: user\nproxyAddresses: smtp:1@x\nProxyAddresses: smtp:2@x\nproxyAddresses: smtp:3@x\n"
+    path.write_text(f"dn: CN=b\nobjectClass: user\nproxyAddresses: smtp:0@x\n\ndn: CN=a\n{twice}\ndn: CN=c\n{twice}")
+    entries = list(iter_ldif_entries(path))
+    assert [more for _, _, _, more in entries[1:]] == [{"proxyaddresses": [b"smtp:1@x", b"smtp:3@x", b"smtp:2@x"]}] * 2
+    _, dn, first, more = entries[2]
+    assert onprem_from_entry(dn, first, more).proxy_addresses == ("smtp:1@x", "smtp:3@x", "smtp:2@x")
 
 
 @pytest.fixture

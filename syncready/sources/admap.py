@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from ..coverage import Collection, Coverage, CoverageStatus
 from ..model import OnPremObject
 from ..sid import check_sid_bytes, sid_from_text
-from .ldif import lowered
+from .ldif import first_and_more
 
 # What to request from AD (SPEC §2), with objectClass to tell users from groups and contacts and
 # isCriticalSystemObject to leave built-in accounts out of scope.
@@ -185,31 +185,45 @@ def onprem_from_attributes(dn: str, attrs: Mapping[str, Sequence[bytes | str]],
     right (an objectGUID that is neither 16 bytes nor a GUID in text form, text that is not UTF-8,
     a non-numeric userAccountControl).
     """
-    return onprem_from_lower(dn, lowered(attrs), extra_attrs, attrs)
+    first, more = first_and_more(attrs)
+    return onprem_from_entry(dn, first, more, extra_attrs, attrs)
 
 
-def onprem_from_lower(dn: str, low: Mapping[str, Sequence[bytes | str]], extra_attrs: Iterable[str] = (),
+def onprem_from_entry(dn: str, first: Mapping[str, bytes | str], more: Mapping[str, Sequence[bytes | str]] | None,
+                      extra_attrs: Iterable[str] = (),
                       attrs: Mapping[str, Sequence[bytes | str]] | None = None) -> OnPremObject | None:
-    """onprem_from_attributes for attributes already keyed by lower-case name (the LDIF reader's
-    `lower` mode), sparing a second dictionary per entry. A text value that is not UTF-8 is named
-    as `attrs` spells it (lower-cased without them)."""
+    """onprem_from_attributes for an entry as ldif.iter_ldif_entries gives it: lower-cased names,
+    each one's first value and (`more`) every value of those with several. A text value that is
+    not UTF-8 is named as `attrs` spells it (lower-cased without them)."""
     try:
         try:
             # str values fail in _build with TypeError/AttributeError and take the bytes path below.
-            return _build(dn, cast(Mapping[str, Sequence[bytes]], low), extra_attrs)
+            return _build(dn, cast(Mapping[str, bytes], first), cast(Mapping[str, Sequence[bytes]], more or {}),
+                          extra_attrs)
         except (TypeError, AttributeError):
-            return _build(dn, _as_bytes(low), extra_attrs)
+            return _build(dn, *_as_bytes(first, more or {}), extra_attrs)
     except UnicodeDecodeError:
-        raise ValueError(_undecodable(low if attrs is None else attrs)) from None
+        if attrs is None:
+            attrs = {k: (more or {}).get(k) or [v] for k, v in first.items()}
+        raise ValueError(_undecodable(attrs)) from None
 
 
-def _build(dn, low: Mapping[str, Sequence[bytes]], extra_attrs: Iterable[str]) -> OnPremObject | None:
+# The text attributes converted one after the other, in the constructor's order.
+_NAMES = ("userprincipalname", "samaccountname", "mail", "mailnickname", "givenname", "sn", "displayname")
+_EXCHANGE_TEXT = ("targetaddress", "homemdb", "legacyexchangedn")
+
+
+def _build(dn, first: Mapping[str, bytes], more: Mapping[str, Sequence[bytes]],
+           extra_attrs: Iterable[str]) -> OnPremObject | None:
     """The object from lower-cased attribute names and bytes values (the fast, common case).
 
     Values are converted in the constructor's field order, so that of several bad values the
-    first is the one reported."""
-    get = low.get
-    classes = get("objectclass")
+    first is the one reported (text that is not UTF-8 is reported alike whichever field it is in)."""
+    get = first.get
+    classes = more.get("objectclass")
+    if classes is None:
+        value = get("objectclass")
+        classes = () if value is None else (value,)
     if not classes:
         raise ValueError("no objectClass (include objectClass in the export)")
     kinds = b"\0".join(classes).lower().split(b"\0")
@@ -227,14 +241,16 @@ def _build(dn, low: Mapping[str, Sequence[bytes]], extra_attrs: Iterable[str]) -
         dn = dn.decode("utf-8")
     guid = _guid(get("objectguid"))
     consistency = _raw(get("ms-ds-consistencyguid"))
-    upn, sam, mail, nickname = (_first(get("userprincipalname")), _first(get("samaccountname")),
-                                _first(get("mail")), _first(get("mailnickname")))
-    v = get("proxyaddresses")
-    proxies = tuple(map(bytes.decode, v)) if v else ()
-    given, sn, display = _first(get("givenname")), _first(get("sn")), _first(get("displayname"))
+    upn, sam, mail, nickname, given, sn, display = [None if v is None else v.decode() for v in map(get, _NAMES)]
+    several = more.get("proxyaddresses")
+    if several is not None:
+        proxies: tuple[str, ...] = tuple([v.decode() for v in several])
+    else:
+        value = get("proxyaddresses")
+        proxies = () if value is None else (value.decode(),)
     uac = _int(get("useraccountcontrol"), "userAccountControl")
     critical = _critical(get("iscriticalsystemobject"))
-    extra = {a.lower(): _first(get(a.lower())) for a in extra_attrs} if extra_attrs else {}
+    extra = {a.lower(): _text(get(a.lower())) for a in extra_attrs} if extra_attrs else {}
     sid = _sid(get("objectsid"))
     pwd_last_set = _int(get("pwdlastset"), "pwdLastSet")
     account_expires = _int(get("accountexpires"), "accountExpires")
@@ -242,7 +258,7 @@ def _build(dn, low: Mapping[str, Sequence[bytes]], extra_attrs: Iterable[str]) -
     mailbox_guid = _guid(get("msexchmailboxguid"), "msExchMailboxGuid")
     recipient = _int(get("msexchrecipienttypedetails"), "msExchRecipientTypeDetails")
     remote = _int(get("msexchremoterecipienttype"), "msExchRemoteRecipientType")
-    target, home_mdb, legacy = _first(get("targetaddress")), _first(get("homemdb")), _first(get("legacyexchangedn"))
+    target, home_mdb, legacy = [None if v is None else v.decode() for v in map(get, _EXCHANGE_TEXT)]
     group_type = _group_type(get("grouptype"))
     return OnPremObject(dn, object_class, guid, consistency, upn, sam, mail, nickname, proxies, given, sn, display,
                         uac, critical, extra, object_sid=sid, pwd_last_set=pwd_last_set,
@@ -252,26 +268,28 @@ def _build(dn, low: Mapping[str, Sequence[bytes]], extra_attrs: Iterable[str]) -
                         legacy_exchange_dn=legacy, group_type=group_type)
 
 
-def _as_bytes(low: Mapping[str, Sequence]) -> dict[str, list[bytes]]:
+def _as_bytes(first: Mapping[str, bytes | str], more: Mapping[str, Sequence[bytes | str]]
+              ) -> tuple[dict[str, bytes], dict[str, list[bytes]]]:
     """Values given as str (already decoded by the caller) as UTF-8 bytes."""
-    return {name: [v.encode("utf-8") if isinstance(v, str) else bytes(v) for v in values]
-            for name, values in low.items()}
+    def raw(value) -> bytes:
+        return value.encode("utf-8") if isinstance(value, str) else bytes(value)
+    return ({name: raw(value) for name, value in first.items()},
+            {name: [raw(v) for v in values] for name, values in more.items()})
 
 
-def _first(values) -> str | None:
-    return values[0].decode() if values else None
+def _text(value) -> str | None:
+    return None if value is None else value.decode()
 
 
-def _raw(values) -> bytes | None:
-    return bytes(values[0]) if values and values[0] else None
+def _raw(value) -> bytes | None:
+    return bytes(value) if value else None
 
 
-def _guid(values, name: str = "objectGUID") -> bytes | None:
+def _guid(value, name: str = "objectGUID") -> bytes | None:
     """The 16 raw bytes of a GUID attribute (objectGUID, msExchMailboxGuid); the GUID's text form
     (Samba's ldbsearch writes it) is converted."""
-    if not values:
+    if value is None:
         return None
-    value = values[0]
     if len(value) == 16:
         return value if type(value) is bytes else bytes(value)
     if len(value) in (36, 38):
@@ -282,11 +300,11 @@ def _guid(values, name: str = "objectGUID") -> bytes | None:
     raise ValueError(f"{name} is {len(value)} bytes, expected 16")
 
 
-def _sid(values) -> bytes | None:
+def _sid(value) -> bytes | None:
     """The binary objectSid, checked to be a SID; the S-1-... text form (ldbsearch) is converted."""
-    if not values:
+    if value is None:
         return None
-    value = bytes(values[0])
+    value = bytes(value)
     if value[:2] in (b"S-", b"s-"):
         try:
             return sid_from_text(value.decode("ascii"))
@@ -296,25 +314,25 @@ def _sid(values) -> bytes | None:
     return value
 
 
-def _int(values, name: str) -> int | None:
+def _int(value, name: str) -> int | None:
     """An Integer or Large-Integer attribute (FILETIMEs, Exchange recipient types) as AD writes it."""
-    if not values:
+    if value is None:
         return None
     try:
-        return int(values[0])       # ASCII digits, as AD writes them; other spellings take the text path
+        return int(value)       # ASCII digits, as AD writes them; other spellings take the text path
     except ValueError:
         pass
-    text = values[0].decode().strip()
+    text = value.decode().strip()
     try:
         return int(text)
     except ValueError:
-        raise ValueError(f"{name} {printable_bytes(values[0])} is not an integer") from None
+        raise ValueError(f"{name} {printable_bytes(value)} is not an integer") from None
 
 
-def _group_type(values) -> int | None:
+def _group_type(value) -> int | None:
     """groupType as AD gives it, a signed 32-bit integer (-2147483646: global security group); the
     unsigned spelling some tools write (2147483650) is folded onto it, anything wider is refused."""
-    value = _int(values, "groupType")
+    value = _int(value, "groupType")
     if value is None or -(1 << 31) <= value < (1 << 31):
         return value
     if value < (1 << 32):
@@ -330,10 +348,10 @@ def printable_bytes(value: bytes) -> str:
     return f"of {len(value)} bytes"
 
 
-def _critical(values) -> bool:
-    if not values:
+def _critical(value) -> bool:
+    if value is None:
         return False
-    text = values[0].decode().strip().upper()
+    text = value.decode().strip().upper()
     if text not in ("TRUE", "FALSE"):
         raise ValueError(f"isCriticalSystemObject {text!r} is neither TRUE nor FALSE")
     return text == "TRUE"

@@ -18,12 +18,12 @@ from ..coverage import Coverage
 from ..errors import SourceError
 from ..index import groups_needing_members
 from ..model import Directory, Mailbox, OnPremObject, SyncFeatures
-from .admap import (ONPREM_COLLECTIONS, manifest_selection, onprem_counts, onprem_from_attributes, onprem_from_lower,
+from .admap import (ONPREM_COLLECTIONS, manifest_selection, onprem_counts, onprem_from_attributes, onprem_from_entry,
                     record_properties)
 from .graphmap import (cloud_contact_from_graph, cloud_group_from_graph, cloud_user_from_graph, domain_from_graph,
                        features_from_graph, group_members_from_graph, role_assignment_from_graph, tenant_id_from_sync)
 from .exomap import mailbox_from_exo
-from .ldif import iter_ldif_records, printable
+from .ldif import iter_ldif_entries, iter_ldif_records, printable
 from .snapshot_json import Segment, load_json, map_file, map_segments
 from .snapshot_layout import (AD, CONTACTS, DOMAINS, FILES, GROUP_MEMBERS, GROUPS, HOW, MAILBOXES, MANIFEST, PARTS,
                               ROLE_ASSIGNMENTS, ROLE_ELIGIBILITY, SNAPSHOT_FILES, SYNC, USERS)
@@ -220,11 +220,11 @@ def _read_onprem(root: Path, extra: tuple[str, ...], coverage: Coverage, manifes
     objects: list[OnPremObject] = []
     append = objects.append
     tick(AD, 0)
-    for number, (line, dn, attrs) in enumerate(iter_ldif_records(path, AD, lower=True), 1):
+    for number, (line, dn, first, more) in enumerate(iter_ldif_entries(path, AD), 1):
         if number % _TICK_EVERY == 0:
             tick(AD, number)
         try:
-            obj = onprem_from_lower(dn, attrs, extra)
+            obj = onprem_from_entry(dn, first, more, extra)
         except ValueError as exc:
             raise SourceError(f"{AD} line {line} ({printable(dn)}): {_as_written(path, line, extra) or exc}") from None
         if obj is not None:
