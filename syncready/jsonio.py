@@ -101,12 +101,17 @@ def loads(text: str, name: str, *, max_depth: int = MAX_DEPTH) -> Any:
     return _guarded(lambda: _DECODER.decode(text), text, name, max_depth)
 
 
+def _loads_utf8(data: bytes, text: str, name: str) -> Any:
+    """loads(text, name) when `data` is the UTF-8 text is decoded from: the depth scan reads the bytes."""
+    return _guarded(lambda: _DECODER.decode(text), text, name, MAX_DEPTH, data=data)
+
+
 def raw_decode(text: str, pos: int, name: str, *, max_depth: int = MAX_DEPTH) -> tuple[Any, int]:
     """One JSON value starting at pos (for JSON Lines and concatenated values), and where it ends."""
     return _guarded(lambda: _DECODER.raw_decode(text, pos), text, name, max_depth, pos)
 
 
-def _guarded(decode: Callable, text: str, name: str, max_depth: int, pos: int = 0):
+def _guarded(decode: Callable, text: str, name: str, max_depth: int, pos: int = 0, data: bytes | None = None):
     try:
         result = decode()
     except json.JSONDecodeError as exc:
@@ -119,10 +124,46 @@ def _guarded(decode: Callable, text: str, name: str, max_depth: int, pos: int = 
         raise SourceError(f"{name}: not usable JSON ({exc})") from None
     value = result[0] if isinstance(result, tuple) else result
     end = result[1] if isinstance(result, tuple) else len(text)
-    if _nested_deeper(value, max_depth):
+    if data is None:
+        data = text[pos:end].encode("utf-8", "surrogatepass")
+    if _deeper(data, value, max_depth):
         raise SourceError(f"{name}: JSON nested too deeply{_where_depth(text, pos, max_depth)}")
     refuse_lone_surrogates(text, name, pos, end)
     return result
+
+
+_STRUCTURE = bytes.maketrans(b"[]{}", b"()()")
+_NOT_STRUCTURE = bytes(range(256)).translate(None, b'"[]{}')
+_QUOTE_OR_BACKSLASH_ESCAPE = re.compile(rb'\\[\\"]')
+_STRING = re.compile(rb'"[^"]*"')
+
+
+def _deeper(data: bytes, value, budget: int) -> bool:
+    """_nested_deeper(value, budget), answered from the JSON text `data` of `value` in C-level passes.
+
+    The text's brackets outside strings are a superset of the value's containers (a repeated key
+    keeps only its last value), so a text no deeper than the budget settles it; otherwise, rarely,
+    the value is walked. Escaped quotes and backslashes are cut out first, so every quote left
+    delimits a string; openers and closers become ( and ), and each round of removing "()" takes
+    one level off every innermost container."""
+    if budget > 0:
+        pieces, at = [], 0
+        for escape in _QUOTE_OR_BACKSLASH_ESCAPE.finditer(data):
+            pieces.append(data[at:escape.start()].translate(_STRUCTURE, _NOT_STRUCTURE))
+            at = escape.end()
+        pieces.append(data[at:].translate(_STRUCTURE, _NOT_STRUCTURE))
+        shape = b"".join(pieces)
+        while b'""' in shape:         # strings without brackets (adjacent quotes: nothing lies between)
+            shape = shape.replace(b'""', b"")
+        if b'"' in shape:
+            shape = _STRING.sub(b"", shape)
+        for _ in range(budget):
+            if not shape:
+                return False
+            shape = shape.replace(b"()", b"")
+        if not shape:
+            return False
+    return _nested_deeper(value, budget)
 
 
 def _nested_deeper(value, budget: int) -> bool:
@@ -217,7 +258,7 @@ def load_file(path, name: str | None = None) -> Any:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SourceError(f"{label}: not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start})") from None
-    return loads(text, label)
+    return _loads_utf8(data, text, label)
 
 
 def _stack_room() -> None:
