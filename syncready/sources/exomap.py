@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from operator import itemgetter
 
 from ..jsonio import json_type as _json_type
 from ..model import Mailbox
@@ -20,34 +21,55 @@ _MAILBOX_TEXT = EXO_MAILBOX_PROPERTIES[1:5]
 _RECIPIENT_TYPES = {1: "UserMailbox", 2: "LinkedMailbox", 4: "SharedMailbox", 8: "LegacyMailbox",
                     16: "RoomMailbox", 32: "EquipmentMailbox"}
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_CAMEL = tuple(name[:1].lower() + name[1:] for name in EXO_MAILBOX_PROPERTIES)
+_TEXT_TYPES = frozenset((str, type(None)))
+_STR_ONLY = frozenset((str,))
+_guid_match = _GUID.fullmatch
+_pascal = itemgetter(*EXO_MAILBOX_PROPERTIES)
 
 
 def mailbox_from_exo(obj: dict) -> Mailbox:
-    """A Mailbox from a Get-EXOMailbox record (ConvertTo-Json: PascalCase; camelCase accepted too)."""
+    """A Mailbox from a Get-EXOMailbox record (ConvertTo-Json: PascalCase; camelCase accepted too).
+
+    Called once per cloud user, so the fields are read in one lookup pass and type-checked together;
+    the helpers that build a message run only for a value to refuse, in the order of the fields, so
+    that of two bad values the same one is named as always.
+    """
     if type(obj) is not dict:
         raise ValueError(f"expected a JSON object, found {_json_type(obj)}")
-    get = obj.get
-
-    def value(name: str):
-        found = get(name)
-        return get(name[:1].lower() + name[1:]) if found is None else found
-
-    upn = value("UserPrincipalName")
+    try:
+        upn, primary, kind, guid, legacy, addresses = _pascal(obj)
+    except KeyError:                    # a name absent in PascalCase: the camelCase spelling, if any
+        upn, primary, kind, guid, legacy, addresses = _with_camel(obj)
+    else:
+        if upn is None or primary is None or kind is None or guid is None or legacy is None or addresses is None:
+            upn, primary, kind, guid, legacy, addresses = _with_camel(obj)
     if type(upn) is not str or not upn:
         raise ValueError("missing UserPrincipalName" if upn in (None, "") else
                          f"UserPrincipalName is {_json_type(upn)}, expected a string")
-    primary, kind, guid, legacy = (value(name) for name in _MAILBOX_TEXT)
     if type(kind) is int and kind in _RECIPIENT_TYPES:
         kind = _RECIPIENT_TYPES[kind]
-    for name, text in zip(_MAILBOX_TEXT, (primary, kind, guid, legacy), strict=True):
-        if text is not None and type(text) is not str:
-            raise ValueError(f"{name} is {_json_type(text)}, expected a string or null")
-    if guid and not _GUID.fullmatch(guid):
-        raise ValueError(f"ExchangeGuid is {json.dumps(guid)[:50]}, expected a GUID")
-    addresses = value("EmailAddresses")
-    if addresses is not None and (type(addresses) is not list or any(type(a) is not str for a in addresses)):
+    text = (primary, kind, guid, legacy)
+    if not _TEXT_TYPES.issuperset(map(type, text)):
+        name, bad = next((n, v) for n, v in zip(_MAILBOX_TEXT, text, strict=True) if type(v) not in _TEXT_TYPES)
+        raise ValueError(f"{name} is {_json_type(bad)}, expected a string or null")
+    if guid:
+        if not _guid_match(guid):
+            raise ValueError(f"ExchangeGuid is {json.dumps(guid)[:50]}, expected a GUID")
+        guid = guid.lower()
+    if type(addresses) is list and _STR_ONLY.issuperset(map(type, addresses)):
+        addresses = tuple(addresses)
+    elif addresses is None:
+        addresses = ()
+    else:
         bad = next((a for a in addresses if type(a) is not str), None) if type(addresses) is list else addresses
         raise ValueError(f"EmailAddresses {'holds' if type(addresses) is list else 'is'} {_json_type(bad)}, "
                          "expected an array of strings")
-    return Mailbox(upn, primary or None, kind or None, guid.lower() if guid else None, legacy or None,
-                   tuple(addresses or ()))
+    return Mailbox(upn, primary or None, kind or None, guid or None, legacy or None, addresses)
+
+
+def _with_camel(obj: dict) -> list:
+    """Each field by its PascalCase name, or by its camelCase one where that is absent or null."""
+    get = obj.get
+    return [get(camel) if found is None else found
+            for found, camel in zip(map(get, EXO_MAILBOX_PROPERTIES), _CAMEL, strict=True)]

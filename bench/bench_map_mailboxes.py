@@ -1,0 +1,57 @@
+"""mailbox_from_exo over cloud/mailboxes.json's records: a baseline tree's exomap against this one's,
+in the same process, alternating (CPU seconds, least of the repeats; the records are decoded once,
+the garbage collector paused as read_snapshot pauses it).
+
+    python bench/bench_map_mailboxes.py --snapshot /tmp/bk/snap100000 --baseline /tmp/base [--repeat 5]
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib
+import json
+import time
+from pathlib import Path
+
+from bench_map_users import _graphmap
+
+HERE = Path(__file__).resolve().parent.parent
+
+
+def _exomap(tree: Path, name: str):
+    """The exomap module of a source tree and that tree's map_records (its graphmap, loaded as
+    bench_map_users loads it, imports the tree's package, from which exomap then comes)."""
+    graphmap = _graphmap(tree, name)
+    module = importlib.import_module("syncready.sources.exomap")
+    assert Path(module.__file__).is_relative_to(tree), module.__file__
+    return module, graphmap.map_records
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--snapshot", type=Path, required=True)
+    parser.add_argument("--baseline", type=Path, required=True)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+    records = json.loads((args.snapshot / "cloud" / "mailboxes.json").read_text(encoding="utf-8-sig"))
+    trees = {"baseline": _exomap(args.baseline.resolve(), "_base_graphmap"), "now": _exomap(HERE, "_now_graphmap")}
+    gc.disable()
+    times: dict[str, list[float]] = {name: [] for name in trees}
+    for _ in range(args.repeat):
+        for name, (module, map_records) in trees.items():
+            start = time.process_time()
+            mailboxes = map_records(records, module.mailbox_from_exo, str)
+            times[name].append(time.process_time() - start)
+            del mailboxes
+    same = [repr(m) for m in map(trees["baseline"][0].mailbox_from_exo, records)] == \
+        [repr(m) for m in map(trees["now"][0].mailbox_from_exo, records)]
+    base = min(times["baseline"])
+    print(f"mailbox_from_exo over {len(records)} records (CPU seconds, least of {args.repeat})")
+    for name, runs in times.items():
+        print(f"  {name:9} {min(runs):6.3f} s  {base / min(runs):4.2f}x the baseline")
+    print("  the same Mailboxes" if same else "  DIFFERENT Mailboxes")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
