@@ -1,4 +1,4 @@
-from syncready.checkapi import CheckMeta, failed, passed, skipped
+from syncready.checkapi import PASS, CheckMeta, failed, skipped
 from syncready.mailboxes import exchange
 from syncready.vocab import FixAvailability, Safety, Severity, SubjectKind
 
@@ -25,16 +25,19 @@ META = CheckMeta(
 )
 
 
+CLOUD_UNREAD = skipped("the cloud user's accountEnabled was not read")      # one Result for every such user
+
+
 def check(cloud_user, counterpart, index):
     if cloud_user.account_enabled is None:
-        return skipped("the cloud user's accountEnabled was not read")
+        return CLOUD_UNREAD
     enabled = counterpart.enabled
     if enabled is None:
         return skipped("the on-prem user's userAccountControl was not read", onprem_dn=counterpart.dn)
     if cloud_user.account_enabled is False:
-        return _blocked_in_cloud(cloud_user, counterpart, index) if enabled else passed()
+        return _blocked_in_cloud(cloud_user, counterpart, index) if enabled else PASS
     if enabled:
-        return passed()
+        return PASS
     return failed(f"the AD account {counterpart.dn} is disabled (userAccountControl {counterpart.uac}) while "
                   f"{cloud_user.upn} is enabled: the first sync would disable the cloud user; enable the AD "
                   "account or keep it out of sync", cloud_account_enabled=True, onprem_enabled=False,

@@ -1,6 +1,7 @@
 import unicodedata
+from functools import lru_cache
 
-from syncready.checkapi import CheckMeta, failed, passed
+from syncready.checkapi import PASS, CheckMeta, failed
 from syncready.matching import pairing, pairing_note
 from syncready.vocab import FixAvailability, Safety, Severity, SubjectKind
 
@@ -34,6 +35,18 @@ _CLOUD_FIELDS = {"givenName": "given_name", "surname": "surname", "displayName":
 
 
 def check(cloud_user, paired, config, index):
+    for ad_attribute, graph_property, ad_field, cloud_field in _fields(config.drift):
+        cloud_raw = getattr(cloud_user, cloud_field) if cloud_field else _cloud_extra(cloud_user, graph_property)
+        if cloud_raw is None:
+            continue
+        onprem_raw = getattr(paired, ad_field) if ad_field else paired.extra.get(ad_attribute.lower())
+        if not (type(cloud_raw) is str and type(onprem_raw) is str and cloud_raw == onprem_raw):
+            return _rule(cloud_user, paired, config, index)
+    return PASS     # the common case, without normalizing: the same text on both sides, or none in the cloud
+
+
+def _rule(cloud_user, paired, config, index):
+    """The check in full: each pair's values normalized and compared."""
     counterpart = paired
     differences = []
     for ad_attribute, graph_property in config.drift:
@@ -46,7 +59,7 @@ def check(cloud_user, paired, config, index):
                                 "onprem": onprem_value, "cloud": cloud_value,
                                 "kind": "overwrite" if onprem_value is not None else "empty-on-prem"})
     if not differences:
-        return passed()
+        return PASS
     shown = "; ".join(
         f"{d['ad_attribute']}: AD '{d['onprem']}' would overwrite cloud '{d['cloud']}'" if d["kind"] == "overwrite"
         else f"{d['ad_attribute']}: empty in AD, cloud has '{d['cloud']}'" for d in differences)
@@ -56,6 +69,13 @@ def check(cloud_user, paired, config, index):
                   paired_by=found.how or "upn")
 
 
+@lru_cache(maxsize=8)
+def _fields(drift: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str, str | None, str | None], ...]:
+    """Each [drift] pair with the model field that holds it on each side (None: the object's `extra`),
+    decided once per configuration rather than per user (a pure function of the pairs)."""
+    return tuple((ad, graph, _AD_FIELDS.get(ad.lower()), _CLOUD_FIELDS.get(graph)) for ad, graph in drift)
+
+
 def _onprem_value(obj, attribute: str):
     field = _AD_FIELDS.get(attribute.lower())
     return getattr(obj, field) if field else obj.extra.get(attribute.lower())
@@ -63,8 +83,11 @@ def _onprem_value(obj, attribute: str):
 
 def _cloud_value(user, prop: str):
     field = _CLOUD_FIELDS.get(prop)
-    if field:
-        return getattr(user, field)
+    return getattr(user, field) if field else _cloud_extra(user, prop)
+
+
+def _cloud_extra(user, prop: str):
+    """A Graph property outside the model's fields: as spelled, else in any letter case."""
     if prop in user.extra:
         return user.extra[prop]
     low = prop.lower()

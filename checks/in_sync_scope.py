@@ -1,4 +1,4 @@
-from syncready.checkapi import CheckMeta, failed, passed
+from syncready.checkapi import PASS, CheckMeta, failed
 from syncready.vocab import FixAvailability, Severity, SubjectKind
 
 from ._common import EXISTING_TENANT, SYNC_FILTERING
@@ -23,7 +23,7 @@ META = CheckMeta(
 
 def check(counterpart, index, config):
     if index.in_scope(counterpart):
-        return passed()
+        return PASS
     scope = config.scope
     excluded = scope.excluding(counterpart.dn)
     if counterpart.critical:

@@ -1,4 +1,4 @@
-from syncready.checkapi import CheckMeta, failed, passed, skipped
+from syncready.checkapi import PASS, CheckMeta, failed, skipped
 from syncready.vocab import FixAvailability, Safety, Severity, SubjectKind
 
 from ._common import EXISTING_TENANT, PROXY_CALCULATION, SOFT_MATCH_KB
@@ -20,23 +20,29 @@ META = CheckMeta(
 )
 
 
+NO_MAILBOX = skipped("the cloud user has no primary SMTP address (no mailbox); only UPN matching applies")
+
+
 def check(cloud_user, counterpart):
     cloud_primary = cloud_user.primary_smtp
     if not cloud_primary:
-        return skipped("the cloud user has no primary SMTP address (no mailbox); only UPN matching applies")
+        return NO_MAILBOX          # one frozen Result, the same for every such user
     onprem_mail = counterpart.mail
     onprem_primary = counterpart.primary_smtp
-    evidence = {"cloud_primary_smtp": cloud_primary, "onprem_mail": onprem_mail,
-                "onprem_primary_smtp": onprem_primary, "onprem_dn": counterpart.dn}
+    wanted = cloud_primary.lower()
+    mail_right = (onprem_mail or "").lower() == wanted
+    primary_right = (onprem_primary or "").lower() == wanted
+    if mail_right and primary_right:
+        return PASS
     wrong = []
-    if (onprem_mail or "").lower() != cloud_primary.lower():
+    if not mail_right:
         wrong.append(f"on-prem mail is {onprem_mail or '(empty)'}")
-    if (onprem_primary or "").lower() != cloud_primary.lower():
+    if not primary_right:
         if counterpart.proxy_addresses and onprem_primary is None:
             wrong.append("on-prem proxyAddresses has no SMTP: primary")
         else:
             wrong.append(f"on-prem primary SMTP is {onprem_primary or '(empty)'}")
-    if not wrong:
-        return passed()
     return failed(f"{' and '.join(wrong)}, cloud primary SMTP is {cloud_primary}; "
-                  "set both to the cloud primary (syncready fix --select mail-primary-smtp)", **evidence)
+                  "set both to the cloud primary (syncready fix --select mail-primary-smtp)",
+                  cloud_primary_smtp=cloud_primary, onprem_mail=onprem_mail, onprem_primary_smtp=onprem_primary,
+                  onprem_dn=counterpart.dn)

@@ -1,6 +1,6 @@
 from syncready.attrrules import domain_rule
 from syncready.addresses import domain_of
-from syncready.checkapi import CheckMeta, Result, failed, passed
+from syncready.checkapi import PASS, CheckMeta, Result, failed
 from syncready.vocab import FixAvailability, Severity, Status, SubjectKind
 from syncready.matching import predict_match, probable_duplicates, sync_behavior_unread
 
@@ -47,7 +47,7 @@ def check(onprem_user, index):
         if unread:
             return Result(Status.ERROR, f"not read: {unread}, so whether {match.user.upn} is cloud-managed "
                           "(and then not taken over by sync) is unknown", {"unread": [unread]})
-        return passed()
+        return PASS
     evidence = {"onprem_dn": onprem_user.dn, "onprem_upn": onprem_user.upn,
                 "onprem_primary_smtp": onprem_user.primary_smtp, "onprem_anchor": index.anchor(onprem_user),
                 "anchor_attribute": index.anchor_attribute(onprem_user),

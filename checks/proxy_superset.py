@@ -1,5 +1,5 @@
 from syncready.addresses import is_onmicrosoft, proxy_key, split_proxy
-from syncready.checkapi import CheckMeta, failed, passed
+from syncready.checkapi import PASS, CheckMeta, failed
 from syncready.matching import pairing, pairing_note
 from syncready.vocab import FixAvailability, Safety, Severity, SubjectKind
 
@@ -31,7 +31,7 @@ def check(cloud_user, paired, index):
     missing = [v for v in cloud_user.proxy_addresses
                if proxy_key(v) not in onprem and not is_onmicrosoft(split_proxy(v)[1])]
     if not missing:
-        return passed()
+        return PASS
     shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
     found = pairing(cloud_user, index)
     return failed(f"{len(missing)} cloud address(es) missing on-prem and lost at sync: {shown}{pairing_note(found)}; "

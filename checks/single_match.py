@@ -1,4 +1,4 @@
-from syncready.checkapi import CheckMeta, Result, failed, passed
+from syncready.checkapi import PASS, CheckMeta, Result, failed
 from syncready.vocab import FixAvailability, Severity, Status, SubjectKind
 from syncready.immutableid import anchor_problem
 from syncready.matching import LABELS, Pairing, match_blocker, pairing, predict_match, sync_behavior_unread, unpaired
@@ -42,6 +42,16 @@ META = CheckMeta(
 
 
 def check(cloud_user, counterpart, index):
+    if counterpart is not None and predict_match(counterpart, index).user is cloud_user:
+        # the common case, without asking `pairing`: a prediction onto this cloud user survived its
+        # rivals, so no other in-scope AD user lands here and there are no contenders
+        unread = sync_behavior_unread(cloud_user, index)
+        return _unread(cloud_user, unread) if unread else PASS
+    return _rule(cloud_user, counterpart, index)
+
+
+def _rule(cloud_user, counterpart, index):
+    """The check in full: contenders first, then the counterpart's prediction."""
     found = pairing(cloud_user, index)
     if found.contenders:
         return _contested(cloud_user, found, index)
@@ -49,10 +59,9 @@ def check(cloud_user, counterpart, index):
         return unpaired(Pairing(None, None), index.counterparts(cloud_user))
     match = predict_match(counterpart, index)
     if match.user is not None and (unread := sync_behavior_unread(match.user, index)):
-        return Result(Status.ERROR, f"not read: {unread}, so whether {match.user.upn} is cloud-managed (and "
-                      "then not taken over by sync) is unknown", {"unread": [unread]})
+        return _unread(match.user, unread)
     if match.user is cloud_user:
-        return passed()
+        return PASS
     evidence = {"onprem_dn": counterpart.dn, "onprem_anchor": index.anchor(counterpart),
                 "anchor_attribute": index.anchor_attribute(counterpart),
                 "onprem_primary_smtp": counterpart.primary_smtp, "onprem_upn": counterpart.upn,
@@ -71,6 +80,11 @@ def check(cloud_user, counterpart, index):
                       f"not into {cloud_user.upn}: {match.reason}. {_STEER[match.how]}.{hint}", **evidence)
     return failed(f"Entra would match on-prem user {counterpart.dn} to no cloud user and create a second "
                   f"account for {cloud_user.upn}: {match.reason}.{hint}", **evidence)
+
+
+def _unread(user, unread: str) -> Result:
+    return Result(Status.ERROR, f"not read: {unread}, so whether {user.upn} is cloud-managed (and "
+                  "then not taken over by sync) is unknown", {"unread": [unread]})
 
 
 def _contested(cloud_user, found: Pairing, index):

@@ -1,7 +1,7 @@
-from syncready.checkapi import CheckMeta, failed, passed
+from syncready.checkapi import PASS, CheckMeta, failed
 from syncready.vocab import FixAvailability, Severity, SubjectKind
 
-from ._common import DUPLICATE_RESILIENCY, SYNC_ERRORS, describe, ref
+from ._common import DUPLICATE_RESILIENCY, SYNC_ERRORS, describe, held_only_by, ref
 
 META = CheckMeta(
     id="upn-unique", order=40,
@@ -21,11 +21,19 @@ META = CheckMeta(
 
 
 def check(cloud_user, index):
+    key = cloud_user.upn.lower()
+    if len(index.onprem_by_upn.get(key, ())) < 2 and held_only_by(index, key, cloud_user):
+        return PASS        # the common case, told without `holders`: the UPN is the user's own
+    return _rule(cloud_user, index)
+
+
+def _rule(cloud_user, index):
+    """The check in full: other AD users with the UPN, and `Index.holders` of it in the cloud."""
     onprem = index.onprem_by_upn.get(cloud_user.upn.lower(), ())
     holders = list(onprem) if len(onprem) > 1 else []
     holders += index.holders(cloud_user.upn, besides=(cloud_user,), onprem="none", ignore_onmicrosoft=False)
     if not holders:
-        return passed()
+        return PASS
     names = "; ".join(describe(o) for o in holders[:5])
     return failed(f"UPN {cloud_user.upn} is also held by {names}; make it unique before sync",
                   upn=cloud_user.upn, holders=[ref(o) for o in holders])
