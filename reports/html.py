@@ -16,13 +16,10 @@ on; their context is built in ``html_context``). The per-subject data is embedde
 from __future__ import annotations
 
 import base64
-import gc
 import gzip
 import hashlib
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -32,8 +29,9 @@ from .html_context import page_context
 from .partials import Partials
 from .html_data import CLOUD_FIELDS, FORMAT, KINDS, ONPREM_FIELDS, binary, pack, report_checks
 from .markdown import percent
+from syncready.gcpause import collector_paused
 
-__all__ = ["CLOUD_FIELDS", "COMPRESS_ABOVE", "FORMAT", "KINDS", "ONPREM_FIELDS", "TEMPLATES", "no_gc", "pack",
+__all__ = ["CLOUD_FIELDS", "COMPRESS_ABOVE", "FORMAT", "KINDS", "ONPREM_FIELDS", "TEMPLATES", "pack",
            "render_html", "render_html_string", "safe_url"]
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -49,23 +47,11 @@ def render_html(results: dict, path) -> None:
     Path(path).write_bytes(render_html_string(results).encode("utf-8", "replace"))
 
 
-@contextmanager
-def no_gc() -> Iterator[None]:
-    """The cycle collector paused: packing a large document makes millions of small lists, and each
-    full collection walks every object of the document again (a third of packing, and of
-    json-decoding a results file). Nothing made meanwhile is cyclic; refcounting frees it."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def render_html_string(results: dict, *, compress: bool | None = None) -> str:
     """The report as a string; compress None decides by size, True/False forces it (tests)."""
-    with no_gc():
+    with collector_paused():
         return _render(results, compress)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..errors import ConfigError
+from ..gcpause import collector_paused
 from ..options import Outputs
 from ..results import read_results
 from ..termtext import escape
@@ -20,10 +21,8 @@ def register(sub) -> None:
 def run_report(args) -> int:
     if not (args.html or args.markdown or args.junit or args.csv):
         raise ConfigError("say what to write: --html FILE, --markdown FILE, --junit FILE or --csv FILE")
-    from ..reports.html import no_gc
-
     outputs = Outputs(junit=args.junit, markdown=args.markdown, html=args.html, csv=args.csv)
-    with no_gc():            # a results file is millions of objects made once and kept to the end
+    with collector_paused():            # a results file is millions of objects made once and kept to the end
         doc = read_results(args.results)
         written = write_outputs(doc, outputs, source=args.results)
     for line in written:

@@ -25,7 +25,7 @@ from .graphmap import (CONTACT_SELECT, DOMAIN_SELECT, GROUP_SELECT, cloud_contac
                        user_select)
 from .graphperuser import read_per_user
 from .graphsession import GraphSession, open_session
-from .snapshot import _gc_paused
+from ..gcpause import collector_paused
 
 PAGE_SIZE = 999                     # the largest $top /users, /groups and /contacts accept
 # /users/$count is eventually consistent: users created during the read make it differ a little.
@@ -61,7 +61,7 @@ def read_cloud(options: GraphOptions, into: Directory, extra: Sequence[str] = ()
     extra = tuple(extra)
     if into.coverage.default is not CoverageStatus.NOT_READ:
         into.coverage = Coverage.from_reader()
-    with _gc_paused(), open_session(options) as session:
+    with collector_paused(), open_session(options) as session:
         reader = _Reader(session, raw_sink, options.quiet, into.coverage)
         into.cloud_users = reader.users(extra)
         reader.check_count("users", USERS, len(into.cloud_users))

@@ -7,15 +7,14 @@ and snapshot_write; their public names are re-exported here for the modules that
 """
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 
 from ..coverage import Collection as C
 from ..coverage import Coverage
 from ..errors import SourceError
+from ..gcpause import collector_paused
 from ..index import groups_needing_members
 from ..model import Directory, Mailbox, OnPremObject, SyncFeatures
 from .admap import (ONPREM_COLLECTIONS, manifest_selection, onprem_counts, onprem_from_attributes, onprem_from_entry,
@@ -68,7 +67,7 @@ def read_snapshot(folder, extra_graph: Iterable[str] = (), extra_ldap: Iterable[
     directory = Directory(coverage=Coverage.from_reader())
     manifest = read_manifest(root)
     tick = progress or _untold
-    with _gc_paused():
+    with collector_paused():   # loading makes millions of acyclic objects
         if "cloud" in parts:
             _read_cloud(root, directory, tuple(extra_graph), manifest, tick)
             directory.sources["cloud"] = f"snapshot:{root}"
@@ -88,20 +87,6 @@ def _told(tick: Tick) -> Tick | None:
     return None if tick is _untold else tick
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while loading.
-
-    Loading creates millions of acyclic objects (JSON values, model objects), and the collections
-    they trigger would traverse them all again and again: about half the load time for 100k users.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _read_cloud(root: Path, directory: Directory, extra: tuple[str, ...], manifest: dict, tick: Tick) -> None:
