@@ -7,13 +7,11 @@ the garbage collector paused as read_snapshot pauses it).
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib
 import json
-import time
 from pathlib import Path
 
-from bench_map_users import _graphmap
+from bench_map_users import _graphmap, compare
 
 HERE = Path(__file__).resolve().parent.parent
 
@@ -35,23 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     records = json.loads((args.snapshot / "cloud" / "mailboxes.json").read_text(encoding="utf-8-sig"))
     trees = {"baseline": _exomap(args.baseline.resolve(), "_base_graphmap"), "now": _exomap(HERE, "_now_graphmap")}
-    gc.disable()
-    times: dict[str, list[float]] = {name: [] for name in trees}
-    for _ in range(args.repeat):
-        for name, (module, map_records) in trees.items():
-            start = time.process_time()
-            mailboxes = map_records(records, module.mailbox_from_exo, str)
-            times[name].append(time.process_time() - start)
-            del mailboxes
-    same = [repr(m) for m in map(trees["baseline"][0].mailbox_from_exo, records)] == \
-        [repr(m) for m in map(trees["now"][0].mailbox_from_exo, records)]
-    base = min(times["baseline"])
-    print(f"mailbox_from_exo over {len(records)} records (CPU seconds, least of {args.repeat})")
-    for name, runs in times.items():
-        print(f"  {name:9} {min(runs):6.3f} s  {base / min(runs):4.2f}x the baseline")
-    print("  the same Mailboxes" if same else "  DIFFERENT Mailboxes")
-    return 0 if same else 1
-
+    return compare("mailbox_from_exo", "Mailboxes", records, args.repeat,
+                   {name: (module.mailbox_from_exo, map_records) for name, (module, map_records) in trees.items()})
 
 if __name__ == "__main__":
     raise SystemExit(main())

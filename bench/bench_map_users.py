@@ -38,24 +38,29 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     records = json.loads((args.snapshot / "cloud" / "users.json").read_text(encoding="utf-8-sig"))
     trees = {"baseline": _graphmap(args.baseline, "_base_graphmap"), "now": _graphmap(HERE, "_now_graphmap")}
+    return compare("cloud_user_from_graph", "CloudUsers", records, args.repeat,
+                   {name: (partial(module.cloud_user_from_graph, extra_props=()), module.map_records)
+                    for name, module in trees.items()})
+
+
+def compare(function: str, made: str, records: list, repeat: int, trees: dict[str, tuple]) -> int:
+    """Each tree's (convert, map_records) over the records, alternating, the collector paused; prints
+    the least CPU of each and its ratio to "baseline", and whether both trees made the same objects."""
     gc.disable()
     times: dict[str, list[float]] = {name: [] for name in trees}
-    for _ in range(args.repeat):
-        for name, module in trees.items():
-            convert = partial(module.cloud_user_from_graph, extra_props=())
+    for _ in range(repeat):
+        for name, (convert, map_records) in trees.items():
             start = time.process_time()
-            users = module.map_records(records, convert, str)
+            objects = map_records(records, convert, str)
             times[name].append(time.process_time() - start)
-            del users
-    same = [repr(u) for u in map(trees["baseline"].cloud_user_from_graph, records)] == \
-        [repr(u) for u in map(trees["now"].cloud_user_from_graph, records)]
+            del objects
+    same = [repr(o) for o in map(trees["baseline"][0], records)] == [repr(o) for o in map(trees["now"][0], records)]
     base = min(times["baseline"])
-    print(f"cloud_user_from_graph over {len(records)} records (CPU seconds, least of {args.repeat})")
+    print(f"{function} over {len(records)} records (CPU seconds, least of {repeat})")
     for name, runs in times.items():
         print(f"  {name:9} {min(runs):6.3f} s  {base / min(runs):4.2f}x the baseline")
-    print("  the same CloudUsers" if same else "  DIFFERENT CloudUsers")
+    print(f"  the same {made}" if same else f"  DIFFERENT {made}")
     return 0 if same else 1
-
 
 if __name__ == "__main__":
     raise SystemExit(main())
