@@ -58,42 +58,12 @@ def _parse_constant(name: str):
 _DECODER = json.JSONDecoder(parse_int=_parse_int, parse_float=_parse_float, parse_constant=_parse_constant)
 
 
-_WIDE = 2.0 ** 63    # orjson reads an integer beyond 64 bits as a float at least this large
-
-
-def decode(data: str | bytes, text: str | None = None) -> Any:
-    """What json.loads(data) gives, the same value or the same exception, by orjson when it is installed.
-
-    `text`, when the caller has it, is `data` already decoded as json.loads would decode it: json
-    then reads it instead of decoding the bytes again.
-
-    orjson refuses what json accepts (NaN, Infinity, 1e400, lone surrogates, nesting over 1024), so
-    any refusal is answered by json itself. Of what orjson accepts, two things differ: an integer
-    beyond 64 bits becomes a float, and nesting json's recursion limit refuses comes back as a value;
-    a value holding a float that large, or nested deeper than MAX_DEPTH, is decoded again by json.
-    """
-    if _orjson is not None:
-        try:
-            value = _orjson.loads(data)
-        except Exception:              # noqa: BLE001 - whatever orjson refuses, json decides
-            return json.loads(data if text is None else text)
-        if _orjson_agrees((value,), MAX_DEPTH + 1):
-            return value
-    return json.loads(data if text is None else text)
-
-
-def _orjson_agrees(value: dict | list | tuple, budget: int) -> bool:
-    """No container nested `budget` levels below `value`, and no float as large as an integer beyond 64 bits."""
-    if not budget:
-        return False
-    for child in value.values() if type(value) is dict else value:
-        kind = type(child)
-        if kind is dict or kind is list:
-            if not _orjson_agrees(child, budget - 1):
-                return False
-        elif kind is float and not -_WIDE < child < _WIDE:
-            return False
-    return True
+def decode(data: str | bytes) -> Any:
+    """What json.loads(data) gives, the same value or the same exception, by orjson where its value is
+    certainly json's (see _accepted_by_orjson: what json.loads accepts, loads accepts too, but for the
+    three cases sent back to json); everything else, every refusal included, json decides."""
+    value = _accepted_by_orjson(data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass"))
+    return json.loads(data) if value is _UNDECIDED else value
 
 
 def loads(text: str, name: str, *, max_depth: int = MAX_DEPTH) -> Any:

@@ -146,12 +146,6 @@ def stdlib_jsonio(monkeypatch):
     return module
 
 
-@pytest.mark.parametrize("text", ["[1, 2]", "NaN", "[1,", '{"n": 18446744073709551616}', "[" * 70 + "]" * 70])
-def test_the_text_given_is_what_json_reads(text):
-    """decode(bytes, text): the value orjson reads from the bytes, or json's reading of the text."""
-    assert _outcome(lambda d: jsonio.decode(d, text), text.encode()) == _outcome(json.loads, text)
-
-
 def test_without_orjson_decode_is_json_loads(stdlib_jsonio):
     assert stdlib_jsonio._orjson is None
     for text in EDGES:
