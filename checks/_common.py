@@ -72,22 +72,6 @@ def describe(obj) -> str:
     return str(obj)
 
 
-def held_only_by(index, key: str, cloud_user, onprem=None) -> bool:
-    """Whether the lower-cased address `key` is held by nobody but `cloud_user` in the cloud (as SMTP
-    address or UPN) and, when `onprem` is given, nobody but it on-prem — the clean case of nearly every
-    subject, told without building `Index.holders`' list. True means `holders(key, besides=(cloud_user,
-    onprem))` is empty (with `onprem` None: its cloud part is); False means ask `holders`, which also
-    weighs scope and *.onmicrosoft.com. Reads the tables `holders` reads: an object is listed at most
-    once per key, so one entry that is the object itself is the only clean case."""
-    for held in (index._cloud_by_smtp.get(key), index.cloud_by_upn.get(key)):
-        if held and (len(held) > 1 or held[0] is not cloud_user):
-            return False
-    if onprem is None:
-        return True
-    held = index._onprem_by_smtp.get(key)
-    return not held or (len(held) == 1 and held[0] is onprem)
-
-
 def ref(obj) -> dict:
     """An object as evidence: kind plus the identifier a report can show."""
     kind = getattr(obj, "kind", "")

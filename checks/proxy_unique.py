@@ -1,7 +1,7 @@
 from syncready.checkapi import PASS, CheckMeta, failed
 from syncready.vocab import FixAvailability, Severity, SubjectKind
 
-from ._common import DUPLICATE_RESILIENCY, PROXY_CALCULATION, SYNC_ERRORS, describe, held_only_by, ref, shorten
+from ._common import DUPLICATE_RESILIENCY, PROXY_CALCULATION, SYNC_ERRORS, describe, ref, shorten
 
 META = CheckMeta(
     id="proxy-unique", order=50, needs_counterpart=True,
@@ -28,7 +28,7 @@ META = CheckMeta(
 
 def check(cloud_user, counterpart, index):
     for address in counterpart.smtp_addresses():
-        if not held_only_by(index, address, cloud_user, counterpart):
+        if not index.held_only_by(address, cloud_user, counterpart):
             return _rule(cloud_user, counterpart, index)
     return PASS        # the common case, told without `holders`: each address is the pair's own
 

@@ -1,7 +1,7 @@
 from syncready.checkapi import PASS, CheckMeta, failed
 from syncready.vocab import FixAvailability, Severity, SubjectKind
 
-from ._common import DUPLICATE_RESILIENCY, SYNC_ERRORS, describe, held_only_by, ref
+from ._common import DUPLICATE_RESILIENCY, SYNC_ERRORS, describe, ref
 
 META = CheckMeta(
     id="upn-unique", order=40,
@@ -22,7 +22,7 @@ META = CheckMeta(
 
 def check(cloud_user, index):
     key = cloud_user.upn.lower()
-    if len(index.onprem_by_upn.get(key, ())) < 2 and held_only_by(index, key, cloud_user):
+    if len(index.onprem_by_upn.get(key, ())) < 2 and index.held_only_by(key, cloud_user):
         return PASS        # the common case, told without `holders`: the UPN is the user's own
     return _rule(cloud_user, index)
 

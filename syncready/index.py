@@ -143,6 +143,21 @@ class Index:
                     found.append(item)
         return found
 
+    def held_only_by(self, key: str, cloud_user: CloudUser, onprem: OnPremObject | None = None) -> bool:
+        """Whether the lower-cased address `key` is held by nobody but `cloud_user` in the cloud (as SMTP
+        address or UPN) and, when `onprem` is given, nobody but it on-prem — the clean case of nearly
+        every subject, told without building `holders`' list. True means `holders(key,
+        besides=(cloud_user, onprem))` is empty (with `onprem` None: its cloud part is); False means ask
+        `holders`, which also weighs scope and *.onmicrosoft.com. An object is listed at most once per
+        key in the tables `holders` reads, so one entry that is the object itself is the only clean case."""
+        for held in (self._cloud_by_smtp.get(key), self.cloud_by_upn.get(key)):
+            if held and (len(held) > 1 or held[0] is not cloud_user):
+                return False
+        if onprem is None:
+            return True
+        here = self._onprem_by_smtp.get(key)
+        return not here or (len(here) == 1 and here[0] is onprem)
+
     @cached_property
     def cloud_by_primary_smtp(self) -> dict[str, tuple[CloudUser, ...]]:
         """Cloud users by lower-cased primary SMTP address: what SMTP soft match compares."""

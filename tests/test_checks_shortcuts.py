@@ -12,7 +12,7 @@ import uuid
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from syncready.checks import _common, attribute_drift, proxy_unique, single_match, upn_unique
+from syncready.checks import attribute_drift, proxy_unique, single_match, upn_unique
 from syncready.config import DEFAULT_DRIFT, Config, Scope
 from syncready.engine import Engine
 from syncready.immutableid import anchor_from_bytes
@@ -160,10 +160,10 @@ def test_held_only_by_means_holders_finds_nobody(case):
     keys = {f"{local}@{domain}".lower() for local in LOCALS for domain in DOMAINS}
     for user in engine.directory.cloud_users:
         for key in keys:
-            if _common.held_only_by(index, key, user):
+            if index.held_only_by(key, user):
                 assert index.holders(key, besides=(user,), onprem="none", ignore_onmicrosoft=False) == []
             for obj in engine.directory.onprem:
-                if _common.held_only_by(index, key, user, obj):
+                if index.held_only_by(key, user, obj):
                     assert index.holders(key, besides=(user, obj)) == []
 
 
