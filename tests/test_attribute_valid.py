@@ -2,7 +2,6 @@
 cites its Microsoft line, and the fixer plans only real writes (issue 9 §5)."""
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from test_fix_property import Simulator
 
 from syncready.fixing import build_plan
 from syncready.model import Domain
+from syncready.results import read_results
 
 ROOT = Path(__file__).resolve().parent.parent
 SYNCREADY = str(Path(sys.executable).with_name("syncready"))
@@ -235,7 +235,7 @@ def test_snapshot_ldif_advisory_user_is_not_blocked_and_colon_user_is(tmp_path):
                            "--user", "tom.becker@contoso.com", "--user", "yusuf.demir@contoso.com"],
                           check=False, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert done.returncode == 1, done.stderr
-    subjects = {s["subject"]: s for s in json.loads(out.read_text())["subjects"]}
+    subjects = {s["subject"]: s for s in read_results(out)["subjects"]}
     tom, yusuf = subjects["tom.becker@contoso.com"], subjects["yusuf.demir@contoso.com"]
     assert tom["readiness"] == "blocked"
     assert [e["rule_id"] for e in tom["results"][CHECK]["evidence"]["violations"]] == ["address.colon"]

@@ -10,6 +10,7 @@ import pytest
 from clirun import run_main
 
 from syncready.cli import main
+from syncready.results import read_results
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "contoso"
@@ -28,7 +29,7 @@ cli = run_main      # in this process (tests/clirun.py); the spawn() tests keep 
 def check_example(tmp_path, *extra):
     out = tmp_path / "results.json"
     code = main(["check", "--snapshot", str(EXAMPLE), "--config", str(CONFIG), "--json", str(out), *extra])
-    return code, json.loads(out.read_text(encoding="utf-8"))
+    return code, read_results(out)
 
 
 def secret_keys(value, path="") -> list[str]:
@@ -48,6 +49,7 @@ def secret_keys(value, path="") -> list[str]:
 def test_example_is_blocked_and_results_follow_the_contract(tmp_path, capsys):
     code, doc = check_example(tmp_path)
     assert code == 1
+    assert json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))["schema"] == "syncready/results/2"
     assert doc["schema"] == "syncready/results/1" and doc["tool"]["version"]
     assert {c["id"] for c in doc["checks"]} == set(doc["selected"])
     for check in doc["checks"]:
@@ -137,7 +139,7 @@ def test_severity_override_and_warning_gate(tmp_path):
     base = ["check", "--snapshot", str(EXAMPLE), "--config", str(cfg), "--select", "upn-exists",
             "--user", "carol.white@contoso.com", "--json", str(tmp_path / "r.json")]
     assert main(base) == 0
-    doc = json.loads((tmp_path / "r.json").read_text())
+    doc = read_results(tmp_path / "r.json")
     assert doc["subjects"][0]["readiness"] == "at-risk" and doc["checks"][0]["severity"] == "warning"
     assert main(base + ["--fail-on", "warning"]) == 1
 

@@ -212,7 +212,7 @@ def test_outputs_are_complete_when_the_run_succeeds(tmp_path):
     code = main(["check", "--snapshot", str(EXAMPLE), "--json", str(paths["r.json"]), "--junit", str(paths["r.xml"]),
                  "--markdown", str(paths["r.md"]), "--html", str(paths["r.html"])])
     assert code == 1
-    assert json.loads(paths["r.json"].read_text())["schema"] == "syncready/results/1"
+    assert json.loads(paths["r.json"].read_text())["schema"] == "syncready/results/2"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(paths)
     assert oct(paths["r.md"].stat().st_mode & 0o777) != "0o600"
 
@@ -311,7 +311,7 @@ def test_an_output_to_a_pipe_is_written_in_place(tmp_path):
     main(["check", "--snapshot", str(EXAMPLE), "--select", "upn-exists", "--json", str(fifo)])
     reader.join(30)
     assert stat.S_ISFIFO(fifo.stat().st_mode)
-    assert json.loads(received[0])["schema"] == "syncready/results/1"
+    assert json.loads(received[0])["schema"] == "syncready/results/2"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
 
 

@@ -1,7 +1,6 @@
 """syncready.toml is strict (SPEC §8): an unknown table or key, or a value of the wrong type, is a
 configuration error naming the key; the configuration in force is found the documented way and
 reported."""
-import json
 import re
 import shutil
 import subprocess
@@ -15,6 +14,7 @@ from syncready.cli import main
 from syncready.config import load_config, parse_config
 from syncready.coverage import Collection
 from syncready.errors import ConfigError
+from syncready.results import read_results
 from syncready.vocab import CloudOnlyMailboxes, SourceAnchor, SyncClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -146,9 +146,9 @@ def test_the_config_inside_the_snapshot_folder_is_used_when_there_is_no_other(tm
     out = tmp_path / "r.json"
     (work / "none.toml").write_text("")
     main(["check", "--snapshot", str(snap), "--config", str(work / "none.toml"), "--json", str(out)])
-    assert OUT_OF_SCOPE in {s["subject"] for s in json.loads(out.read_text(encoding="utf-8"))["subjects"]}
+    assert OUT_OF_SCOPE in {s["subject"] for s in read_results(out)["subjects"]}
     main(["check", "--snapshot", str(snap), "--json", str(out)])
-    doc = json.loads(out.read_text(encoding="utf-8"))
+    doc = read_results(out)
     assert OUT_OF_SCOPE not in {s["subject"] for s in doc["subjects"]}
     assert doc["coverage"]["config"] == str(snap / "syncready.toml")
     assert f"Config: {snap / 'syncready.toml'}" in capsys.readouterr().out

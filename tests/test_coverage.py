@@ -13,6 +13,7 @@ from syncready.cli import main
 from syncready.config import Config, load_config
 from syncready.engine import Engine
 from syncready.registry import all_checks
+from syncready.results import read_results
 from syncready.sources.admap import FIELDS, NO_EXCHANGE_SCHEMA
 from syncready.sources.snapshot import read_snapshot
 
@@ -59,7 +60,7 @@ def write_users(folder: Path, records) -> None:
 def check(folder: Path, tmp_path: Path, *extra: str, config: Path = CONFIG) -> tuple[int, dict]:
     out = tmp_path / "results.json"
     code = main(["check", "--snapshot", str(folder), "--config", str(config), "--json", str(out), "-q", *extra])
-    return code, json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
+    return code, read_results(out) if out.exists() else {}
 
 
 def results(doc: dict, check_id: str) -> dict[str, dict]:

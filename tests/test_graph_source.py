@@ -19,6 +19,7 @@ from syncready.config import load_config
 from syncready.errors import ConfigError, SourceError
 from syncready.model import Directory
 from syncready.options import from_args
+from syncready.results import read_results
 from syncready.sources.graphread import read_cloud
 from syncready.sources.graphsession import open_session
 from syncready.sources.graphauth import graph_target
@@ -454,8 +455,8 @@ def test_check_with_live_cloud_and_snapshot_ad_matches_the_snapshot_run(graph_se
                       "--config", config, "--json", str(tmp_path / "live.json"), "-q"])
     code_snap = main(["check", "--snapshot", str(CONTOSO), "--config", config, "--json", str(tmp_path / "snap.json"),
                       "-q"])
-    live_doc = json.loads((tmp_path / "live.json").read_text())
-    snap_doc = json.loads((tmp_path / "snap.json").read_text())
+    live_doc = read_results(tmp_path / "live.json")
+    snap_doc = read_results(tmp_path / "snap.json")
     assert code_live == code_snap
     assert live_doc["sources"]["cloud"] == f"graph:{graph_server.url}"
     assert live_doc["subjects"] == snap_doc["subjects"]
@@ -490,7 +491,7 @@ def check_exit(server, tmp_path, *extra) -> tuple[int, list[str], dict | None]:
     code = main(["check", "--graph-url", server.url, "--auth", "token", "--snapshot", str(CONTOSO),
                  "--config", str(CONTOSO / "syncready.toml"), "--json", str(out), "-q", "--fail-on", "never",
                  *extra])
-    return code, [], json.loads(out.read_text()) if out.exists() else None
+    return code, [], read_results(out) if out.exists() else None
 
 
 @pytest.mark.parametrize("kind", ["loop", "back", "repeat"])

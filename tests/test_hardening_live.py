@@ -3,7 +3,6 @@
 identifier cleared through Graph beta, whose undo is refused in one line rather than pretended."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from syncready.apply import apply_changes, undo_plan
 from syncready.cli import main
 from syncready.journal import Journal, read_journal
 from syncready.plan import Change
+from syncready.results import read_results
 from syncready.sources.graphsession import open_session
 from syncready.writers.graph_writer import GraphWriter
 
@@ -38,7 +38,7 @@ def options(server) -> list[str]:
 
 
 def result_of(path: Path, upn: str, check: str) -> dict:
-    doc = json.loads(path.read_text())
+    doc = read_results(path)
     return next(s for s in doc["subjects"] if s["subject"].lower() == upn)["results"][check]
 
 

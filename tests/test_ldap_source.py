@@ -20,6 +20,7 @@ from syncready.errors import ConfigError, SourceError, SyncreadyError
 from syncready.model import Directory
 from syncready.progress import Progress
 from syncready.registry import all_checks
+from syncready.results import read_results
 from syncready.sources import ldapconn, ldapread
 from syncready.sources.admap import FIELDS
 from syncready.sources.snapshot import read_snapshot
@@ -520,8 +521,8 @@ def test_check_with_live_ad_equals_the_snapshot_run(contoso_dc, password, tmp_pa
     base = ["check", "--snapshot", str(EXAMPLE), "--config", str(CONFIG), "-q", "--select", SAME_DATA]
     code_snapshot = main([*base, "--json", str(tmp_path / "snapshot.json")])
     code_live = main([*base, "--json", str(tmp_path / "live.json"), *live_options(contoso_dc)])
-    snapshot = json.loads((tmp_path / "snapshot.json").read_text())
-    live = json.loads((tmp_path / "live.json").read_text())
+    snapshot = read_results(tmp_path / "snapshot.json")
+    live = read_results(tmp_path / "live.json")
     assert code_live == code_snapshot
     assert live["sources"]["onprem"] == contoso_dc.ldaps_url
     assert live["sources"]["cloud"] == snapshot["sources"]["cloud"]
@@ -586,8 +587,8 @@ def test_snapshot_of_both_live_sources_checks_like_the_example(contoso_dc, passw
     base = ["check", "--config", str(CONFIG), "-q", "--select", SAME_DATA]
     main([*base, "--snapshot", str(EXAMPLE), "--json", str(tmp_path / "example.json")])
     main([*base, "--snapshot", str(out), "--json", str(tmp_path / "again.json")])
-    example = json.loads((tmp_path / "example.json").read_text())
-    again = json.loads((tmp_path / "again.json").read_text())
+    example = read_results(tmp_path / "example.json")
+    again = read_results(tmp_path / "again.json")
 
     assert sorted(map(comparable, again["subjects"]), key=subject_key) == \
         sorted(map(comparable, example["subjects"]), key=subject_key)

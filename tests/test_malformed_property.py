@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from syncready.cli import main
+from syncready.results import read_results
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "contoso"
@@ -32,10 +33,17 @@ def snap(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def results_text(snap):
+def results_file(snap) -> Path:
+    """The example's results as `check --json` writes them (schema 2: users in tables)."""
     out = snap.parent / "valid-results.json"
     run(["check", "--snapshot", str(snap), "--config", str(EXAMPLE / "syncready.toml"), "--json", str(out)])
-    return out.read_text(encoding="utf-8")
+    return out
+
+
+@pytest.fixture(scope="module")
+def results_text(results_file):
+    """The same results as a schema 1 document: every subject an object in "subjects"."""
+    return json.dumps(read_results(results_file))
 
 
 def run(argv) -> tuple[int, str]:
@@ -226,12 +234,28 @@ def test_journal(snap, data):
 @FAST
 @given(st.data())
 def test_results_file(snap, results_text, data):
-    doc = json.loads(results_text)
+    fuzz_results(snap, json.loads(results_text), data, [
+        ("summary",), ("checks",), ("checks", 0), ("subjects", 0), ("subjects", 0, "results"),
+        ("subjects", 0, "readiness"), ("coverage",), ("waivers",), ("sources",), ("summary", "by_check"),
+        ("subjects", 1, "cloud"), ("generated",)])
+
+
+@FAST
+@given(st.data())
+def test_results_file_schema_2(snap, results_file, data):
+    rows = ("tables", 0, "rows")
+    fuzz_results(snap, json.loads(results_file.read_text(encoding="utf-8")), data, [
+        ("tables",), ("tables", 0), ("tables", 0, "kind"), ("tables", 0, "at"), ("tables", 0, "columns"),
+        ("tables", 0, "facts"), ("tables", 0, "facts", "cloud"), ("tables", 0, "subject_fact"),
+        ("tables", 0, "usual"), ("tables", 0, "usual", "upn-exists"), rows, (*rows, 0), (*rows, 0, 0),
+        (*rows, 0, 2), (*rows, 0, 3), (*rows, 0, 4), (*rows, 0, 4, 5), (*rows, 0, 5), (*rows, 0, 6),
+        ("tables", 1, "at"), ("tables", 1, "rows", 0, 4), ("subjects", 0), ("summary",)])
+
+
+def fuzz_results(snap, doc: dict, data, paths: list[tuple]) -> None:
+    """One value of `doc` at one of `paths` replaced by raw JSON text; report and --baseline end cleanly."""
     marker = "@@RAW@@"
-    path = data.draw(st.sampled_from([("summary",), ("checks",), ("checks", 0), ("subjects", 0),
-                                      ("subjects", 0, "results"), ("subjects", 0, "readiness"), ("coverage",),
-                                      ("waivers",), ("sources",), ("summary", "by_check"), ("subjects", 1, "cloud"),
-                                      ("generated",)]))
+    path = data.draw(st.sampled_from(paths))
     target = doc
     try:
         for step in path[:-1]:

@@ -344,14 +344,13 @@ def test_drilldown_shows_an_advisory_of_a_passing_check(browser, tmp_path):
     """attribute-valid passes with "advisory: ..." for values sync accepts but Microsoft advises
     against: the user's drilldown shows it (and still lists the check as passed); the report runs on
     the engine's own results for the example tenant."""
-    import json
-
     from syncready.cli import main
+    from syncready.results import read_results
 
     example = Path(__file__).resolve().parent.parent / "examples" / "contoso"
     out = tmp_path / "example.json"
     assert main(["check", "--snapshot", str(example), "--json", str(out), "-q", "--fail-on", "never"]) == 0
-    doc = json.loads(out.read_text(encoding="utf-8"))
+    doc = read_results(out)
     path = tmp_path / "example.html"
     path.write_text(html.render_html_string(doc), encoding="utf-8")
     o = Opened(browser, path)

@@ -21,6 +21,7 @@ import resultsgen
 
 from syncready.reports import html, junit, markdown
 from syncready.breakdown import breakdowns
+from syncready.results import read_results
 
 IMG = "<img src=x onerror=alert(1)>"
 SCRIPT = "</script><script>alert(1)</script>"
@@ -623,7 +624,7 @@ def _example_results(tmp_path) -> dict:
     example = Path(__file__).resolve().parent.parent / "examples" / "contoso"
     out = tmp_path / "example.json"
     assert main(["check", "--snapshot", str(example), "--json", str(out), "-q", "--fail-on", "never"]) == 0
-    return json.loads(out.read_text(encoding="utf-8"))
+    return read_results(out)
 
 
 def test_markdown_shows_advisories_of_passing_results(tmp_path):

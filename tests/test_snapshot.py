@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from syncready.errors import SourceError
 from syncready.model import CloudObject, CloudUser, Domain, OnPremObject, RoleAssignment, SyncFeatures
+from syncready.results import read_results
 from syncready.sources.admap import AD_ATTRIBUTES, ad_attributes, onprem_from_attributes
 from syncready.sources.graphmap import (CONTACT_SELECT, GROUP_SELECT, USER_SELECT, USER_SELECT_2026,
                                         cloud_contact_from_graph, cloud_group_from_graph, cloud_user_from_graph,
@@ -639,7 +640,7 @@ def test_snapshot_command_writes_a_manifest_that_check_honours(graph_server, tmp
     (out / "cloud" / "roleEligibilitySchedules.json").write_text("[]")
     results = tmp_path / "results.json"
     main(["check", "--snapshot", str(out), "--config", str(example / "syncready.toml"), "-q", "--json", str(results)])
-    doc = json.loads(results.read_text(encoding="utf-8"))
+    doc = read_results(results)
     assert doc["coverage"]["collections"]["roleEligibilitySchedules"]["status"] == "not-read"
     no_admin = {s["subject"]: s["results"]["no-admin-role"] for s in doc["subjects"] if "no-admin-role" in s["results"]}
     assert no_admin["bob.smith@contoso.com"]["status"] == "error"

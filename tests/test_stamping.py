@@ -2,11 +2,11 @@
 local Graph server (cloud live, AD from the example snapshot), then undo."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from syncready.cli import main
 from syncready.journal import read_journal
+from syncready.results import read_results
 from syncready.sources.snapshot import read_snapshot
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "contoso"
@@ -26,7 +26,7 @@ def test_stamp_ready_users_only_then_undo(fresh_graph_server, tmp_path, capsys):
     before = immutable_ids(server)
     check = tmp_path / "before.json"
     main(["check", *options(server), "--json", str(check), "--fail-on", "never"])
-    doc = json.loads(check.read_text())
+    doc = read_results(check)
     ready = {s["subject"].lower() for s in doc["subjects"]
              if s["kind"] == "cloud-user" and not s.get("already_synchronized")
              and all(r["status"] not in ("fail", "error") for cid, r in s["results"].items()

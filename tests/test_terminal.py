@@ -4,7 +4,6 @@ long lines wrapped at word boundaries to the terminal's width (controls still es
 from __future__ import annotations
 
 import io
-import json
 import os
 import pty
 import re
@@ -20,6 +19,7 @@ from clirun import run_main
 from syncready import progress as progress_module
 from syncready.cli import EXAMPLES
 from syncready.progress import StageProgress, reading_progress
+from syncready.results import read_results
 from syncready.sources import snapshot as snapshot_module
 from syncready.sources.snapshot import AD, USERS, read_snapshot
 from syncready.termtext import _UNSAFE, escape, terminal_width, wrap
@@ -204,7 +204,7 @@ def _summary(doc: dict, stream, **kwargs) -> str:
 def contoso_doc(tmp_path_factory) -> dict:
     results = tmp_path_factory.mktemp("run") / "results.json"
     run_main("check", "--snapshot", CONTOSO, "--json", results)
-    return json.loads(results.read_text())
+    return read_results(results)
 
 
 def test_summary_wraps_to_the_terminal_width_and_not_when_redirected(contoso_doc, monkeypatch):

@@ -23,6 +23,7 @@ from clirun import run_main  # noqa: E402
 from graphserver.firstexport import export_data  # noqa: E402
 from graphserver.snapshot import load_snapshot  # noqa: E402
 
+from syncready.results import read_results  # noqa: E402
 from syncready.sources.ldif import iter_ldif  # noqa: E402
 from syncready.verifyrules import Outcome, error_name, quarantined  # noqa: E402
 
@@ -74,7 +75,7 @@ def test_every_outcome_of_the_demo_agrees_with_the_model(before, tmp_path):
     folder, log = synced(tmp_path)
     proc, doc = verify(before, folder)
     assert proc.returncode == 1                                   # duplicates and provisioning errors
-    predictions = {e["subject"]: e["prediction"] for e in json.loads(before.read_text())["subjects"]
+    predictions = {e["subject"]: e["prediction"] for e in read_results(before)["subjects"]
                    if e["kind"] == "onprem-user"}
     matched = by_dn(doc, Outcome.MATCHED)
     for dn, (cloud_id, _how) in log.joined.items():               # the model's joins, as verify saw them
@@ -108,7 +109,7 @@ def test_every_outcome_of_the_demo_agrees_with_the_model(before, tmp_path):
 
 
 def test_a_prediction_wrong_on_purpose_is_a_wrong_merge(before, tmp_path):
-    doc = json.loads(before.read_text())
+    doc = read_results(before)
     entries = {e["subject"]: e for e in doc["subjects"]}
     alice_id = entries[ALICE]["prediction"]["cloud_id"]
     bob = entries["CN=Bob Smith,OU=Staff,DC=contoso,DC=test"]["prediction"]
@@ -162,7 +163,7 @@ def test_before_the_first_sync_everything_is_pending(before, tmp_path):
 
 
 def test_lost_values_the_run_did_not_warn_about_are_findings_against_syncready(before, tmp_path):
-    doc = json.loads(before.read_text())
+    doc = read_results(before)
     mia = next(e for e in doc["subjects"] if e["subject"] == "mia.garcia@contoso.com")
     assert mia["results"]["proxy-superset"]["status"] == "fail"
     mia["results"]["proxy-superset"] = {"status": "pass"}         # as if the check had missed the aliases
@@ -182,7 +183,7 @@ def test_lost_values_the_run_did_not_warn_about_are_findings_against_syncready(b
 
 
 def test_results_without_recorded_predictions_still_verify(before, tmp_path):
-    doc = json.loads(before.read_text())
+    doc = read_results(before)
     for entry in doc["subjects"]:
         entry.pop("prediction", None)
     old = tmp_path / "old.json"
