@@ -97,6 +97,7 @@ class Outputs:
     markdown: str | None = None
     html: str | None = None
     csv: str | None = None          # the worklist for Excel (syncready/worklist.py)
+    json_schema: int = 2            # the results JSON's layout: 2 the tables, 1 an object per subject
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ def from_args(args: argparse.Namespace) -> Options:
     source_options = SourceOptions(snapshot=value("snapshot") or sources.get("snapshot"), graph=graph, ldap=ldap,
                                    config=config, quiet=quiet)
     outputs = Outputs(json=value("json"), junit=value("junit"), markdown=value("markdown"), html=value("html"),
-                      csv=value("csv"))
+                      csv=value("csv"), json_schema=value("json_schema") or 2)
     run = RunOptions(select=tuple(value("select") or ()), ignore=tuple(value("ignore") or ()),
                      users=tuple(value("users") or ()), fail_on=value("fail_on") or "blocker",
                      baseline=value("baseline"), outputs=outputs)

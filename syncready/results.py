@@ -22,9 +22,12 @@ from .errors import SourceError
 from .jsonio import load_file
 from .summary import coverage_document
 from .termtext import redact_url
+from .resulttables import LEFT_OUT, SCHEMA_2, EntryRows, TableShape, expand, row_text, values_text, write_tables
+from .subjectresults import Results
 from .vocab import PREVIEWED, Readiness, Status, SubjectKind
 
 SCHEMA = "syncready/results/1"
+SCHEMAS = (SCHEMA, SCHEMA_2)            # what read_results reads; write_json writes SCHEMA_2 unless told
 
 
 def check_entry(check, severity: str) -> dict:
@@ -143,6 +146,9 @@ def results_document(run: Run, generated: dt.datetime | None = None) -> dict:
 
 
 PREDICTION = ("anchor", "how", "cloud_id", "cloud_upn", "contested_id", "contested_upn")
+_FACTS = {"cloud": CLOUD_FACTS, "onprem": ONPREM_FACTS, "prediction": PREDICTION}
+SHAPES: dict[str, TableShape] = {kind: TableShape(kind, _FACTS)
+                                 for kind in (SubjectKind.CLOUD_USER, SubjectKind.ONPREM_USER)}
 
 
 def _predictor(index) -> Callable[[Any], tuple]:
@@ -261,6 +267,11 @@ class SubjectEntries:
                 if stamp is not None and stamp.status == Status.PASS:
                     builder.stamp_ready(subject.name)
 
+    def table_rows(self, dumps: Callable[[Any], str]) -> _SubjectRows:
+        """The subjects as schema 2's rows and objects (resulttables.write_tables), from the run's
+        objects, without building entries: byte for byte what EntryRows makes of the entries."""
+        return _SubjectRows(self._subjects, self._previews or {}, _Facts(self._anchor, self._predict, dumps), dumps)
+
     def encoded(self, dumps: Callable[[Any], str]) -> Iterator[str]:
         """Each entry as `dumps(entry)` (the compact, ensure_ascii=False encoder) would write it, byte
         for byte, without building the entries' dicts: a Result that many subjects share (a pass, a
@@ -341,6 +352,103 @@ def of_kind(doc: Mapping[str, Any], kind: SubjectKind, results: bool = True) -> 
     a document read from a file."""
     subjects = doc.get("subjects")
     return subjects.of_kind(kind, results) if isinstance(subjects, SubjectEntries) else None
+
+
+class _SubjectRows:
+    """A run's subjects for resulttables.write_tables: a cloud or AD user as a row, the rest (and a
+    user whose name is not its own UPN or DN, which a row could not give back) as an object."""
+
+    shapes = SHAPES
+
+    def __init__(self, subjects: list[Subject], previews: Mapping[tuple[str, str], dict], facts: _Facts,
+                 dumps: Callable[[Any], str]):
+        self.subjects, self.previews, self.facts, self.dumps = subjects, previews, facts, dumps
+        self.previewed = {name for name, _ in previews}
+        self.by_id: dict[int, tuple[Result, str]] = {}      # the Result is kept so its id is not reused
+        self.by_value: dict[Result, str] = {}
+        self.keys: dict[str, str] = {}
+        self.alike: dict[tuple, str] = {}   # the Results' ids → the row's "results", for one `usual`
+        self.usual: list[str] | None = None
+
+    def signatures(self) -> list[tuple | None]:
+        found: list[tuple | None] = []
+        for subject in self.subjects:
+            kind = subject.kind
+            if kind == SubjectKind.CLOUD_USER:
+                fits = subject.obj.upn == subject.name
+            elif kind == SubjectKind.ONPREM_USER:
+                fits = subject.readiness == Readiness.READY or subject.obj.dn == subject.name
+            else:
+                fits = False
+            if fits and not all(isinstance(v, str) for v in (subject.name, subject.id, subject.readiness)):
+                fits = False
+            results = subject.results
+            found.append((kind, results.ids() if type(results) is Results else tuple(results)) if fits else None)
+        return found
+
+    def object_text(self, position: int) -> str:
+        subject = self.subjects[position]
+        return self.dumps(subject_entry(subject, self.previews, self.facts.anchor, self.facts.predict))
+
+    def is_ready(self, position: int) -> bool:
+        return self.subjects[position].readiness == Readiness.READY
+
+    def texts(self, position: int) -> list[str]:
+        """Each result encoded as schema 1 writes it, with its fix preview."""
+        subject = self.subjects[position]
+        by_id, by_value, dumps = self.by_id, self.by_value, self.dumps
+        texts = []
+        for result in subject.results.values():
+            known = by_id.get(id(result))
+            if known is not None:
+                texts.append(known[1])
+                continue
+            text = _encoded_result(result, by_value, dumps)
+            if len(by_id) < _CACHED:
+                by_id[id(result)] = (result, text)
+            texts.append(text)
+        if subject.name in self.previewed:
+            previews = self.previews
+            for number, cid in enumerate(subject.results):
+                preview = previews.get((subject.name, cid))
+                if preview is not None:
+                    texts[number] = f'{texts[number][:-1]},"fix":{dumps(preview)}}}'
+        return texts
+
+    def row(self, position: int, usual: list[str]) -> str:
+        subject = self.subjects[position]
+        if usual is not self.usual:
+            self.alike, self.usual = {}, usual
+        key = None if subject.name in self.previewed else tuple(map(id, subject.results.values()))
+        results = None if key is None else self.alike.get(key)
+        if results is None:
+            results = self._results(subject, position, usual)
+            if key is not None and len(self.alike) < _CACHED:
+                self.alike[key] = results
+        facts = self.facts
+        value = facts.value
+        if subject.kind == SubjectKind.CLOUD_USER:
+            counterpart = subject.counterpart
+            parts = [values_text(cloud_values(subject.obj)[1:], value),
+                     "null" if counterpart is None else values_text(onprem_values(counterpart, facts.anchor), value)]
+        else:
+            obj = subject.obj
+            parts = [LEFT_OUT if subject.readiness == Readiness.READY
+                     else values_text(onprem_values(obj, facts.anchor)[1:], value),
+                     LEFT_OUT if facts.predict is None else values_text(facts.predict(obj), value)]
+        return row_text((subject.name, subject.id, subject.readiness), results, parts, subject.synced)
+
+    def _results(self, subject: Subject, position: int, usual: list[str]) -> str:
+        """The row's "results": the results whose text is not the table's usual one."""
+        keys = self.keys
+        over = []
+        for cid, text, known in zip(subject.results, self.texts(position), usual, strict=True):
+            if text is not known and text != known:
+                name = keys.get(cid)
+                if name is None:
+                    name = keys[cid] = self.dumps(cid)
+                over.append(f"{name}:{text}")
+        return "{" + ",".join(over) + "}"
 
 
 class _Facts:
@@ -436,17 +544,25 @@ def _encoded_result(result: Result, by_value: dict[Result, str], dumps: Callable
     return text
 
 
-def write_json(doc: dict, path) -> None:
-    """Written subject by subject, so a 100k-user document never exists as one giant string."""
+def write_json(doc: dict, path, schema: str = SCHEMA_2) -> None:
+    """Written subject by subject, so a 100k-user document never exists as one giant string; schema 2
+    (resulttables) unless schema 1 is asked for."""
     with atomic_write(path) as fp:
         fp.write("{")
         for key, value in doc.items():
-            if key == "subjects":
+            if key in ("subjects", "tables"):
                 continue
+            if key == "schema":
+                value = schema
             fp.write(f"{json.dumps(key)}: {json.dumps(value, ensure_ascii=False)},\n")
-        fp.write('"subjects": [\n')
         dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         subjects = doc["subjects"]
+        if schema == SCHEMA_2:
+            source = (subjects.table_rows(dumps) if isinstance(subjects, SubjectEntries)
+                      else EntryRows(list(subjects), dumps, SHAPES))
+            write_tables(fp, source, dumps, _CHUNK)
+            return
+        fp.write('"subjects": [\n')
         entries = subjects.encoded(dumps) if isinstance(subjects, SubjectEntries) else map(dumps, subjects)
         first = True
         for chunk in iter(lambda: list(islice(entries, _CHUNK)), []):
@@ -459,8 +575,12 @@ def read_results(path) -> dict:
     if not Path(path).is_file():
         raise SourceError(f"results file {path} does not exist")
     doc = load_file(path, f"results file {path}")
-    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
-        raise SourceError(f"{path}: not a syncready results file (schema is not {SCHEMA})")
+    if not isinstance(doc, dict) or doc.get("schema") not in SCHEMAS:
+        raise SourceError(f"{path}: not a syncready results file (schema is not {' or '.join(SCHEMAS)})")
+    if doc["schema"] == SCHEMA_2:       # read as the schema 1 document it holds, so every reader reads both
+        doc["subjects"] = expand(doc, str(path))
+        del doc["tables"]
+        doc["schema"] = SCHEMA
     subjects = doc.get("subjects")
     if not isinstance(subjects, list):
         raise SourceError(f"{path}: \"subjects\" is not a list")

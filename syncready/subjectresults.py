@@ -79,6 +79,10 @@ class Results(MutableMapping[str, Result]):
         ids = iter(self._layout.ids)
         return ids if not self._more else chain(ids, self._more)
 
+    def ids(self) -> tuple[str, ...]:
+        """The check ids in order, as one tuple (the layout's own when nothing is beside the list)."""
+        return self._layout.ids if not self._more else (*self._layout.ids, *self._more)
+
     def __len__(self) -> int:
         return len(self._values) + (len(self._more) if self._more else 0)
 

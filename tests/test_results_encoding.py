@@ -1,7 +1,8 @@
-"""The results JSON's fast writer (SubjectEntries.encoded, shared Results encoded once) writes exactly
-the bytes of encoding each subject's entry dict, on the demo and on a generated directory, with
-previews, waivers, already-synchronized users and inputs not read; the cheaper ways renderers read a
-run's lazy subjects (for the checklist, without facts, of one kind) give what the whole entries say."""
+"""The results JSON's fast writers (schema 1: SubjectEntries.encoded, shared Results encoded once;
+schema 2: SubjectEntries.table_rows) write exactly the bytes of encoding each subject's entry dict,
+on the demo and on a generated directory, with previews, waivers, already-synchronized users and
+inputs not read; the cheaper ways renderers read a run's lazy subjects (for the checklist, without
+facts, of one kind) give what the whole entries say."""
 from __future__ import annotations
 
 import json
@@ -16,7 +17,8 @@ from syncready.engine import Engine
 from syncready.fixing import attach_previews
 from syncready.breakdown import breakdowns
 from syncready.checklist import ALWAYS_READ, build_checklist
-from syncready.results import SubjectEntries, of_kind, results_document, without_facts, write_json
+from syncready.results import (SCHEMA, SCHEMA_2, SubjectEntries, of_kind, read_results, results_document, without_facts,
+                               write_json)
 from syncready.sources.snapshot import read_snapshot
 from syncready.vocab import PREVIEWED, SubjectKind
 
@@ -62,13 +64,21 @@ def test_encoded_entries_are_the_entries_bytes(cases):
         assert any("fix" in r for e in decoded for r in e["results"].values()), name
 
 
-def test_written_file_is_what_the_plain_encoder_writes(cases, tmp_path):
+@pytest.mark.parametrize("schema", [SCHEMA, SCHEMA_2])
+def test_written_file_is_what_the_plain_encoder_writes(cases, tmp_path, schema):
+    """Both schemas: the run's fast writer (schema 2: rows made from the run's objects) writes the bytes
+    the generic writer makes of the entry dicts, and reading the file gives back every entry, key for
+    key and in order."""
     for number, (name, doc) in enumerate(cases):
         fast, plain = tmp_path / f"fast{number}.json", tmp_path / f"plain{number}.json"
-        write_json(doc, fast)
-        write_json(dict(doc, subjects=list(doc["subjects"])), plain)     # a list: the generic path
+        write_json(doc, fast, schema)
+        entries = list(doc["subjects"])
+        write_json(dict(doc, subjects=entries), plain, schema)     # a list: the generic path
         assert fast.read_bytes() == plain.read_bytes(), name
-        statuses = {r["status"] for e in json.loads(fast.read_text())["subjects"] for r in e["results"].values()}
+        assert json.loads(fast.read_text())["schema"] == schema
+        back = read_results(fast)["subjects"]
+        assert [list(e.items()) for e in back] == [list(e.items()) for e in entries], name
+        statuses = {r["status"] for e in back for r in e["results"].values()}
         assert {"pass", "fail", "skip"} | EXTRA.get(name, set()) <= statuses, name
 
 

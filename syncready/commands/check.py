@@ -9,7 +9,7 @@ from ..errors import SourceError, SyncreadyError
 from ..fixing import attach_previews
 from ..options import Outputs, RunOptions, SourceOptions, from_args
 from ..pipeline import build_run
-from ..results import results_document, write_json
+from ..results import SCHEMA, SCHEMA_2, results_document, write_json
 from ..termtext import escape
 from .options import add_report_options, add_selection_options, add_source_options
 
@@ -79,7 +79,10 @@ def write_outputs(doc: dict, outputs: Outputs, source: str | None = None) -> lis
             if not path:
                 continue
             try:
-                write(doc, staging.path_for(path))
+                if option == "json":
+                    write_json(doc, staging.path_for(path), SCHEMA if outputs.json_schema == 1 else SCHEMA_2)
+                else:
+                    write(doc, staging.path_for(path))
             except (SyncreadyError, OSError, KeyboardInterrupt):
                 raise
             except Exception as exc:

@@ -43,10 +43,12 @@ def add_selection_options(parser: argparse.ArgumentParser) -> None:
                         help="only this user (UPN, or DN for on-prem subjects); repeatable")
 
 
-def add_report_options(parser: argparse.ArgumentParser, json_output: bool = True) -> None:
-    if json_output:
-        parser.add_argument("--json", metavar="FILE", help="write the results JSON")
-        parser.add_argument("--junit", metavar="FILE", help="write JUnit XML")
+def add_report_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", metavar="FILE", help="write the results JSON")
+    parser.add_argument("--json-schema", type=int, choices=(1, 2), default=2,
+                        help="the results JSON's layout: 2 (default) users as rows of tables, half the bytes; "
+                             "1 one object per subject, for tools written for syncready/results/1")
+    parser.add_argument("--junit", metavar="FILE", help="write JUnit XML")
     parser.add_argument("--html", metavar="FILE", help="write the HTML report")
     parser.add_argument("--markdown", metavar="FILE", help="write a Markdown summary")
     parser.add_argument("--csv", metavar="FILE",

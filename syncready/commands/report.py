@@ -11,17 +11,18 @@ from .options import add_report_options
 
 
 def register(sub) -> None:
-    parser = sub.add_parser("report", help="render a saved results JSON as HTML, Markdown, JUnit or CSV")
+    parser = sub.add_parser("report", help="render a saved results JSON as HTML, Markdown, JUnit, CSV, "
+                                                  "or as results JSON of either schema")
     parser.add_argument("results", metavar="RESULTS.json")
-    add_report_options(parser, json_output=False)
-    parser.add_argument("--junit", metavar="FILE", help="write JUnit XML")
+    add_report_options(parser)
     parser.set_defaults(handler=run_report)
 
 
 def run_report(args) -> int:
-    if not (args.html or args.markdown or args.junit or args.csv):
-        raise ConfigError("say what to write: --html FILE, --markdown FILE, --junit FILE or --csv FILE")
-    outputs = Outputs(junit=args.junit, markdown=args.markdown, html=args.html, csv=args.csv)
+    if not (args.html or args.markdown or args.junit or args.csv or args.json):
+        raise ConfigError("say what to write: --html FILE, --markdown FILE, --junit FILE, --csv FILE or --json FILE")
+    outputs = Outputs(json=args.json, junit=args.junit, markdown=args.markdown, html=args.html, csv=args.csv,
+                      json_schema=args.json_schema)
     with collector_paused():            # a results file is millions of objects made once and kept to the end
         doc = read_results(args.results)
         written = write_outputs(doc, outputs, source=args.results)

@@ -1,0 +1,322 @@
+"""Schema 2 of the results JSON: cloud and AD users as rows of tables, the same information in half
+the bytes (issue 14; the layout is described in README "Results JSON" and proposed for SPEC §6).
+
+Schema 1 writes every user as an object holding all its results — twenty passes repeated for every
+user — and its facts under repeated keys. Schema 2 keeps the header and `subjects` (every subject
+that is not in a table, as schema 1 writes it) and adds `tables`: a run of users of one kind, at
+position `at` of schema 1's order, each a row of `columns`:
+
+- `subject`, `id`, `readiness`; `results`: only the results that differ from the table's `usual`
+  (each check's result for a row that names none; `null` = no result for that check);
+- a facts part (`cloud`, `onprem`, `prediction`): the values in the order of `facts[part]`, `null`
+  where schema 1 leaves the fact out; `false` = the entry has no such part, `null` = it is null; the
+  fact named in `subject_fact` (a cloud user's upn, an AD user's dn) is the row's subject, first;
+- `already_synchronized`: true, else left out. Values left out at the end of a row are dropped.
+
+`expand` turns the tables back into schema 1's entries, key for key in schema 1's order, so every
+reader (report, HTML, verify, --baseline, checklist) reads both schemas.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import islice
+from json.encoder import encode_basestring
+from typing import Any
+
+from .errors import SourceError
+from .vocab import Readiness, SubjectKind
+
+SCHEMA_2 = "syncready/results/2"
+HEAD = ("subject", "id", "readiness", "results")
+SYNCED = "already_synchronized"
+PARTS: dict[str, tuple[str, str]] = {SubjectKind.CLOUD_USER: ("cloud", "onprem"),
+                                     SubjectKind.ONPREM_USER: ("onprem", "prediction")}
+SUBJECT_FACT: dict[str, tuple[str, str]] = {SubjectKind.CLOUD_USER: ("cloud", "upn"),
+                                            SubjectKind.ONPREM_USER: ("onprem", "dn")}
+_SAMPLE = 1000          # ready subjects of a table whose results choose its `usual`
+LEFT_OUT = "false"        # a part the entry does not have
+
+
+class TableShape:
+    """One kind's table header: columns, the facts of each part (the subject fact left out), usual."""
+
+    def __init__(self, kind: str, facts: Mapping[str, tuple[str, ...]]):
+        self.kind = kind
+        self.parts = PARTS[kind]
+        self.columns = (*HEAD, *self.parts, SYNCED)
+        part, key = SUBJECT_FACT[kind]
+        self.subject_part = part
+        self.subject_key = key
+        self.facts = {p: tuple(k for k in facts[p] if not (p == part and k == key)) for p in self.parts}
+        if facts[part][0] != key:
+            raise ValueError(f"{kind}: the subject fact {key} must come first in {part}")
+
+    def header(self, at: int, usual: Iterable[tuple[str, str]], dumps: Callable[[Any], str]) -> str:
+        """The table's members up to its rows' opening bracket; `usual` as (check id, encoded result)."""
+        usual_text = "{" + ",".join(f"{dumps(cid)}:{text}" for cid, text in usual) + "}"
+        return (f'{{"kind":{dumps(self.kind)},"at":{at},"columns":{dumps(list(self.columns))},'
+                f'"facts":{dumps({p: list(k) for p, k in self.facts.items()})},'
+                f'"subject_fact":{dumps({self.subject_part: self.subject_key})},'
+                f'"usual":{usual_text},"rows":[\n')
+
+
+def row_text(head: tuple[str, str, str], results: str, parts: list[str], synced: bool) -> str:
+    """A row as text: the head's strings, the results object, each part's text; trailing left-outs dropped."""
+    cells = [encode_basestring(head[0]), encode_basestring(head[1]), encode_basestring(head[2]), results, *parts]
+    if synced:
+        cells.append("true")
+    else:
+        while len(cells) > len(HEAD) and cells[-1] == LEFT_OUT:
+            cells.pop()
+    return "[" + ",".join(cells) + "]"
+
+
+def values_text(values: Iterable[Any], encode: Callable[[Any], str]) -> str:
+    """A facts part as an array: a value schema 1 leaves out (None, "", []) is null; nulls at the end
+    dropped. Strings and booleans, most values, are written here; the rest by `encode`."""
+    cells = []
+    for v in values:
+        kind = type(v)
+        if kind is str:
+            cells.append(encode_basestring(v) if v else "null")
+        elif v is None:
+            cells.append("null")
+        elif kind is bool:
+            cells.append("true" if v else "false")
+        elif kind is list:
+            cells.append(encode(v) if v else "null")
+        else:
+            cells.append("null" if v == "" or v == [] else encode(v))
+    while cells and cells[-1] == "null":
+        cells.pop()
+    return "[" + ",".join(cells) + "]"
+
+
+class EntryRows:
+    """Schema 1 entries (dicts: read from a file, or built by a test) as rows: `signature` is None for
+    an entry a row cannot hold exactly (it is then written as an object, as schema 1 writes it)."""
+
+    def __init__(self, entries: list, dumps: Callable[[Any], str], shapes: Mapping[str, TableShape]):
+        self.entries, self.dumps, self.shapes = entries, dumps, shapes
+
+    def signatures(self) -> list[tuple | None]:
+        return [self._signature(e) for e in self.entries]
+
+    def _signature(self, entry: Any) -> tuple | None:
+        if type(entry) is not dict or entry.get("kind") not in self.shapes:
+            return None
+        shape = self.shapes[entry["kind"]]
+        keys = list(entry)
+        if keys[:5] != ["subject", "id", "kind", "readiness", "results"] or not all(
+                isinstance(entry[k], str) for k in ("subject", "id", "readiness")):
+            return None
+        allowed = [*shape.parts, SYNCED]
+        if [k for k in allowed if k in entry] != keys[5:] or entry.get(SYNCED, True) is not True:
+            return None
+        if not all(_part_fits(shape, part, entry[part], entry["subject"]) for part in shape.parts if part in entry):
+            return None
+        results = entry["results"]
+        if type(results) is not dict or not all(type(r) is dict for r in results.values()):
+            return None
+        return (entry["kind"], tuple(results))
+
+    def object_text(self, position: int) -> str:
+        return self.dumps(self.entries[position])
+
+    def texts(self, position: int) -> list[str]:
+        return [self.dumps(r) for r in self.entries[position]["results"].values()]
+
+    def is_ready(self, position: int) -> bool:
+        return self.entries[position]["readiness"] == Readiness.READY
+
+    def row(self, position: int, usual: list[str]) -> str:
+        entry = self.entries[position]
+        shape = self.shapes[entry["kind"]]
+        dumps = self.dumps
+        results = "{" + ",".join(f"{dumps(cid)}:{text}" for cid, text, known in
+                                 zip(entry["results"], self.texts(position), usual, strict=True) if text != known) + "}"
+        parts = []
+        for part in shape.parts:
+            value = entry.get(part, _ABSENT)
+            if value is _ABSENT:
+                parts.append(LEFT_OUT)
+            elif value is None:
+                parts.append("null")
+            else:
+                parts.append(values_text([value.get(k) for k in shape.facts[part]], dumps))
+        return row_text((entry["subject"], entry["id"], entry["readiness"]), results, parts, SYNCED in entry)
+
+
+_ABSENT = object()
+
+
+def _part_fits(shape: TableShape, part: str, value: Any, subject: str) -> bool:
+    """Whether a row's array gives back exactly this part: its facts in order, none empty, and the
+    subject fact (when the part has one) first and equal to the subject, or absent with an empty one."""
+    if value is None:
+        return True
+    if type(value) is not dict:
+        return False
+    keys = list(value)
+    if part == shape.subject_part:
+        if subject:
+            if keys[:1] != [shape.subject_key] or value[shape.subject_key] != subject:
+                return False
+            keys = keys[1:]
+        elif shape.subject_key in value:
+            return False
+    if [k for k in shape.facts[part] if k in value] != keys:
+        return False
+    return not any(value[k] is None or value[k] == "" or value[k] == [] for k in keys)
+
+
+def blocks(signatures: list[tuple | None]) -> list[tuple[int, int]]:
+    """(start, end) of each maximal run of one signature; a None is a subject written as an object."""
+    found: list[tuple[int, int]] = []
+    start = None
+    for position, signature in enumerate(signatures):
+        if signature is None:
+            if start is not None:
+                found.append((start, position))
+                start = None
+        elif start is None:
+            start = position
+        elif signature != signatures[start]:
+            found.append((start, position))
+            start = position
+    if start is not None:
+        found.append((start, len(signatures)))
+    return found
+
+
+def usual_of(source: Any, start: int, end: int) -> list[str]:
+    """The table's `usual`: each check's most common encoded result among its first ready rows (its
+    first rows if none is ready), so that most rows name none; the choice changes bytes, never
+    information, and depends only on the rows."""
+    chosen = list(islice((p for p in range(start, end) if source.is_ready(p)), _SAMPLE))
+    chosen = chosen or list(range(start, min(end, start + _SAMPLE)))
+    samples = [source.texts(p) for p in chosen]
+    counts: list[Counter[str]] = [Counter() for _ in samples[0]]
+    for texts in samples:
+        for counter, text in zip(counts, texts, strict=True):
+            counter[text] += 1
+    return [counter.most_common(1)[0][0] for counter in counts]
+
+
+def write_tables(fp: Any, source: Any, dumps: Callable[[Any], str], chunk: int) -> None:
+    """`"subjects": [...], "tables": [...]` of schema 2 from a source (EntryRows, or a run's
+    SubjectEntries.table_rows): its subjects that are no row as objects, then each run of rows."""
+    signatures = source.signatures()
+    runs = blocks(signatures)
+    fp.write('"subjects": [\n' + ",\n".join(source.object_text(p) for p, s in enumerate(signatures) if s is None)
+             + '\n],\n"tables": [\n')
+    for number, (start, end) in enumerate(runs):
+        usual = usual_of(source, start, end)
+        kind, ids = signatures[start]
+        shape = source.shapes[kind]
+        fp.write(("" if number == 0 else ",\n") + shape.header(start, zip(ids, usual, strict=True), dumps))
+        for first in range(start, end, chunk):
+            fp.write(("" if first == start else ",\n")
+                     + ",\n".join([source.row(p, usual) for p in range(first, min(end, first + chunk))]))
+        fp.write("\n]}")
+    fp.write("\n]}\n")
+
+
+def expand(doc: dict, where: str) -> list[dict]:
+    """Schema 2's `subjects` and `tables` as schema 1's entries, in schema 1's order; a malformed
+    table is a SourceError naming it. Rows naming no result share the table's `usual` dict (the
+    readers only read it)."""
+    objects = doc.get("subjects")
+    tables = doc.get("tables")
+    if not isinstance(objects, list):
+        raise SourceError(f'{where}: "subjects" is not a list')
+    if not isinstance(tables, list):
+        raise SourceError(f'{where}: "tables" is not a list')
+    out: list[dict] = []
+    pending = iter(objects)
+    for number, table in enumerate(tables):
+        reader = _TableReader(table, f"{where}: table {number}")
+        while len(out) < reader.at:
+            entry = next(pending, None)
+            if entry is None:
+                raise SourceError(f"{where}: table {number} is at {reader.at}, past the {len(out)} subjects before it")
+            out.append(entry)
+        if len(out) != reader.at:
+            raise SourceError(f"{where}: table {number} is at {reader.at}, inside the subjects before it")
+        out.extend(reader.entries())
+    out.extend(pending)
+    return out
+
+
+class _TableReader:
+    def __init__(self, table: Any, where: str):
+        self.where = where
+        if not isinstance(table, dict):
+            raise SourceError(f"{where} is not an object")
+        kind, at, columns = table.get("kind"), table.get("at"), table.get("columns")
+        facts, subject_fact, usual, rows = (table.get(k) for k in ("facts", "subject_fact", "usual", "rows"))
+        if not isinstance(kind, str):
+            raise SourceError(f'{where}: "kind" is not a string')
+        if type(at) is not int or at < 0:
+            raise SourceError(f'{where}: "at" is not a position')
+        if not (isinstance(columns, list) and all(isinstance(c, str) for c in columns)
+                and tuple(columns[:len(HEAD)]) == HEAD and len(set(columns)) == len(columns)):
+            raise SourceError(f'{where}: "columns" does not start with {", ".join(HEAD)}')
+        if not (isinstance(facts, dict) and all(isinstance(v, list) and all(isinstance(k, str) for k in v)
+                                                 for v in facts.values())):
+            raise SourceError(f'{where}: "facts" is not an object of key lists')
+        if not (isinstance(subject_fact, dict) and all(isinstance(v, str) and p in facts
+                                                        for p, v in subject_fact.items())):
+            raise SourceError(f'{where}: "subject_fact" does not name a facts part')
+        if not (isinstance(usual, dict) and all(isinstance(r, dict) for r in usual.values())):
+            raise SourceError(f'{where}: "usual" is not an object of results')
+        if not isinstance(rows, list):
+            raise SourceError(f'{where}: "rows" is not a list')
+        self.kind, self.at, self.columns, self.usual, self.rows = kind, at, columns, usual, rows
+        self.facts, self.subject_fact = facts, subject_fact
+
+    def entries(self) -> Iterator[dict]:
+        kind, columns, facts, subject_fact = self.kind, self.columns, self.facts, self.subject_fact
+        width = len(columns)
+        for number, row in enumerate(self.rows):
+            if not (isinstance(row, list) and len(HEAD) <= len(row) <= width and isinstance(row[0], str)
+                    and isinstance(row[1], str) and isinstance(row[2], str) and isinstance(row[3], dict)):
+                raise SourceError(f"{self.where}: row {number} is not [subject, id, readiness, results, ...]")
+            subject = row[0]
+            entry: dict[str, Any] = {"subject": subject, "id": row[1], "kind": kind, "readiness": row[2],
+                                     "results": self._results(row[3], number)}
+            for position in range(len(HEAD), len(row)):
+                name, value = columns[position], row[position]
+                if value is False:
+                    continue
+                keys = facts.get(name)
+                if keys is None or value is None:
+                    entry[name] = value
+                    continue
+                if not isinstance(value, list) or len(value) > len(keys):
+                    raise SourceError(f"{self.where}: row {number}: {name} is not a list of its facts")
+                part: dict[str, Any] = {}
+                first = subject_fact.get(name)
+                if first is not None and subject:
+                    part[first] = subject
+                for key, fact in zip(keys, value, strict=False):
+                    if fact is not None:
+                        part[key] = fact
+                entry[name] = part
+            yield entry
+
+    def _results(self, over: dict, number: int) -> dict:
+        if not over:
+            return self.usual
+        if not all(r is None or isinstance(r, dict) for r in over.values()):
+            raise SourceError(f"{self.where}: row {number}: a result is not an object")
+        results = {}
+        for cid, usual in self.usual.items():
+            found = over.get(cid, usual)
+            if found is not None:
+                results[cid] = found
+        for cid, found in over.items():
+            if cid not in self.usual and found is not None:
+                results[cid] = found
+        return results
