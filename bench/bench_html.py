@@ -4,8 +4,9 @@ Targets (issue 14): 500,000 users render in ≤ 10 s, and the first search keyst
 100 ms with no main-thread task longer than 100 ms while typing.
 
 1. Render: `syncready report RESULTS.json --html OUT` as a child process (CPU = user + sys, wall,
-   peak RSS). Named baseline, same run, same file: `json.load` + `json.dumps` of the document, the
-   floor of reading its data and writing it out again.
+   peak RSS). Named baselines, same run: `json.load` + `json.dumps` of the document, the floor of
+   reading its data and writing it out again; and the report rendered from the same results
+   converted to schema 1 (the layout before schema 2), whose page must be the same bytes.
 2. Browser (/usr/bin/chromium, as tests/test_report_browser.py drives it): time from navigation
    start to the page's ready mark; then a name typed key by key (real key events through the
    DevTools protocol) at once after ready, and again once the search index is complete. Per key,
@@ -31,6 +32,7 @@ TARGET_RENDER_S = 10.0
 TARGET_KEY_MS = 100.0
 QUERY = "nowak"          # a surname of bench/synthetic.py: typed one key at a time
 KEY_GAP_MS = 150         # a fast typist's pause between keys
+SYNCREADY = str(Path(sys.executable).with_name("syncready"))
 
 # the floor: the cycle collector off, as `syncready report` has it (it only slows json.load down)
 FLOOR = ("import gc, json, sys\ngc.disable()\nwith open(sys.argv[1], encoding='utf-8') as f: doc = json.load(f)\n"
@@ -52,7 +54,7 @@ def results_json(users: int, folder: Path) -> Path:
     snap, out = folder / "snap", folder / "results.json"
     t0 = time.perf_counter()
     generate(snap, users)
-    proc = subprocess.run([str(Path(sys.executable).with_name("syncready")), "check", "--snapshot", str(snap),
+    proc = subprocess.run([SYNCREADY, "check", "--snapshot", str(snap),
                            "--json", str(out), "--fail-on", "never", "--quiet"], capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"syncready check failed: {proc.stderr.strip()}")
@@ -61,8 +63,7 @@ def results_json(users: int, folder: Path) -> Path:
 
 
 def render(results: Path, html: Path) -> float:
-    ours = run_or_exit([str(Path(sys.executable).with_name("syncready")), "report", str(results), "--html", str(html)],
-                       "syncready report")
+    ours = run_or_exit([SYNCREADY, "report", str(results), "--html", str(html)], "syncready report")
     floor = run_or_exit([sys.executable, "-c", FLOOR, str(results)], "baseline")
     cpu, wall, rss = ours.cpu, ours.wall, ours.rss
     fcpu, fwall, frss = floor.cpu, floor.wall, floor.rss
@@ -73,7 +74,25 @@ def render(results: Path, html: Path) -> float:
           f"{fwall:.2f} s wall, {frss / 1e6:,.0f} MB peak")
     print(f"  render / baseline: {cpu / fcpu:.2f}× CPU, {wall / fwall:.2f}× wall; target ≤ {TARGET_RENDER_S:.0f} s: "
           f"{'met' if cpu <= TARGET_RENDER_S else 'MISSED'} (CPU)")
+    render_schema_1(results, html, ours)
     return cpu
+
+
+def render_schema_1(results: Path, html: Path, ours) -> None:
+    """The same report rendered from the same run's results as schema 1 (one object per subject, the
+    layout before schema 2), converted by `syncready report --json-schema 1` (not timed): the
+    second named baseline, and a check that both give the same page."""
+    one = results.with_name(results.stem + "-schema1.json")
+    subprocess.run([SYNCREADY, "report", str(results), "--json", str(one), "--json-schema", "1"], check=True,
+                   capture_output=True)
+    other = html.with_name(html.stem + "-schema1.html")
+    old = run_or_exit([SYNCREADY, "report", str(one), "--html", str(other)], "syncready report (schema 1)")
+    same = other.read_bytes() == html.read_bytes()
+    print(f"baseline, the same run's results as schema 1 ({one.stat().st_size / 1e6:,.0f} MB): {old.cpu:.2f} s CPU, "
+          f"{old.wall:.2f} s wall, {old.rss / 1e6:,.0f} MB peak → schema 2 {old.cpu / ours.cpu:.2f}× less CPU, "
+          f"{old.rss / ours.rss:.2f}× less memory; same page: {'yes' if same else 'NO'}")
+    one.unlink()
+    other.unlink()
 
 
 def typed(page, query: str) -> dict:

@@ -380,10 +380,11 @@ class _SubjectRows:
                 fits = subject.readiness == Readiness.READY or subject.obj.dn == subject.name
             else:
                 fits = False
-            if fits and not all(isinstance(v, str) for v in (subject.name, subject.id, subject.readiness)):
-                fits = False
+            if not (fits and isinstance(subject.name, str) and isinstance(subject.id, str)):
+                found.append(None)
+                continue
             results = subject.results
-            found.append((kind, results.ids() if type(results) is Results else tuple(results)) if fits else None)
+            found.append((kind, results.ids() if type(results) is Results else tuple(results)))
         return found
 
     def object_text(self, position: int) -> str:
