@@ -1,19 +1,20 @@
-"""Prototype: a lossless compact layout of the results JSON's "subjects" (a proposal; the format of
-`syncready check --json` is unchanged).
+"""Prototype: a lossless compact layout of the results JSON's "subjects", beside the two schemas
+`syncready check --json` writes (schema 2, syncready/resulttables.py, adopted from this prototype's
+first two ideas; schema 1 with --json-schema 1). Printed: the bytes of all three for the same run.
 
-Today each subject is one object holding every result in full ("pass" results repeated per user and
-check) and its facts under repeated keys. The prototype keeps the same information as:
+Schema 1 writes each subject as one object holding every result in full ("pass" results repeated
+per user and check) and its facts under repeated keys. The prototype keeps the same information as:
 
 - `results`: each distinct result object once; `rows`: each distinct run of results (check ids and
   result indexes) once; a subject names its row by index;
-- per kind, the facts as columns (one array per fact, null where today's entry omits it), with
+- per kind, the facts as columns (one array per fact, null where schema 1's entry omits it), with
   `same_as_subject` naming a column left out because it equals the subject's name in every row;
 - a string table for the strings that occur more than once (an int in a column is its index);
-- subjects of other kinds (tenant, groups and contacts) kept as today's entries.
+- subjects of other kinds (tenant, groups and contacts) kept as schema 1's entries.
 
-The decoder rebuilds today's entries and the benchmark checks they equal the file's, then prints
-today's bytes per user, the prototype's, and the ratio. "Per user" divides by cloud + AD users
-(subjects of those kinds); per cloud user and per subject are printed too.
+The decoder rebuilds schema 1's entries and the benchmark checks they equal the file's, then prints
+the bytes per user of schema 1, schema 2 and the prototype, and the ratios. "Per user" divides by
+cloud + AD users (subjects of those kinds); per cloud user and per subject are printed too.
 Run: .venv/bin/python -m bench.bench_results_layout [--users 20000 | --results FILE.json]
 """
 from __future__ import annotations
@@ -32,7 +33,7 @@ from bench.synthetic import generate
 COLUMNS = {"cloud-user": ("cloud", "onprem"), "onprem-user": ("onprem", "prediction")}
 HEAD = ("subject", "id", "readiness")
 SYNCED = "already_synchronized"
-ABSENT = {"absent": True}          # a part today's entry leaves out (onprem of a ready AD user)
+ABSENT = {"absent": True}          # a part schema 1's entry leaves out (onprem of a ready AD user)
 
 
 def dumps(value: Any) -> str:
@@ -40,7 +41,7 @@ def dumps(value: Any) -> str:
 
 
 def encode(subjects: list[dict]) -> dict:
-    """Today's entries → the compact layout."""
+    """Schema 1's entries → the compact layout."""
     results: dict[str, int] = {}
     rows: dict[tuple, int] = {}
     strings = Counter(_strings(subjects))
@@ -90,7 +91,7 @@ def encode(subjects: list[dict]) -> dict:
 
 
 def decode(compact: dict) -> list[dict]:
-    """The compact layout → today's entries, in order and key order."""
+    """The compact layout → schema 1's entries, in order and key order."""
     table, results = compact["strings"], compact["results"]
     out: list[dict | None] = [None] * compact["count"]
     for position, entry in compact["other"]:
@@ -183,19 +184,23 @@ def main() -> int:
     parser.add_argument("--results", type=Path, help="an existing results JSON instead of a generated run")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        path = args.results
+        syncready = str(Path(sys.executable).with_name("syncready"))
+        path, two = args.results, Path(tmp) / "results-2.json"
         if path is None:
             snap, path = Path(tmp) / "snap", Path(tmp) / "results.json"
             generate(snap, args.users, seed=14)
-            subprocess.run([str(Path(sys.executable).with_name("syncready")), "check", "--snapshot", str(snap),
-                            "--json", str(path), "--fail-on", "never", "--quiet"],
+            subprocess.run([syncready, "check", "--snapshot", str(snap), "--json", str(path), "--json-schema", "1",
+                            "--fail-on", "never", "--quiet"], check=True, stdout=subprocess.DEVNULL)
+        one = Path(tmp) / "results-1.json"
+        for out, schema in ((one, "1"), (two, "2")):     # whichever schema the file has, both from it
+            subprocess.run([syncready, "report", str(path), "--json", str(out), "--json-schema", schema],
                            check=True, stdout=subprocess.DEVNULL)
-        today = path.stat().st_size
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        today, adopted = one.stat().st_size, two.stat().st_size
+        doc = json.loads(one.read_text(encoding="utf-8"))
     subjects = doc["subjects"]
     compact = encode(subjects)
     if decode(compact) != subjects:
-        print("MISMATCH: the prototype's decoder does not give back today's entries", file=sys.stderr)
+        print("MISMATCH: the prototype's decoder does not give back schema 1's entries", file=sys.stderr)
         return 1
     rest = len(dumps({k: v for k, v in doc.items() if k != "subjects"}).encode())
     proto = rest + len(dumps(compact).encode())
@@ -204,10 +209,12 @@ def main() -> int:
     print(f"{len(subjects):,} subjects: {kinds['cloud-user']:,} cloud users, {kinds['onprem-user']:,} AD users; "
           f"{len(compact['results']):,} distinct results of {sum(len(e['results']) for e in subjects):,}, "
           f"{len(compact['rows']):,} distinct runs of results, {len(compact['strings']):,} shared strings")
-    for label, size in (("today (syncready/results/1)", today), ("prototype compact layout", proto)):
+    for label, size in (("syncready/results/1", today), ("syncready/results/2", adopted),
+                        ("prototype compact layout", proto)):
         print(f"{label:<28} {size / 1e6:8.1f} MB  {size / users:7.0f} B per user  "
               f"{size / kinds['cloud-user']:7.0f} B per cloud user  {size / len(subjects):7.0f} B per subject")
-    print(f"ratio today/prototype: {today / proto:.2f}× (decoded back to today's entries: identical)")
+    print(f"ratio schema 1/schema 2: {today / adopted:.2f}×; schema 1/prototype: {today / proto:.2f}× "
+          "(the prototype decoded back to schema 1's entries: identical)")
     return 0
 
 
