@@ -88,6 +88,9 @@ class SourceOptions:
         return self.ldap is not None
 
 
+JSON_SCHEMA = 2     # the results JSON's default layout (syncready/resulttables.py)
+
+
 @dataclass(frozen=True)
 class Outputs:
     """The report files to write; None leaves one out."""
@@ -97,7 +100,7 @@ class Outputs:
     markdown: str | None = None
     html: str | None = None
     csv: str | None = None          # the worklist for Excel (syncready/worklist.py)
-    json_schema: int = 2            # the results JSON's layout: 2 the tables, 1 an object per subject
+    json_schema: int = JSON_SCHEMA  # the results JSON's layout: 2 the tables, 1 an object per subject
 
 
 @dataclass(frozen=True)
@@ -151,7 +154,7 @@ def from_args(args: argparse.Namespace) -> Options:
     source_options = SourceOptions(snapshot=value("snapshot") or sources.get("snapshot"), graph=graph, ldap=ldap,
                                    config=config, quiet=quiet)
     outputs = Outputs(json=value("json"), junit=value("junit"), markdown=value("markdown"), html=value("html"),
-                      csv=value("csv"), json_schema=value("json_schema") or 2)
+                      csv=value("csv"), json_schema=value("json_schema") or JSON_SCHEMA)
     run = RunOptions(select=tuple(value("select") or ()), ignore=tuple(value("ignore") or ()),
                      users=tuple(value("users") or ()), fail_on=value("fail_on") or "blocker",
                      baseline=value("baseline"), outputs=outputs)

@@ -20,10 +20,11 @@ from .checklist import ALWAYS_READ, STAMP_CHECK, ChecklistBuilder
 from .engine import Run, Subject
 from .errors import SourceError
 from .jsonio import load_file
+from .resulttables import (LEFT_OUT, SCHEMA_2, EntryRows, TableShape, expand, over_text, row_text, values_text,
+                           write_tables)
+from .subjectresults import Results
 from .summary import coverage_document
 from .termtext import redact_url
-from .resulttables import LEFT_OUT, SCHEMA_2, EntryRows, TableShape, expand, row_text, values_text, write_tables
-from .subjectresults import Results
 from .vocab import PREVIEWED, Readiness, Status, SubjectKind
 
 SCHEMA = "syncready/results/1"
@@ -270,45 +271,31 @@ class SubjectEntries:
     def table_rows(self, dumps: Callable[[Any], str]) -> _SubjectRows:
         """The subjects as schema 2's rows and objects (resulttables.write_tables), from the run's
         objects, without building entries: byte for byte what EntryRows makes of the entries."""
-        return _SubjectRows(self._subjects, self._previews or {}, _Facts(self._anchor, self._predict, dumps), dumps)
+        return _SubjectRows(self._subjects, self._previews or {}, _Facts(self._anchor, self._predict, dumps))
 
     def encoded(self, dumps: Callable[[Any], str]) -> Iterator[str]:
         """Each entry as `dumps(entry)` (the compact, ensure_ascii=False encoder) would write it, byte
         for byte, without building the entries' dicts: a Result that many subjects share (a pass, a
         skip, "not read") is encoded once, and so is a run of results many subjects have alike."""
-        by_id: dict[int, tuple[Result, str]] = {}       # the Result is kept so its id is not reused
-        by_value: dict[Result, str] = {}                # equal Results without evidence, built per subject
+        texts = _ResultTexts(dumps, self._previews or {})
         alike: dict[tuple, str] = {}                    # (check ids, Result ids) → the "results" object
-        keys: dict[str, str] = {}
-        previews = self._previews or {}
-        previewed = {name for name, _ in previews}
         facts = _Facts(self._anchor, self._predict, dumps)
         states: dict[tuple[str, str], str] = {}         # (kind, readiness) → their members' text
         for subject in self._subjects:
             results = subject.results
-            own = subject.name in previewed
+            own = subject.name in texts.previewed
             key = None if own else (tuple(results), tuple(map(id, results.values())))
             body = None if key is None else alike.get(key)
             if body is None:
                 parts = []
                 shared = True           # every Result seen before: a run worth keeping
                 for cid, result in results.items():
-                    known = by_id.get(id(result))
-                    if known is not None:
-                        text = known[1]
-                    else:
+                    if shared and texts.known(result) is None:
                         shared = False
-                        text = _encoded_result(result, by_value, dumps)
-                        if len(by_id) < _CACHED:
-                            by_id[id(result)] = (result, text)
+                    text = texts.text(result)
                     if own:
-                        preview = previews.get((subject.name, cid))
-                        if preview is not None:
-                            text = f'{text[:-1]},"fix":{dumps(preview)}}}'
-                    name = keys.get(cid)
-                    if name is None:
-                        name = keys[cid] = dumps(cid)
-                    parts.append(f"{name}:{text}")
+                        text = texts.with_preview(subject.name, cid, text)
+                    parts.append(f"{texts.name(cid)}:{text}")
                 body = ",".join(parts)
                 if key is not None and shared and len(alike) < _CACHED:
                     alike[key] = body
@@ -354,19 +341,53 @@ def of_kind(doc: Mapping[str, Any], kind: SubjectKind, results: bool = True) -> 
     return subjects.of_kind(kind, results) if isinstance(subjects, SubjectEntries) else None
 
 
+class _ResultTexts:
+    """Results encoded as schema 1 writes them, each Result once (by identity; equal ones without
+    evidence by value), with a subject's fix previews; check ids encoded once. Shared by both
+    writers of a run's results."""
+
+    def __init__(self, dumps: Callable[[Any], str], previews: Mapping[tuple[str, str], dict]):
+        self.dumps, self.previews = dumps, previews
+        self.previewed = {name for name, _ in previews}
+        self.by_id: dict[int, tuple[Result, str]] = {}      # the Result is kept so its id is not reused
+        self.by_value: dict[Result, str] = {}               # equal Results without evidence, built per subject
+        self.names: dict[str, str] = {}
+
+    def known(self, result: Result) -> str | None:
+        found = self.by_id.get(id(result))
+        return None if found is None else found[1]
+
+    def text(self, result: Result) -> str:
+        found = self.by_id.get(id(result))
+        if found is not None:
+            return found[1]
+        text = _encoded_result(result, self.by_value, self.dumps)
+        if len(self.by_id) < _CACHED:
+            self.by_id[id(result)] = (result, text)
+        return text
+
+    def with_preview(self, name: str, cid: str, text: str) -> str:
+        """The result's text with its fix preview (`fix`) when the run has one for it."""
+        preview = self.previews.get((name, cid))
+        return text if preview is None else f'{text[:-1]},"fix":{self.dumps(preview)}}}'
+
+    def name(self, cid: str) -> str:
+        found = self.names.get(cid)
+        if found is None:
+            found = self.names[cid] = self.dumps(cid)
+        return found
+
+
 class _SubjectRows:
-    """A run's subjects for resulttables.write_tables: a cloud or AD user as a row, the rest (and a
-    user whose name is not its own UPN or DN, which a row could not give back) as an object."""
+    """A run's subjects for resulttables.write_tables (a RowSource): a cloud or AD user as a row, the
+    rest (and a user whose name is not its own UPN or DN, which a row could not give back) as an
+    object; byte for byte what EntryRows writes of their entries."""
 
     shapes = SHAPES
 
-    def __init__(self, subjects: list[Subject], previews: Mapping[tuple[str, str], dict], facts: _Facts,
-                 dumps: Callable[[Any], str]):
-        self.subjects, self.previews, self.facts, self.dumps = subjects, previews, facts, dumps
-        self.previewed = {name for name, _ in previews}
-        self.by_id: dict[int, tuple[Result, str]] = {}      # the Result is kept so its id is not reused
-        self.by_value: dict[Result, str] = {}
-        self.keys: dict[str, str] = {}
+    def __init__(self, subjects: list[Subject], previews: Mapping[tuple[str, str], dict], facts: _Facts):
+        self.subjects, self.previews, self.facts = subjects, previews, facts
+        self.results = _ResultTexts(facts.dumps, previews)
         self.alike: dict[tuple, str] = {}   # the Results' ids → the row's "results", for one `usual`
         self.usual: list[str] | None = None
 
@@ -381,7 +402,7 @@ class _SubjectRows:
             else:
                 fits = False
             if not (fits and isinstance(subject.name, str) and isinstance(subject.id, str)):
-                found.append(None)
+                found.append(None)      # (a run's readiness is always a Readiness, a str)
                 continue
             results = subject.results
             found.append((kind, results.ids() if type(results) is Results else tuple(results)))
@@ -389,41 +410,28 @@ class _SubjectRows:
 
     def object_text(self, position: int) -> str:
         subject = self.subjects[position]
-        return self.dumps(subject_entry(subject, self.previews, self.facts.anchor, self.facts.predict))
+        return self.facts.dumps(subject_entry(subject, self.previews, self.facts.anchor, self.facts.predict))
 
     def is_ready(self, position: int) -> bool:
         return self.subjects[position].readiness == Readiness.READY
 
     def texts(self, position: int) -> list[str]:
-        """Each result encoded as schema 1 writes it, with its fix preview."""
         subject = self.subjects[position]
-        by_id, by_value, dumps = self.by_id, self.by_value, self.dumps
-        texts = []
-        for result in subject.results.values():
-            known = by_id.get(id(result))
-            if known is not None:
-                texts.append(known[1])
-                continue
-            text = _encoded_result(result, by_value, dumps)
-            if len(by_id) < _CACHED:
-                by_id[id(result)] = (result, text)
-            texts.append(text)
-        if subject.name in self.previewed:
-            previews = self.previews
-            for number, cid in enumerate(subject.results):
-                preview = previews.get((subject.name, cid))
-                if preview is not None:
-                    texts[number] = f'{texts[number][:-1]},"fix":{dumps(preview)}}}'
+        encoded = self.results
+        texts = [encoded.text(result) for result in subject.results.values()]
+        if subject.name in encoded.previewed:
+            texts = [encoded.with_preview(subject.name, cid, text) for cid, text in zip(subject.results, texts,
+                                                                                         strict=True)]
         return texts
 
     def row(self, position: int, usual: list[str]) -> str:
         subject = self.subjects[position]
         if usual is not self.usual:
             self.alike, self.usual = {}, usual
-        key = None if subject.name in self.previewed else tuple(map(id, subject.results.values()))
+        key = None if subject.name in self.results.previewed else tuple(map(id, subject.results.values()))
         results = None if key is None else self.alike.get(key)
         if results is None:
-            results = self._results(subject, position, usual)
+            results = over_text(subject.results, self.texts(position), usual, self.results.name)
             if key is not None and len(self.alike) < _CACHED:
                 self.alike[key] = results
         facts = self.facts
@@ -438,18 +446,6 @@ class _SubjectRows:
                      else values_text(onprem_values(obj, facts.anchor)[1:], value),
                      LEFT_OUT if facts.predict is None else values_text(facts.predict(obj), value)]
         return row_text((subject.name, subject.id, subject.readiness), results, parts, subject.synced)
-
-    def _results(self, subject: Subject, position: int, usual: list[str]) -> str:
-        """The row's "results": the results whose text is not the table's usual one."""
-        keys = self.keys
-        over = []
-        for cid, text, known in zip(subject.results, self.texts(position), usual, strict=True):
-            if text is not known and text != known:
-                name = keys.get(cid)
-                if name is None:
-                    name = keys[cid] = self.dumps(cid)
-                over.append(f"{name}:{text}")
-        return "{" + ",".join(over) + "}"
 
 
 class _Facts:
@@ -551,7 +547,7 @@ def write_json(doc: dict, path, schema: str = SCHEMA_2) -> None:
     with atomic_write(path) as fp:
         fp.write("{")
         for key, value in doc.items():
-            if key in ("subjects", "tables"):
+            if key == "subjects":
                 continue
             if key == "schema":
                 value = schema
@@ -573,12 +569,15 @@ def write_json(doc: dict, path, schema: str = SCHEMA_2) -> None:
 
 
 def read_results(path) -> dict:
+    """A results file of either schema as schema 1's document (schema 2's tables expanded: entries
+    share their usual results, see resulttables.expand; copy before editing them)."""
     if not Path(path).is_file():
         raise SourceError(f"results file {path} does not exist")
     doc = load_file(path, f"results file {path}")
     if not isinstance(doc, dict) or doc.get("schema") not in SCHEMAS:
         raise SourceError(f"{path}: not a syncready results file (schema is not {' or '.join(SCHEMAS)})")
-    if doc["schema"] == SCHEMA_2:       # read as the schema 1 document it holds, so every reader reads both
+    expanded = doc["schema"] == SCHEMA_2
+    if expanded:        # read as the schema 1 document it holds, so every reader reads both
         doc["subjects"] = expand(doc, str(path))
         del doc["tables"]
         doc["schema"] = SCHEMA
@@ -589,5 +588,6 @@ def read_results(path) -> dict:
         if not (isinstance(entry, dict) and isinstance(entry.get("subject"), str)
                 and isinstance(entry.get("results"), dict)
                 and all(isinstance(r, dict) for r in entry["results"].values())):
-            raise SourceError(f"{path}: subject {number} is not an object with \"subject\" and \"results\"")
+            raise SourceError(f"{path}: subject {number}{' (in schema 1 order)' if expanded else ''} is not an object "
+                              'with "subject" and "results"')
     return doc

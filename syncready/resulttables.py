@@ -9,9 +9,13 @@ position `at` of schema 1's order, each a row of `columns`:
 - `subject`, `id`, `readiness`; `results`: only the results that differ from the table's `usual`
   (each check's result for a row that names none; `null` = no result for that check);
 - a facts part (`cloud`, `onprem`, `prediction`): the values in the order of `facts[part]`, `null`
-  where schema 1 leaves the fact out; `false` = the entry has no such part, `null` = it is null; the
-  fact named in `subject_fact` (a cloud user's upn, an AD user's dn) is the row's subject, first;
+  where schema 1 leaves the fact out, nulls at the end dropped (so the array may be shorter);
+  `false` = the entry has no such part, `null` = it is null; the fact named in `subject_fact` (a
+  cloud user's upn, an AD user's dn) is the row's subject, first, and not in the array;
 - `already_synchronized`: true, else left out. Values left out at the end of a row are dropped.
+
+A user whose entry a row could not give back exactly (its name not its own UPN or DN, facts out of
+order; from a hand-edited schema 1 file) stays an object in `subjects`.
 
 `expand` turns the tables back into schema 1's entries, key for key in schema 1's order, so every
 reader (report, HTML, verify, --baseline, checklist) reads both schemas.
@@ -22,7 +26,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import islice
 from json.encoder import encode_basestring
-from typing import Any
+from typing import Any, Protocol
 
 from .errors import SourceError
 from .vocab import Readiness, SubjectKind
@@ -35,7 +39,7 @@ PARTS: dict[str, tuple[str, str]] = {SubjectKind.CLOUD_USER: ("cloud", "onprem")
 SUBJECT_FACT: dict[str, tuple[str, str]] = {SubjectKind.CLOUD_USER: ("cloud", "upn"),
                                             SubjectKind.ONPREM_USER: ("onprem", "dn")}
 _SAMPLE = 1000          # ready subjects of a table whose results choose its `usual`
-LEFT_OUT = "false"        # a part the entry does not have
+LEFT_OUT = "false"      # a part the entry does not have
 
 
 class TableShape:
@@ -93,6 +97,34 @@ def values_text(values: Iterable[Any], encode: Callable[[Any], str]) -> str:
     return "[" + ",".join(cells) + "]"
 
 
+def over_text(cids: Iterable[str], texts: Iterable[str], usual: list[str], name_of: Callable[[str], str]) -> str:
+    """A row's `results`: the encoded results that are not the table's usual ones, by check id."""
+    return "{" + ",".join([f"{name_of(cid)}:{text}" for cid, text, known in zip(cids, texts, usual, strict=True)
+                           if text is not known and text != known]) + "}"
+
+
+class RowSource(Protocol):
+    """What write_tables reads subjects through: EntryRows (entry dicts) or a run's subjects
+    (results._SubjectRows); both must write the same bytes for the same entries."""
+
+    @property
+    def shapes(self) -> Mapping[str, TableShape]: ...
+
+    def signatures(self) -> list[tuple | None]:
+        """Per subject, (kind, check ids) if a row holds it exactly, else None (it is an object)."""
+
+    def object_text(self, position: int) -> str:
+        """The subject's entry as schema 1 writes it."""
+
+    def texts(self, position: int) -> list[str]:
+        """Its results encoded as schema 1 writes them, in order."""
+
+    def is_ready(self, position: int) -> bool: ...
+
+    def row(self, position: int, usual: list[str]) -> str:
+        """Its row, given its table's usual results."""
+
+
 class EntryRows:
     """Schema 1 entries (dicts: read from a file, or built by a test) as rows: `signature` is None for
     an entry a row cannot hold exactly (it is then written as an object, as schema 1 writes it)."""
@@ -104,7 +136,7 @@ class EntryRows:
         return [self._signature(e) for e in self.entries]
 
     def _signature(self, entry: Any) -> tuple | None:
-        if type(entry) is not dict or entry.get("kind") not in self.shapes:
+        if type(entry) is not dict or not isinstance(entry.get("kind"), str) or entry["kind"] not in self.shapes:
             return None
         shape = self.shapes[entry["kind"]]
         keys = list(entry)
@@ -134,8 +166,7 @@ class EntryRows:
         entry = self.entries[position]
         shape = self.shapes[entry["kind"]]
         dumps = self.dumps
-        results = "{" + ",".join(f"{dumps(cid)}:{text}" for cid, text, known in
-                                 zip(entry["results"], self.texts(position), usual, strict=True) if text != known) + "}"
+        results = over_text(entry["results"], self.texts(position), usual, dumps)
         parts = []
         for part in shape.parts:
             value = entry.get(part, _ABSENT)
@@ -190,7 +221,7 @@ def blocks(signatures: list[tuple | None]) -> list[tuple[int, int]]:
     return found
 
 
-def usual_of(source: Any, start: int, end: int) -> list[str]:
+def usual_of(source: RowSource, start: int, end: int) -> list[str]:
     """The table's `usual`: each check's most common encoded result among its first ready rows (its
     first rows if none is ready), so that most rows name none; the choice changes bytes, never
     information, and depends only on the rows."""
@@ -204,16 +235,20 @@ def usual_of(source: Any, start: int, end: int) -> list[str]:
     return [counter.most_common(1)[0][0] for counter in counts]
 
 
-def write_tables(fp: Any, source: Any, dumps: Callable[[Any], str], chunk: int) -> None:
-    """`"subjects": [...], "tables": [...]` of schema 2 from a source (EntryRows, or a run's
-    SubjectEntries.table_rows): its subjects that are no row as objects, then each run of rows."""
+def write_tables(fp: Any, source: RowSource, dumps: Callable[[Any], str], chunk: int) -> None:
+    """`"subjects": [...], "tables": [...]` of schema 2: the subjects that are no row as objects, then
+    each run of rows; `chunk` entries per write, so no part of the file is ever one giant string."""
     signatures = source.signatures()
     runs = blocks(signatures)
-    fp.write('"subjects": [\n' + ",\n".join(source.object_text(p) for p, s in enumerate(signatures) if s is None)
-             + '\n],\n"tables": [\n')
+    objects = [p for p, s in enumerate(signatures) if s is None]
+    fp.write('"subjects": [\n')
+    for first in range(0, len(objects), chunk):
+        texts = [source.object_text(p) for p in objects[first:first + chunk]]
+        fp.write(("" if first == 0 else ",\n") + ",\n".join(texts))
+    fp.write('\n],\n"tables": [\n')
     for number, (start, end) in enumerate(runs):
         usual = usual_of(source, start, end)
-        kind, ids = signatures[start]
+        kind, ids = signatures[start] or ("", ())      # a run's signatures are never None
         shape = source.shapes[kind]
         fp.write(("" if number == 0 else ",\n") + shape.header(start, zip(ids, usual, strict=True), dumps))
         for first in range(start, end, chunk):
@@ -225,8 +260,12 @@ def write_tables(fp: Any, source: Any, dumps: Callable[[Any], str], chunk: int) 
 
 def expand(doc: dict, where: str) -> list[dict]:
     """Schema 2's `subjects` and `tables` as schema 1's entries, in schema 1's order; a malformed
-    table is a SourceError naming it. Rows naming no result share the table's `usual` dict (the
-    readers only read it)."""
+    table is a SourceError naming it.
+
+    Entries share what their rows share: a row naming no result has the table's `usual` dict itself
+    as its "results", and every entry's usual results are the table's result dicts (at 500k users
+    this is most of the memory saved). Readers only read them; a caller that edits an entry's results
+    must copy them first (copy.deepcopy)."""
     objects = doc.get("subjects")
     tables = doc.get("tables")
     if not isinstance(objects, list):
@@ -238,8 +277,8 @@ def expand(doc: dict, where: str) -> list[dict]:
     for number, table in enumerate(tables):
         reader = _TableReader(table, f"{where}: table {number}")
         while len(out) < reader.at:
-            entry = next(pending, None)
-            if entry is None:
+            entry = next(pending, _END)
+            if entry is _END:
                 raise SourceError(f"{where}: table {number} is at {reader.at}, past the {len(out)} subjects before it")
             out.append(entry)
         if len(out) != reader.at:
@@ -249,7 +288,12 @@ def expand(doc: dict, where: str) -> list[dict]:
     return out
 
 
+_END: Any = object()
+
+
 class _TableReader:
+    """One table of a file, its header checked; `entries` checks each row as it makes its entry."""
+
     def __init__(self, table: Any, where: str):
         self.where = where
         if not isinstance(table, dict):
@@ -266,6 +310,9 @@ class _TableReader:
         if not (isinstance(facts, dict) and all(isinstance(v, list) and all(isinstance(k, str) for k in v)
                                                  for v in facts.values())):
             raise SourceError(f'{where}: "facts" is not an object of key lists')
+        stray = [c for c in columns[len(HEAD):] if c not in facts and c != SYNCED]
+        if stray:
+            raise SourceError(f'{where}: column {stray[0]!r} is neither a facts part nor {SYNCED}')
         if not (isinstance(subject_fact, dict) and all(isinstance(v, str) and p in facts
                                                         for p, v in subject_fact.items())):
             raise SourceError(f'{where}: "subject_fact" does not name a facts part')
@@ -291,7 +338,7 @@ class _TableReader:
                 if value is False:
                     continue
                 keys = facts.get(name)
-                if keys is None or value is None:
+                if keys is None or value is None:       # already_synchronized, or a part that is null
                     entry[name] = value
                     continue
                 if not isinstance(value, list) or len(value) > len(keys):

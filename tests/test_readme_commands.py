@@ -1,7 +1,8 @@
 """Every `syncready ...` command in the README's shell blocks runs as written on the demo data.
 
 The commands run in order, in a folder holding a copy of the demo tenant (`examples/contoso`), so a
-command may read what an earlier one wrote (results.json, week1.json, before.json). A command marked
+command may read what an earlier one wrote (results.json, week1.json, before.json); under pytest-xdist
+a worker first runs, once, the earlier commands another worker took. A command marked
 `# live:` needs a tenant or a DC: it is parsed by syncready's own parser (every option and value
 must exist), not run.
 """
@@ -65,10 +66,11 @@ def test_the_readme_has_commands_of_both_kinds():
 
 
 @pytest.fixture(scope="module")
-def demo_folder(tmp_path_factory) -> Path:
+def demo_folder(tmp_path_factory) -> tuple[Path, set[int]]:
+    """The folder the commands run in, and the README lines already run there."""
     folder = tmp_path_factory.mktemp("readme")
     shutil.copytree(EXAMPLES / "contoso", folder / "examples" / "contoso")
-    return folder
+    return folder, set()
 
 
 @pytest.mark.parametrize("line, command, live", COMMANDS, ids=[f"README:{n}" for n, _, _ in COMMANDS])
@@ -77,8 +79,14 @@ def test_readme_command_runs_as_written(line, command, live, demo_folder, monkey
     if live:
         build_parser().parse_args(argv)          # an unknown option or value exits 2 here
         return
-    monkeypatch.chdir(demo_folder)
+    folder, ran = demo_folder
+    monkeypatch.chdir(folder)
     monkeypatch.delenv("CI", raising=False)
+    for earlier, text, earlier_live in COMMANDS:
+        if earlier < line and not earlier_live and earlier not in ran:
+            run_main(*argv_of(text))        # what this command may read (its own test asserts it)
+            ran.add(earlier)
+    ran.add(line)
     result = run_main(*argv)
     assert result.returncode in (0, 1), f"README line {line}: {command}\n{result.stderr}"
     assert "Traceback" not in result.stderr and "error" not in result.stderr.lower(), result.stderr

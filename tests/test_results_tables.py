@@ -155,6 +155,9 @@ MALFORMED = [
     (("tables", 0, "rows", 0, 3), {"upn-exists": 7}, "row 0: a result is not an object"),
     (("tables", 0, "rows", 0, 4), {"displayName": "x"}, "row 0: cloud is not a list of its facts"),
     (("tables", 1, "at"), 0, "inside the subjects before it"),
+    (("tables", 0, "columns"), ["subject", "id", "readiness", "results", "cloud", "kind"],
+     "column 'kind' is neither a facts part nor already_synchronized"),
+    (("subjects", 0), None, "subject 0 (in schema 1 order) is not an object"),
 ]
 
 
@@ -214,3 +217,14 @@ def test_a_row_naming_null_has_no_result_for_that_check_and_may_add_others(small
     results = read_results(path)["subjects"][table["at"]]["results"]
     assert first not in results and results[second] == {"status": "skip"}
     assert list(results)[-1] == "z-extra" and len(results) == len(table["usual"])
+
+
+def test_an_odd_schema_1_entry_converts_as_an_object(tmp_path):
+    """A hand-edited schema 1 file whose entry has an unhashable kind: written as schema 2, that entry
+    stays an object and comes back as it was."""
+    odd = {"subject": "u@x", "id": "1", "kind": ["cloud-user"], "readiness": "ready", "results": {}}
+    one, two = tmp_path / "one.json", tmp_path / "two.json"
+    one.write_text(json.dumps(_doc([odd])), encoding="utf-8")
+    proc = run_main("report", one, "--json", two)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(two.read_text())["subjects"] == [odd] and read_results(two)["subjects"] == [odd]

@@ -37,32 +37,36 @@ def evaluate(sources: SourceOptions, options: RunOptions):
     return run, results_document(run)
 
 
-def _write_markdown(doc: dict, path) -> None:
+def _write_json(doc: dict, path, outputs: Outputs) -> None:
+    write_json(doc, path, SCHEMA if outputs.json_schema == 1 else SCHEMA_2)
+
+
+def _write_markdown(doc: dict, path, outputs: Outputs) -> None:
     from ..reports.markdown import render_markdown
 
     with open(path, "w", encoding="utf-8") as fp:
         fp.write(render_markdown(doc))
 
 
-def _write_junit(doc: dict, path) -> None:
+def _write_junit(doc: dict, path, outputs: Outputs) -> None:
     from ..reports.junit import write_junit
 
     write_junit(doc, path)
 
 
-def _write_html(doc: dict, path) -> None:
+def _write_html(doc: dict, path, outputs: Outputs) -> None:
     from ..reports.html import render_html
 
     render_html(doc, path)
 
 
-def _write_csv(doc: dict, path) -> None:
+def _write_csv(doc: dict, path, outputs: Outputs) -> None:
     from ..worklist import write_csv
 
     write_csv(doc, path)
 
 
-OUTPUTS = (("json", "results JSON", write_json), ("junit", "JUnit XML", _write_junit),
+OUTPUTS = (("json", "results JSON", _write_json), ("junit", "JUnit XML", _write_junit),
            ("markdown", "Markdown summary", _write_markdown), ("html", "HTML report", _write_html),
            ("csv", "CSV worklist", _write_csv))
 
@@ -79,10 +83,7 @@ def write_outputs(doc: dict, outputs: Outputs, source: str | None = None) -> lis
             if not path:
                 continue
             try:
-                if option == "json":
-                    write_json(doc, staging.path_for(path), SCHEMA if outputs.json_schema == 1 else SCHEMA_2)
-                else:
-                    write(doc, staging.path_for(path))
+                write(doc, staging.path_for(path), outputs)
             except (SyncreadyError, OSError, KeyboardInterrupt):
                 raise
             except Exception as exc:

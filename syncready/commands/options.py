@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..options import DEFAULT_GRAPH_URL, GraphAuth, LdapAuth
+from ..options import DEFAULT_GRAPH_URL, JSON_SCHEMA, GraphAuth, LdapAuth
 
 AUTH_METHODS = tuple(m.value for m in GraphAuth)
 LDAP_AUTH_METHODS = tuple(m.value for m in LdapAuth)
@@ -45,7 +45,7 @@ def add_selection_options(parser: argparse.ArgumentParser) -> None:
 
 def add_report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", metavar="FILE", help="write the results JSON")
-    parser.add_argument("--json-schema", type=int, choices=(1, 2), default=2,
+    parser.add_argument("--json-schema", type=int, choices=(1, 2), default=JSON_SCHEMA,
                         help="the results JSON's layout: 2 (default) users as rows of tables, half the bytes; "
                              "1 one object per subject, for tools written for syncready/results/1")
     parser.add_argument("--junit", metavar="FILE", help="write JUnit XML")
