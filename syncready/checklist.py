@@ -224,6 +224,7 @@ class ChecklistBuilder:
         self.stamp_now, self.stamp_later = _Acc(), _Acc()
         self.waived = 0
         self.tenant_blocks_hard_match = False
+        self.clean: dict[int, dict] = {}    # id → "results" with no failing or waived result, kept alive
 
     def add(self, entry: Any) -> None:
         if not isinstance(entry, dict) or entry.get("already_synchronized"):
@@ -231,16 +232,25 @@ class ChecklistBuilder:
         safe, unsafe, meta = self.safe, self.unsafe, self.meta
         name, kind = str(entry.get("subject")), str(entry.get("kind") or SubjectKind.CLOUD_USER)
         results = _dict(entry.get("results"))
+        if self.clean.get(id(results)) is results:      # shared by many entries (a schema 2 file's ready rows)
+            if kind == SubjectKind.CLOUD_USER:
+                _stamp_candidate(entry, results, meta, self.stamp_now, self.stamp_later, clean=True)
+            return
         covered: list[str] = []         # fixable, nothing planned: another fixer's changes may clear it
         before = safe.total + unsafe.total
+        clean = True
         for check_id, result in results.items():
             if not isinstance(result, dict):
                 continue
             status = result.get("status")
             if status == Status.WAIVED:
                 self.waived += 1
+                clean = False
                 continue
-            if status not in FAILING or is_unread(result) or check_id not in self.order:
+            if status not in FAILING:
+                continue
+            clean = False
+            if is_unread(result) or check_id not in self.order:
                 continue
             if check_id == TENANT_CHECK and _dict(result.get("evidence")).get(
                     "blockCloudObjectTakeoverThroughHardMatchEnabled"):
@@ -268,8 +278,10 @@ class ChecklistBuilder:
             else:
                 self.manual.setdefault(check_id, _Acc()).add(name, kind, check_id, str(
                     results[check_id].get("message") or meta[check_id].get("how_to_fix") or check_id))
+        if clean and results and len(self.clean) < _CLEAN_KEPT:
+            self.clean[id(results)] = results
         if kind == SubjectKind.CLOUD_USER:
-            _stamp_candidate(entry, results, meta, self.stamp_now, self.stamp_later)
+            _stamp_candidate(entry, results, meta, self.stamp_now, self.stamp_later, clean)
 
     def stamp_ready(self, name: str) -> None:
         """A cloud user with no failing or waived result that _stamp_candidate would stamp now (its
@@ -304,15 +316,19 @@ class ChecklistBuilder:
         return Checklist(steps, self.waived)
 
 
+_CLEAN_KEPT = 1024      # clean "results" remembered: a schema 2 file's tables share a few; a schema 1 file none
+
+
 def _worst(check_ids: Iterable[str], meta: Mapping[str, Mapping]) -> str:
     severities = {meta[c].get("severity") for c in check_ids}
     return Severity.BLOCKER if Severity.BLOCKER in severities else Severity.WARNING
 
 
 def _stamp_candidate(entry: Mapping, results: Mapping[str, Any], meta: Mapping[str, Mapping],
-                     now: _Acc, later: _Acc) -> None:
+                     now: _Acc, later: _Acc, clean: bool = False) -> None:
     """A cloud user the stamping will set an ImmutableID on: now (every blocker passes), or later
-    (once the steps above clear its blockers: a stale ImmutableID cleared counts too)."""
+    (once the steps above clear its blockers: a stale ImmutableID cleared counts too). `clean`: no
+    result is failing or waived (known from an earlier entry with the same results)."""
     anchor = results.get(STAMP_CHECK)
     if not isinstance(anchor, dict) or anchor.get("status") != Status.PASS or not entry.get("onprem"):
         return
@@ -325,7 +341,7 @@ def _stamp_candidate(entry: Mapping, results: Mapping[str, Any], meta: Mapping[s
                                              for c in preview.get("changes") or [] if isinstance(c, dict)):
             later.add(name, kind, STAMP_CHECK)
         return
-    failing = [cid for cid, r in results.items()
+    failing = [] if clean else [cid for cid, r in results.items()
                if cid != STAMP_CHECK and isinstance(r, dict) and r.get("status") in (*FAILING, Status.WAIVED)
                and (meta.get(cid) or {}).get("severity") == Severity.BLOCKER
                and not (cid == "single-match" and _dict(r.get("evidence")).get("stamping_would_match"))]

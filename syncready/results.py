@@ -576,18 +576,16 @@ def read_results(path) -> dict:
     doc = load_file(path, f"results file {path}")
     if not isinstance(doc, dict) or doc.get("schema") not in SCHEMAS:
         raise SourceError(f"{path}: not a syncready results file (schema is not {' or '.join(SCHEMAS)})")
-    expanded = doc["schema"] == SCHEMA_2
-    if expanded:        # read as the schema 1 document it holds, so every reader reads both
-        doc["subjects"] = expand(doc, str(path))
-        del doc["tables"]
-        doc["schema"] = SCHEMA
     subjects = doc.get("subjects")
     if not isinstance(subjects, list):
         raise SourceError(f"{path}: \"subjects\" is not a list")
-    for number, entry in enumerate(subjects):
+    for number, entry in enumerate(subjects):     # schema 2: its objects (expand checks the rows)
         if not (isinstance(entry, dict) and isinstance(entry.get("subject"), str)
                 and isinstance(entry.get("results"), dict)
                 and all(isinstance(r, dict) for r in entry["results"].values())):
-            raise SourceError(f"{path}: subject {number}{' (in schema 1 order)' if expanded else ''} is not an object "
-                              'with "subject" and "results"')
+            raise SourceError(f"{path}: subject {number} is not an object with \"subject\" and \"results\"")
+    if doc["schema"] == SCHEMA_2:       # read as the schema 1 document it holds, so every reader reads both
+        doc["subjects"] = expand(doc, str(path))
+        del doc["tables"]
+        doc["schema"] = SCHEMA
     return doc
