@@ -393,6 +393,7 @@ class _SubjectRows:
 
     def signatures(self) -> list[tuple | None]:
         found: list[tuple | None] = []
+        shared: dict[tuple, tuple] = {}     # one signature object per kind and check ids: 1M users, 2M rows
         for subject in self.subjects:
             kind = subject.kind
             if kind == SubjectKind.CLOUD_USER:
@@ -405,7 +406,8 @@ class _SubjectRows:
                 found.append(None)      # (a run's readiness is always a Readiness, a str)
                 continue
             results = subject.results
-            found.append((kind, results.ids() if type(results) is Results else tuple(results)))
+            signature = (kind, results.ids() if type(results) is Results else tuple(results))
+            found.append(shared.setdefault(signature, signature))
         return found
 
     def object_text(self, position: int) -> str:
