@@ -262,6 +262,8 @@ def test_check_drilldown(opened, results):
     meta = next(c for c in results["checks"] if c["id"] == "proxy-superset")
     assert meta["why"] in text and meta["how_to_fix"] in text and meta["references"][0]["title"] in text
     expected = [s["subject"] for s in results["subjects"] if failing(s, "proxy-superset")]
+    assert expected
+    body.locator(".failing-list li button").first.wait_for()    # filled on the toggle event, a task after the click
     listed = body.locator(".failing-list li button").all_text_contents()
     assert set(listed) <= set(expected) and len(listed) == min(50, len(expected))
     body.locator("text=Show all").click()
