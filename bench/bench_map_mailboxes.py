@@ -6,12 +6,11 @@ the garbage collector paused as read_snapshot pauses it).
 """
 from __future__ import annotations
 
-import argparse
 import importlib
 import json
 from pathlib import Path
 
-from bench_map_users import _graphmap, compare
+from bench_map_users import _graphmap, arguments, compare
 
 HERE = Path(__file__).resolve().parent.parent
 
@@ -26,11 +25,7 @@ def _exomap(tree: Path, name: str):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--snapshot", type=Path, required=True)
-    parser.add_argument("--baseline", type=Path, required=True)
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args(argv)
+    args = arguments(argv, __doc__.splitlines()[0])
     records = json.loads((args.snapshot / "cloud" / "mailboxes.json").read_text(encoding="utf-8-sig"))
     trees = {"baseline": _exomap(args.baseline.resolve(), "_base_graphmap"), "now": _exomap(HERE, "_now_graphmap")}
     return compare("mailbox_from_exo", "Mailboxes", records, args.repeat,

@@ -30,12 +30,17 @@ def _graphmap(tree: Path, name: str):
     return module
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(argv: list[str] | None, description: str) -> argparse.Namespace:
+    """--snapshot, --baseline (a source tree) and --repeat, as both mapper benchmarks take them."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--snapshot", type=Path, required=True)
     parser.add_argument("--baseline", type=Path, required=True)
     parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv, __doc__.splitlines()[0])
     records = json.loads((args.snapshot / "cloud" / "users.json").read_text(encoding="utf-8-sig"))
     trees = {"baseline": _graphmap(args.baseline, "_base_graphmap"), "now": _graphmap(HERE, "_now_graphmap")}
     return compare("cloud_user_from_graph", "CloudUsers", records, args.repeat,

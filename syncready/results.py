@@ -290,9 +290,10 @@ class SubjectEntries:
                 parts = []
                 shared = True           # every Result seen before: a run worth keeping
                 for cid, result in results.items():
-                    if shared and texts.known(result) is None:
+                    text = texts.known(result)
+                    if text is None:
                         shared = False
-                    text = texts.text(result)
+                        text = texts.encode(result)
                     if own:
                         text = texts.with_preview(subject.name, cid, text)
                     parts.append(f"{texts.name(cid)}:{text}")
@@ -359,9 +360,17 @@ class _ResultTexts:
 
     def text(self, result: Result) -> str:
         found = self.by_id.get(id(result))
-        if found is not None:
-            return found[1]
-        text = _encoded_result(result, self.by_value, self.dumps)
+        return found[1] if found is not None else self.encode(result)
+
+    def encode(self, result: Result) -> str:
+        """A Result not seen before (by identity): by value when it has no evidence, else encoded."""
+        if result.evidence is not None or result.waiver is not None:      # unhashable, and mostly unique
+            text = self.dumps(result.to_json())
+        else:
+            alike = self.by_value.get(result)
+            text = self.dumps(result.to_json()) if alike is None else alike
+            if alike is None and len(self.by_value) < _CACHED:
+                self.by_value[result] = text
         if len(self.by_id) < _CACHED:
             self.by_id[id(result)] = (result, text)
         return text
@@ -530,17 +539,6 @@ _ONPREM_KEYS = tuple(f'"{k}":' for k in ONPREM_FACTS)
 _PREDICTION_KEYS = tuple(f'"{k}":' for k in PREDICTION)
 _CACHED = 1 << 16       # encoded Results kept per document: the shared ones come first, the rest are unique
 _CHUNK = 512            # entries per write: one write call per entry was a tenth of the writing
-
-
-def _encoded_result(result: Result, by_value: dict[Result, str], dumps: Callable[[Any], str]) -> str:
-    if result.evidence is not None or result.waiver is not None:      # unhashable, and mostly unique
-        return dumps(result.to_json())
-    text = by_value.get(result)
-    if text is None:
-        text = dumps(result.to_json())
-        if len(by_value) < _CACHED:
-            by_value[result] = text
-    return text
 
 
 def write_json(doc: dict, path, schema: str = SCHEMA_2) -> None:
