@@ -58,7 +58,7 @@ def render_html_string(results: dict, *, compress: bool | None = None) -> str:
 def _render(results: dict, compress: bool | None) -> str:
     checks = report_checks(results)
     partials = Partials(results)
-    data, seen = pack(partials.watch(), checks)
+    data, seen = pack(results, checks, partials)
     if compress is None:
         compress = sum(map(len, data["S"][1:])) + 8 * len(data["ints"]) > COMPRESS_ABOVE
     if compress:

@@ -21,11 +21,18 @@ import sys
 from array import array
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 
+from operator import itemgetter
+from typing import TYPE_CHECKING
+
 from syncready.checklist import fix_hint
+from syncready.resulttables import HEAD, SYNCED, TableEntries, TableReader
 from syncready.vocab import FAILING, Readiness, Severity, Status, SubjectKind, values
 from syncready.worklist import COLUMNS
 
 from .markdown import fix_command
+
+if TYPE_CHECKING:
+    from .partials import Partials
 
 FORMAT = "syncready/report-data/2"
 
@@ -127,9 +134,13 @@ def _facts(s: _Strings, facts, fields, flag: str, out: list) -> None:
         out.append(0)
         return
     get = facts.get
+    _emit(s, list(map(get, fields)), fields[0] == "dn", get(flag), get("proxyAddresses"), out)
+
+
+def _emit(s: _Strings, values: list, dn_first: bool, flag, proxies, out: list) -> None:
+    """A present facts part: 1, the fields' strings (a first DN as two), the flag, the proxies."""
     out.append(1)
-    values = list(map(get, fields))
-    if fields[0] == "dn":
+    if dn_first:
         dn = values.pop(0)
         out += map(s.__getitem__, _split_dn(str(dn)) if dn is not None else (None, None))
     try:
@@ -137,8 +148,8 @@ def _facts(s: _Strings, facts, fields, flag: str, out: list) -> None:
     except TypeError:                               # an unhashable value (a list, an object)
         ids = [s[v if v is None or type(v) is str else str(v)] for v in values]
     out += ids
-    out.append(_flag(get(flag)))
-    _proxies(s, get("proxyAddresses"), out)
+    out.append(_flag(flag))
+    _proxies(s, proxies, out)
 
 
 def _readiness(subject: dict) -> str:
@@ -171,7 +182,7 @@ class _Outcomes:
         self.subjects = 0
 
 
-def pack(results: dict, checks: list[dict]) -> tuple[dict, dict]:
+def pack(results: dict, checks: list[dict], partials: Partials | None = None) -> tuple[dict, dict]:
     """The page's data (header, string table, subjects as one flat integer array), and counts.
 
     Subject i occupies ints[offsets[i]:offsets[i + 1]]: kind, readiness, result count, then per
@@ -184,41 +195,63 @@ def pack(results: dict, checks: list[dict]) -> tuple[dict, dict]:
     result what to do (checklist.fix_hint) for a failing one, else 0. Strings are indices
     into S; flags are 1/0/-1 for true/false/unknown. Subjects come blocked first.
 
-    One pass over results["subjects"], which may be a lazy sequence; the counts it returns
-    (kinds, readiness, by_check) stand in where the summary lacks them. A check id found only in
-    results gets a stub entry appended to checks.
+    One pass over results["subjects"], which may be a lazy sequence; each subject is given to
+    `partials` too. A schema 2 file's subjects (resulttables.TableEntries) are packed from the
+    tables' rows, no entry made (``_Packer.rows``). The counts it returns (kinds, readiness,
+    by_check) stand in where the summary lacks them. A check id found only in results gets a stub
+    entry appended to checks.
 
     Subjects mostly repeat a few sets of outcomes (every check passes, one skips with the same
     message): a set of plain outcomes (string values only, so equal means packed alike) is packed
     once and reused for every subject whose outcomes compare equal to it (``_Outcomes``).
     """
-    s = _Strings()
-    cindex = {c["id"]: i for i, c in enumerate(checks)}
-    status_index = {v: i for i, v in enumerate(STATUSES)}
-    kind_index = {v: i for i, v in enumerate(KINDS)}
-    ready_index = {v: i for i, v in enumerate(READINESS)}
-    base_index = {v: i for i, v in enumerate(BASELINE)}
-    default = {kind: [i for i, c in enumerate(checks) if c.get("subject") == kind] for kind in KINDS}
-    kinds = dict.fromkeys(KINDS, 0)
-    readiness = dict.fromkeys(READINESS, 0)
-    by_check: list[list[int]] = [[0] * len(STATUSES) for _ in checks]
-    pass_at = status_index[Status.PASS]
-    recent: dict[tuple, list[_Outcomes]] = {}       # (kind, check ids) -> the last sets packed for them
-    packed_sets: list[_Outcomes] = []
+    packer = _Packer(checks, partials)
+    subjects = results.get("subjects") or ()
+    segments = subjects.segments() if isinstance(subjects, TableEntries) else ((None, subjects),)
+    for reader, items in segments:
+        if reader is None:
+            for subject in items:
+                packer.entry(subject)
+        else:
+            packer.rows(reader)
+    return packer.finish(bool((results.get("summary") or {}).get("baseline")))
 
-    def index_of(cid) -> int:
-        c = cindex.get(cid)
+
+class _Packer:
+    """pack's state: the strings, the checks' indices and counts, the packed sets of outcomes."""
+
+    def __init__(self, checks: list[dict], partials: Partials | None):
+        self.s = _Strings()
+        self.checks = checks
+        self.partials = partials
+        self.cindex = {c["id"]: i for i, c in enumerate(checks)}
+        self.status_index = {v: i for i, v in enumerate(STATUSES)}
+        self.kind_index = {v: i for i, v in enumerate(KINDS)}
+        self.ready_index = {v: i for i, v in enumerate(READINESS)}
+        self.base_index = {v: i for i, v in enumerate(BASELINE)}
+        self.default = {kind: [i for i, c in enumerate(checks) if c.get("subject") == kind] for kind in KINDS}
+        self.kinds = dict.fromkeys(KINDS, 0)
+        self.readiness = dict.fromkeys(READINESS, 0)
+        self.by_check: list[list[int]] = [[0] * len(STATUSES) for _ in checks]
+        self.recent: dict[tuple, list[_Outcomes]] = {}   # (kind, check ids) -> the last sets packed for them
+        self.packed_sets: list[_Outcomes] = []
+        self.keyed: list[tuple[tuple, list[int]]] = []
+
+    def index_of(self, cid) -> int:
+        c = self.cindex.get(cid)
         if c is None:
-            c = cindex[cid] = len(checks)
-            checks.append(complete({"id": str(cid), "subject": None}))
-            by_check.append([0] * len(STATUSES))
+            c = self.cindex[cid] = len(self.checks)
+            self.checks.append(complete({"id": str(cid), "subject": None}))
+            self.by_check.append([0] * len(STATUSES))
         return c
 
-    def pack_outcomes(kind: str, results_of: dict, outcomes: list) -> _Outcomes:
+    def pack_outcomes(self, kind: str, results_of: dict, outcomes: list) -> _Outcomes:
+        s, checks, status_index = self.s, self.checks, self.status_index
+        pass_at = status_index[Status.PASS]
         packed = _Outcomes(outcomes)
         passed, failing, row = [], set(), packed.row
         for cid, r in results_of.items():
-            c = index_of(cid)
+            c = self.index_of(cid)
             if r == _PASS:
                 passed.append(c)
                 packed.counted.append((c, pass_at))
@@ -241,31 +274,40 @@ def pack(results: dict, checks: list[dict]) -> tuple[dict, dict]:
             packed.hints.append(s[fix_hint(checks[c], r)] if status in FAILING else 0)
             row += (c, status_index[status], s[message if message is None else str(message)],
                     s.json(r.get("evidence")), s.json(r.get("fix")), s.json(r.get("waiver")),
-                    base_index.get(r.get("baseline"), 0))
+                    self.base_index.get(r.get("baseline"), 0))
         passed.sort()
-        packed.passes = [-1] if passed == [i for i in default[kind] if i not in failing] else [len(passed), *passed]
+        default = self.default[kind]
+        packed.passes = [-1] if passed == [i for i in default if i not in failing] else [len(passed), *passed]
         return packed
 
-    keyed = []
-    for subject in results.get("subjects") or ():
-        kind = subject.get("kind") if subject.get("kind") in kind_index else SubjectKind.CLOUD_USER
-        ready = _readiness(subject)
-        kinds[kind] += 1
-        readiness[ready] += 1
-        results_of = subject.get("results") or {}
+    def outcomes(self, kind: str, results_of: dict) -> _Outcomes:
+        """The packed set for these results: one packed before with equal plain outcomes, else a new one."""
         outcomes = list(results_of.values())
         key = (kind, tuple(results_of))
-        bucket = recent.get(key)
+        bucket = self.recent.get(key)
         packed = next((p for p in bucket if p.outcomes == outcomes), None) if bucket else None
         if packed is None:
-            packed = pack_outcomes(kind, results_of, outcomes)
-            packed_sets.append(packed)
+            packed = self.pack_outcomes(kind, results_of, outcomes)
+            self.packed_sets.append(packed)
             if packed.plain:
-                bucket = recent.setdefault(key, [])
+                bucket = self.recent.setdefault(key, [])
                 bucket.insert(0, packed)
                 del bucket[_RECENT:]
+        return packed
+
+    def entry(self, subject: dict) -> None:
+        """One subject from its entry (schema 1's object)."""
+        if self.partials is not None:
+            self.partials.add(subject)
+        s = self.s
+        given = subject.get("kind")
+        kind: str = given if given in self.kind_index else SubjectKind.CLOUD_USER
+        ready = _readiness(subject)
+        self.kinds[kind] += 1
+        self.readiness[ready] += 1
+        packed = self.outcomes(kind, subject.get("results") or {})
         packed.subjects += 1
-        row = [kind_index[kind], ready_index[ready], len(packed.row) // 7, *packed.row]
+        row = [self.kind_index[kind], self.ready_index[ready], len(packed.row) // 7, *packed.row]
         name, sid = subject.get("subject"), subject.get("id")
         row += (s[name if name is None else str(name)], s[sid if sid is None else str(sid)])
         _facts(s, subject.get("cloud"), CLOUD_FIELDS, "accountEnabled", row)
@@ -273,24 +315,123 @@ def pack(results: dict, checks: list[dict]) -> tuple[dict, dict]:
         row += packed.passes
         row.append(s[_department(subject)])
         row += packed.hints
-        keyed.append(((_RANK[ready], subject.get("kind") != SubjectKind.TENANT, str(name or "").lower()), row))
-    for packed in packed_sets:
-        for c, status in packed.counted:
-            by_check[c][status] += packed.subjects
-    keyed.sort(key=lambda pair: pair[0])
-    offsets, ints = array("i", [0]), array("i")
-    for _, row in keyed:
-        ints.extend(row)
-        offsets.append(len(ints))
-    data = {"format": FORMAT, "n": len(keyed), "S": s.table,
-            "checks": [{k: c.get(k) for k in ("id", "title", "severity", "subject", "fix", "safety", "command")}
-                       for c in checks],
-            "statuses": STATUSES, "kinds": KINDS, "kindLabels": [kind_label(k) for k in KINDS], "readiness": READINESS,
-            "worklist": [{"key": c.key, "header": c.header} for c in COLUMNS],
-            "baseline": bool((results.get("summary") or {}).get("baseline")), "offsets": offsets, "ints": ints}
-    seen = {"kinds": kinds, "readiness": readiness,
-            "by_check": {c["id"]: dict(zip(STATUSES, n, strict=True)) for c, n in zip(checks, by_check, strict=True)}}
-    return data, seen
+        self.keyed.append(((_RANK[ready], subject.get("kind") != SubjectKind.TENANT, str(name or "").lower()), row))
+
+    def rows(self, reader: TableReader) -> None:
+        """A table's rows, each packed as `entry` packs the entry the row stands for, in the same order
+        of strings, without making it: the facts are picked from the row's arrays by position (a
+        table whose facts repeat a key, which a dict would merge, goes through its entries)."""
+        cloud, onprem = _Picker(reader, "cloud", CLOUD_FIELDS, "accountEnabled"), \
+            _Picker(reader, "onprem", ONPREM_FIELDS, "enabled")
+        if not (cloud.exact and onprem.exact):
+            for subject in reader.entries():
+                self.entry(subject)
+            return
+        s, partials, keyed = self.s, self.partials, self.keyed
+        kinds, readiness, ready_index = self.kinds, self.readiness, self.ready_index
+        raw_kind = reader.kind
+        kind = raw_kind if raw_kind in self.kind_index else SubjectKind.CLOUD_USER
+        kind_at, not_tenant = self.kind_index[kind], raw_kind != SubjectKind.TENANT
+        synced_at = reader.columns.index(SYNCED) if SYNCED in reader.columns else len(reader.columns)
+        usual, usual_packed = reader.usual, None
+        for number, row in enumerate(reader.rows):
+            reader.check_row(number, row)
+            name, over = row[0], row[3]
+            if over:
+                results_of = reader.results(over, number)
+                packed = self.outcomes(kind, results_of)
+            else:
+                results_of = usual
+                if usual_packed is None:
+                    usual_packed = self.outcomes(kind, usual)
+                packed = usual_packed
+            reader.check_parts(number, row)
+            synced = len(row) > synced_at and bool(row[synced_at])
+            ready = "synced" if synced else row[2] if row[2] in READINESS else "blocked"
+            kinds[kind] += 1
+            readiness[ready] += 1
+            packed.subjects += 1
+            cloud_values, onprem_values = cloud.pick(row), onprem.pick(row)
+            out = [kind_at, ready_index[ready], len(packed.row) // 7, *packed.row, s[name], s[row[1]]]
+            if cloud_values is None:
+                out.append(0)
+            else:
+                _emit(s, cloud_values[:-3], False, cloud_values[-3], cloud_values[-2], out)
+            if onprem_values is None:
+                out.append(0)
+            else:
+                _emit(s, onprem_values[:-3], True, onprem_values[-3], onprem_values[-2], out)
+            department = (onprem_values[-1] if onprem_values is not None else None) or (
+                cloud_values[-1] if cloud_values is not None else None)
+            out += packed.passes
+            out.append(s[str(department) if department else None])
+            out += packed.hints
+            keyed.append(((_RANK[ready], not_tenant, name.lower()), out))
+            if partials is not None:
+                partials.add_facts(name, raw_kind, row[2], synced, results_of, onprem.present(row),
+                                   cloud_values[_IMMUTABLE_ID] if cloud_values is not None else None,
+                                   onprem_values[0] if onprem_values is not None else None,
+                                   name or (cloud_values[0] if cloud_values is not None else None), department)
+
+    def finish(self, baseline: bool) -> tuple[dict, dict]:
+        checks, by_check = self.checks, self.by_check
+        for packed in self.packed_sets:
+            for c, status in packed.counted:
+                by_check[c][status] += packed.subjects
+        self.keyed.sort(key=lambda pair: pair[0])
+        offsets, ints = array("i", [0]), array("i")
+        for _, row in self.keyed:
+            ints.extend(row)
+            offsets.append(len(ints))
+        data = {"format": FORMAT, "n": len(self.keyed), "S": self.s.table,
+                "checks": [{k: c.get(k) for k in ("id", "title", "severity", "subject", "fix", "safety", "command")}
+                           for c in checks],
+                "statuses": STATUSES, "kinds": KINDS, "kindLabels": [kind_label(k) for k in KINDS],
+                "readiness": READINESS, "worklist": [{"key": c.key, "header": c.header} for c in COLUMNS],
+                "baseline": baseline, "offsets": offsets, "ints": ints}
+        counted = {c["id"]: dict(zip(STATUSES, n, strict=True)) for c, n in zip(checks, by_check, strict=True)}
+        seen = {"kinds": self.kinds, "readiness": self.readiness, "by_check": counted}
+        return data, seen
+
+
+_IMMUTABLE_ID = CLOUD_FIELDS.index("immutableId")
+
+
+class _Picker:
+    """What `_facts` reads of an entry's facts part (the fields, the flag, the proxies and the
+    department), picked from a table row's array by position, as the entry's dict would give them."""
+
+    def __init__(self, reader: TableReader, part: str, fields: tuple[str, ...], flag: str):
+        keys = reader.facts.get(part)
+        self.at = reader.columns.index(part) if part in reader.columns[len(HEAD):] and keys is not None else None
+        keys = keys or []
+        self.first = reader.subject_fact.get(part)
+        # a key twice, or the subject fact among the keys, a dict would merge: such a table's entries are read
+        self.exact = (len(set(keys)) == len(keys) and self.first not in keys and SYNCED not in reader.facts)
+        position = {key: i + 1 for i, key in enumerate(keys)}        # in [subject or None, *cell, None...]
+        if self.first is not None:
+            position[self.first] = 0
+        wanted = (*fields, flag, "proxyAddresses", "department")
+        self.get = itemgetter(*[position.get(key, len(keys) + 1) for key in wanted])
+        self.pad = [None] * (len(keys) + 1)
+
+    def pick(self, row: list) -> list | None:
+        """The values, or None when the entry has no such part (left out, false or null)."""
+        at = self.at
+        if at is None or at >= len(row):
+            return None
+        cell = row[at]
+        if cell is False or cell is None:
+            return None
+        head = row[0] if self.first is not None and row[0] else None
+        return list(self.get([head, *cell, *self.pad[len(cell):]]))
+
+    def present(self, row: list) -> bool:
+        """Whether the entry's part would be a non-empty dict."""
+        at = self.at
+        if at is None or at >= len(row) or not isinstance(row[at], list):
+            return False
+        return bool(self.first is not None and row[0]) or any(v is not None for v in row[at])
 
 
 def _department(subject: dict) -> str | None:

@@ -2,32 +2,19 @@
 (checklist.html.j2), the breakdowns (breakdowns.html.j2) and the worklist's columns (for the page's
 CSV export, so it writes the columns `--csv` writes).
 
-`Partials.watch` hands the subjects on to the packing while it counts them, so the page still
-reads a lazy 100k-subject document once."""
+The HTML packing gives each subject to `add` (an entry) or `add_facts` (a schema 2 row, no entry
+made) as it packs it, so the page still reads a lazy 100k-subject document once."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from syncready.breakdown import BreakdownBuilder
 from syncready.checklist import ChecklistBuilder
-from syncready.worklist import COLUMNS
+from syncready.vocab import SubjectKind
+from syncready.worklist import COLUMNS, place
 
 HTML_ITEMS = 200          # per step; the CSV worklist lists every user
 HTML_GROUPS = 50          # per breakdown
-
-
-class _Watched:
-    def __init__(self, subjects: Any, partials: Partials):
-        self._subjects, self._partials = subjects, partials
-
-    def __len__(self) -> int:
-        return len(self._subjects)
-
-    def __iter__(self) -> Iterator[Any]:
-        for entry in self._subjects:
-            self._partials.add(entry)
-            yield entry
 
 
 class Partials:
@@ -40,9 +27,16 @@ class Partials:
         self.checklist.add(entry)
         self.breakdowns.add(entry)
 
-    def watch(self) -> dict:
-        """The results with subjects that feed this as they are read (read them exactly once)."""
-        return dict(self.results, subjects=_Watched(self.results.get("subjects") or [], self))
+    def add_facts(self, name: str, kind: str, readiness: Any, synced: bool, results: dict, has_onprem: bool,
+                  immutable_id: Any, dn: Any, upn: Any, department: Any) -> None:
+        """What `add` takes from an entry, given without one (a schema 2 row): see
+        ChecklistBuilder.add_subject and BreakdownBuilder.count."""
+        if synced:
+            return
+        kind = kind or SubjectKind.CLOUD_USER
+        self.checklist.add_subject(name, kind, results, has_onprem, immutable_id)
+        if kind == SubjectKind.CLOUD_USER:
+            self.breakdowns.count(readiness, place(dn, upn, department))
 
     def context(self) -> dict[str, Any]:
         checklist = self.checklist.finish()

@@ -58,11 +58,16 @@ class BreakdownBuilder:
     def add(self, entry: Any) -> None:
         if not is_cloud_entry(entry) or entry.get("already_synchronized"):
             return
-        readiness = entry.get("readiness")
-        facts = subject_facts(entry)
+        self.count(entry.get("readiness"), subject_facts(entry))
+
+    def count(self, readiness: Any, facts: dict[str, str]) -> None:
+        """A cloud user not already synchronized, by its readiness and worklist.subject_facts."""
         for key, _ in DIMENSIONS:
             name = facts[key] or NONE
-            group = self.tables[key].setdefault(name.lower(), Group(name))
+            table, folded = self.tables[key], name.lower()
+            group = table.get(folded)
+            if group is None:
+                group = table[folded] = Group(name)
             if readiness == Readiness.READY:
                 group.ready += 1
             elif readiness == Readiness.AT_RISK:

@@ -229,12 +229,18 @@ class ChecklistBuilder:
     def add(self, entry: Any) -> None:
         if not isinstance(entry, dict) or entry.get("already_synchronized"):
             return
+        self.add_subject(str(entry.get("subject")), str(entry.get("kind") or SubjectKind.CLOUD_USER),
+                         _dict(entry.get("results")), bool(entry.get("onprem")),
+                         _dict(entry.get("cloud")).get("immutableId"))
+
+    def add_subject(self, name: str, kind: str, results: dict, has_onprem: bool, immutable_id: Any) -> None:
+        """A subject not already synchronized, by all the checklist reads of it: its results, whether its
+        entry has on-prem facts, its cloud ImmutableID (a schema 2 row gives them without an entry)."""
         safe, unsafe, meta = self.safe, self.unsafe, self.meta
-        name, kind = str(entry.get("subject")), str(entry.get("kind") or SubjectKind.CLOUD_USER)
-        results = _dict(entry.get("results"))
         if self.clean.get(id(results)) is results:      # shared by many entries (a schema 2 file's ready rows)
             if kind == SubjectKind.CLOUD_USER:
-                _stamp_candidate(entry, results, meta, self.stamp_now, self.stamp_later, clean=True)
+                _stamp_candidate(name, has_onprem, immutable_id, results, meta, self.stamp_now, self.stamp_later,
+                                 clean=True)
             return
         covered: list[str] = []         # fixable, nothing planned: another fixer's changes may clear it
         before = safe.total + unsafe.total
@@ -281,7 +287,7 @@ class ChecklistBuilder:
         if clean and results and len(self.clean) < _CLEAN_KEPT:
             self.clean[id(results)] = results
         if kind == SubjectKind.CLOUD_USER:
-            _stamp_candidate(entry, results, meta, self.stamp_now, self.stamp_later, clean)
+            _stamp_candidate(name, has_onprem, immutable_id, results, meta, self.stamp_now, self.stamp_later, clean)
 
     def stamp_ready(self, name: str) -> None:
         """A cloud user with no failing or waived result that _stamp_candidate would stamp now (its
@@ -324,17 +330,16 @@ def _worst(check_ids: Iterable[str], meta: Mapping[str, Mapping]) -> str:
     return Severity.BLOCKER if Severity.BLOCKER in severities else Severity.WARNING
 
 
-def _stamp_candidate(entry: Mapping, results: Mapping[str, Any], meta: Mapping[str, Mapping],
-                     now: _Acc, later: _Acc, clean: bool = False) -> None:
+def _stamp_candidate(name: str, has_onprem: bool, immutable_id: Any, results: Mapping[str, Any],
+                     meta: Mapping[str, Mapping], now: _Acc, later: _Acc, clean: bool = False) -> None:
     """A cloud user the stamping will set an ImmutableID on: now (every blocker passes), or later
     (once the steps above clear its blockers: a stale ImmutableID cleared counts too). `clean`: no
     result is failing or waived (known from an earlier entry with the same results)."""
     anchor = results.get(STAMP_CHECK)
-    if not isinstance(anchor, dict) or anchor.get("status") != Status.PASS or not entry.get("onprem"):
+    if not isinstance(anchor, dict) or anchor.get("status") != Status.PASS or not has_onprem:
         return
-    cloud = _dict(entry.get("cloud"))
-    name, kind = str(entry.get("subject")), SubjectKind.CLOUD_USER
-    if cloud.get("immutableId"):
+    kind = SubjectKind.CLOUD_USER
+    if immutable_id:
         stale = results.get(STALE_CHECK)
         preview = _dict(stale).get("fix")
         if isinstance(preview, dict) and any(c.get("attribute") == "onPremisesImmutableId"

@@ -266,32 +266,63 @@ def expand(doc: dict, where: str) -> list[dict]:
     as its "results", and every entry's usual results are the table's result dicts (at 500k users
     this is most of the memory saved). Readers only read them; a caller that edits an entry's results
     must copy them first (copy.deepcopy)."""
-    objects = doc.get("subjects")
-    tables = doc.get("tables")
-    if not isinstance(objects, list):
-        raise SourceError(f'{where}: "subjects" is not a list')
-    if not isinstance(tables, list):
-        raise SourceError(f'{where}: "tables" is not a list')
-    out: list[dict] = []
-    pending = iter(objects)
-    for number, table in enumerate(tables):
-        reader = _TableReader(table, f"{where}: table {number}")
-        while len(out) < reader.at:
-            entry = next(pending, _END)
-            if entry is _END:
-                raise SourceError(f"{where}: table {number} is at {reader.at}, past the {len(out)} subjects before it")
-            out.append(entry)
-        if len(out) != reader.at:
-            raise SourceError(f"{where}: table {number} is at {reader.at}, inside the subjects before it")
-        out.extend(reader.entries())
-    out.extend(pending)
-    return out
+    return list(TableEntries(doc, where))
 
 
-_END: Any = object()
+class TableEntries:
+    """A schema 2 document's subjects as schema 1's entries, made as they are iterated (as
+    results.SubjectEntries makes a run's), so `syncready report` of a 500k-user file never holds them
+    all; `segments` gives renderers that read rows (the HTML packing) the tables themselves.
+
+    The tables' headers and positions are checked here; a row when it is read (a SourceError naming
+    the table and row). Each iteration makes the entries anew: equal, not the same dicts."""
+
+    def __init__(self, doc: dict, where: str):
+        objects = doc.get("subjects")
+        tables = doc.get("tables")
+        if not isinstance(objects, list):
+            raise SourceError(f'{where}: "subjects" is not a list')
+        if not isinstance(tables, list):
+            raise SourceError(f'{where}: "tables" is not a list')
+        self._segments: list[tuple[TableReader | None, list]] = []
+        taken = placed = 0          # objects placed so far; subjects placed so far
+        for number, table in enumerate(tables):
+            reader = TableReader(table, f"{where}: table {number}")
+            if reader.at > placed + len(objects) - taken:
+                raise SourceError(f"{where}: table {number} is at {reader.at}, past the "
+                                  f"{placed + len(objects) - taken} subjects before it")
+            if reader.at < placed:
+                raise SourceError(f"{where}: table {number} is at {reader.at}, inside the subjects before it")
+            before = reader.at - placed
+            if before:
+                self._segments.append((None, objects[taken:taken + before]))
+            taken += before
+            self._segments.append((reader, reader.rows))
+            placed = reader.at + len(reader.rows)
+        if taken < len(objects):
+            self._segments.append((None, objects[taken:]))
+        self._length = sum(len(items) for _, items in self._segments)
+        self.checklist: tuple[int, Any] | None = None     # as SubjectEntries: (id of the document, Checklist)
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __iter__(self) -> Iterator[dict]:
+        for reader, items in self._segments:
+            if reader is None:
+                yield from items
+            else:
+                yield from reader.entries()
+
+    def __getitem__(self, item):
+        return list(self)[item]
+
+    def segments(self) -> Iterator[tuple[TableReader | None, list]]:
+        """In order: (None, objects) for a run of subjects written as objects, (reader, rows) for a table."""
+        return iter(self._segments)
 
 
-class _TableReader:
+class TableReader:
     """One table of a file, its header checked; `entries` checks each row as it makes its entry."""
 
     def __init__(self, table: Any, where: str):
@@ -325,14 +356,12 @@ class _TableReader:
 
     def entries(self) -> Iterator[dict]:
         kind, columns, facts, subject_fact = self.kind, self.columns, self.facts, self.subject_fact
-        width = len(columns)
         for number, row in enumerate(self.rows):
-            if not (isinstance(row, list) and len(HEAD) <= len(row) <= width and isinstance(row[0], str)
-                    and isinstance(row[1], str) and isinstance(row[2], str) and isinstance(row[3], dict)):
-                raise SourceError(f"{self.where}: row {number} is not [subject, id, readiness, results, ...]")
+            self.check_row(number, row)
             subject = row[0]
             entry: dict[str, Any] = {"subject": subject, "id": row[1], "kind": kind, "readiness": row[2],
-                                     "results": self._results(row[3], number)}
+                                     "results": self.results(row[3], number)}
+            self.check_parts(number, row)
             for position in range(len(HEAD), len(row)):
                 name, value = columns[position], row[position]
                 if value is False:
@@ -341,8 +370,6 @@ class _TableReader:
                 if keys is None or value is None:       # already_synchronized, or a part that is null
                     entry[name] = value
                     continue
-                if not isinstance(value, list) or len(value) > len(keys):
-                    raise SourceError(f"{self.where}: row {number}: {name} is not a list of its facts")
                 part: dict[str, Any] = {}
                 first = subject_fact.get(name)
                 if first is not None and subject:
@@ -353,7 +380,25 @@ class _TableReader:
                 entry[name] = part
             yield entry
 
-    def _results(self, over: dict, number: int) -> dict:
+    def check_row(self, number: int, row: Any) -> None:
+        """The SourceError for a row that is not [subject, id, readiness, results, ...]."""
+        if not (isinstance(row, list) and len(HEAD) <= len(row) <= len(self.columns) and isinstance(row[0], str)
+                and isinstance(row[1], str) and isinstance(row[2], str) and isinstance(row[3], dict)):
+            raise SourceError(f"{self.where}: row {number} is not [subject, id, readiness, results, ...]")
+
+    def check_parts(self, number: int, row: list) -> None:
+        """The SourceError for a row whose facts part is neither false, null nor a list of its facts."""
+        for position in range(len(HEAD), len(row)):
+            value = row[position]
+            if value is False or value is None:
+                continue
+            name = self.columns[position]
+            keys = self.facts.get(name)
+            if keys is not None and (not isinstance(value, list) or len(value) > len(keys)):
+                raise SourceError(f"{self.where}: row {number}: {name} is not a list of its facts")
+
+    def results(self, over: dict, number: int) -> dict:
+        """A row's results: the usual ones, with those the row names instead (null: none)."""
         if not over:
             return self.usual
         if not all(r is None or isinstance(r, dict) for r in over.values()):

@@ -62,6 +62,9 @@ def guard(text: Any) -> str:
 def parent_dn(dn: str) -> str:
     """The DN without its first RDN ("CN=Baker\\, Quinn,OU=Staff,DC=x" → "OU=Staff,DC=x"; a backslash
     escapes a comma inside an RDN); a DN of one RDN is returned as it is."""
+    if "\\" not in dn:            # the usual DN: the first comma ends the first RDN
+        _, comma, parent = dn.partition(",")
+        return parent.strip() if comma else dn
     escaped = False
     for position, char in enumerate(dn):
         if escaped:
@@ -80,11 +83,15 @@ def _dict(value: Any) -> dict:
 def subject_facts(entry: Mapping[str, Any]) -> dict[str, str]:
     """Where a cloud user sits: its counterpart's DN and OU, department, UPN domain."""
     cloud, onprem = _dict(entry.get("cloud")), _dict(entry.get("onprem"))
-    dn = str(onprem.get("dn") or "")
-    upn = str(entry.get("subject") or cloud.get("upn") or "")
-    return {"ad_dn": dn, "ad_ou": parent_dn(dn) if dn else NO_AD_USER,
-            "department": str(onprem.get("department") or cloud.get("department") or ""),
-            "upn_domain": domain_of(upn)}
+    return place(onprem.get("dn"), entry.get("subject") or cloud.get("upn"),
+                 onprem.get("department") or cloud.get("department"))
+
+
+def place(dn: Any, upn: Any, department: Any) -> dict[str, str]:
+    """subject_facts from the values it reads: the AD DN, the UPN, the department (AD's, else the cloud's)."""
+    dn = str(dn or "")
+    return {"ad_dn": dn, "ad_ou": parent_dn(dn) if dn else NO_AD_USER, "department": str(department or ""),
+            "upn_domain": domain_of(str(upn or ""))}
 
 
 def readiness_of(entry: Mapping[str, Any]) -> str:

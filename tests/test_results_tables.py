@@ -248,3 +248,70 @@ def test_every_report_of_a_schema_2_file_is_that_of_its_schema_1_file(written, t
         outputs[path.stem].append(listed.stdout.replace(str(path), "RESULTS").encode())
     assert outputs["two"] == outputs["one"]
     assert b"stamp" in outputs["two"][4]
+
+
+# Real check ids for the generated ones, so the cutover checklist's stamping and stale-ImmutableID rules
+# (which read the anchor-ready and cloud-only results, the AD facts' presence and the ImmutableID) apply.
+_REAL = {"a-check": "anchor-ready", "b-check": "cloud-only", "c-check": "upn-unique"}
+_META = [{"id": "anchor-ready", "severity": "blocker", "subject": "cloud-user", "fix": "automatic"},
+         {"id": "cloud-only", "severity": "blocker", "subject": "cloud-user", "fix": "automatic"},
+         {"id": "upn-unique", "severity": "warning", "subject": "cloud-user", "fix": "manual"}]
+_FIX = {"changes": [{"target": "cloud", "attribute": "onPremisesImmutableId", "safety": "unsafe", "summary": "clear"}]}
+
+
+@st.composite
+def real_entries(draw):
+    """entries() under real check ids; some failing cloud-only results carry the fix that clears an
+    ImmutableID, and some cloud users have one (what makes a stamping candidate for later)."""
+    found = draw(entries())
+    for e in found:
+        e["results"] = {_REAL[cid]: dict(r, fix=_FIX) if cid == "b-check" and r["status"] == "fail"
+                        and draw(st.booleans()) else r for cid, r in e["results"].items()}
+        if isinstance(e.get("cloud"), dict) and draw(st.booleans()):
+            e["cloud"]["immutableId"] = draw(st.sampled_from(["AAAA", "", None]))
+        if e["kind"] == "cloud-user" and draw(st.booleans()):
+            e["onprem"] = {}                # an AD part without facts: no counterpart, as far as the page knows
+    return found
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(real_entries())
+def test_the_page_packed_from_rows_is_the_page_packed_from_entries(tmp_path, subjects):
+    """The HTML report of a schema 2 file, packed from its tables' rows with no entry made (what
+    `syncready report` does), is the page packed from the same file's expanded entries, byte for byte:
+    the subjects' data, its strings' order, the checklist and the breakdowns."""
+    from syncready.reports.html import render_html_string
+
+    path = tmp_path / "r.json"
+    write_json(dict(_doc(subjects), checks=_META), path)
+    rows, objects = read_results(path, lazy=True), read_results(path)
+    assert len(rows["subjects"]) == len(subjects)
+    assert _outcome(render_html_string, rows) == _outcome(render_html_string, objects)
+
+
+def _outcome(render, doc) -> str:
+    """The page, or the failure a value the page cannot show (proxyAddresses 1) gives: the same either way."""
+    try:
+        return render(doc, compress=True)
+    except (TypeError, ValueError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+def test_a_table_whose_facts_repeat_a_key_packs_as_its_entries(tmp_path):
+    """A hand-made table may list a fact twice or list the subject fact; its entries keep the last
+    value given (a dict), so the page packs such a table from its entries, as the same file's objects."""
+    from syncready.reports.html import render_html_string
+
+    path = tmp_path / "r.json"
+    write_json(dict(_doc([]), checks=_META), path)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["tables"] = [{"kind": "cloud-user", "at": 0, "columns": ["subject", "id", "readiness", "results", "cloud"],
+                      "facts": {"cloud": ["mail", "upn", "mail"]}, "subject_fact": {"cloud": "upn"},
+                      "usual": {"anchor-ready": {"status": "pass"}},
+                      "rows": [["a@contoso.com", "1", "ready", {}, ["first@contoso.com", "other@contoso.com", None]],
+                               ["b@contoso.com", "2", "ready", {}, [None, None, "second@contoso.com"]]]}]
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    rows, objects = read_results(path, lazy=True), read_results(path)
+    assert [e["cloud"] for e in objects["subjects"]] == [{"upn": "other@contoso.com", "mail": "first@contoso.com"},
+                                                          {"upn": "b@contoso.com", "mail": "second@contoso.com"}]
+    assert render_html_string(rows, compress=False) == render_html_string(objects, compress=False)

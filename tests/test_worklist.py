@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 from builders import cloud, directory, onprem
 from hypothesis import given
@@ -80,6 +81,21 @@ def test_check_and_report_write_the_csv(tmp_path):
 def test_parent_dn_keeps_escaped_commas():
     assert parent_dn("CN=Baker\\, Quinn,OU=Staff,DC=x") == "OU=Staff,DC=x"
     assert parent_dn("DC=x") == "DC=x"
+
+
+_FIRST_RDN = re.compile(r"(?:\\.|[^\\,])*,(.*)", re.DOTALL)     # escaped pairs and plain characters, then a comma
+
+
+def _parent_by_pattern(dn: str) -> str:
+    """parent_dn's rule as a pattern: a backslash escapes the next character; the first other comma ends the RDN."""
+    found = _FIRST_RDN.match(dn)
+    return found.group(1).strip() if found else dn
+
+
+@given(st.lists(st.sampled_from(["CN=a", "OU=b", ",", "\\", "\\,", " ", "=", "é"]), max_size=12).map("".join)
+       | st.text())
+def test_parent_dn_follows_the_escaping_rule(dn):
+    assert parent_dn(dn) == _parent_by_pattern(dn)
 
 
 def test_breakdowns_sorted_by_blocked(demo):  # noqa: F811

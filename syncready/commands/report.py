@@ -24,7 +24,7 @@ def run_report(args) -> int:
     outputs = Outputs(json=args.json, junit=args.junit, markdown=args.markdown, html=args.html, csv=args.csv,
                       json_schema=args.json_schema)
     with collector_paused():            # a results file is millions of objects made once and kept to the end
-        doc = read_results(args.results)
+        doc = read_results(args.results, lazy=True)
         written = write_outputs(doc, outputs, source=args.results)
     for line in written:
         print(f"wrote {escape(line)}")
