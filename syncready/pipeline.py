@@ -6,10 +6,12 @@ refusal of a --user that is not a subject, so `fix --user nobody@...` cannot qui
 """
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Sequence
 
 from .engine import Engine, Run
 from .errors import ConfigError, SourceError, SyncreadyError
+from .gcpause import collector_paused
 from .model import Directory
 from .options import EVERY_CHECK, RunOptions, SourceOptions
 from .progress import reading_progress
@@ -24,19 +26,21 @@ def build_run(sources: SourceOptions, run: RunOptions = EVERY_CHECK, *, select: 
     options name must be a subject in scope, or the run ends with a ConfigError.
     """
     directory = _read(sources)
-    engine = Engine(directory, sources.config,
-                    select=(list(run.select) or None) if select is None else select,
-                    ignore=(list(run.ignore) or None) if ignore is None else ignore)
-    users = list(run.users) or None
-    try:
-        result = engine.run(users=users)
-    except SyncreadyError:
-        raise
-    except Exception as exc:
-        raise SourceError(f"the data read from {_sources(directory.sources)} could not be checked "
-                          f"({type(exc).__name__}: {exc})") from exc
-    if users and require_users:
-        unknown_users(result, users)
+    with collector_paused():
+        engine = Engine(directory, sources.config,
+                        select=(list(run.select) or None) if select is None else select,
+                        ignore=(list(run.ignore) or None) if ignore is None else ignore)
+        users = list(run.users) or None
+        try:
+            result = engine.run(users=users)
+        except SyncreadyError:
+            raise
+        except Exception as exc:
+            raise SourceError(f"the data read from {_sources(directory.sources)} could not be checked "
+                              f"({type(exc).__name__}: {exc})") from exc
+        if users and require_users:
+            unknown_users(result, users)
+        gc.freeze()     # as load_directory: the run is kept to the end, so no collection walks its objects again
     return result
 
 

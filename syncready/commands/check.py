@@ -1,12 +1,14 @@
 """`syncready check`: read the sources, evaluate, summarize, write reports, gate with the exit code."""
 from __future__ import annotations
 
+import gc
 import sys
 
 from ..atomic import Staging
 from ..baseline import apply_baseline
 from ..errors import SourceError, SyncreadyError
 from ..fixing import attach_previews
+from ..gcpause import collector_paused
 from ..options import Outputs, RunOptions, SourceOptions, from_args
 from ..pipeline import build_run
 from ..results import SCHEMA, SCHEMA_2, results_document, write_json
@@ -31,10 +33,13 @@ def register(sub) -> None:
 def evaluate(sources: SourceOptions, options: RunOptions):
     """Sources → engine → results document; shared by check and demo (fix uses build_run too)."""
     run = build_run(sources, options)
-    attach_previews(run)
-    if options.baseline:
-        apply_baseline(run, options.baseline)
-    return run, results_document(run)
+    with collector_paused():        # the previews are acyclic and kept to the end, as the run (build_run)
+        attach_previews(run)
+        if options.baseline:
+            apply_baseline(run, options.baseline)
+        doc = results_document(run)
+        gc.freeze()
+    return run, doc
 
 
 def _write_json(doc: dict, path, outputs: Outputs) -> None:
@@ -100,8 +105,9 @@ def run_check(args) -> int:
 
     options = from_args(args)
     run, doc = evaluate(options.sources, options.run)
-    written = write_outputs(doc, options.run.outputs)
-    print_summary(doc, sys.stdout, written=[escape(w) for w in written],
-                  expired_waivers=[w for w in doc["waivers"] if w["expired"]],
-                  limit=None if args.show_all else SHOW_BLOCKED)
-    return run.exit_code(options.run.fail_on)
+    with collector_paused():        # the outputs read the run to the end: no collection need walk it
+        written = write_outputs(doc, options.run.outputs)
+        print_summary(doc, sys.stdout, written=[escape(w) for w in written],
+                      expired_waivers=[w for w in doc["waivers"] if w["expired"]],
+                      limit=None if args.show_all else SHOW_BLOCKED)
+        return run.exit_code(options.run.fail_on)

@@ -12,6 +12,7 @@ from pathlib import Path
 from ..coverage import Collection as C
 from ..coverage import Coverage
 from ..errors import ConfigError
+from ..gcpause import collector_paused
 from ..model import Directory
 from ..options import SourceOptions
 
@@ -21,7 +22,11 @@ CLOUD_COLLECTIONS = (C.USERS, C.GROUPS, C.CONTACTS, C.DOMAINS, C.SYNC, C.ROLE_AS
 
 
 def load_directory(sources: SourceOptions, progress: Callable[[str, int], object] | None = None) -> Directory:
-    """`progress` is handed to the snapshot reader (the live readers draw their own counters)."""
+    """`progress` is handed to the snapshot reader (the live readers draw their own counters).
+
+    What was read is kept to the end, so it is frozen out of the cyclic collector's walks, after one
+    collection. A live read runs with the collector (its clients make cycles); a snapshot's reading
+    pauses it, and so does freezing, so the pause's end does not walk the objects once more."""
     config = sources.config
     if not sources.snapshot and not (sources.live_cloud and sources.live_onprem):
         missing = " and ".join(p for p, live in (("cloud (--tenant-id/--auth)", sources.live_cloud),
@@ -30,15 +35,23 @@ def load_directory(sources: SourceOptions, progress: Callable[[str, int], object
     from .snapshot import read_snapshot
 
     parts = tuple(p for p, live in (("cloud", sources.live_cloud), ("onprem", sources.live_onprem)) if not live)
-    directory = (read_snapshot(sources.snapshot, extra_graph=config.extra_graph, extra_ldap=config.extra_ldap,
-                               parts=parts, progress=progress)
-                 if parts else Directory(coverage=Coverage.from_reader()))
+    with collector_paused():
+        directory = (read_snapshot(sources.snapshot, extra_graph=config.extra_graph, extra_ldap=config.extra_ldap,
+                                   parts=parts, progress=progress)
+                     if parts else Directory(coverage=Coverage.from_reader()))
+        if not (sources.live_cloud or sources.live_onprem):
+            _freeze()
+            return directory
     read_live(sources, directory)
     if sources.live_cloud:
         _mailboxes_beside_live(Path(sources.snapshot) if sources.snapshot else None, directory)
+    _freeze()
+    return directory
+
+
+def _freeze() -> None:
     gc.collect()
     gc.freeze()
-    return directory
 
 
 def _mailboxes_beside_live(root: Path | None, directory: Directory) -> None:
