@@ -6,7 +6,8 @@ Targets (issue 14): 500,000 users render in ≤ 10 s, and the first search keyst
 1. Render: `syncready report RESULTS.json --html OUT` as a child process (CPU = user + sys, wall,
    peak RSS). Named baselines, same run: `json.load` + `json.dumps` of the document, the floor of
    reading its data and writing it out again; and the report rendered from the same results
-   converted to schema 1 (the layout before schema 2), whose page must be the same bytes.
+   converted to schema 1 (the layout before schema 2), whose page must be the same bytes; with
+   --baseline REV, the same file rendered by that revision's tree (same page bytes again).
 2. Browser (/usr/bin/chromium, as tests/test_report_browser.py drives it): time from navigation
    start to the page's ready mark; then a name typed key by key (real key events through the
    DevTools protocol) at once after ready, and again once the search index is complete. Per key,
@@ -14,17 +15,20 @@ Targets (issue 14): 500,000 users render in ≤ 10 s, and the first search keyst
    redrawn for that text, and the longest main-thread task (Long Tasks API, ≥ 50 ms) while
    typing. Named baseline: the same keystrokes once the index is complete.
 
-Run: .venv/bin/python -m bench.bench_html --users 500000   (--results FILE reuses a results JSON)
+Run: .venv/bin/python -m bench.bench_html --users 500000   (--results FILE reuses a results JSON;
+     --baseline REV renders the same file with that revision's tree too, a third named baseline)
 """
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from bench.bench_output import package_tree
 from bench.child import run_or_exit
 from bench.synthetic import generate
 
@@ -37,6 +41,8 @@ SYNCREADY = str(Path(sys.executable).with_name("syncready"))
 # the floor: the cycle collector off, as `syncready report` has it (it only slows json.load down)
 FLOOR = ("import gc, json, sys\ngc.disable()\nwith open(sys.argv[1], encoding='utf-8') as f: doc = json.load(f)\n"
          "json.dumps(doc)\n")
+
+REPORT = "import sys\nfrom syncready.cli import main\nsys.exit(main(sys.argv[1:]))\n"   # a tree's CLI, by PYTHONPATH
 
 # Installed in the page before typing: key times, answers (the count's data-q set by a redraw), long tasks.
 PROBE = """() => {
@@ -62,7 +68,7 @@ def results_json(users: int, folder: Path) -> Path:
     return out
 
 
-def render(results: Path, html: Path) -> float:
+def render(results: Path, html: Path, baseline: str | None = None) -> float:
     ours = run_or_exit([SYNCREADY, "report", str(results), "--html", str(html)], "syncready report")
     floor = run_or_exit([sys.executable, "-c", FLOOR, str(results)], "baseline")
     cpu, wall, rss = ours.cpu, ours.wall, ours.rss
@@ -75,7 +81,25 @@ def render(results: Path, html: Path) -> float:
     print(f"  render / baseline: {cpu / fcpu:.2f}× CPU, {wall / fwall:.2f}× wall; target ≤ {TARGET_RENDER_S:.0f} s: "
           f"{'met' if cpu <= TARGET_RENDER_S else 'MISSED'} (CPU)")
     render_schema_1(results, html, ours)
+    if baseline:
+        render_revision(results, html, ours, baseline)
     return cpu
+
+
+def render_revision(results: Path, html: Path, ours, revision: str) -> None:
+    """The same results rendered by another revision's `syncready report` (its tree extracted with git
+    archive, as bench_engine does): the third named baseline, and a check that its page is the same."""
+    with tempfile.TemporaryDirectory() as tmp:
+        pkg = package_tree(revision, Path(tmp))
+        other = html.with_name(html.stem + "-" + revision + ".html")
+        env = dict(os.environ, PYTHONPATH=str(pkg))
+        old = run_or_exit([sys.executable, "-c", REPORT, "report", str(results), "--html", str(other)],
+                          f"syncready report ({revision})", env=env)
+        same = other.read_bytes() == html.read_bytes()
+        other.unlink()
+    print(f"baseline, {revision}'s syncready report of the same file: {old.cpu:.2f} s CPU, {old.wall:.2f} s wall, "
+          f"{old.rss / 1e6:,.0f} MB peak → now {old.cpu / ours.cpu:.2f}× less CPU, {old.rss / ours.rss:.2f}× less "
+          f"memory; same page: {'yes' if same else 'NO'}")
 
 
 def render_schema_1(results: Path, html: Path, ours) -> None:
@@ -167,11 +191,12 @@ def main() -> int:
     parser.add_argument("--results", type=Path, help="a results JSON to use instead of generating one")
     parser.add_argument("--html", type=Path, help="measure this rendered report in the browser only")
     parser.add_argument("--query", default=QUERY)
+    parser.add_argument("--baseline", help="a git revision whose `syncready report` renders the same file too")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         html = args.html or Path(tmp) / "report.html"
         if not args.html:
-            render(args.results or results_json(args.users, Path(tmp)), html)
+            render(args.results or results_json(args.users, Path(tmp)), html, args.baseline)
         report_browser(browse(html, args.query), args.query)
     return 0
 

@@ -21,7 +21,7 @@ from .index import Index
 from .matching import pairing, unpaired
 from .model import Directory, OnPremObject
 from .registry import Check, get_check, select_checks
-from .subjectresults import Layout, Results
+from .subjectresults import Layout, Results, tally
 from .summary import run_people
 from .vocab import FAILING, Readiness, Severity, Status, SubjectKind, gates
 
@@ -71,15 +71,18 @@ class Run:
                 counts["already_synchronized"] += 1
             else:
                 counts[subject.readiness.replace("-", "_")] += 1
-            for check_id, result in subject.results.items():
-                by_check[check_id][result.status] += 1
+        tally((subject.results for subject in self.subjects), by_check)
         counts["by_check"] = by_check
         counts["out_of_scope"] = dict(self.out_of_scope)
         counts.update(run_people(self, by_check))   # people, not subjects (SPEC §9)
         return counts
 
     def exit_code(self, fail_on: str) -> int:
+        """1 when a failing result's check gates `fail_on`. A ready subject has none (Engine.run makes
+        every subject with a failing result at-risk or blocked), so only the others are looked through."""
         for subject in self.subjects:
+            if subject.readiness == Readiness.READY:
+                continue
             for check_id, result in subject.results.items():
                 if result.status in FAILING and gates(self.severity[check_id], fail_on):
                     return 1

@@ -8,10 +8,12 @@ import dataclasses
 import gc
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from syncready.checkapi import PASS, Result, failed
 from syncready.engine import SYNCED, Engine
-from syncready.subjectresults import Layout, Results
+from syncready.subjectresults import Layout, Results, tally
 from syncready.vocab import Readiness, Status
 
 from builders import cloud, directory, onprem
@@ -49,6 +51,43 @@ def test_the_store_reads_as_the_dict_a_run_used_to_keep():
     with pytest.raises(KeyError):
         results["x"]
     assert repr(results) == repr(plain)
+
+
+_SHARED = [PASS, Result(Status.SKIP, "not applicable"), Result(Status.FAIL, "shared failure")]
+
+
+@st.composite
+def _stores(draw):
+    """Results of two layouts, their Results shared or each their own (equal but not the same), some
+    with an id beside the layout, and plain dicts: what a run's subjects and a test's may hold."""
+    layouts = [Layout(["a", "b", "c"]), Layout(["c", "a"])]
+    stores: list = []
+    for _ in range(draw(st.integers(0, 30))):
+        layout = draw(st.sampled_from(layouts))
+        values = [draw(st.sampled_from(_SHARED)) if draw(st.booleans()) else
+                  Result(draw(st.sampled_from(list(Status))), "own") for _ in layout.ids]
+        store = Results(layout, values) if draw(st.integers(0, 4)) else dict(zip(layout.ids, values, strict=True))
+        if isinstance(store, Results) and not draw(st.integers(0, 5)):
+            store["d"] = draw(st.sampled_from(_SHARED))
+        stores.append(store)
+    return stores
+
+
+@given(_stores())
+def test_the_tally_counts_every_result_once(stores):
+    counted = {cid: dict.fromkeys(Status, 0) for cid in "abcd"}
+    tally(stores, counted)
+    expected = {cid: dict.fromkeys(Status, 0) for cid in "abcd"}
+    for store in stores:
+        for cid, result in store.items():
+            expected[cid][result.status] += 1
+    assert counted == expected
+
+
+def test_the_tally_refuses_a_store_missing_results_as_reading_it_does():
+    short = Results(Layout(["a", "b"]), [PASS])         # a position never filled: not silently left out
+    with pytest.raises(ValueError):
+        tally([short], {"a": dict.fromkeys(Status, 0), "b": dict.fromkeys(Status, 0)})
 
 
 def test_assignment_and_deletion_behave_as_a_dicts():
