@@ -406,8 +406,10 @@ class _Picker:
         self.at = reader.columns.index(part) if part in reader.columns[len(HEAD):] and keys is not None else None
         keys = keys or []
         self.first = reader.subject_fact.get(part)
-        # a key twice, or the subject fact among the keys, a dict would merge: such a table's entries are read
-        self.exact = (len(set(keys)) == len(keys) and self.first not in keys and SYNCED not in reader.facts)
+        # a key twice or the subject fact among the keys (a dict merges them), or a part that is an entry key
+        # the packing reads besides its facts (its "kind"; "already_synchronized"): such a table's entries are read
+        self.exact = (len(set(keys)) == len(keys) and self.first not in keys and SYNCED not in reader.facts
+                      and "kind" not in reader.columns[len(HEAD):])
         position = {key: i + 1 for i, key in enumerate(keys)}        # in [subject or None, *cell, None...]
         if self.first is not None:
             position[self.first] = 0

@@ -21,7 +21,6 @@ class Partials:
     def __init__(self, results: dict):
         self.checklist = ChecklistBuilder(results)
         self.breakdowns = BreakdownBuilder()
-        self.results = results
 
     def add(self, entry: Any) -> None:
         self.checklist.add(entry)

@@ -8,8 +8,9 @@ from contextlib import contextmanager
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """No cyclic collection inside: each full pass would walk every new object again (the index, the
-    subjects and their results hold no cycles; refcounting frees them). A caller's own pause stays."""
+    """No cyclic collection inside: each full pass would walk every new object again (the subjects
+    and their results hold no cycles and refcounting frees them; the index's few cycles are collected
+    once the collector runs again). A caller's own pause stays."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -19,11 +19,14 @@ from .sources.load import load_directory
 
 
 def build_run(sources: SourceOptions, run: RunOptions = EVERY_CHECK, *, select: Sequence[str] | None = None,
-              ignore: Sequence[str] | None = None, require_users: bool = True) -> Run:
+              ignore: Sequence[str] | None = None, require_users: bool = True, kept: bool = False) -> Run:
     """Read the sources and evaluate the checks.
 
     `select`/`ignore` default to the run options' (then the configuration's). Each user the run
-    options name must be a subject in scope, or the run ends with a ConfigError.
+    options name must be a subject in scope, or the run ends with a ConfigError. `kept`: the caller
+    keeps the run to the end of the process (check, demo), so it is frozen out of the cyclic
+    collector's walks (gc.freeze) as it is made; a run that is dropped (fix's re-reads) is not, or its
+    few cycles (the index's) would hold it and its directory to the end.
     """
     directory = _read(sources)
     with collector_paused():
@@ -40,7 +43,8 @@ def build_run(sources: SourceOptions, run: RunOptions = EVERY_CHECK, *, select: 
                               f"({type(exc).__name__}: {exc})") from exc
         if users and require_users:
             unknown_users(result, users)
-        gc.freeze()     # as load_directory: the run is kept to the end, so no collection walks its objects again
+        if kept:
+            gc.freeze()
     return result
 
 

@@ -580,7 +580,7 @@ def read_results(path, lazy: bool = False) -> dict:
     subjects = doc.get("subjects")
     if not isinstance(subjects, list):
         raise SourceError(f"{path}: \"subjects\" is not a list")
-    for number, entry in enumerate(subjects):     # schema 2: its objects (expand checks the rows)
+    for number, entry in enumerate(subjects):     # schema 2: its objects (the rows are checked as they are read)
         if not (isinstance(entry, dict) and isinstance(entry.get("subject"), str)
                 and isinstance(entry.get("results"), dict)
                 and all(isinstance(r, dict) for r in entry["results"].values())):

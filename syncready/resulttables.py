@@ -18,7 +18,8 @@ A user whose entry a row could not give back exactly (its name not its own UPN o
 order; from a hand-edited schema 1 file) stays an object in `subjects`.
 
 `expand` turns the tables back into schema 1's entries, key for key in schema 1's order, so every
-reader (report, HTML, verify, --baseline, checklist) reads both schemas.
+reader (report, verify, --baseline, checklist) reads both schemas; `TableEntries` makes them as they
+are read, and gives the HTML packing the rows themselves (`syncready report --html`).
 """
 from __future__ import annotations
 
@@ -302,7 +303,6 @@ class TableEntries:
         if taken < len(objects):
             self._segments.append((None, objects[taken:]))
         self._length = sum(len(items) for _, items in self._segments)
-        self.checklist: tuple[int, Any] | None = None     # as SubjectEntries: (id of the document, Checklist)
 
     def __len__(self) -> int:
         return self._length
@@ -315,6 +315,7 @@ class TableEntries:
                 yield from reader.entries()
 
     def __getitem__(self, item):
+        """By position, as a list would (each call makes every entry: for the rare reader that indexes)."""
         return list(self)[item]
 
     def segments(self) -> Iterator[tuple[TableReader | None, list]]:

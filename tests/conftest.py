@@ -10,6 +10,7 @@ CI must be deterministic: the default profile ("ci") derandomizes every property
 example database, so a run is the same on every fresh checkout. `tools/explore.sh` selects the
 "explore" profile, which draws fresh random examples under the seeds it is given.
 """
+import gc
 import os
 
 import pytest
@@ -62,3 +63,12 @@ def _unit_tier_starts_no_server(request, monkeypatch):
     except ImportError:
         return
     monkeypatch.setattr(sync_api, "sync_playwright", refuse("Chromium", "browser"))
+
+
+@pytest.fixture(autouse=True)
+def _unfreeze_after_the_test():
+    """The CLI freezes what a command keeps to its process's end out of the cyclic collector's walks
+    (load_directory's read, check's run: gc.freeze); a test's process goes on, so after each test what
+    was frozen goes back to the collector, and a run's few cycles are freed once it is dropped."""
+    yield
+    gc.unfreeze()

@@ -315,3 +315,20 @@ def test_a_table_whose_facts_repeat_a_key_packs_as_its_entries(tmp_path):
     assert [e["cloud"] for e in objects["subjects"]] == [{"upn": "other@contoso.com", "mail": "first@contoso.com"},
                                                           {"upn": "b@contoso.com", "mail": "second@contoso.com"}]
     assert render_html_string(rows, compress=False) == render_html_string(objects, compress=False)
+
+
+def test_a_table_with_a_part_named_kind_packs_as_its_entries(tmp_path):
+    """A hand-made part named "kind" replaces the entries' kind (a null one makes them cloud users to the
+    page): the page packs such a table from its entries, as the same file's objects."""
+    from syncready.reports.html import render_html_string
+
+    path = tmp_path / "r.json"
+    write_json(dict(_doc([]), checks=_META), path)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["tables"] = [{"kind": "onprem-user", "at": 0, "columns": ["subject", "id", "readiness", "results", "kind"],
+                      "facts": {"kind": []}, "subject_fact": {}, "usual": {"anchor-ready": {"status": "pass"}},
+                      "rows": [["CN=A,DC=contoso,DC=test", "1", "ready", {}, None]]}]
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    rows, objects = read_results(path, lazy=True), read_results(path)
+    assert [e["kind"] for e in objects["subjects"]] == [None]
+    assert render_html_string(rows, compress=False) == render_html_string(objects, compress=False)

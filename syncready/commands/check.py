@@ -32,7 +32,7 @@ def register(sub) -> None:
 
 def evaluate(sources: SourceOptions, options: RunOptions):
     """Sources → engine → results document; shared by check and demo (fix uses build_run too)."""
-    run = build_run(sources, options)
+    run = build_run(sources, options, kept=True)
     with collector_paused():        # the previews are acyclic and kept to the end, as the run (build_run)
         attach_previews(run)
         if options.baseline:

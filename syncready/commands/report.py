@@ -24,7 +24,8 @@ def run_report(args) -> int:
     outputs = Outputs(json=args.json, junit=args.junit, markdown=args.markdown, html=args.html, csv=args.csv,
                       json_schema=args.json_schema)
     with collector_paused():            # a results file is millions of objects made once and kept to the end
-        doc = read_results(args.results, lazy=True)
+        # the page alone is packed from a schema 2 file's rows; other outputs read entries, made once
+        doc = read_results(args.results, lazy=not (args.markdown or args.junit or args.csv or args.json))
         written = write_outputs(doc, outputs, source=args.results)
     for line in written:
         print(f"wrote {escape(line)}")
