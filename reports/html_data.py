@@ -152,10 +152,10 @@ def _emit(s: _Strings, values: list, dn_first: bool, flag, proxies, out: list) -
     _proxies(s, proxies, out)
 
 
-def _readiness(subject: dict) -> str:
-    if subject.get("already_synchronized"):
+def _readiness(synced, value) -> str:
+    """The page's readiness of a subject: synced, else its own when the page knows it, else blocked."""
+    if synced:
         return "synced"
-    value = subject.get("readiness")
     return value if value in READINESS else "blocked"
 
 
@@ -302,7 +302,7 @@ class _Packer:
         s = self.s
         given = subject.get("kind")
         kind: str = given if given in self.kind_index else SubjectKind.CLOUD_USER
-        ready = _readiness(subject)
+        ready = _readiness(subject.get("already_synchronized"), subject.get("readiness"))
         self.kinds[kind] += 1
         self.readiness[ready] += 1
         packed = self.outcomes(kind, subject.get("results") or {})
@@ -347,7 +347,7 @@ class _Packer:
                 packed = usual_packed
             reader.check_parts(number, row)
             synced = len(row) > synced_at and bool(row[synced_at])
-            ready = "synced" if synced else row[2] if row[2] in READINESS else "blocked"
+            ready = _readiness(synced, row[2])
             kinds[kind] += 1
             readiness[ready] += 1
             packed.subjects += 1
