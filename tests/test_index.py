@@ -29,6 +29,19 @@ def test_a_lower_case_key_is_the_objects_own_string_and_holders_are_tuples():
     assert index.onprem_by_anchor[carl.anchor] == (carl,)
 
 
+def test_one_tuple_holds_an_object_under_all_its_keys_where_it_is_alone():
+    ann = cloud("ann@contoso.com", proxies=("SMTP:ann@contoso.com", "smtp:a.n@contoso.com"))
+    bob = cloud("bob@contoso.com", proxies=("SMTP:bob@contoso.com", "smtp:a.n@contoso.com"))
+    carl = onprem("carl@contoso.com", proxies=("SMTP:carl@contoso.com", "smtp:c@contoso.com"))
+    index = Index(directory([ann, bob], [carl]))
+    assert index.cloud_by_upn["ann@contoso.com"] is index._cloud_by_smtp["ann@contoso.com"]
+    assert index._cloud_by_smtp["a.n@contoso.com"] == (ann, bob)        # shared by two: a tuple of its own
+    assert index.cloud_by_upn["bob@contoso.com"] == (bob,)
+    held = [index.onprem_by_upn["carl@contoso.com"], index._onprem_by_smtp["c@contoso.com"],
+            index.onprem_by_anchor[carl.anchor]]
+    assert held[0] == (carl,) and all(t is held[0] for t in held)
+
+
 def test_several_holders_of_one_key_keep_the_directory_order_in_a_tuple():
     first, second, third = cloud("Ann@Contoso.com"), cloud("ann@contoso.com"), cloud("ANN@contoso.com")
     index = Index(directory([first, second, third]))

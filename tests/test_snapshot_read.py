@@ -232,3 +232,22 @@ def test_with_progress_a_bad_record_past_the_first_block_is_named_by_its_index(s
     with pytest.raises(SourceError, match=r"^cloud/users\.json: record 1500: "):
         read_snapshot(snap, parts=("cloud",), progress=lambda what, count: told.append((what, count)))
     assert ("cloud/users.json", 1000) in told
+
+
+def test_values_many_users_share_are_one_string_each(snap):
+    """Given names, surnames and userType repeat across a directory: the reader keeps one string
+    for each value (memory), equal to what was written."""
+    path = snap / "cloud" / "users.json"
+    document = json.loads(path.read_text())
+    for user in document["value"][:3]:
+        user.update(givenName="Quentin", surname="Marchetti", userType="Member")
+    path.write_text(json.dumps(document))
+    ad = snap / "onprem" / "ad.ldif"
+    ad.write_text(ad.read_text().replace("givenName: Alice", "givenName: Quentin"))
+    directory = read_snapshot(snap)
+    read = [u for u in directory.cloud_users if u.given_name == "Quentin"]
+    assert len(read) == 3 and all(u.surname == "Marchetti" for u in read)
+    assert len({id(u.given_name) for u in read}) == len({id(u.surname) for u in read}) == 1
+    assert len({id(u.user_type) for u in directory.cloud_users if u.user_type == "Member"}) == 1
+    onprem = [o for o in directory.onprem if o.given_name == "Quentin"]
+    assert onprem and all(o.given_name is read[0].given_name for o in onprem)

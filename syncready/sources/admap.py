@@ -6,6 +6,7 @@ with values as bytes (an LDIF parser, ldap3 raw_attributes) or str, attribute na
 from __future__ import annotations
 
 import uuid
+from sys import intern
 from typing import cast
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -242,6 +243,10 @@ def _build(dn, first: Mapping[str, bytes], more: Mapping[str, Sequence[bytes]],
     guid = _guid(get("objectguid"))
     consistency = _raw(get("ms-ds-consistencyguid"))
     upn, sam, mail, nickname, given, sn, display = [None if v is None else v.decode() for v in map(get, _NAMES)]
+    if given:                   # names many users share: one string each (sys.intern), not one per user
+        given = intern(given)
+    if sn:
+        sn = intern(sn)
     several = more.get("proxyaddresses")
     if several is not None:
         proxies: tuple[str, ...] = tuple([v.decode() for v in several])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from sys import intern
 from operator import itemgetter
 
 from ..jsonio import json_type as _json_type
@@ -65,7 +66,7 @@ def mailbox_from_exo(obj: dict) -> Mailbox:
         bad = next((a for a in addresses if type(a) is not str), None) if type(addresses) is list else addresses
         raise ValueError(f"EmailAddresses {'holds' if type(addresses) is list else 'is'} {_json_type(bad)}, "
                          "expected an array of strings")
-    return Mailbox(upn, primary or None, kind or None, guid or None, legacy or None, addresses)
+    return Mailbox(upn, primary or None, intern(kind) if kind else None, guid or None, legacy or None, addresses)
 
 
 def _with_camel(obj: dict) -> list:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from sys import intern
 from collections.abc import Callable, Iterable, Sequence
 
 from ..errors import SourceError
@@ -116,6 +117,15 @@ def cloud_user_from_graph(obj: dict, extra_props: Sequence[str] = ()) -> CloudUs
         raise ValueError(_bad_type(obj))
     (mail, nickname, given, surname, display, immutable, user_type, sid, last_sync, object_id, dn, sam,
      policies, last_change) = text
+    # Values most users share are one string each (sys.intern), not one per user: 50 bytes and more apiece.
+    if given:
+        given = intern(given)
+    if surname:
+        surname = intern(surname)
+    if user_type:
+        user_type = intern(user_type)
+    if last_sync:
+        last_sync = intern(last_sync)
     # In the order of the fields, so that of two bad values the same one is named as always.
     proxies = get("proxyAddresses")
     proxies = tuple(proxies) if type(proxies) is list and _STR_ONLY.issuperset(map(type, proxies)) \
@@ -135,8 +145,8 @@ def cloud_user_from_graph(obj: dict, extra_props: Sequence[str] = ()) -> CloudUs
         last_change = _date_text(_USER_TEXT[13], last_change)
     extra = {p: _property(obj, p) if "/" in p else get(p) for p in extra_props} if extra_props else {}
     return CloudUser(uid, upn, mail, nickname, given, surname, display, proxies, immutable, synced, enabled,
-                     user_type, extra, sid, last_sync, object_id, dn, sam, managed, errors, purpose or None,
-                     policies, last_change)
+                     user_type, extra, sid, last_sync, object_id, dn, sam, managed, errors,
+                     intern(purpose) if purpose else None, intern(policies) if policies else policies, last_change)
 
 
 _TEXT_TYPES = frozenset((str, type(None)))
