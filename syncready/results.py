@@ -446,7 +446,7 @@ class _SubjectRows:
             if key is not None and len(self.alike) < _CACHED:
                 self.alike[key] = results
         facts = self.facts
-        value = facts.value
+        value = facts.dumps
         if subject.kind == SubjectKind.CLOUD_USER:
             counterpart = subject.counterpart
             parts = [values_text(cloud_values(subject.obj)[1:], value),

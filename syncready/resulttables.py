@@ -77,25 +77,13 @@ def row_text(head: tuple[str, str, str], results: str, parts: list[str], synced:
     return "[" + ",".join(cells) + "]"
 
 
-def values_text(values: Iterable[Any], encode: Callable[[Any], str]) -> str:
+def values_text(values: Iterable[Any], dumps: Callable[[Any], str]) -> str:
     """A facts part as an array: a value schema 1 leaves out (None, "", []) is null; nulls at the end
-    dropped. Strings and booleans, most values, are written here; the rest by `encode`."""
-    cells = []
-    for v in values:
-        kind = type(v)
-        if kind is str:
-            cells.append(encode_basestring(v) if v else "null")
-        elif v is None:
-            cells.append("null")
-        elif kind is bool:
-            cells.append("true" if v else "false")
-        elif kind is list:
-            cells.append(encode(v) if v else "null")
-        else:
-            cells.append("null" if v == "" or v == [] else encode(v))
-    while cells and cells[-1] == "null":
+    dropped. `dumps` is the compact encoder: the whole array in one call of its C code."""
+    cells = [None if v == "" or v == [] else v for v in values]
+    while cells and cells[-1] is None:
         cells.pop()
-    return "[" + ",".join(cells) + "]"
+    return dumps(cells)
 
 
 def over_text(cids: Iterable[str], texts: Iterable[str], usual: list[str], name_of: Callable[[str], str]) -> str:

@@ -243,6 +243,8 @@ def _build(dn, first: Mapping[str, bytes], more: Mapping[str, Sequence[bytes]],
     guid = _guid(get("objectguid"))
     consistency = _raw(get("ms-ds-consistencyguid"))
     upn, sam, mail, nickname, given, sn, display = [None if v is None else v.decode() for v in map(get, _NAMES)]
+    if mail == upn:             # the usual case: one string for both
+        mail = upn
     if given:                   # names many users share: one string each (sys.intern), not one per user
         given = intern(given)
     if sn:

@@ -118,6 +118,8 @@ def cloud_user_from_graph(obj: dict, extra_props: Sequence[str] = ()) -> CloudUs
     (mail, nickname, given, surname, display, immutable, user_type, sid, last_sync, object_id, dn, sam,
      policies, last_change) = text
     # Values most users share are one string each (sys.intern), not one per user: 50 bytes and more apiece.
+    if mail == upn:             # the usual case: one string for both
+        mail = upn
     if given:
         given = intern(given)
     if surname:
