@@ -16,7 +16,6 @@ on; their context is built in ``html_context``). The per-subject data is embedde
 from __future__ import annotations
 
 import base64
-import gzip
 import hashlib
 import json
 import re
@@ -27,7 +26,7 @@ from markupsafe import Markup
 
 from .html_context import page_context
 from .partials import Partials
-from .html_data import CLOUD_FIELDS, FORMAT, KINDS, ONPREM_FIELDS, binary, pack, report_checks
+from .html_data import CLOUD_FIELDS, FORMAT, KINDS, ONPREM_FIELDS, gzipped, pack, report_checks
 from .markdown import percent
 from syncready.gcpause import collector_paused
 
@@ -62,7 +61,7 @@ def _render(results: dict, compress: bool | None) -> str:
     if compress is None:
         compress = sum(map(len, data["S"][1:])) + 8 * len(data["ints"]) > COMPRESS_ABOVE
     if compress:
-        payload = base64.b64encode(gzip.compress(binary(data), 6, mtime=0)).decode("ascii")
+        payload = base64.b64encode(gzipped(data)).decode("ascii")
         encoding = "gzip-base64"
     else:
         plain = dict(data, ints=data["offsets"].tolist() + data["ints"].tolist())

@@ -23,7 +23,7 @@ from .jsonio import load_file
 from .resulttables import (LEFT_OUT, SCHEMA_2, EntryRows, TableEntries, TableShape, expand, over_text, row_text,
                            values_text, write_tables)
 from .subjectresults import Results
-from .summary import coverage_document
+from .summary import coverage_document, people_counted
 from .termtext import redact_url
 from .vocab import PREVIEWED, Readiness, Status, SubjectKind
 
@@ -571,7 +571,9 @@ def write_json(doc: dict, path, schema: str = SCHEMA_2) -> None:
 def read_results(path, lazy: bool = False) -> dict:
     """A results file of either schema as schema 1's document (schema 2's tables expanded: entries
     share their usual results, see resulttables.expand; copy before editing them). `lazy`: a schema 2
-    file's subjects as a TableEntries, made as they are read (a malformed row is found then)."""
+    file's subjects as a TableEntries, made as they are read (a malformed row is found then); read
+    once, each row let go as it is read, when the summary holds the people counts (the page then
+    reads the subjects once; it counts the people of an older file from them first)."""
     if not Path(path).is_file():
         raise SourceError(f"results file {path} does not exist")
     doc = load_file(path, f"results file {path}")
@@ -586,7 +588,8 @@ def read_results(path, lazy: bool = False) -> dict:
                 and all(isinstance(r, dict) for r in entry["results"].values())):
             raise SourceError(f"{path}: subject {number} is not an object with \"subject\" and \"results\"")
     if doc["schema"] == SCHEMA_2:       # read as the schema 1 document it holds, so every reader reads both
-        doc["subjects"] = TableEntries(doc, str(path)) if lazy else expand(doc, str(path))
+        doc["subjects"] = (TableEntries(doc, str(path), once=people_counted(doc.get("summary"))) if lazy
+                           else expand(doc, str(path)))
         del doc["tables"]
         doc["schema"] = SCHEMA
     return doc

@@ -264,9 +264,12 @@ class TableEntries:
     all; `segments` gives renderers that read rows (the HTML packing) the tables themselves.
 
     The tables' headers and positions are checked here; a row when it is read (a SourceError naming
-    the table and row). Each iteration makes the entries anew: equal, not the same dicts."""
+    the table and row). Each iteration makes the entries anew: equal, not the same dicts. `once`:
+    they are read once (by iterating or by `segments`), each row and object let go as it is handed
+    out, so a page rendered from a file never holds both the whole file and the whole page."""
 
-    def __init__(self, doc: dict, where: str):
+    def __init__(self, doc: dict, where: str, *, once: bool = False):
+        self.once, self._started = once, False
         objects = doc.get("subjects")
         tables = doc.get("tables")
         if not isinstance(objects, list):
@@ -276,7 +279,7 @@ class TableEntries:
         self._segments: list[tuple[TableReader | None, list]] = []
         taken = placed = 0          # objects placed so far; subjects placed so far
         for number, table in enumerate(tables):
-            reader = TableReader(table, f"{where}: table {number}")
+            reader = TableReader(table, f"{where}: table {number}", release=once)
             if reader.at > placed + len(objects) - taken:
                 raise SourceError(f"{where}: table {number} is at {reader.at}, past the "
                                   f"{placed + len(objects) - taken} subjects before it")
@@ -296,9 +299,9 @@ class TableEntries:
         return self._length
 
     def __iter__(self) -> Iterator[dict]:
-        for reader, items in self._segments:
+        for reader, items in self.segments():
             if reader is None:
-                yield from items
+                yield from _handed(items, self.once)
             else:
                 yield from reader.entries()
 
@@ -307,15 +310,32 @@ class TableEntries:
         return list(self)[item]
 
     def segments(self) -> Iterator[tuple[TableReader | None, list]]:
-        """In order: (None, objects) for a run of subjects written as objects, (reader, rows) for a table."""
+        """In order: (None, objects) for a run of subjects written as objects, (reader, rows) for a
+        table (its rows read through `reader.each_row()`, objects through `handed`)."""
+        if self.once and self._started:
+            raise RuntimeError("these results were read with once=True, and they have been read")
+        self._started = True
         return iter(self._segments)
+
+    def handed(self, items: list) -> Iterator[dict]:
+        """A segment's objects, each let go as it is handed out when the entries are read once."""
+        return _handed(items, self.once)
+
+
+def _handed(items: list, release: bool) -> Iterator[Any]:
+    if not release:
+        yield from items
+        return
+    for number, item in enumerate(items):
+        items[number] = None
+        yield item
 
 
 class TableReader:
     """One table of a file, its header checked; `entries` checks each row as it makes its entry."""
 
-    def __init__(self, table: Any, where: str):
-        self.where = where
+    def __init__(self, table: Any, where: str, *, release: bool = False):
+        self.where, self.release = where, release
         if not isinstance(table, dict):
             raise SourceError(f"{where} is not an object")
         kind, at, columns = table.get("kind"), table.get("at"), table.get("columns")
@@ -343,9 +363,13 @@ class TableReader:
         self.kind, self.at, self.columns, self.usual, self.rows = kind, at, columns, usual, rows
         self.facts, self.subject_fact = facts, subject_fact
 
+    def each_row(self) -> Iterator[Any]:
+        """The rows as written, each let go as it is handed out with `release` (read once)."""
+        return _handed(self.rows, self.release)
+
     def entries(self) -> Iterator[dict]:
         kind, columns, facts, subject_fact = self.kind, self.columns, self.facts, self.subject_fact
-        for number, row in enumerate(self.rows):
+        for number, row in enumerate(self.each_row()):
             self.check_row(number, row)
             subject = row[0]
             entry: dict[str, Any] = {"subject": subject, "id": row[1], "kind": kind, "readiness": row[2],

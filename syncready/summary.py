@@ -141,11 +141,18 @@ def run_people(run: Run, by_check: Mapping[str, Mapping[str, int]]) -> dict:
     return count_people(rows, sum(run.out_of_scope.values()), errors)
 
 
+def people_counted(summary: Any) -> bool:
+    """Whether a results document's summary holds its people counts (SPEC §9): else people_of
+    counts them from its subjects, one more pass over them."""
+    summary = _dict(summary)
+    return all(isinstance(summary.get(k), dict) for k in ("cloud_users", "onprem_users", "tenant"))
+
+
 def people_of(doc: Mapping) -> dict:
     """The people counts of a results document: its own, or counted from its subjects when it is
     older than SPEC §9 (or, for the AD groups and contacts alone, older than group subjects)."""
     summary = _dict(doc.get("summary"))
-    if all(isinstance(summary.get(k), dict) for k in ("cloud_users", "onprem_users", "tenant")):
+    if people_counted(summary):
         groups = summary.get("onprem_groups")
         return {"cloud_users": summary["cloud_users"], "onprem_users": summary["onprem_users"],
                 "onprem_groups": groups if isinstance(groups, dict) else _counts(),

@@ -69,6 +69,10 @@ _VALUES = st.recursive(st.none() | st.booleans() | _NUMBERS | _STRINGS,
 @example([1234567890123456789], True, 0)
 @example(["\ud83d\ude00"], True, 0)
 @example({"a": [1], "b": 2}, True, 64)
+@example([9223372036854775807, -9223372036854775808, 18446744073709551615, -1234567890123456789], True, 0)
+@example({"n": 18446744073709551616, "m": -9223372036854775809}, True, 0)
+@example(["12345678901234567890", "a-1234567890123456789", 1234567890123456789.5, 1e-1234567890123456789], True, 0)
+@example([123456789012345678901], True, 0)
 def test_generated_json_loads_as_the_text_path_does(tmp_path_factory, value, ascii_only, depth):
     text = "[" * depth + json.dumps(value, ensure_ascii=ascii_only) + "]" * depth
     _check(tmp_path_factory, text.encode("utf-8", "surrogatepass"))
@@ -81,3 +85,29 @@ def test_a_results_sized_file_is_read_by_orjson(tmp_path, monkeypatch):
     path.write_text(json.dumps(doc), encoding="utf-8")
     monkeypatch.setattr(jsonio, "_loads_utf8", lambda *a: pytest.fail("the text path was taken"))
     assert jsonio.load_file(path) == doc
+
+
+def test_a_file_of_integers_that_fit_64_bits_is_read_by_orjson(tmp_path, monkeypatch):
+    """AD's "never" (accountExpires 9223372036854775807) is in most results files: 19 digits that
+    orjson reads exactly, so the fast path (no copy of the file as text) is still taken."""
+    path = tmp_path / "doc.json"
+    doc = {"subjects": [{"accountExpires": 9223372036854775807, "n": 2 ** 64 - 1, "m": -2 ** 63}] * 3}
+    path.write_text(json.dumps(doc, indent=1), encoding="utf-8")
+    monkeypatch.setattr(jsonio, "_loads_utf8", lambda *a: pytest.fail("the text path was taken"))
+    assert jsonio.load_file(path) == doc
+
+
+@pytest.mark.parametrize("text", ["[18446744073709551616]", "[-9223372036854775809]", '["12345678901234567890"]',
+                                  "[1234567890123456789.5]", "[1234567890123456789e2]", "[1e1234567890123456789]",
+                                  "[123456789012345678901]"])
+def test_a_long_digit_run_orjson_may_read_otherwise_goes_to_the_text_path(tmp_path, monkeypatch, text):
+    path = tmp_path / "doc.json"
+    path.write_text(text, encoding="utf-8")
+    taken = []
+    real = jsonio._loads_utf8
+    monkeypatch.setattr(jsonio, "_loads_utf8", lambda *a: taken.append(1) or real(*a))
+    try:
+        value = jsonio.load_file(path)
+    except SourceError:
+        value = None
+    assert taken and (value is None or value == json.loads(text))

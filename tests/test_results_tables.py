@@ -332,3 +332,22 @@ def test_a_table_with_a_part_named_kind_packs_as_its_entries(tmp_path):
     rows, objects = read_results(path, lazy=True), read_results(path)
     assert [e["kind"] for e in objects["subjects"]] == [None]
     assert render_html_string(rows, compress=False) == render_html_string(objects, compress=False)
+
+
+def test_a_file_read_lazily_is_read_once_and_lets_each_row_go(tmp_path):
+    """`report --html` reads the file lazily: the page's peak is the file or the page, not both, because
+    each row (and object) is let go as it is packed; a second reading is refused, never half empty."""
+    from syncready.reports.html import render_html_string
+
+    generate(tmp_path / "snap", 30)
+    path = tmp_path / "r.json"
+    run_main("check", "--snapshot", tmp_path / "snap", "--json", path, "-q")
+    doc = read_results(path, lazy=True)
+    subjects = doc["subjects"]
+    readers = [reader for reader, _ in subjects._segments if reader is not None]
+    assert readers and all(any(row is not None for row in r.rows) for r in readers)
+    assert render_html_string(doc, compress=True) == render_html_string(read_results(path), compress=True)
+    assert all(row is None for r in readers for row in r.rows)
+    assert all(item is None for reader, items in subjects._segments if reader is None for item in items)
+    with pytest.raises(RuntimeError, match="read once|have been read"):
+        list(subjects)

@@ -117,17 +117,9 @@ def cloud_user_from_graph(obj: dict, extra_props: Sequence[str] = ()) -> CloudUs
         raise ValueError(_bad_type(obj))
     (mail, nickname, given, surname, display, immutable, user_type, sid, last_sync, object_id, dn, sam,
      policies, last_change) = text
-    # Values most users share are one string each (sys.intern), not one per user: 50 bytes and more apiece.
-    if mail == upn:             # the usual case: one string for both
-        mail = upn
-    if given:
-        given = intern(given)
-    if surname:
-        surname = intern(surname)
-    if user_type:
-        user_type = intern(user_type)
-    if last_sync:
-        last_sync = intern(last_sync)
+    # Values many users share are one string each (sys.intern), not one per user; mail is mostly the UPN.
+    given, surname, user_type, last_sync = [v and intern(v) for v in (given, surname, user_type, last_sync)]
+    mail = upn if mail == upn else mail
     # In the order of the fields, so that of two bad values the same one is named as always.
     proxies = get("proxyAddresses")
     proxies = tuple(proxies) if type(proxies) is list and _STR_ONLY.issuperset(map(type, proxies)) \
