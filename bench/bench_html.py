@@ -42,7 +42,12 @@ SYNCREADY = str(Path(sys.executable).with_name("syncready"))
 FLOOR = ("import gc, json, sys\ngc.disable()\nwith open(sys.argv[1], encoding='utf-8') as f: doc = json.load(f)\n"
          "json.dumps(doc)\n")
 
-REPORT = "import sys\nfrom syncready.cli import main\nsys.exit(main(sys.argv[1:]))\n"   # a tree's CLI, by PYTHONPATH
+# A tree's CLI, by PYTHONPATH, run outside the repository (`python -c` puts its working directory first on
+# sys.path, so from the repository it would run the working tree's); it refuses to run any other tree.
+REPORT = ("import os, sys, syncready\n"
+          "if not os.path.abspath(syncready.__file__).startswith(os.environ['BENCH_TREE'] + os.sep):\n"
+          "    sys.exit(f'syncready was imported from {syncready.__file__}, not from the tree measured')\n"
+          "from syncready.cli import main\nsys.exit(main(sys.argv[1:]))\n")
 
 # Installed in the page before typing: key times, answers (the count's data-q set by a redraw), long tasks.
 PROBE = """() => {
@@ -92,9 +97,9 @@ def render_revision(results: Path, html: Path, ours, revision: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         pkg = package_tree(revision, Path(tmp))
         other = html.with_name(html.stem + "-" + revision + ".html")
-        env = dict(os.environ, PYTHONPATH=str(pkg))
-        old = run_or_exit([sys.executable, "-c", REPORT, "report", str(results), "--html", str(other)],
-                          f"syncready report ({revision})", env=env)
+        env = dict(os.environ, PYTHONPATH=str(pkg), BENCH_TREE=os.path.abspath(pkg))
+        old = run_or_exit([sys.executable, "-c", REPORT, "report", str(results.resolve()), "--html",
+                           str(other.resolve())], f"syncready report ({revision})", env=env, cwd=Path(tmp))
         same = other.read_bytes() == html.read_bytes()
         other.unlink()
     print(f"baseline, {revision}'s syncready report of the same file: {old.cpu:.2f} s CPU, {old.wall:.2f} s wall, "

@@ -102,8 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         runs: dict[str, list[tuple[float, int, str, int]]] = {}
         for _ in range(args.repeat):
             for name, tree, mode in _variants(args.baseline):
-                child = run_or_exit([sys.executable, "-c", _CHILD, str(snapshot), mode], name,
-                                    env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"})
+                child = run_or_exit([sys.executable, "-c", _CHILD, str(snapshot.resolve()), mode], name,
+                                    env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"}, cwd=tree)
                 cpu, users, digest = child.stdout.split()
                 runs.setdefault(name, []).append((float(cpu), int(users), digest, child.rss))
         decode_rows = _decode_rows(snapshot / "cloud" / "users.json", args.repeat)
