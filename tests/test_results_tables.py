@@ -9,6 +9,7 @@ the bytes of schema 1 on a generated directory (bench_engine prints the bytes pe
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -351,3 +352,30 @@ def test_a_file_read_lazily_is_read_once_and_lets_each_row_go(tmp_path):
     assert all(item is None for reader, items in subjects._segments if reader is None for item in items)
     with pytest.raises(RuntimeError, match="read once|have been read"):
         list(subjects)
+
+
+def test_check_renders_its_page_from_the_schema_2_file_it_writes(tmp_path, monkeypatch):
+    """With --json, `check --html` packs the page from the file's rows (what `report` does, half the
+    CPU of the run's entries): the same page as `report` makes of that file, and as `check --html`
+    alone makes from the run."""
+    from syncready import results
+
+    generate(tmp_path / "snap", 40)
+    snap, out = tmp_path / "snap", tmp_path / "out"
+    out.mkdir()
+    alone = run_main("check", "--snapshot", snap, "--html", out / "alone.html", "-q", "--fail-on", "never")
+    assert alone.returncode == 0, alone.stderr
+    entries = []
+    real = results.SubjectEntries.__iter__
+    monkeypatch.setattr(results.SubjectEntries, "__iter__", lambda self: entries.append(1) or real(self))
+    both = run_main("check", "--snapshot", snap, "--json", out / "r.json", "--html", out / "both.html",
+                    "-q", "--fail-on", "never")
+    assert both.returncode == 0, both.stderr
+    assert not entries, "the page was packed from the run's entries"
+    again = run_main("report", out / "r.json", "--html", out / "report.html")
+    assert again.returncode == 0, again.stderr
+
+    def page(name: str) -> str:     # the run's time aside (shown, and as ISO 8601)
+        text = (out / name).read_text(encoding="utf-8")
+        return re.sub(r"\d\d [A-Z][a-z]{2} \d{4}, \d\d:\d\d UTC|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+:\dZ]*", "", text)
+    assert page("both.html") == page("report.html") == page("alone.html")

@@ -3,15 +3,16 @@ from __future__ import annotations
 
 import gc
 import sys
+from pathlib import Path
 
-from ..atomic import Staging
+from ..atomic import Staging, replaceable
 from ..baseline import apply_baseline
 from ..errors import SourceError, SyncreadyError
 from ..fixing import attach_previews
 from ..gcpause import collector_paused
 from ..options import Outputs, RunOptions, SourceOptions, from_args
 from ..pipeline import build_run
-from ..results import SCHEMA, SCHEMA_2, results_document, write_json
+from ..results import SCHEMA, SCHEMA_2, read_results, results_document, write_json
 from ..termtext import escape
 from .options import add_report_options, add_selection_options, add_source_options
 
@@ -80,15 +81,25 @@ def write_outputs(doc: dict, outputs: Outputs, source: str | None = None) -> lis
     """Every requested output, each rendered to a temporary file beside it; only when all of them
     succeeded are they renamed into place, so a failing run leaves no half-written or mixed set.
 
-    `source` names the results file a re-rendered document came from, for messages."""
+    A run's page is rendered from the schema 2 file just written beside it, when there is one: the
+    same page (what `syncready report` makes of that file), packed from its tables' rows in about
+    half the CPU of packing the run's entries. `source` names the results file a re-rendered
+    document came from, for messages."""
     written = []
+    tables: Path | None = None          # this run's schema 2 file, as written
     with Staging() as staging:
         for option, label, write in OUTPUTS:
             path = getattr(outputs, option)
             if not path:
                 continue
+            target = staging.path_for(path)
             try:
-                write(doc, staging.path_for(path), outputs)
+                if option == "html" and tables is not None:
+                    write(read_results(tables, lazy=True), target, outputs)
+                else:
+                    write(doc, target, outputs)
+                if option == "json" and source is None and outputs.json_schema == 2 and replaceable(path):
+                    tables = target
             except (SyncreadyError, OSError, KeyboardInterrupt):
                 raise
             except Exception as exc:
