@@ -251,10 +251,8 @@ def _accepted_by_orjson(data: bytes) -> Any:
     """
     if _orjson is None or _SURROGATE_ESCAPE_BYTES.search(data):
         return _UNDECIDED
-    zeroed = data.translate(_DIGITS_AS_ZERO)
-    if _NINETEEN in zeroed and not _long_runs_fit(data, zeroed):
+    if not _long_runs_fit(data, data.translate(_DIGITS_AS_ZERO)):     # the translated copy is let go here
         return _UNDECIDED
-    del zeroed
     try:
         value = _orjson.loads(data)
     except Exception:                  # noqa: BLE001 - whatever orjson refuses, the text path decides

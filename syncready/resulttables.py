@@ -301,7 +301,7 @@ class TableEntries:
     def __iter__(self) -> Iterator[dict]:
         for reader, items in self.segments():
             if reader is None:
-                yield from _handed(items, self.once)
+                yield from self.handed(items)
             else:
                 yield from reader.entries()
 

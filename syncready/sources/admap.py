@@ -243,12 +243,9 @@ def _build(dn, first: Mapping[str, bytes], more: Mapping[str, Sequence[bytes]],
     guid = _guid(get("objectguid"))
     consistency = _raw(get("ms-ds-consistencyguid"))
     upn, sam, mail, nickname, given, sn, display = [None if v is None else v.decode() for v in map(get, _NAMES)]
-    if mail == upn:             # the usual case: one string for both
-        mail = upn
-    if given:                   # names many users share: one string each (sys.intern), not one per user
-        given = intern(given)
-    if sn:
-        sn = intern(sn)
+    # Names many users share are one string each (sys.intern), not one per user; mail is mostly the UPN.
+    given, sn = [v and intern(v) for v in (given, sn)]
+    mail = upn if mail == upn else mail
     several = more.get("proxyaddresses")
     if several is not None:
         proxies: tuple[str, ...] = tuple([v.decode() for v in several])

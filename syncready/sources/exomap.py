@@ -66,8 +66,7 @@ def mailbox_from_exo(obj: dict) -> Mailbox:
         bad = next((a for a in addresses if type(a) is not str), None) if type(addresses) is list else addresses
         raise ValueError(f"EmailAddresses {'holds' if type(addresses) is list else 'is'} {_json_type(bad)}, "
                          "expected an array of strings")
-    if primary == upn:          # the usual case: one string for both
-        primary = upn
+    primary = upn if primary == upn else primary      # the usual case: one string for both
     return Mailbox(upn, primary or None, intern(kind) if kind else None, guid or None, legacy or None, addresses)
 
 
