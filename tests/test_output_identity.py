@@ -9,7 +9,10 @@ field), record the new digests with `python -m tests.test_output_identity` and s
 The results JSON's default layout became schema 2 (syncready/resulttables.py) in the fourth pass:
 its own digest is new, and "json-schema-1" — the schema 2 file turned back into schema 1 by
 `syncready report --json-schema 1` — is pinned to the digest schema 1 had, so the tables hold
-exactly the information of the objects they replace, field for field and in order.
+exactly the information of the objects they replace, field for field and in order. Likewise
+"html-data" pins what the page's embedded data says, decoded (tests/pagedata.py: every subject's
+results, facts, hints and department, and the header), apart from how it is packed: a change of
+the page's packing or script re-records "html" but must keep "html-data".
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ import pytest
 
 from bench.synthetic import generate
 from tests.clirun import run_main
+from tests.pagedata import digest_input
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "contoso"
 SHOWN_TIME = re.compile(r"\d\d [A-Z][a-z]{2} \d{4}, \d\d:\d\d UTC")    # the HTML header's "01 Dec 2026, 15:38 UTC"
@@ -37,6 +41,7 @@ DIGESTS: dict[str, dict[str, str]] = {
         "junit": "21114e65b2b1281acd4c99fadabf8b865383b9ae2a921ff75ccde52c74d9b631",
         "csv": "4a894368b09f1e7ebd9301c7bbacf13a322ab07b95ed2cf3e4662ecdfc29bd2a",
         "html": "21c7e75dc7652e139d382230c2acf47cdf970ee549985a28847672bb618fa13b",
+        "html-data": "31d7085c285417db4f23ee2beaabbd65c0e04219e9672d65e73dd505f377be52",
         "terminal": "4efb5454f5204ba655b18de21a0ca48da1a1435de709c3a79d24bbd59c0e0d18",
     },
     "generated 10k": {
@@ -46,6 +51,7 @@ DIGESTS: dict[str, dict[str, str]] = {
         "junit": "a7df724a20d8d4666ea0a4774aed963875b5d07f0d8c28b397ce5f1907ca4bc1",
         "csv": "461bdc565ffca97ec633f1f53871d680666ec42f5fe0e76b42994be999e856df",
         "html": "20c431759476617f67b93724f4836aeaa8feaf9efe0d3316b5138ecdc0610622",
+        "html-data": "11a4c33e1f73e4a10c45f0ef7049586c7bd05aed40fda4270bd2fd7090492353",
         "terminal": "ddb3ef74e30139e6654b3a8e71939623f79fb0f27cff3dd67a423c6203f7325e",
     },
 }
@@ -65,6 +71,7 @@ def outputs(snapshot: Path, config: Path | None, folder: Path) -> dict[str, str]
     back = run_main("report", folder / "out.json", "--json", folder / "out.schema1.json", "--json-schema", "1")
     assert back.returncode == 0, back.stderr
     texts["json-schema-1"] = (folder / "out.schema1.json").read_text(encoding="utf-8")
+    texts["html-data"] = digest_input(texts["html"])
     generated = json.loads(texts["json"])["generated"]
     texts = {name: SHOWN_TIME.sub("SHOWN", text).replace(generated, "GENERATED")
              .replace(str(snapshot), "SNAPSHOT").replace(str(folder), "OUT") for name, text in texts.items()}

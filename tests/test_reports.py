@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).parent))
 
 import resultsgen
+from pagedata import embedded, subjects
 
 from syncready.reports import html, junit, markdown
 from syncready.breakdown import breakdowns
@@ -35,72 +36,6 @@ def hostile():
     for subject, name in zip(blocked, resultsgen.HOSTILE_NAMES, strict=False):
         subject["cloud"]["displayName"] = name
     return results
-
-
-def embedded(page: str) -> dict:
-    """The data the page embeds, decoded the way report.js decodes it."""
-    found = re.search(r'<script type="[^"]+" id="data" data-encoding="([^"]+)">(.*?)</script>', page, re.DOTALL)
-    encoding, body = found.groups()
-    if encoding == "json":
-        data = json.loads(body)
-        n = data["n"]
-        data["offsets"], data["ints"] = data["ints"][: n + 1], data["ints"][n + 1:]
-        return data
-    raw = gzip.decompress(base64.b64decode(body))
-    (head_len,) = struct.unpack_from("<I", raw)
-    data = json.loads(raw[4: 4 + head_len])
-    pos = 4 + head_len
-    n = data["n"]
-    data["offsets"] = list(struct.unpack_from(f"<{n + 1}i", raw, pos))
-    pos += 4 * (n + 1)
-    data["ints"] = list(struct.unpack_from(f"<{data['offsets'][n]}i", raw, pos))
-    strings = raw[pos + 4 * data["offsets"][n]:].decode("utf-8")
-    data["S"] = strings.split("\x01") if data["strings"] == "split" else json.loads(strings)
-    return data
-
-
-def subjects(data: dict) -> list[dict]:
-    """Every packed subject decoded, following the layout documented in reports.html.pack."""
-    S, ints = data["S"], data["ints"]
-
-    def text(i):
-        return S[i] if i > 0 else None
-
-    def proxies(p):
-        count = ints[p]
-        return [(text(ints[p + 1 + 2 * k]) or "") + (text(ints[p + 2 + 2 * k]) or "") for k in range(count)], \
-            p + 1 + 2 * count
-
-    out = []
-    for i in range(data["n"]):
-        p = data["offsets"][i]
-        u = {"kind": data["kinds"][ints[p]], "readiness": data["readiness"][ints[p + 1]], "results": {}}
-        count, p = ints[p + 2], p + 3
-        for _ in range(count):
-            c, st, msg, ev, fix = ints[p: p + 5]
-            u["results"][data["checks"][c]["id"]] = {"status": data["statuses"][st], "message": text(msg),
-                                                     "evidence": json.loads(text(ev)) if ev else None,
-                                                     "fix": json.loads(text(fix)) if fix else None}
-            p += 7
-        u["subject"], u["id"], p = text(ints[p]), text(ints[p + 1]), p + 2
-        if ints[p]:
-            u["cloud"] = dict(zip(html.CLOUD_FIELDS, map(text, ints[p + 1: p + 8]), strict=False))
-            u["cloud"]["accountEnabled"] = {1: True, 0: False, -1: None}[ints[p + 8]]
-            u["cloud"]["proxyAddresses"], p = proxies(p + 9)
-        else:
-            p += 1
-        if ints[p]:
-            dn = (text(ints[p + 1]) or "") + (text(ints[p + 2]) or "")
-            u["onprem"] = dict(zip(html.ONPREM_FIELDS[1:], map(text, ints[p + 3: p + 11]), strict=False), dn=dn)
-            u["onprem"]["enabled"] = {1: True, 0: False, -1: None}[ints[p + 11]]
-            u["onprem"]["proxyAddresses"], p = proxies(p + 12)
-        else:
-            p += 1
-        u["passes"] = None if ints[p] < 0 else ints[p + 1: p + 1 + ints[p]]
-        p += 1 + max(ints[p], 0)      # then the worklist's extras: the department, a hint per packed result
-        assert p + 1 + count == data["offsets"][i + 1]
-        out.append(u)
-    return out
 
 
 # ---- Markdown ----
