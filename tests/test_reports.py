@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import base64
 import copy
-import gzip
 import json
 import re
-import struct
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
