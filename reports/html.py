@@ -26,7 +26,7 @@ from markupsafe import Markup
 
 from .html_context import page_context
 from .partials import Partials
-from .html_data import CLOUD_FIELDS, FORMAT, KINDS, ONPREM_FIELDS, gzipped, pack, report_checks
+from .html_data import CLOUD_FIELDS, FORMAT, KINDS, ONPREM_FIELDS, gzipped, one_table, pack, report_checks
 from .markdown import percent
 from syncready.gcpause import collector_paused
 
@@ -59,13 +59,14 @@ def _render(results: dict, compress: bool | None) -> str:
     partials = Partials(results)
     data, seen = pack(results, checks, partials)
     if compress is None:
-        compress = sum(map(len, data["S"][1:])) + 8 * len(data["ints"]) > COMPRESS_ABOVE
+        compress = sum(map(len, data["S"][1:])) + sum(map(len, data["F"][1:])) + 8 * len(data["ints"]) > COMPRESS_ABOVE
     if compress:
         payload = base64.b64encode(gzipped(data)).decode("ascii")
         encoding = "gzip-base64"
     else:
-        plain = dict(data, ints=data["offsets"].tolist() + data["ints"].tolist())
-        del plain["offsets"]
+        plain = dict(data, ints=data["offsets"].tolist() + data["ints"].tolist(), S=one_table(data),
+                     searched=len(data["F"]))
+        del plain["offsets"], plain["F"]
         payload = json.dumps(plain, ensure_ascii=True, separators=(",", ":"), allow_nan=False).translate(_JSON_ESCAPES)
         encoding = "json"
     script = _asset("search.js") + _asset("report.js")

@@ -3,6 +3,9 @@
 * a string table ``S`` holds every distinct string once (index 0 is null); a proxy address is
   stored as its type prefix plus its address, and a DN as its first RDN plus its parent, so the
   address shared with the UPN and the OU path shared by thousands are stored once;
+* the strings the page's search reads (subject, names, UPNs, mail, addresses, DN parts: ``F``) are
+  a table of their own, numbered -1, -2, … and written first, so the search Worker decodes and
+  lowers that third of the text alone, in place, instead of decoding it all and renumbering;
 * each subject is a run of 32-bit integers (layout in ``pack``) in one flat array, so the page
   reads it in place instead of parsing it; passes are omitted; free-form values (evidence, fix,
   waiver) are compact JSON strings decoded only when a drilldown opens;
@@ -36,7 +39,7 @@ from .markdown import fix_command
 if TYPE_CHECKING:
     from .partials import Partials
 
-FORMAT = "syncready/report-data/2"
+FORMAT = "syncready/report-data/3"
 
 STATUSES = values(Status)
 READINESS = (*values(Readiness), "synced")
@@ -90,17 +93,19 @@ def complete(check: dict) -> dict:
 class _Strings(dict):
     """Interns strings in first-use order, so that one subject's values sit together for gzip.
 
-    A dict whose misses append: a hit is one C-level lookup, which matters at 100k subjects.
+    A dict whose misses append: a hit is one C-level lookup, which matters at 100k subjects. The
+    searched strings' table (``sign`` -1) numbers them -1, -2, … so that an id says its table.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, sign: int = 1) -> None:
         super().__init__({None: 0})
         self.table: list = [None]
+        self.sign = sign
 
     def __missing__(self, value) -> int:
         if type(value) is not str:      # stored by its text only, so 1, True and "1" never share a slot
             return self[str(value)]
-        found = self[value] = len(self.table)
+        found = self[value] = self.sign * len(self.table)
         self.table.append(value)
         return found
 
@@ -116,42 +121,45 @@ def _split_dn(dn: str) -> tuple[str, str | None]:
     return (dn[:cut.start()], dn[cut.start():]) if cut else (dn, None)
 
 
-def _proxies(s: _Strings, values, out: list) -> None:
+def _proxies(s: _Strings, f: _Strings, values, out: list) -> None:
     values = [v if type(v) is str else str(v) for v in values or ()]
     out.append(len(values))
     for value in values:
         prefix, sep, address = value.partition(":")
         if sep:
-            out += (s[prefix + ":"], s[address])
+            out += (s[prefix + ":"], f[address])
         else:
-            out += (0, s[value])
+            out += (0, f[value])
 
 
 def _flag(value) -> int:
     return -1 if value is None else 1 if value else 0
 
 
-def _facts(s: _Strings, facts, fields, flag: str, out: list) -> None:
+def _facts(s: _Strings, f: _Strings, facts, fields, flag: str, out: list) -> None:
     if not isinstance(facts, dict):
         out.append(0)
         return
     get = facts.get
-    _emit(s, list(map(get, fields)), fields[0] == "dn", get(flag), get("proxyAddresses"), out)
+    _emit(s, f, list(map(get, fields)), fields[0] == "dn", get(flag), get("proxyAddresses"), out)
 
 
-def _emit(s: _Strings, values: list, dn_first: bool, flag, proxies, out: list) -> None:
-    """A present facts part: 1, the fields' strings (a first DN as two), the flag, the proxies."""
+def _emit(s: _Strings, f: _Strings, values: list, dn_first: bool, flag, proxies, out: list) -> None:
+    """A present facts part: 1, the fields' strings (a first DN as two), the flag, the proxies. The
+    last field (the anchor, the ImmutableID) is not searched; the others are."""
     out.append(1)
     if dn_first:
         dn = values.pop(0)
-        out += map(s.__getitem__, _split_dn(str(dn)) if dn is not None else (None, None))
+        out += map(f.__getitem__, _split_dn(str(dn)) if dn is not None else (None, None))
+    last = values.pop()
     try:
-        ids = list(map(s.__getitem__, values))      # strings and None; any other value by its text
+        ids = list(map(f.__getitem__, values))      # strings and None; any other value by its text
     except TypeError:                               # an unhashable value (a list, an object)
-        ids = [s[v if v is None or type(v) is str else str(v)] for v in values]
+        ids = [f[v if v is None or type(v) is str else str(v)] for v in values]
     out += ids
+    out.append(s[last if last is None or type(last) is str else str(last)])
     out.append(_flag(flag))
-    _proxies(s, proxies, out)
+    _proxies(s, f, proxies, out)
 
 
 def _readiness(synced, value) -> str:
@@ -194,8 +202,10 @@ def pack(results: dict, checks: list[dict], partials: Partials | None = None) ->
     pairs); the on-prem facts likewise with the DN as two strings; then the passed checks as a
     count and indices, or -1 when they are exactly the kind's other checks; last the worklist's
     extras (syncready/worklist.py, for the page's CSV export): the department, then per packed
-    result what to do (checklist.fix_hint) for a failing one, else 0. Strings are indices
-    into S; flags are 1/0/-1 for true/false/unknown. Subjects come blocked first.
+    result what to do (checklist.fix_hint) for a failing one, else 0. A string is an index into S,
+    or, negated, into F for what the search reads (the subject, the facts' fields but the last,
+    the DN's two parts, the proxies' addresses); flags are 1/0/-1 for true/false/unknown. Subjects
+    come blocked first.
 
     One pass over results["subjects"], which may be a lazy sequence; each subject is given to
     `partials` too. A schema 2 file's subjects (resulttables.TableEntries) are packed from the
@@ -227,6 +237,7 @@ class _Packer:
 
     def __init__(self, checks: list[dict], partials: Partials | None):
         self.s = _Strings()
+        self.f = _Strings(-1)
         self.checks = checks
         self.partials = partials
         self.cindex = {c["id"]: i for i, c in enumerate(checks)}
@@ -304,7 +315,7 @@ class _Packer:
         """One subject from its entry (schema 1's object)."""
         if self.partials is not None:
             self.partials.add(subject)
-        s = self.s
+        s, f = self.s, self.f
         given = subject.get("kind")
         kind: str = given if given in self.kind_index else SubjectKind.CLOUD_USER
         ready = _readiness(subject.get("already_synchronized"), subject.get("readiness"))
@@ -314,9 +325,9 @@ class _Packer:
         packed.subjects += 1
         row = [self.kind_index[kind], self.ready_index[ready], len(packed.row) // 7, *packed.row]
         name, sid = subject.get("subject"), subject.get("id")
-        row += (s[name if name is None else str(name)], s[sid if sid is None else str(sid)])
-        _facts(s, subject.get("cloud"), CLOUD_FIELDS, "accountEnabled", row)
-        _facts(s, subject.get("onprem"), ONPREM_FIELDS, "enabled", row)
+        row += (f[name if name is None else str(name)], s[sid if sid is None else str(sid)])
+        _facts(s, f, subject.get("cloud"), CLOUD_FIELDS, "accountEnabled", row)
+        _facts(s, f, subject.get("onprem"), ONPREM_FIELDS, "enabled", row)
         row += packed.passes
         row.append(s[_department(subject)])
         row += packed.hints
@@ -332,7 +343,7 @@ class _Packer:
             for subject in reader.entries():
                 self.entry(subject)
             return
-        s, partials, keyed = self.s, self.partials, self.keyed
+        s, f, partials, keyed = self.s, self.f, self.partials, self.keyed
         kinds, readiness, ready_index = self.kinds, self.readiness, self.ready_index
         raw_kind = reader.kind
         kind = raw_kind if raw_kind in self.kind_index else SubjectKind.CLOUD_USER
@@ -357,15 +368,15 @@ class _Packer:
             readiness[ready] += 1
             packed.subjects += 1
             cloud_values, onprem_values = cloud.pick(row), onprem.pick(row)
-            out = [kind_at, ready_index[ready], len(packed.row) // 7, *packed.row, s[name], s[row[1]]]
+            out = [kind_at, ready_index[ready], len(packed.row) // 7, *packed.row, f[name], s[row[1]]]
             if cloud_values is None:
                 out.append(0)
             else:
-                _emit(s, cloud_values[:-3], False, cloud_values[-3], cloud_values[-2], out)
+                _emit(s, f, cloud_values[:-3], False, cloud_values[-3], cloud_values[-2], out)
             if onprem_values is None:
                 out.append(0)
             else:
-                _emit(s, onprem_values[:-3], True, onprem_values[-3], onprem_values[-2], out)
+                _emit(s, f, onprem_values[:-3], True, onprem_values[-3], onprem_values[-2], out)
             department = (onprem_values[-1] if onprem_values is not None else None) or (
                 cloud_values[-1] if cloud_values is not None else None)
             out += packed.passes
@@ -388,7 +399,7 @@ class _Packer:
         for _, row in self.keyed:
             ints.extend(row)
             offsets.append(len(ints))
-        data = {"format": FORMAT, "n": len(self.keyed), "S": self.s.table,
+        data = {"format": FORMAT, "n": len(self.keyed), "F": self.f.table, "S": self.s.table,
                 "checks": [{k: c.get(k) for k in ("id", "title", "severity", "subject", "fix", "safety", "command")}
                            for c in checks],
                 "statuses": STATUSES, "kinds": KINDS, "kindLabels": [kind_label(k) for k in KINDS],
@@ -459,15 +470,22 @@ def gzipped(data: dict) -> bytes:
     return b"".join(out)
 
 
+def one_table(data: dict) -> list:
+    """F and S as the page holds them, one list: F's id -k at k, S's id i at len(F) + i."""
+    return data["F"] + data["S"]
+
+
 def binary(data: dict) -> Iterator[bytes]:
     """u32 header length, header JSON, padding to 4, offsets and integers (int32 LE), strings; in pieces.
 
     Strings are joined by U+0001 and split by the page, several times faster than parsing a
     JSON array of 750k strings; when a value itself holds U+0001 they are a JSON array instead.
+    Either way they are one_table's list, F first; the header's "searched" is len(F).
     """
-    strings = data["S"]
-    header = {k: v for k, v in data.items() if k not in ("S", "offsets", "ints")}
-    split = not any("\x01" in text for text in strings[1:])
+    searched, others = data["F"], data["S"]
+    header = {k: v for k, v in data.items() if k not in ("F", "S", "offsets", "ints")}
+    header["searched"] = len(searched)
+    split = not any("\x01" in text for table in (searched, others) for text in table[1:])
     header["strings"] = "split" if split else "json"
     head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     head += b" " * (-(4 + len(head)) % 4)
@@ -480,10 +498,13 @@ def binary(data: dict) -> Iterator[bytes]:
     yield offsets.tobytes()
     yield ints.tobytes()
     if not split:
-        yield json.dumps(strings, ensure_ascii=False).encode("utf-8", "replace")
+        yield json.dumps(one_table(data), ensure_ascii=False).encode("utf-8", "replace")
         return
-    for first in range(1, len(strings), _STRINGS_AT_ONCE):
-        yield ("\x01" + "\x01".join(strings[first:first + _STRINGS_AT_ONCE])).encode("utf-8", "replace")
+    for strings in searched, others:
+        if strings is others:
+            yield b"\x01"                                  # S's index 0, the empty string
+        for first in range(1, len(strings), _STRINGS_AT_ONCE):
+            yield ("\x01" + "\x01".join(strings[first:first + _STRINGS_AT_ONCE])).encode("utf-8", "replace")
 
 
 _STRINGS_AT_ONCE = 1 << 16

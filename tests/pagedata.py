@@ -95,9 +95,13 @@ def subjects(data: dict, complete: bool = False) -> list[dict]:
     return out
 
 
-def digest_input(page: str) -> str:
-    """What a page says, apart from how it is packed: the header's fields (not the string layout's)
-    and every subject decoded in full, as one JSON text."""
-    data = embedded(page)
+def said(data: dict) -> str:
+    """What embedded data says, apart from how it is packed: the header's fields (not the string
+    layout's) and every subject decoded in full, as one JSON text."""
     head = {k: v for k, v in data.items() if k not in ("S", "ints", "offsets", "strings", "searched", "format")}
     return json.dumps([head, subjects(data, complete=True)], sort_keys=True, ensure_ascii=False)
+
+
+def digest_input(page: str) -> str:
+    """said() of a page's embedded data."""
+    return said(embedded(page))

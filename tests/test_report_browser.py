@@ -11,6 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import pagedata
 import resultsgen
 from playwright import sync_api
 
@@ -671,6 +672,26 @@ def test_search_is_answered_by_a_worker_and_never_blocks_the_page(browser, big_r
     at_once = o.page.evaluate(KEYSTROKE, "n")
     print(f"100k, one key at once: {at_once}")
     assert at_once["total"] > 1000 and at_once["longest"] < 250, at_once
+    assert not o.errors
+    o.page.close()
+
+
+def test_gzipped_search_reads_the_searched_strings_alone(browser, reports, results):
+    """A gzip'd page's Worker decodes only the searched strings' part of the text (html_data's F):
+    it finds what the page searches, across the part's edges (the first and the last strings), and
+    nothing of a value that only unsearched fields hold (an ImmutableID, an id)."""
+    o = Opened(browser, reports["gzip"])
+    assert len(o.page.workers) == 1
+    packed = pagedata.embedded(reports["gzip"].read_text(encoding="utf-8"))
+    first, last = packed["S"][1], packed["S"][packed["searched"] - 1]
+    subject = next(s for s in considered(results) if (s.get("cloud") or {}).get("immutableId"))
+    unsearched = [subject["cloud"]["immutableId"], subject["id"]]
+    for query in ("müller", "OU=Finance", "Jones Sales", "b", first, last, *unsearched):
+        terms = query.lower().split()
+        expected = len([s for s in results["subjects"] if all(t in haystack(s) for t in terms)])
+        assert o.search(query) == expected, query
+        assert expected > 0 or query in unsearched, query
+    assert all(o.search(value) == 0 for value in unsearched)
     assert not o.errors
     o.page.close()
 

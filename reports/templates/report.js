@@ -10,7 +10,7 @@
   var READY_ORDER = [2, 1, 0, 3];
   var KIND_LABEL = [];
 
-  var D, S, I, OFF, checks, n, warn, flags, failCount, lowSubject = null, lowName = null, view = null;
+  var D, S, I, OFF, SEARCHED = 0, checks, n, warn, flags, failCount, lowSubject = null, lowName = null, view = null;
   var state = { q: "", ready: "", check: "", sev: "", kind: "", onlyNew: false, waived: false, sort: "ready", dir: -1, page: 0, size: 50 };
 
   function $(id) { return document.getElementById(id); }
@@ -38,7 +38,9 @@
   }
 
   function fmt(num) { return Number(num).toLocaleString("en-US"); }
-  function str(i) { return i > 0 ? S[i] : null; }
+  // A string id: positive into the table's other part (after the searched strings), negative into the
+  // searched ones (see reports/html_data.py), 0 none.
+  function str(i) { return i > 0 ? S[SEARCHED + i] : i < 0 ? S[-i] : null; }
 
   function banner(message) {
     var b = $("banner");
@@ -63,7 +65,7 @@
       var data = JSON.parse(text), all = Int32Array.from(data.ints);
       data.offsets = all.subarray(0, data.n + 1);
       data.ints = all.subarray(data.n + 1);
-      startSearch({ type: "data", data: { S: data.S, ints: data.ints, offsets: data.offsets, n: data.n } });
+      startSearch({ type: "data", data: { S: data.S, ints: data.ints, offsets: data.offsets, n: data.n, searched: data.searched } });
       return Promise.resolve(data);
     }
     if (typeof DecompressionStream !== "function") {
@@ -191,7 +193,7 @@
   function searchInPlace() {
     if (search.local || !D) return;
     search.local = syncreadySearch(null);
-    search.local.init({ S: S, ints: I, offsets: OFF, n: n });
+    search.local.init({ S: S, ints: I, offsets: OFF, n: n, searched: SEARCHED });
     var later = window.requestIdleCallback ? function (f) { requestIdleCallback(f, { timeout: 50 }); } : function (f) { setTimeout(f, 0); };
     (function slice(idle) {
       if (search.indexed) return;
@@ -518,8 +520,9 @@
   }
 
   function parse(i) {
-    if (!(i > 0)) return null;
-    try { return JSON.parse(S[i]); } catch (e) { return S[i]; }
+    var text = str(i);
+    if (text === null) return null;
+    try { return JSON.parse(text); } catch (e) { return text; }
   }
 
   function show(v) {
@@ -789,7 +792,7 @@
   }
 
   function init(data) {
-    D = data; S = D.S; I = D.ints; OFF = D.offsets; checks = D.checks; n = D.n; KIND_LABEL = D.kindLabels;
+    D = data; S = D.S; I = D.ints; OFF = D.offsets; SEARCHED = D.searched; checks = D.checks; n = D.n; KIND_LABEL = D.kindLabels;
     checks.forEach(function (c) { c.kindIndex = D.kinds.indexOf(c.subject); });
     index();
     mark("indexed");

@@ -5,8 +5,9 @@
 //
 // The index holds only the searchable strings: subject, names, UPNs, addresses (not their prefixes),
 // mail, primary SMTP, the DN as its two parts; not ids, anchors, messages or evidence (two thirds of
-// the string table). They are numbered anew (0 is none), lowered as one text joined by U+0001 (each
-// one's start in `starts`), and each subject lists its own. A term is found once per distinct string
+// the string table). The page packs them apart (table F, id -k for the k-th, written first: see
+// reports/html_data.py), so the Worker decodes only that part of the text and lowers it as it is,
+// one text joined by U+0001 (each one's start in `starts`); each subject lists its own. A term is found once per distinct string
 // by indexOf over that text; a subject matches a term when one of its strings holds it. Each subject
 // also has the set of characters its strings hold (two bit masks): a one-character term (the first
 // keystroke) is answered from them alone, and a longer term skips the subjects lacking one of its
@@ -14,8 +15,8 @@
 function syncreadySearch(host) {
   "use strict";
   var RES_SIZE = 7, CLOUD_FIELDS = 7, ONPREM_FIELDS = 8, SEP = "\u0001";
-  var source = null, sourceStarts = null, I = null, OFF = null, n = 0, walked = 0, masked = 0;
-  var renumber = null, pieces = [""], low = null, starts = null, strings = 0;
+  var source = null, I = null, OFF = null, n = 0, walked = 0, masked = 0;
+  var low = null, starts = null, strings = 0;
   var fieldOff = null, fieldIds = null, used = 0, dnA = null, dnB = null;
   var subLo = null, subHi = null, strLo = null, strHi = null;
   var hitCache = {}, cacheOrder = [], last = null;
@@ -29,8 +30,10 @@ function syncreadySearch(host) {
     else BIT_HI[code] = code >= 48 && code <= 57 ? 1 << (code - 48) : k >= 0 ? 1 << (10 + k) : OTHER;
   }
 
-  // The packed data of a gzip'd report (see binary() in reports/html_data.py); strings as one text.
-  function unpack(buf) {
+  // The packed data of a gzip'd report (see binary() in reports/html_data.py); strings as one text,
+  // or, for the search (searchedOnly), the searched strings' part alone when they are split by U+0001:
+  // the text up to its data.searched-th separator, which starts S's part.
+  function unpack(buf, searchedOnly) {
     var headLen = new DataView(buf).getUint32(0, true);
     var data = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, headLen)));
     var pos = 4 + headLen;
@@ -38,7 +41,16 @@ function syncreadySearch(host) {
     pos += 4 * (data.n + 1);
     data.ints = new Int32Array(buf, pos, data.offsets[data.n]);
     pos += 4 * data.offsets[data.n];
-    data.text = new TextDecoder().decode(new Uint8Array(buf, pos));
+    var bytes = new Uint8Array(buf, pos);
+    if (searchedOnly && data.strings === "split") {
+      for (var k = 0, at = -1; k < data.searched && at < bytes.length; k++) {
+        at = bytes.indexOf(1, at + 1);
+        if (at < 0) at = bytes.length;
+      }
+      bytes = bytes.subarray(0, Math.max(at, 0));
+      data.searchedText = true;
+    }
+    data.text = new TextDecoder().decode(bytes);
     return data;
   }
 
@@ -47,70 +59,60 @@ function syncreadySearch(host) {
     return new Response(stream).arrayBuffer();
   }
 
-  // The data: strings as a U+0001-joined text (index 0 the empty string), or as an array S.
+  // The data: the searched strings (F, data.searched of them with index 0, none) as the start of a
+  // U+0001-joined text (index 0 the empty string), or as the start of an array S (F, then S).
   function init(data) {
-    I = data.ints; OFF = data.offsets; n = data.n;
-    if (data.text !== undefined && data.strings === "split") {
-      source = data.text;
-      var count = 1, at = -1;
-      while ((at = source.indexOf(SEP, at + 1)) >= 0) count++;
-      sourceStarts = new Int32Array(count + 1);
-      for (var k = 1, p = -1; k < count; k++) { p = source.indexOf(SEP, p + 1); sourceStarts[k] = p + 1; }
-      sourceStarts[count] = source.length + 1;
-      renumber = new Int32Array(count);
-    } else {
-      source = data.S;
-      renumber = new Int32Array(source.length);
-    }
+    I = data.ints; OFF = data.offsets; n = data.n; strings = data.searched;
+    source = data.searchedText ? data.text : data.S;
     fieldOff = new Int32Array(n + 1); dnA = new Int32Array(n); dnB = new Int32Array(n);
     fieldIds = new Int32Array(Math.max(1024, 12 * n));
   }
 
-  function original(id) {
-    if (sourceStarts) return source.substring(sourceStarts[id], sourceStarts[id + 1] - 1);
-    var s = source[id];
-    s = s === null || s === undefined ? "" : String(s);
-    return s.indexOf(SEP) >= 0 ? s.split(SEP).join("\u0002") : s;
-  }
-
-  // The searchable string id as numbered in the index.
-  function own(id) {
-    var k = renumber[id];
-    if (!k) k = renumber[id] = pieces.push(original(id)) - 1;
-    return k;
-  }
-
+  // A searched string's id: -k in the integers, k here (0, none, for 0 and for any other table's).
   function note(id) {
+    if (id >= 0) return;
     if (used === fieldIds.length) { var grown = new Int32Array(2 * used); grown.set(fieldIds); fieldIds = grown; }
-    fieldIds[used++] = own(id);
+    fieldIds[used++] = -id;
   }
 
   function walkSubject(i) {
     var p = OFF[i], k, count, side;
     p += 3 + I[p + 2] * RES_SIZE;
-    if (I[p] > 0) note(I[p]);
+    note(I[p]);
     p += 2;
     for (side = 0; side < 2; side++) {
       if (!I[p++]) continue;
       if (side) {
-        if (I[p] > 0) dnA[i] = own(I[p]);
-        if (I[p + 1] > 0) dnB[i] = own(I[p + 1]);
+        if (I[p] < 0) dnA[i] = -I[p];
+        if (I[p + 1] < 0) dnB[i] = -I[p + 1];
         p += 2;
       }
       var fields = (side ? ONPREM_FIELDS : CLOUD_FIELDS) - 1;
-      for (k = 0; k < fields; k++, p++) if (I[p] > 0) note(I[p]);
+      for (k = 0; k < fields; k++, p++) note(I[p]);
       p += 2;
       count = I[p++];
-      for (k = 0; k < count; k++, p += 2) if (I[p + 1] > 0) note(I[p + 1]);
+      for (k = 0; k < count; k++, p += 2) note(I[p + 1]);
     }
     fieldOff[i + 1] = used;
   }
 
+  // The searched strings (S's first `strings`) as one text, as the page's split text would hold them.
+  function joined(S) {
+    var parts = new Array(strings);
+    parts[0] = "";
+    for (var k = 1; k < strings; k++) {
+      var s = S[k];
+      s = s === null || s === undefined ? "" : String(s);
+      parts[k] = s.indexOf(SEP) >= 0 ? s.split(SEP).join("\u0002") : s;
+    }
+    return parts.join(SEP);
+  }
+
   // The lowered text of the searchable strings, and where each starts (lowering may change lengths).
   function lowerText() {
-    low = pieces.join(SEP).toLowerCase();
-    strings = pieces.length;
-    pieces = source = sourceStarts = renumber = null;
+    if (typeof source !== "string") source = joined(source);
+    low = source.toLowerCase();
+    source = null;
     starts = new Int32Array(strings + 1);
     for (var k = 1, p = -1; k < strings; k++) { p = low.indexOf(SEP, p + 1); starts[k] = p + 1; }
     starts[strings] = low.length + 1;
@@ -227,9 +229,9 @@ function syncreadySearch(host) {
   host.onmessage = function (ev) {
     var msg = ev.data;
     if (msg.type === "data") {
-      var loaded = msg.blob ? inflate(msg.blob).then(unpack) : Promise.resolve(msg.data);
+      var loaded = msg.blob ? inflate(msg.blob).then(function (buf) { return unpack(buf, true); }) : Promise.resolve(msg.data);
       ready = loaded.then(function (data) {
-        if (data.strings === "json") data.S = JSON.parse(data.text);
+        if (!data.searchedText && data.text !== undefined) data.S = JSON.parse(data.text);
         init(data);
         build(Infinity);
         host.postMessage({ type: "indexed" });
