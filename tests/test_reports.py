@@ -650,3 +650,18 @@ def test_html_csp_adds_only_blob_workers(hostile):
     assert re.fullmatch(r"default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
                         r"script-src 'sha256-[A-Za-z0-9+/=]+'; worker-src blob:; base-uri 'none'; "
                         r"form-action 'none'", policy), policy
+
+
+def test_gzipped_payload_is_gzip_of_the_pieces(hostile):
+    """The page's blob, compressed piece by piece, is gzip.compress of the whole binary payload at
+    level 4 with no mtime, and inflates back to it."""
+    import gzip
+
+    from syncready.reports import html_data
+    from syncready.reports.partials import Partials
+
+    data, _ = html_data.pack(hostile, html_data.report_checks(hostile), Partials(hostile))
+    whole = b"".join(html_data.binary(data))
+    blob = html_data.gzipped(data)
+    assert blob == gzip.compress(whole, 4, mtime=0)
+    assert gzip.decompress(blob) == whole
