@@ -501,11 +501,15 @@ def binary(data: dict) -> Iterator[bytes]:
     if not split:
         yield json.dumps(one_table(data), ensure_ascii=False).encode("utf-8", "replace")
         return
-    for strings in searched, others:
-        if strings is others:
-            yield b"\x01"                                  # S's index 0, the empty string
-        for first in range(1, len(strings), _STRINGS_AT_ONCE):
-            yield ("\x01" + "\x01".join(strings[first:first + _STRINGS_AT_ONCE])).encode("utf-8", "replace")
+    yield from _joined(searched)
+    yield b"\x01"                                      # S's index 0, the empty string
+    yield from _joined(others)
+
+
+def _joined(strings: list) -> Iterator[bytes]:
+    """A table's strings after its index 0, each preceded by U+0001, in pieces."""
+    for first in range(1, len(strings), _STRINGS_AT_ONCE):
+        yield ("\x01" + "\x01".join(strings[first:first + _STRINGS_AT_ONCE])).encode("utf-8", "replace")
 
 
 _STRINGS_AT_ONCE = 1 << 16
