@@ -11,18 +11,44 @@ import struct
 from syncready.reports import html
 
 
+def _data_element(page: str) -> tuple[str, str]:
+    found = re.search(r'<script type="[^"]+" id="data" data-encoding="([^"]+)">(.*?)</script>', page, re.DOTALL)
+    assert found, "no embedded data"
+    return found.group(1), found.group(2)
+
+
+def inflated(page: str) -> bytes:
+    """A gzip'd page's payload inflated: what binary() wrote."""
+    encoding, body = _data_element(page)
+    assert encoding == "gzip-base64", encoding
+    return gzip.decompress(base64.b64decode(body))
+
+
+def searched_end(raw: bytes) -> int | None:
+    """Where in an inflated payload the other strings (S) start: the byte of the header's
+    `searched`-th U+0001 after the integers; None when the strings are not split."""
+    (head_len,) = struct.unpack_from("<I", raw)
+    head = json.loads(raw[4: 4 + head_len])
+    if head["strings"] != "split":
+        return None
+    last = 4 + head_len + 4 * head["n"]
+    (count,) = struct.unpack_from("<i", raw, last)
+    at = last + 4 + 4 * count - 1
+    for _ in range(head["searched"]):
+        at = raw.index(b"\x01", at + 1)
+    return at
+
+
 def embedded(page: str) -> dict:
     """The data the page embeds, decoded the way report.js decodes it: S is the one string table
     (the searched strings first when the header says how many)."""
-    found = re.search(r'<script type="[^"]+" id="data" data-encoding="([^"]+)">(.*?)</script>', page, re.DOTALL)
-    assert found, "no embedded data"
-    encoding, body = found.groups()
+    encoding, body = _data_element(page)
     if encoding == "json":
         data = json.loads(body)
         n = data["n"]
         data["offsets"], data["ints"] = data["ints"][: n + 1], data["ints"][n + 1:]
         return data
-    raw = gzip.decompress(base64.b64decode(body))
+    raw = inflated(page)
     (head_len,) = struct.unpack_from("<I", raw)
     data = json.loads(raw[4: 4 + head_len])
     pos = 4 + head_len

@@ -4,6 +4,7 @@ Screenshots go to tests/artifacts/ for a human to look at.
 """
 from __future__ import annotations
 
+import copy
 import sys
 from pathlib import Path
 
@@ -692,6 +693,42 @@ def test_gzipped_search_reads_the_searched_strings_alone(browser, reports, resul
         assert o.search(query) == expected, query
         assert expected > 0 or query in unsearched, query
     assert all(o.search(value) == 0 for value in unsearched)
+    assert not o.errors
+    o.page.close()
+
+
+INFLATE_SEARCHED = """async () => {
+  const text = document.getElementById('data').textContent, bin = atob(text), bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  const api = syncreadySearch(null), got = await api.inflateSearched(new Blob([bytes]));
+  const kept = got.buf.byteLength, part = api.unpack(got.buf, true, got.cut);
+  const whole = api.unpack(await api.inflate(new Blob([bytes])), true);
+  return { kept: kept, cut: got.cut, sameText: part.text === whole.text, n: part.n,
+           sameInts: part.ints.length === whole.ints.length && part.ints.every((v, k) => v === whole.ints[k]) };
+}"""
+
+
+@pytest.mark.parametrize("split", [True, False], ids=["strings-split", "strings-json"])
+def test_gzipped_search_inflates_no_further_than_the_searched_strings(browser, results, tmp_path, split):
+    """The Worker stops inflating a gzip'd payload where the other strings (S) start: it keeps the
+    payload's bytes up to there, and unpacks from them what the whole payload gives it. A payload
+    whose strings are a JSON array (a value holds U+0001) is inflated whole."""
+    doc = copy.deepcopy(results)
+    if not split:
+        next(s for s in doc["subjects"] if s.get("cloud"))["cloud"]["displayName"] = "Ann\x01Lee"
+    path = tmp_path / "report.html"
+    path.write_text(html.render_html_string(doc, compress=True), encoding="utf-8")
+    raw = pagedata.inflated(path.read_text(encoding="utf-8"))
+    end = pagedata.searched_end(raw)
+    assert (end is not None) is split
+    o = Opened(browser, path)
+    got = o.page.evaluate(INFLATE_SEARCHED)
+    assert got["sameText"] and got["sameInts"] and got["n"] == len(doc["subjects"]), got
+    if split:
+        assert got == dict(got, kept=end, cut=True) and end < len(raw) - 1000
+    else:
+        assert got == dict(got, kept=len(raw), cut=False)
+    assert o.search("Ann") == len([s for s in doc["subjects"] if "ann" in haystack(s)])
     assert not o.errors
     o.page.close()
 
