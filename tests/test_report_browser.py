@@ -733,6 +733,41 @@ def test_gzipped_search_inflates_no_further_than_the_searched_strings(browser, r
     o.page.close()
 
 
+COUNT_QUERIES = """() => {
+  window.__queries = [];
+  const post = Worker.prototype.postMessage;
+  Worker.prototype.postMessage = function (msg, ...rest) {
+    if (msg && msg.type === "query") window.__queries.push(msg.key);
+    return post.call(this, msg, ...rest);
+  };
+}"""
+
+
+@pytest.mark.parametrize("encoding", ["json", "gzip"])
+def test_a_first_keystroke_is_answered_by_the_page_from_the_workers_masks(browser, reports, results, encoding):
+    """Once the Worker's index is built it hands the page the subjects' character masks: a text of
+    single characters (a first keystroke) is then answered in the page, no query sent; a longer
+    term still goes to the Worker; both find what the page searches."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.add_init_script(f"({COUNT_QUERIES})()")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(reports[encoding].resolve().as_uri())
+    page.wait_for_function("() => window.syncreadyReady", timeout=60_000)
+    page.wait_for_function("() => performance.getEntriesByName('syncready:search-indexed').length", timeout=60_000)
+    for query in ("b", "x", "b u", "ü", "bo", "b", "@"):
+        page.fill("#q", query)
+        page.wait_for_function("(q) => document.querySelector('#count').dataset.q === q", arg=query)
+        terms = query.lower().split()
+        assert int(page.get_attribute("#count", "data-total")) == len(
+            [s for s in results["subjects"] if all(t in haystack(s) for t in terms)]), query
+    # "ü" has no bit of its own and "bo" two characters: only they are asked of the Worker
+    assert page.evaluate("window.__queries") == ["ü", "bo"]
+    assert not errors
+    context.close()
+
+
 def test_search_without_a_worker_searches_in_place(browser, reports, results):
     """Where no Worker can start, the page builds the same index itself and finds the same subjects."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})

@@ -154,7 +154,8 @@
   // ---- search: answered by a Worker running search.js (or, where none starts, by it in place) ----
 
   var Engine = syncreadySearch(null);
-  var search = { worker: null, local: null, indexed: false, inFlight: null, wanted: null, answer: null, slow: null, pending: false };
+  var search = { worker: null, local: null, indexed: false, inFlight: null, wanted: null, answer: null, slow: null, pending: false,
+                 masks: null };
 
   function termsOf(q) { return q.toLowerCase().split(/\s+/).filter(Boolean); }
 
@@ -173,11 +174,15 @@
   }
 
   function fromWorker(msg) {
-    if (msg.type === "indexed") { search.indexed = true; mark("search-indexed"); }
+    if (msg.type === "indexed") {
+      search.indexed = true;
+      if (msg.lo && msg.lo.length === n) search.masks = { lo: msg.lo, hi: msg.hi };
+      mark("search-indexed", msg.at - performance.timeOrigin);
+    }
     else if (msg.type === "failed") workerFailed();
     else if (msg.type === "matches") {
       search.inFlight = null;
-      answered(msg.key, msg.matched);
+      answered(msg.key, msg.all ? null : msg.matched);
       if (search.wanted && search.worker) send();
     }
   }
@@ -238,6 +243,7 @@
     if (key === termsOf(state.q).join(" ")) { clearTimeout(search.slow); redraw(search.pending); }
   }
 
+  // The search's matches for the box's text: null for every subject (no terms, or all match), undefined not yet known.
   function searched() {
     var key = termsOf(state.q).join(" ");
     return !key ? null : search.answer && search.answer.key === key ? search.answer.matched : undefined;
@@ -349,8 +355,17 @@
   // never freezes), then the page is drawn. keep: stay on this page and leave the URL hash alone (sorting, loading).
   function refresh(keep) {
     search.pending = search.wanted || search.inFlight ? search.pending && !!keep : !!keep;
-    if (searched() === undefined) { ask(state.q); return; }
+    if (searched() === undefined && !answeredHere()) { ask(state.q); return; }
     redraw(keep);
+  }
+
+  // A text of single characters (a first keystroke) is answered here from the Worker's masks, with no
+  // round trip to it: true when it was.
+  function answeredHere() {
+    var terms = termsOf(state.q);
+    if (!search.masks || !Engine.maskAnswers(terms)) return false;
+    search.answer = { key: terms.join(" "), matched: Engine.byMasks(terms, search.masks.lo, search.masks.hi) };
+    return true;
   }
 
   function redraw(keep) {
@@ -812,7 +827,12 @@
     window.syncreadyReady = { ms: performance.now() };
   }
 
-  function mark(name) { if (performance.mark) performance.mark("syncready:" + name); }
+  // A performance mark; `at` (page time) when it happened earlier than now, as a Worker's message says.
+  function mark(name, at) {
+    if (!performance.mark) return;
+    try { performance.mark("syncready:" + name, at >= 0 ? { startTime: at } : undefined); }
+    catch (err) { performance.mark("syncready:" + name); }
+  }
 
   function start() {
     mark("start");

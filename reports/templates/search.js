@@ -254,6 +254,21 @@ function syncreadySearch(host) {
     return { lo: lo, hi: hi, alone: term.length === 1 && !(hi & OTHER) };
   }
 
+  // Whether the subjects' character masks alone answer terms: each one character with a bit of its own.
+  function maskAnswers(terms) {
+    return terms.length > 0 && terms.every(function (t) { return needs(t).alone; });
+  }
+
+  // The subjects (ascending) whose masks (lo, hi: the index's, as handed to the page) hold every
+  // term's character; null when that is every subject. For terms that maskAnswers.
+  function byMasks(terms, lo, hi) {
+    var want = terms.map(needs), wlo = 0, whi = 0;
+    want.forEach(function (w) { wlo |= w.lo; whi |= w.hi; });
+    var count = lo.length, out = new Int32Array(count), m = 0;
+    for (var i = 0; i < count; i++) if ((lo[i] & wlo) === wlo && (hi[i] & whi) === whi) out[m++] = i;
+    return m === count ? null : out.subarray(0, m);
+  }
+
   // The subjects (ascending) holding every term (lowered, non-empty). Typing on narrows: when each
   // earlier term is contained in a new one, only the earlier matches are candidates.
   function query(terms) {
@@ -276,10 +291,14 @@ function syncreadySearch(host) {
     return last.matched;
   }
 
-  var api = { unpack: unpack, inflate: inflate, inflateSearched: inflateSearched, init: init, build: build, query: query };
+  var api = { unpack: unpack, inflate: inflate, inflateSearched: inflateSearched, init: init, build: build, query: query,
+              maskAnswers: maskAnswers, byMasks: byMasks };
   if (!host) return api;
 
-  // In the Worker: "data" (a gzip'd blob, or the plain data) → "indexed"; "query" → "matches".
+  // In the Worker: "data" (a gzip'd blob, or the plain data) → "indexed" (with the time it was, as
+  // milliseconds since the epoch: the page may read the message much later; and a copy of the
+  // subjects' character masks, with which the page answers a first keystroke itself); "query" → "matches"
+  // (`all` when every subject matches, as a one-character term mostly does: no list to copy).
   var ready = null;
   host.onmessage = function (ev) {
     var msg = ev.data;
@@ -290,11 +309,15 @@ function syncreadySearch(host) {
         if (!data.searchedText && data.text !== undefined) data.S = JSON.parse(data.text);
         init(data);
         build(Infinity);
-        host.postMessage({ type: "indexed" });
+        var lo = subLo.slice(), hi = subHi.slice();
+        host.postMessage({ type: "indexed", at: performance.timeOrigin + performance.now(), lo: lo, hi: hi },
+                         [lo.buffer, hi.buffer]);
       }).catch(function (err) { host.postMessage({ type: "failed", error: String(err) }); });
     } else if (msg.type === "query") {
       ready.then(function () {
-        var matched = query(msg.terms).slice();
+        var matched = query(msg.terms);
+        if (matched.length === n) { host.postMessage({ type: "matches", key: msg.key, all: true }); return; }
+        matched = matched.slice();
         host.postMessage({ type: "matches", key: msg.key, matched: matched }, [matched.buffer]);
       });
     }
