@@ -768,6 +768,30 @@ def test_a_first_keystroke_is_answered_by_the_page_from_the_workers_masks(browse
     context.close()
 
 
+def test_a_worker_answer_of_every_subject_shows_every_subject(browser, results, tmp_path):
+    """When every subject matches a term the Worker answers `all` instead of listing them: the page
+    then shows every subject, and narrows again from there."""
+    doc = copy.deepcopy(results)
+    for subject in doc["subjects"]:
+        subject["subject"] = f"{subject['subject']} qq"
+    path = tmp_path / "report.html"
+    path.write_text(html.render_html_string(doc, compress=True), encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.add_init_script(f"({COUNT_QUERIES})()")
+    page = context.new_page()
+    page.goto(path.resolve().as_uri())
+    page.wait_for_function("() => window.syncreadyReady", timeout=60_000)
+    for query in ("qq", "qq müller"):
+        page.fill("#q", query)
+        page.wait_for_function("(q) => document.querySelector('#count').dataset.q === q", arg=query)
+        terms = query.split()
+        assert int(page.get_attribute("#count", "data-total")) == len(
+            [s for s in doc["subjects"] if all(t in haystack(s) for t in terms)]), query
+    assert page.evaluate("window.__queries") == ["qq", "qq müller"]
+    assert int(page.get_attribute("#count", "data-total")) < len(doc["subjects"])
+    context.close()
+
+
 def test_search_without_a_worker_searches_in_place(browser, reports, results):
     """Where no Worker can start, the page builds the same index itself and finds the same subjects."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
