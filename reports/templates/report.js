@@ -243,7 +243,8 @@
     if (key === termsOf(state.q).join(" ")) { clearTimeout(search.slow); redraw(search.pending); }
   }
 
-  // The search's matches for the box's text: null for every subject (no terms, or all match), undefined not yet known.
+  // The search's matches for the box's text: null for every subject (no terms, or all match),
+  // undefined while not known.
   function searched() {
     var key = termsOf(state.q).join(" ");
     return !key ? null : search.answer && search.answer.key === key ? search.answer.matched : undefined;

@@ -6,12 +6,13 @@
 // The index holds only the searchable strings: subject, names, UPNs, addresses (not their prefixes),
 // mail, primary SMTP, the DN as its two parts; not ids, anchors, messages or evidence (two thirds of
 // the string table). The page packs them apart (table F, id -k for the k-th, written first: see
-// reports/html_data.py), so the Worker decodes only that part of the text and lowers it as it is,
-// one text joined by U+0001 (each one's start in `starts`); each subject lists its own. A term is found once per distinct string
-// by indexOf over that text; a subject matches a term when one of its strings holds it. Each subject
-// also has the set of characters its strings hold (two bit masks): a one-character term (the first
-// keystroke) is answered from them alone, and a longer term skips the subjects lacking one of its
-// characters.
+// reports/html_data.py), so the Worker inflates the payload only up to their end, decodes only that
+// part of the text and lowers it as it is, one text joined by U+0001 (each one's start in `starts`);
+// each subject lists its own. A term is found once per distinct string by indexOf over that text; a
+// subject matches a term when one of its strings holds it. Each subject also has the set of
+// characters its strings hold (two bit masks): a longer term skips the subjects lacking one of its
+// characters, and a one-character term (the first keystroke) is answered from them alone — by the
+// page itself, which the Worker hands a copy of the masks once they are built.
 function syncreadySearch(host) {
   "use strict";
   var RES_SIZE = 7, CLOUD_FIELDS = 7, ONPREM_FIELDS = 8, SEP = "\u0001";
@@ -297,8 +298,8 @@ function syncreadySearch(host) {
 
   // In the Worker: "data" (a gzip'd blob, or the plain data) → "indexed" (with the time it was, as
   // milliseconds since the epoch: the page may read the message much later; and a copy of the
-  // subjects' character masks, with which the page answers a first keystroke itself); "query" → "matches"
-  // (`all` when every subject matches, as a one-character term mostly does: no list to copy).
+  // subjects' character masks, with which the page answers a first keystroke itself);
+  // "query" → "matches" (`all` when every subject matches: no list to copy).
   var ready = null;
   host.onmessage = function (ev) {
     var msg = ev.data;
