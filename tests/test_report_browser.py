@@ -787,9 +787,70 @@ def test_a_worker_answer_of_every_subject_shows_every_subject(browser, results, 
         terms = query.split()
         assert int(page.get_attribute("#count", "data-total")) == len(
             [s for s in doc["subjects"] if all(t in haystack(s) for t in terms)]), query
+        page.click("#users th[data-sort='subject']")      # a redraw from the answer kept, no new query
+        page.wait_for_function("() => document.querySelector('#users th[aria-sort]').dataset.sort === 'subject'")
     assert page.evaluate("window.__queries") == ["qq", "qq müller"]
     assert int(page.get_attribute("#count", "data-total")) < len(doc["subjects"])
     context.close()
+
+
+def test_a_text_answered_in_the_page_leaves_no_searching_notice_behind(browser, reports, results):
+    """Typing on past a term the Worker is still answering, then back to one character the page
+    answers itself: the count says the page's answer, and no "Searching…" notice overwrites it later."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.add_init_script(f"({COUNT_QUERIES})()")
+    page = context.new_page()
+    page.goto(reports["gzip"].resolve().as_uri())
+    page.wait_for_function("() => window.syncreadyReady", timeout=60_000)
+    page.wait_for_function("() => performance.getEntriesByName('syncready:search-indexed').length", timeout=60_000)
+    page.evaluate("""() => { const post = Worker.prototype.postMessage;      // hold the Worker's queries 1 s
+      window.__held = [];
+      Worker.prototype.postMessage = function (...a) {
+        window.__held.push(a[0].key);
+        setTimeout(() => post.apply(this, a), 1000);
+      }; }""")
+    page.fill("#q", "bo")
+    page.wait_for_function("() => window.__held.includes('bo')")
+    page.fill("#q", "b")
+    page.wait_for_function("() => document.querySelector('#count').dataset.q === 'b'")
+    page.wait_for_timeout(1500)         # past the notice's 150 ms and the held query's answer
+    expected = len([s for s in results["subjects"] if "b" in haystack(s)])
+    assert int(page.get_attribute("#count", "data-total")) == expected
+    assert "Searching" not in page.inner_text("#count")
+    context.close()
+
+
+INFLATE_IN_CHUNKS = """async (size) => {
+  const text = document.getElementById('data').textContent, bin = atob(text), bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  let at = 0;
+  const source = { stream: () => new ReadableStream({ pull(c) {
+    if (at >= bytes.length) { c.close(); return; }
+    c.enqueue(bytes.slice(at, at + size)); at += size; } }) };
+  const api = syncreadySearch(null), got = await api.inflateSearched(source);
+  const part = api.unpack(got.buf, true, got.cut), whole = api.unpack(await api.inflate(new Blob([bytes])), true);
+  const same = (a, b) => a.length === b.length && a.every((v, k) => v === b[k]);
+  return { kept: got.buf.byteLength, cut: got.cut, sameText: part.text === whole.text,
+           sameInts: same(part.ints, whole.ints) && same(part.offsets, whole.offsets) };
+}"""
+
+
+@pytest.mark.parametrize("size", [3, 4096])
+def test_inflating_stops_at_the_same_byte_whatever_the_chunks(browser, tmp_path, size):
+    """Fed in small pieces (the header, the integers and the separators split across the inflated
+    chunks) and past its first buffer (over 1 MB of searched data), the Worker's inflating keeps
+    exactly the payload's bytes up to where S starts."""
+    doc = resultsgen.generate(5000, seed=8)
+    path = tmp_path / "report.html"
+    path.write_text(html.render_html_string(doc, compress=True), encoding="utf-8")
+    raw = pagedata.inflated(path.read_text(encoding="utf-8"))
+    end = pagedata.searched_end(raw)
+    assert end is not None and end > 1 << 20
+    o = Opened(browser, path)
+    got = o.page.evaluate(INFLATE_IN_CHUNKS, size)
+    assert got == {"kept": end, "cut": True, "sameText": True, "sameInts": True}
+    assert not o.errors
+    o.page.close()
 
 
 def test_search_without_a_worker_searches_in_place(browser, reports, results):

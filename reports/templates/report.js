@@ -357,6 +357,8 @@
   function refresh(keep) {
     search.pending = search.wanted || search.inFlight ? search.pending && !!keep : !!keep;
     if (searched() === undefined && !answeredHere()) { ask(state.q); return; }
+    clearTimeout(search.slow);      // the box's text is answered: no "Searching…", nothing queued is wanted
+    search.wanted = null;
     redraw(keep);
   }
 

@@ -68,7 +68,7 @@ function syncreadySearch(host) {
   function inflateSearched(blob) {
     var reader = blob.stream().pipeThrough(new DecompressionStream("gzip")).getReader();
     var buf = new Uint8Array(1 << 20), size = 0, head = null, textAt = -1, scanned = 0, seps = 0;
-    function u32(p) { return buf[p] | (buf[p + 1] << 8) | (buf[p + 2] << 16) | (buf[p + 3] << 24); }
+    function u32(p) { return (buf[p] | (buf[p + 1] << 8) | (buf[p + 2] << 16) | (buf[p + 3] << 24)) >>> 0; }
     function append(chunk) {
       if (size + chunk.length > buf.length) {
         var grown = new Uint8Array(Math.max(2 * buf.length, size + chunk.length));
