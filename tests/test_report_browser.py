@@ -62,12 +62,14 @@ class Opened:
     """A page with the report loaded, and everything it said or tried: console errors, dialogs."""
 
     def __init__(self, browser, path: Path, *, width: int = 1400, scheme: str = "light", hash: str = "",
-                 bypass_csp: bool = False):
+                 bypass_csp: bool = False, init: str | None = None):
         self.errors: list[str] = []
         self.dialogs: list[str] = []
         self.requests: list[str] = []
         context = browser.new_context(viewport={"width": width, "height": 1000}, color_scheme=scheme,
                                       bypass_csp=bypass_csp)
+        if init is not None:
+            context.add_init_script(f"({init})()")
         self.page = context.new_page()
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
@@ -76,6 +78,10 @@ class Opened:
         self.page.goto(path.resolve().as_uri() + hash)
         self.page.wait_for_function("() => window.syncreadyReady", timeout=60_000)
         assert self.page.evaluate("window.syncreadyReady.ms") > 0, self.page.evaluate("window.syncreadyReady")
+
+    def wait_indexed(self) -> None:
+        self.page.wait_for_function("() => performance.getEntriesByName('syncready:search-indexed').length",
+                                    timeout=60_000)
 
     def total(self) -> int:
         return int(self.page.get_attribute("#count", "data-total"))
@@ -697,14 +703,20 @@ def test_gzipped_search_reads_the_searched_strings_alone(browser, reports, resul
     o.page.close()
 
 
-INFLATE_SEARCHED = """async () => {
+# The page's payload inflated by the Worker's inflateSearched (fed in `size`-byte pieces, or as the
+# page's Blob for null) against the whole payload inflated and unpacked as the Worker would.
+INFLATE_SEARCHED = """async (size) => {
   const text = document.getElementById('data').textContent, bin = atob(text), bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  const api = syncreadySearch(null), got = await api.inflateSearched(new Blob([bytes]));
-  const kept = got.buf.byteLength, part = api.unpack(got.buf, true, got.cut);
-  const whole = api.unpack(await api.inflate(new Blob([bytes])), true);
-  return { kept: kept, cut: got.cut, sameText: part.text === whole.text, n: part.n,
-           sameInts: part.ints.length === whole.ints.length && part.ints.every((v, k) => v === whole.ints[k]) };
+  let at = 0;
+  const source = size === null ? new Blob([bytes]) : { stream: () => new ReadableStream({ pull(c) {
+    if (at >= bytes.length) { c.close(); return; }
+    c.enqueue(bytes.slice(at, at + size)); at += size; } }) };
+  const api = syncreadySearch(null), got = await api.inflateSearched(source);
+  const part = api.unpack(got.buf, true, got.cut), whole = api.unpack(await api.inflate(new Blob([bytes])), true);
+  const same = (a, b) => a.length === b.length && a.every((v, k) => v === b[k]);
+  return { kept: got.buf.byteLength, cut: got.cut, sameText: part.text === whole.text, n: part.n,
+           sameInts: same(part.ints, whole.ints) && same(part.offsets, whole.offsets) };
 }"""
 
 
@@ -722,7 +734,7 @@ def test_gzipped_search_inflates_no_further_than_the_searched_strings(browser, r
     end = pagedata.searched_end(raw)
     assert (end is not None) is split
     o = Opened(browser, path)
-    got = o.page.evaluate(INFLATE_SEARCHED)
+    got = o.page.evaluate(INFLATE_SEARCHED, None)
     assert got["sameText"] and got["sameInts"] and got["n"] == len(doc["subjects"]), got
     if split:
         assert got == dict(got, kept=end, cut=True) and end < len(raw) - 1000
@@ -748,24 +760,15 @@ def test_a_first_keystroke_is_answered_by_the_page_from_the_workers_masks(browse
     """Once the Worker's index is built it hands the page the subjects' character masks: a text of
     single characters (a first keystroke) is then answered in the page, no query sent; a longer
     term still goes to the Worker; both find what the page searches."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.add_init_script(f"({COUNT_QUERIES})()")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(reports[encoding].resolve().as_uri())
-    page.wait_for_function("() => window.syncreadyReady", timeout=60_000)
-    page.wait_for_function("() => performance.getEntriesByName('syncready:search-indexed').length", timeout=60_000)
+    o = Opened(browser, reports[encoding], init=COUNT_QUERIES)
+    o.wait_indexed()
     for query in ("b", "x", "b u", "ü", "bo", "b", "@"):
-        page.fill("#q", query)
-        page.wait_for_function("(q) => document.querySelector('#count').dataset.q === q", arg=query)
         terms = query.lower().split()
-        assert int(page.get_attribute("#count", "data-total")) == len(
-            [s for s in results["subjects"] if all(t in haystack(s) for t in terms)]), query
+        assert o.search(query) == len([s for s in results["subjects"] if all(t in haystack(s) for t in terms)]), query
     # "ü" has no bit of its own and "bo" two characters: only they are asked of the Worker
-    assert page.evaluate("window.__queries") == ["ü", "bo"]
-    assert not errors
-    context.close()
+    assert o.page.evaluate("window.__queries") == ["ü", "bo"]
+    assert not o.errors
+    o.page.close()
 
 
 def test_a_worker_answer_of_every_subject_shows_every_subject(browser, results, tmp_path):
@@ -776,33 +779,24 @@ def test_a_worker_answer_of_every_subject_shows_every_subject(browser, results, 
         subject["subject"] = f"{subject['subject']} qq"
     path = tmp_path / "report.html"
     path.write_text(html.render_html_string(doc, compress=True), encoding="utf-8")
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.add_init_script(f"({COUNT_QUERIES})()")
-    page = context.new_page()
-    page.goto(path.resolve().as_uri())
-    page.wait_for_function("() => window.syncreadyReady", timeout=60_000)
+    o = Opened(browser, path, init=COUNT_QUERIES)
     for query in ("qq", "qq müller"):
-        page.fill("#q", query)
-        page.wait_for_function("(q) => document.querySelector('#count').dataset.q === q", arg=query)
         terms = query.split()
-        assert int(page.get_attribute("#count", "data-total")) == len(
-            [s for s in doc["subjects"] if all(t in haystack(s) for t in terms)]), query
-        page.click("#users th[data-sort='subject']")      # a redraw from the answer kept, no new query
-        page.wait_for_function("() => document.querySelector('#users th[aria-sort]').dataset.sort === 'subject'")
-    assert page.evaluate("window.__queries") == ["qq", "qq müller"]
-    assert int(page.get_attribute("#count", "data-total")) < len(doc["subjects"])
-    context.close()
+        assert o.search(query) == len([s for s in doc["subjects"] if all(t in haystack(s) for t in terms)]), query
+        o.page.click("#users th[data-sort='subject']")      # a redraw from the answer kept, no new query
+        o.page.wait_for_function("() => document.querySelector('#users th[aria-sort]').dataset.sort === 'subject'")
+    assert o.page.evaluate("window.__queries") == ["qq", "qq müller"]
+    assert o.total() < len(doc["subjects"])
+    assert not o.errors
+    o.page.close()
 
 
 def test_a_text_answered_in_the_page_leaves_no_searching_notice_behind(browser, reports, results):
     """Typing on past a term the Worker is still answering, then back to one character the page
     answers itself: the count says the page's answer, and no "Searching…" notice overwrites it later."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.add_init_script(f"({COUNT_QUERIES})()")
-    page = context.new_page()
-    page.goto(reports["gzip"].resolve().as_uri())
-    page.wait_for_function("() => window.syncreadyReady", timeout=60_000)
-    page.wait_for_function("() => performance.getEntriesByName('syncready:search-indexed').length", timeout=60_000)
+    o = Opened(browser, reports["gzip"])
+    o.wait_indexed()
+    page = o.page
     page.evaluate("""() => { const post = Worker.prototype.postMessage;      // hold the Worker's queries 1 s
       window.__held = [];
       Worker.prototype.postMessage = function (...a) {
@@ -811,28 +805,12 @@ def test_a_text_answered_in_the_page_leaves_no_searching_notice_behind(browser, 
       }; }""")
     page.fill("#q", "bo")
     page.wait_for_function("() => window.__held.includes('bo')")
-    page.fill("#q", "b")
-    page.wait_for_function("() => document.querySelector('#count').dataset.q === 'b'")
+    o.search("b")
     page.wait_for_timeout(1500)         # past the notice's 150 ms and the held query's answer
-    expected = len([s for s in results["subjects"] if "b" in haystack(s)])
-    assert int(page.get_attribute("#count", "data-total")) == expected
+    assert o.total() == len([s for s in results["subjects"] if "b" in haystack(s)])
     assert "Searching" not in page.inner_text("#count")
-    context.close()
-
-
-INFLATE_IN_CHUNKS = """async (size) => {
-  const text = document.getElementById('data').textContent, bin = atob(text), bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  let at = 0;
-  const source = { stream: () => new ReadableStream({ pull(c) {
-    if (at >= bytes.length) { c.close(); return; }
-    c.enqueue(bytes.slice(at, at + size)); at += size; } }) };
-  const api = syncreadySearch(null), got = await api.inflateSearched(source);
-  const part = api.unpack(got.buf, true, got.cut), whole = api.unpack(await api.inflate(new Blob([bytes])), true);
-  const same = (a, b) => a.length === b.length && a.every((v, k) => v === b[k]);
-  return { kept: got.buf.byteLength, cut: got.cut, sameText: part.text === whole.text,
-           sameInts: same(part.ints, whole.ints) && same(part.offsets, whole.offsets) };
-}"""
+    assert not o.errors
+    page.close()
 
 
 @pytest.mark.parametrize("size", [3, 4096])
@@ -847,8 +825,8 @@ def test_inflating_stops_at_the_same_byte_whatever_the_chunks(browser, tmp_path,
     end = pagedata.searched_end(raw)
     assert end is not None and end > 1 << 20
     o = Opened(browser, path)
-    got = o.page.evaluate(INFLATE_IN_CHUNKS, size)
-    assert got == {"kept": end, "cut": True, "sameText": True, "sameInts": True}
+    got = o.page.evaluate(INFLATE_SEARCHED, size)
+    assert got == {"kept": end, "cut": True, "sameText": True, "sameInts": True, "n": len(doc["subjects"])}
     assert not o.errors
     o.page.close()
 
