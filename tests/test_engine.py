@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from syncready.checkapi import PASS, Result, failed
+from syncready.config import Config, Waiver
 from syncready.engine import SYNCED, Engine
 from syncready.subjectresults import Layout, Results, tally
 from syncready.vocab import Readiness, Status
@@ -182,3 +183,53 @@ def test_subjects_are_built_with_the_collector_paused():
     engine.index.counterpart_tuple = counted    # type: ignore[method-assign]
     engine.subjects()
     assert seen == [False] and gc.isenabled()
+
+
+_BEHAVIOURS = ("pass", "fail", "none", "raise")
+
+
+def _behaving(chosen: dict[str, str]):
+    """A check whose outcome for a subject is `chosen[its name]`: a pass, a failure, None or a raise."""
+    def check(obj, *_):
+        what = chosen.get(getattr(obj, "upn", None) or obj.dn, "pass")
+        if what == "raise":
+            raise RuntimeError(f"broken for {obj.dn if hasattr(obj, 'dn') else obj.upn}")
+        return None if what == "none" else FAIL if what == "fail" else PASS
+    return check
+
+
+@given(people=st.lists(st.tuples(st.sampled_from(("none", "one", "two")), st.booleans(),
+                                 st.sampled_from(_BEHAVIOURS), st.sampled_from(_BEHAVIOURS)),
+                       min_size=1, max_size=12),
+       waive=st.booleans())
+def test_a_check_over_a_column_of_subjects_gives_what_each_subject_gives_alone(people, waive):
+    """Engine.run maps each check over its subjects' argument columns (falling back to one call at a
+    time when a call raises or gives None); per subject that must be exactly `evaluate`, the path
+    the pytest front end takes: the results, their positions, the readiness, the waivers counted."""
+    users, objects, chosen = [], [], {}
+    for i, (counterparts, synced, cloud_way, onprem_way) in enumerate(people):
+        upn = f"u{i}@contoso.com"
+        users.append(cloud(upn, sync_enabled=synced))
+        chosen[upn] = cloud_way
+        for n in range({"none": 0, "one": 1, "two": 2}[counterparts]):
+            obj = onprem(upn, cn=f"u{i}-{n}")
+            objects.append(obj)
+            chosen[obj.dn] = onprem_way
+    waivers = (Waiver("attribute-valid", ("u1@*",), "accepted"),) if waive else ()
+
+    def engine() -> Engine:
+        made = Engine(directory(users, objects), Config(waivers=waivers),
+                      select=["attribute-valid", "upn-exists", "orphan-onprem"])
+        made.checks = [dataclasses.replace(c, func=_behaving(chosen)) for c in made.checks]
+        return made
+
+    ran, alone = engine(), engine()
+    run = ran.run()
+    subjects, _ = alone.subjects()
+    for subject, single in zip(run.subjects, subjects, strict=True):
+        expected = {c.id: alone.evaluate(c, single) for c in alone.checks if c.meta.subject == subject.kind}
+        got = {k: (r.status, r.message, r.waiver) for k, r in subject.results.items()}
+        assert got == {k: (r.status, r.message, r.waiver) for k, r in expected.items()}, subject.name
+        failing = [r for r in expected.values() if r.status in (Status.FAIL, Status.ERROR)]
+        assert (subject.readiness == Readiness.READY) == (not failing)
+    assert list(run.waiver_use.values()) == list(alone.waiver_use.values())
