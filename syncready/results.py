@@ -19,6 +19,7 @@ from .checkapi import Result
 from .checklist import ALWAYS_READ, STAMP_CHECK, ChecklistBuilder
 from .engine import Run, Subject
 from .errors import SourceError
+from .jsonenc import compact_dumps
 from .jsonio import load_file
 from .resulttables import (LEFT_OUT, SCHEMA_2, EntryRows, TableEntries, TableShape, expand, over_text, row_text,
                            values_text, write_tables)
@@ -552,7 +553,7 @@ def write_json(doc: dict, path, schema: str = SCHEMA_2) -> None:
             if key == "schema":
                 value = schema
             fp.write(f"{json.dumps(key)}: {json.dumps(value, ensure_ascii=False)},\n")
-        dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        dumps = compact_dumps()
         subjects = doc["subjects"]
         if schema == SCHEMA_2:
             source = (subjects.table_rows(dumps) if isinstance(subjects, SubjectEntries)

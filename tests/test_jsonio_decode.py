@@ -6,16 +6,16 @@ where orjson is installed (the test extra installs it).
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
-import sys
 
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from syncready import jsonio
+
+from hidden import without
 
 pytestmark = pytest.mark.unit
 
@@ -136,14 +136,9 @@ def test_decode_is_json_loads_on_malformed_json(text):
 
 
 @pytest.fixture
-def stdlib_jsonio(monkeypatch):
+def stdlib_jsonio():
     """syncready.jsonio loaded afresh with orjson unimportable (a copy: the real module stays as it is)."""
-    monkeypatch.setitem(sys.modules, "orjson", None)
-    spec = importlib.util.spec_from_file_location("syncready._jsonio_without_orjson", jsonio.__file__)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return without(jsonio, "orjson")
 
 
 def test_without_orjson_decode_is_json_loads(stdlib_jsonio):

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import cast
 
 from ..atomic import POSIX_MODES, atomic_write
+from ..jsonenc import compact_dumps
 from .ldif import write_ldif
 from .snapshot_layout import AD, SNAPSHOT_FILES, USERS
 
@@ -60,7 +61,7 @@ def _write_json(fp, content) -> None:
         json.dump(content, fp, ensure_ascii=False, indent=2)
         fp.write("\n")
         return
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    dumps = compact_dumps()
     separator = "[\n"
     for obj in content:
         fp.write(separator)
