@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from itertools import chain
+from operator import attrgetter
 from typing import Any
 
 from .checkapi import Result
@@ -101,9 +102,9 @@ class Results(MutableMapping[str, Result]):
 
 def tally(stores: Iterable[Mapping[str, Result]], into: Mapping[str, dict[str, int]]) -> None:
     """Add every result of `stores` to into[check id][status]. The Results of one layout are counted
-    a column (one check) at a time, each distinct Result object once: most are the same few shared
-    ones (a pass, "already synchronized"), so 24 × 100k results cost a few C-level passes, not
-    2.4 million steps. Any other store is counted result by result."""
+    a column (one check) at a time, by C-level passes over their lists (the statuses read and counted
+    in one Counter), so 24 × 100k results cost no Python step each. Any other store is counted
+    result by result."""
     columns: dict[int, tuple[Layout, list[list[Any]]]] = {}
     for store in stores:
         if type(store) is Results and not store._more and len(store._values) == len(store._layout.ids):
@@ -116,7 +117,9 @@ def tally(stores: Iterable[Mapping[str, Result]], into: Mapping[str, dict[str, i
                 into[check_id][result.status] += 1
     for layout, rows in columns.values():
         for check_id, column in zip(layout.ids, zip(*rows, strict=True), strict=False):
-            objects = dict(zip(map(id, column), column, strict=True))
             counts = into[check_id]
-            for key, n in Counter(map(id, column)).items():
-                counts[objects[key].status] += n
+            for status, n in Counter(map(_STATUS, column)).items():
+                counts[status] += n
+
+
+_STATUS = attrgetter("status")
