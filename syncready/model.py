@@ -69,7 +69,12 @@ class CloudUser:
 
     @property
     def is_guest(self) -> bool:
-        return (self.user_type or "Member").lower() == "guest" or "#ext#" in self.upn.lower()
+        """userType Guest (any case), or an external user's #EXT# UPN. Asked about 3 times per user and
+        run, so the usual "Member" and a UPN without '#' are answered without lower-casing a copy."""
+        kind = self.user_type
+        if kind and kind != "Member" and kind.lower() == "guest":
+            return True
+        return "#" in self.upn and "#ext#" in self.upn.lower()
 
 
 @dataclass(slots=True)
