@@ -8,6 +8,7 @@ both call the function the same way, so their outcomes cannot drift apart.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 
 from .vocab import FixAvailability, Safety, Severity, Status, SubjectKind, values
 
@@ -81,6 +82,7 @@ class Result:
 
 
 PASS = Result(Status.PASS)
+STATUS_OF = attrgetter("status")     # a Result's status, as a C-level function for map()
 
 
 def passed(message: str | None = None, **evidence) -> Result:

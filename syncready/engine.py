@@ -10,10 +10,10 @@ import datetime as dt
 from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from itertools import compress, repeat
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from typing import Any
 
-from .checkapi import Result, skipped
+from .checkapi import STATUS_OF, Result, skipped
 from .config import Config
 from .coverage import Collection, CoverageStatus
 from .gcpause import collector_paused
@@ -190,9 +190,8 @@ class Engine:
         return tuple(dict.fromkeys(found))
 
     def _outcome(self, bound, subject: Subject, arguments: tuple) -> Result:
-        """The one place a check's rules are applied: by `run` for every subject (which maps the plain
-        call over a column of subjects where no other rule applies, `_evaluate_column`) and by the
-        pytest front end."""
+        """The one place a check's rules are applied, by the pytest front end and by `run` for every
+        subject where one applies (`_evaluate_column` maps the plain call over the other subjects)."""
         check_id, func, _, needs_counterpart, unread = bound
         if subject.synced:
             return SYNCED
@@ -260,35 +259,38 @@ class Engine:
             needed = _ROW[needs] if needs else 0        # the object at 0 is never None
             chosen = group.having(needed)
             keys = _row_keys(check)
-            mapped = _mapped(func, chosen.columns(keys)) if keys else None
-            if mapped is None:     # a call raised or returned None: each call on its own, as `_call` has it
+            # `map` needs an argument column: a check of no fixtures is called one subject at a time
+            mapped = _mapped(func, chosen.columns(keys), len(chosen.subjects)) if keys else None
+            if mapped is None:
                 column = [_call(func, args) for args in chosen.rows(keys)]
-                mapped = column, list(map(_STATUS, column))
+                mapped = column, list(map(STATUS_OF, column))
             column, statuses = mapped
             _fill(chosen, column, statuses, position, blocker)
             rest = group.lacking(needed) if needed else None
         if rest is not None and rest.subjects:
             column = [self._outcome(bound, subject, args)
                       for subject, args in zip(rest.subjects, rest.rows(_row_keys(check)), strict=True)]
-            _fill(rest, column, list(map(_STATUS, column)), position, blocker)
+            _fill(rest, column, list(map(STATUS_OF, column)), position, blocker)
 
 
-_STATUS = attrgetter("status")
-
-
-def _mapped(func: Callable[..., Result], columns: list) -> tuple[list[Result], list[Status]] | None:
-    """The check over argument columns and the results' statuses; None if any call raised or gave None."""
+def _mapped(func: Callable[..., Result], columns: list, count: int) -> tuple[list[Result], list[Status]] | None:
+    """The check over argument columns and the results' statuses; None if any call raised, gave
+    something without a status (None) or ended the map early (a StopIteration out of a check ends a
+    `map` without an error). The caller then calls the check again for every subject, one at a time,
+    so that only the subjects it fails on get an error: a broken check costs its calls twice."""
     try:
         column = list(map(func, *columns))
-        return column, list(map(_STATUS, column))      # AttributeError: a call returned None
-    except Exception:  # a broken check is reported, never fatal: the caller calls it again one by one
+        statuses = list(map(STATUS_OF, column))      # AttributeError: a call returned None
+    except Exception:  # a broken check is reported, never fatal
         return None
+    return (column, statuses) if len(column) == count else None
 
 
 class _Group:
-    """The unsynchronized subjects of one kind as columns: subject, results list, object, counterpart,
-    paired (the run's row positions 0–2; the index, the configuration and None are the same for
-    all). `having(n)`/`lacking(n)`: the sub-group whose column n is or is not None, made once."""
+    """The unsynchronized subjects of one kind, with each one's results list, and their arguments as
+    `cells`: the objects, counterparts and paired AD users (positions 0–2, one list each), then the
+    index, the configuration and None (3–5, the same for all; see _ROW). `having(n)`/`lacking(n)`:
+    the sub-group whose column n is or is not None, made once."""
 
     __slots__ = ("subjects", "values", "cells", "_split")
 
@@ -363,18 +365,18 @@ def _bind(check: Check):
     return check.id, check.func, arguments, needs
 
 
-_ROW = {"counterpart": 1, "paired": 2, "index": 3, "config": 4}   # in run's row; 0 the subject's object, 5 None
+_ROW = {"counterpart": 1, "paired": 2, "index": 3, "config": 4}   # in _Group.cells; 0 the subject's object, 5 None
 
 
 def _row_keys(check: Check) -> tuple[int, ...]:
-    """The row positions of the check's arguments (object, counterpart, paired, index, config, None)."""
+    """The positions in _Group.cells of the check's arguments (object, counterpart, paired, index, config, None)."""
     own = _FIXTURE[check.meta.subject]
     return tuple(0 if p == own else _ROW.get(p, 5) for p in check.params)
 
 
 def _picker(keys) -> Callable[[Any], tuple]:
-    """The values at `keys` (fixture names of a dict, or positions of a row) as an argument tuple;
-    itemgetter alone would give a bare value for one key and fail for none."""
+    """The values at `keys` (fixture names) of a fixtures dict as an argument tuple; itemgetter alone
+    would give a bare value for one key and fail for none."""
     if not keys:
         return lambda _: ()
     if len(keys) == 1:

@@ -5,8 +5,8 @@ every call, half the cost of encoding a user's dozen facts; the results JSON mak
 at 100k users. `compact_dumps` builds json's C encoder once, and hands a flat list of strings, None,
 booleans, integers and lists of those to orjson (the `fast` extra) when it is installed: for those
 values orjson writes exactly json's bytes (every code point escaped alike, tested over all of
-them); what it would write otherwise (floats) or refuses (integers past 64 bits, lone surrogates,
-subclasses such as StrEnum members) goes to json.
+them); what it writes otherwise (floats) or refuses (integers past 64 bits, lone surrogates) goes to
+json, and so, by choice, does any subclass (a StrEnum member, an IntEnum).
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def compact_dumps(default: Callable[[Any], Any] | None = None) -> Callable[[Any]
         if orjson_dumps is not None and type(value) is list and _orjson_safe(value):
             try:
                 return orjson_dumps(value).decode()
-            except TypeError:          # orjson.JSONEncodeError: a big integer or a lone surrogate
+            except TypeError:          # orjson.JSONEncodeError (a TypeError): a big integer, a lone surrogate
                 pass
         if made is None or type(value) is str:
             return one_shot(value)

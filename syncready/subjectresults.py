@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from itertools import chain
-from operator import attrgetter
 from typing import Any
 
-from .checkapi import Result
+from .checkapi import STATUS_OF, Result
 
 
 class Layout:
@@ -118,8 +117,6 @@ def tally(stores: Iterable[Mapping[str, Result]], into: Mapping[str, dict[str, i
     for layout, rows in columns.values():
         for check_id, column in zip(layout.ids, zip(*rows, strict=True), strict=False):
             counts = into[check_id]
-            for status, n in Counter(map(_STATUS, column)).items():
+            for status, n in Counter(map(STATUS_OF, column)).items():
                 counts[status] += n
 
-
-_STATUS = attrgetter("status")

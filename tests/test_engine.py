@@ -15,7 +15,8 @@ from syncready.checkapi import PASS, Result, failed
 from syncready.config import Config, Waiver
 from syncready.engine import SYNCED, Engine
 from syncready.subjectresults import Layout, Results, tally
-from syncready.vocab import Readiness, Status
+from syncready.model import OnPremObject
+from syncready.vocab import Readiness, Severity, Status
 
 from builders import cloud, directory, onprem
 
@@ -185,17 +186,28 @@ def test_subjects_are_built_with_the_collector_paused():
     assert seen == [False] and gc.isenabled()
 
 
-_BEHAVIOURS = ("pass", "fail", "none", "raise")
+_BEHAVIOURS = ("pass", "fail", "none", "raise", "stop")
 
 
 def _behaving(chosen: dict[str, str]):
-    """A check whose outcome for a subject is `chosen[its name]`: a pass, a failure, None or a raise."""
+    """A check whose outcome for a subject (a cloud user by UPN, an AD object by DN) is `chosen[it]`:
+    a pass, a failure, None, an exception, or a StopIteration (which would end a bare `map` early)."""
     def check(obj, *_):
-        what = chosen.get(getattr(obj, "upn", None) or obj.dn, "pass")
+        name = obj.dn if isinstance(obj, OnPremObject) else obj.upn
+        what = chosen.get(name, "pass")
         if what == "raise":
-            raise RuntimeError(f"broken for {obj.dn if hasattr(obj, 'dn') else obj.upn}")
+            raise RuntimeError(f"broken for {name}")
+        if what == "stop":
+            raise StopIteration
         return None if what == "none" else FAIL if what == "fail" else PASS
     return check
+
+
+def _readiness(results: dict[str, Result], severity: dict[str, str]) -> Readiness:
+    failing = [cid for cid, r in results.items() if r.status in (Status.FAIL, Status.ERROR)]
+    if any(severity[cid] == Severity.BLOCKER for cid in failing):
+        return Readiness.BLOCKED
+    return Readiness.AT_RISK if failing else Readiness.READY
 
 
 @given(people=st.lists(st.tuples(st.sampled_from(("none", "one", "two")), st.booleans(),
@@ -204,8 +216,10 @@ def _behaving(chosen: dict[str, str]):
        waive=st.booleans())
 def test_a_check_over_a_column_of_subjects_gives_what_each_subject_gives_alone(people, waive):
     """Engine.run maps each check over its subjects' argument columns (falling back to one call at a
-    time when a call raises or gives None); per subject that must be exactly `evaluate`, the path
-    the pytest front end takes: the results, their positions, the readiness, the waivers counted."""
+    time when a call raises, gives None or stops the map); per subject that must be exactly
+    `evaluate`, the path the pytest front end takes: the results, their positions, the readiness,
+    the waivers counted. The checks chosen take the subject alone (upn-exists, orphan-onprem), its
+    counterpart (attribute-valid) and its paired AD user (proxy-superset), blockers and a warning."""
     users, objects, chosen = [], [], {}
     for i, (counterparts, synced, cloud_way, onprem_way) in enumerate(people):
         upn = f"u{i}@contoso.com"
@@ -219,7 +233,7 @@ def test_a_check_over_a_column_of_subjects_gives_what_each_subject_gives_alone(p
 
     def engine() -> Engine:
         made = Engine(directory(users, objects), Config(waivers=waivers),
-                      select=["attribute-valid", "upn-exists", "orphan-onprem"])
+                      select=["attribute-valid", "upn-exists", "proxy-superset", "orphan-onprem"])
         made.checks = [dataclasses.replace(c, func=_behaving(chosen)) for c in made.checks]
         return made
 
@@ -230,6 +244,22 @@ def test_a_check_over_a_column_of_subjects_gives_what_each_subject_gives_alone(p
         expected = {c.id: alone.evaluate(c, single) for c in alone.checks if c.meta.subject == subject.kind}
         got = {k: (r.status, r.message, r.waiver) for k, r in subject.results.items()}
         assert got == {k: (r.status, r.message, r.waiver) for k, r in expected.items()}, subject.name
-        failing = [r for r in expected.values() if r.status in (Status.FAIL, Status.ERROR)]
-        assert (subject.readiness == Readiness.READY) == (not failing)
+        assert subject.readiness == (Readiness.READY if subject.synced else _readiness(expected, alone.severity))
     assert list(run.waiver_use.values()) == list(alone.waiver_use.values())
+
+
+def test_a_check_of_no_fixtures_is_called_once_for_each_subject():
+    """`map` needs an argument column, so a check that asks for no fixture is called one subject at
+    a time; each subject still gets its result and its readiness."""
+    engine = Engine(directory([cloud("ann@contoso.com"), cloud("bob@contoso.com")], [onprem("ann@contoso.com")]),
+                    select=["upn-exists"])
+    calls = []
+
+    def check():
+        calls.append(1)
+        return FAIL
+
+    engine.checks = [dataclasses.replace(engine.checks[0], func=check, params=())]
+    run = engine.run()
+    assert len(calls) == 2
+    assert [(s.results["upn-exists"], s.readiness) for s in run.subjects] == [(FAIL, Readiness.BLOCKED)] * 2
