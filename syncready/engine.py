@@ -254,11 +254,11 @@ class Engine:
         bound = self.bind(check)
         func, needs, unread = bound[1], bound[3], bound[4]
         blocker = self.severity[check.id] == Severity.BLOCKER
+        keys = _row_keys(check)
         rest: _Group | None = group
         if unread is None and not self.waivers:
             needed = _ROW[needs] if needs else 0        # the object at 0 is never None
             chosen = group.having(needed)
-            keys = _row_keys(check)
             # `map` needs an argument column: a check of no fixtures is called one subject at a time
             mapped = _mapped(func, chosen.columns(keys), len(chosen.subjects)) if keys else None
             if mapped is None:
@@ -269,7 +269,7 @@ class Engine:
             rest = group.lacking(needed) if needed else None
         if rest is not None and rest.subjects:
             column = [self._outcome(bound, subject, args)
-                      for subject, args in zip(rest.subjects, rest.rows(_row_keys(check)), strict=True)]
+                      for subject, args in zip(rest.subjects, rest.rows(keys), strict=True)]
             _fill(rest, column, list(map(STATUS_OF, column)), position, blocker)
 
 

@@ -119,4 +119,3 @@ def tally(stores: Iterable[Mapping[str, Result]], into: Mapping[str, dict[str, i
             counts = into[check_id]
             for status, n in Counter(map(STATUS_OF, column)).items():
                 counts[status] += n
-
