@@ -85,7 +85,7 @@ class Index:
         self.unresolved_roles: list[tuple[RoleAssignment, str]] = []
         self._index_roles(directory)
         self.domains = {d.id.lower(): d for d in directory.domains}
-        self.predictions: dict[int, Match] = {}   # id(on-prem user) → matching's prediction, made once per run
+        self.predictions: dict[int, Match] = {}   # id(on-prem user) → matching's prediction where rivals change it
         self.raw_predictions: dict[int, Match] = {}   # the same before rivals for one cloud user (matching)
         self.landings: dict[str, tuple[OnPremObject, ...]] | None = None   # cloud id → AD users predicted onto it
         self.pairings: dict[str, Pairing] | None = None   # cloud id → matching.pairing, for the cloud users landed on

@@ -41,20 +41,38 @@ class Match(NamedTuple):
 
     user: CloudUser | None
     how: str | None                    # "hard" | "smtp" | "upn" | None
-    reason: str
+    why: str | None                    # the reason's text; None for a join, whose reason is made when read
     candidate: CloudUser | None = None
     rivals: tuple[OnPremObject, ...] = ()
+    onprem: OnPremObject | None = None  # a join's AD user, whose primary SMTP address or UPN it matched
+    anchor: str | None = None          # a hard match's anchor (the string the Index holds) and attribute
+    attribute: str | None = None
+
+    @property
+    def reason(self) -> str:
+        """Why: for a join, made from its parts when asked (only failing checks ask), so the 95 % of AD
+        users that join hold no text of their own (150 bytes each; the parts are strings they hold)."""
+        how, user, onprem = self.how, self.user, self.onprem
+        if self.why is not None or how is None or user is None or onprem is None:
+            return self.why or ""
+        basis = self.anchor if how == "hard" else onprem.primary_smtp if how == "smtp" else onprem.upn
+        return f"{LABELS[how]} on {_what(how, basis or '', self.attribute)} with cloud user {user.upn}"
 
 
 def predict_match(onprem_user: OnPremObject, index: Index) -> Match:
     """The cloud user Entra will join this on-prem user to, how, and why (SPEC §3).
 
-    Computed once per on-prem user and Index (single-match and orphan-onprem share it): the Index
-    holds the directory, so ids stay valid.
+    Computed once per on-prem user and Index (single-match and orphan-onprem share it): the raw
+    prediction is kept by `_raw`, and apart from it only one that rivals change (the uncontested are
+    told by one lookup of the cloud user's landings). The Index holds the directory, so ids stay valid.
     """
     found = index.predictions.get(id(onprem_user))
-    if found is None:
-        found = index.predictions[id(onprem_user)] = _contested(onprem_user, _raw(onprem_user, index), index)
+    if found is not None:
+        return found
+    match = _raw(onprem_user, index)
+    found = _contested(onprem_user, match, index)
+    if found is not match:      # only a contested prediction is kept apart from the raw one (8 MB at 100k)
+        index.predictions[id(onprem_user)] = found
     return found
 
 
@@ -129,7 +147,10 @@ def _contested(onprem_user: OnPremObject, match: Match, index: Index) -> Match:
     cloud user is then synchronized (InvalidSoftMatch), and creates duplicates with quarantined UPNs."""
     if match.user is None:
         return match
-    rivals = tuple(o for o in _landings(index).get(match.user.id, ()) if o is not onprem_user)
+    landed = _landings(index).get(match.user.id, ())
+    if len(landed) == 1 and landed[0] is onprem_user:
+        return match
+    rivals = tuple(o for o in landed if o is not onprem_user)
     if not rivals:
         return match
     names = "; ".join(o.dn for o in rivals[:3]) + (f" and {len(rivals) - 3} more" if len(rivals) > 3 else "")
@@ -146,8 +167,7 @@ def _predict(onprem_user: OnPremObject, index: Index) -> Match:
     if anchor:
         held = index.cloud_by_immutable_id.get(anchor, ())
         if held:
-            what = f"anchor {anchor} ({index.anchor_attribute(onprem_user)})"
-            return _decide(held, "hard", what, onprem_user, index)
+            return _decide(held, "hard", anchor, onprem_user, index, index.anchor_attribute(onprem_user))
     if features.block_soft_match:
         return Match(None, None, "no cloud user holds the anchor as onPremisesImmutableId, and soft match "
                                  "is blocked for the tenant (blockSoftMatchEnabled)")
@@ -155,29 +175,38 @@ def _predict(onprem_user: OnPremObject, index: Index) -> Match:
     if primary:
         held = index.cloud_by_primary_smtp.get(primary.lower(), ())
         if held:
-            return _decide(held, "smtp", f"primary SMTP address {primary}", onprem_user, index)
+            return _decide(held, "smtp", primary, onprem_user, index)
     if not features.soft_match_on_upn:
         return Match(None, None, "no cloud user holds the anchor or the primary SMTP address "
                                  f"{primary or '(none)'}, and UPN soft match is off (softMatchOnUpnEnabled)")
     if onprem_user.upn:
         held = index.cloud_by_upn.get(onprem_user.upn.lower(), ())
         if held:
-            return _decide(held, "upn", f"userPrincipalName {onprem_user.upn}", onprem_user, index)
+            return _decide(held, "upn", onprem_user.upn, onprem_user, index)
     return Match(None, None, f"no cloud user holds the anchor {anchor or '(none)'}, the primary SMTP address "
                              f"{primary or '(none)'} or the userPrincipalName {onprem_user.upn or '(none)'}")
 
 
-def _decide(held, how: str, what: str, onprem_user: OnPremObject, index: Index) -> Match:
-    label = LABELS[how]
+def _decide(held, how: str, basis: str, onprem_user: OnPremObject, index: Index,
+            attribute: str | None = None) -> Match:
+    """The stage's outcome for the cloud users holding `basis` (the anchor, primary SMTP address or UPN)."""
     if len(held) > 1:
         names = ", ".join(u.upn for u in held[:3])
-        return Match(None, None, f"{label} on {what} is ambiguous: {len(held)} cloud users hold it ({names})",
-                     held[0])
+        return Match(None, None, f"{LABELS[how]} on {_what(how, basis, attribute)} is ambiguous: {len(held)} cloud "
+                     f"users hold it ({names})", held[0])
     user = held[0]
     problem = match_blocker(user, how, index, onprem_user)
     if problem:
-        return Match(None, None, f"{label} on {what} finds cloud user {user.upn}, but {problem}", user)
-    return Match(user, how, f"{label} on {what} with cloud user {user.upn}")
+        return Match(None, None, f"{LABELS[how]} on {_what(how, basis, attribute)} finds cloud user {user.upn}, "
+                     f"but {problem}", user)
+    return Match(user, how, None, onprem=onprem_user, anchor=basis if how == "hard" else None, attribute=attribute)
+
+
+def _what(how: str, basis: str, attribute: str | None) -> str:
+    """What a stage compared, for a reason: the anchor and its attribute, or the address."""
+    if how == "hard":
+        return f"anchor {basis} ({attribute})"
+    return f"primary SMTP address {basis}" if how == "smtp" else f"userPrincipalName {basis}"
 
 
 def match_blocker(user: CloudUser, how: str, index: Index, onprem_user: OnPremObject | None = None) -> str | None:

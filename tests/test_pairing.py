@@ -70,3 +70,17 @@ def test_fixers_do_not_copy_cloud_values_onto_a_join_by_another_name():
                for c, r in s.results.items() if r.status == "fail"}
     assert ("support@contoso.com", "attribute-drift") in failing and set(refused) == failing
     assert all("predicted to join" in text and "userPrincipalNames differ" in text for text in refused.values())
+
+
+def test_a_join_tells_its_reason_though_it_keeps_no_text(demo):
+    """A predicted join keeps its parts, not its reason's text (matching.Match.reason makes it when a
+    failing check asks): the text is what it was, naming the stage, the value compared and the user."""
+    from syncready.matching import predict_match
+
+    run = Engine(read_snapshot(CONTOSO), load_config(None, str(CONTOSO)))
+    hugo = next(o for o in run.directory.onprem if o.dn == HUGO)
+    match = predict_match(hugo, run.index)
+    assert match.how == "hard" and match.why is None
+    assert match.reason == (f"hard match on anchor {run.index.anchor(hugo)} (objectGUID) with cloud user "
+                            "hugo.test@contoso.com")
+    assert match.reason in demo["hugo.lambert@contoso.com"]["single-match"].message
