@@ -160,9 +160,10 @@ class Index:
 
     @cached_property
     def cloud_by_primary_smtp(self) -> dict[str, tuple[CloudUser, ...]]:
-        """Cloud users by lower-cased primary SMTP address: what SMTP soft match compares."""
-        return grouped((_lower(primary), user) for user in self.directory.cloud_users
-                        if (primary := user.primary_smtp))
+        """Cloud users by lower-cased primary SMTP address: what SMTP soft match compares. An address
+        equal to the UPN (most) is keyed by the UPN's string, not by the copy primary_smtp cuts."""
+        return grouped((_lower(user.upn if primary == user.upn else primary), user)
+                       for user in self.directory.cloud_users if (primary := user.primary_smtp))
 
     @cached_property
     def cloud_by_name_key(self) -> dict[str, tuple[CloudUser, ...]]:

@@ -247,9 +247,12 @@ class Exchange:
 
     @cached_property
     def by_upn(self) -> dict[str, Mailbox]:
+        """Mailbox records by lower-cased UPN, keyed by the record's own string when it is lower-case
+        already (the usual case: no copy per mailbox kept)."""
         table: dict[str, Mailbox] = {}
         for box in self.directory.mailboxes:
-            table.setdefault(box.upn.lower(), box)
+            key = box.upn.lower()
+            table.setdefault(box.upn if key == box.upn else key, box)
         return table
 
     @cached_property
