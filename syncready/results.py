@@ -10,6 +10,7 @@ import json
 from json.encoder import encode_basestring
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import islice
+from operator import is_
 from pathlib import Path
 from typing import Any
 
@@ -400,6 +401,7 @@ class _SubjectRows:
         self.results = _ResultTexts(facts.dumps, previews)
         self.alike: dict[tuple, str] = {}   # the Results' ids → the row's "results", for one `usual`
         self.usual: list[str] | None = None
+        self.last: tuple[Any, str] = _NO_ROW       # the last row's Results and its "results"
 
     def signatures(self) -> list[tuple | None]:
         found: list[tuple | None] = []
@@ -439,13 +441,22 @@ class _SubjectRows:
     def row(self, position: int, usual: list[str]) -> str:
         subject = self.subjects[position]
         if usual is not self.usual:
-            self.alike, self.usual = {}, usual
-        key = None if subject.name in self.results.previewed else tuple(map(id, subject.results.values()))
-        results = None if key is None else self.alike.get(key)
-        if results is None:
+            self.alike, self.usual, self.last = {}, usual, _NO_ROW
+        if subject.name in self.results.previewed:
             results = over_text(subject.results, self.texts(position), usual, self.results.name)
-            if key is not None and len(self.alike) < _CACHED:
-                self.alike[key] = results
+        else:
+            values = subject.results.values()
+            last, results = self.last
+            # most rows hold the very Results of the row before (the shared passes): told without a key
+            if not (len(values) == len(last) and all(map(is_, values, last))):
+                key = tuple(map(id, values))
+                found = self.alike.get(key)
+                if found is None:
+                    found = over_text(subject.results, self.texts(position), usual, self.results.name)
+                    if len(self.alike) < _CACHED:
+                        self.alike[key] = found
+                results = found
+                self.last = (values, results)
         facts = self.facts
         value = facts.dumps
         if subject.kind == SubjectKind.CLOUD_USER:
@@ -539,6 +550,7 @@ _CLOUD_KEYS = tuple(f'"{k}":' for k in CLOUD_FACTS)       # the keys as the enco
 _ONPREM_KEYS = tuple(f'"{k}":' for k in ONPREM_FACTS)
 _PREDICTION_KEYS = tuple(f'"{k}":' for k in PREDICTION)
 _CACHED = 1 << 16       # encoded Results kept per document: the shared ones come first, the rest are unique
+_NO_ROW: tuple[Any, str] = ((object(),), "")    # matches no row's Results
 _CHUNK = 512            # entries per write: one write call per entry was a tenth of the writing
 
 
