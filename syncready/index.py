@@ -8,7 +8,7 @@ some checks need are built on first use, on the Index itself (never in a module-
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -89,6 +89,8 @@ class Index:
         self.raw_predictions: dict[int, Match] = {}   # the same before rivals for one cloud user (matching)
         self.landings: dict[str, tuple[OnPremObject, ...]] | None = None   # cloud id → AD users predicted onto it
         self.pairings: dict[str, Pairing] | None = None   # cloud id → matching.pairing, for the cloud users landed on
+        # the name-key table and the keys it holds every holder of (None: all keys); cloud_by_name_key
+        self._name_keys: tuple[frozenset[str] | None, dict[str, tuple[CloudUser, ...]]] | None = None
 
     def anchor(self, obj: OnPremObject) -> str | None:
         """The sourceAnchor sync will give this AD object under [sync] source_anchor, once per run:
@@ -165,12 +167,21 @@ class Index:
         return grouped((_lower(user.upn if primary == user.upn else primary), user)
                        for user in self.directory.cloud_users if (primary := user.primary_smtp))
 
-    @cached_property
-    def cloud_by_name_key(self) -> dict[str, tuple[CloudUser, ...]]:
-        """Cloud users other than guests by the name keys of syncready.names (probable duplicates)."""
+    def cloud_by_name_key(self, keys: set[str], wanted: Callable[[], set[str]]) -> dict[str, tuple[CloudUser, ...]]:
+        """Cloud users other than guests by the name keys of syncready.names (probable duplicates),
+        holding at least `keys`. Built on the first ask for those and `wanted()` only (the keys of the
+        AD users that can ask: 15k keys at 100k users, where every cloud user's would be 300k entries
+        and 16 MB kept to the end of the run); an ask beyond them builds it for every key, once."""
+        found = self._name_keys
+        if found is not None and (found[0] is None or keys <= found[0]):
+            return found[1]
+        covered = None if found is not None else keys | wanted()
         memo: dict[str, list[str]] = {}
-        return grouped((key, user) for user in self.directory.cloud_users if not user.is_guest
-                        for key in name_keys(user, memo))
+        pairs = ((key, user) for user in self.directory.cloud_users if not user.is_guest
+                 for key in name_keys(user, memo))
+        table = grouped(pairs if covered is None else ((key, user) for key, user in pairs if key in covered))
+        self._name_keys = (None if covered is None else frozenset(covered), table)
+        return table
 
     @cached_property
     def onprem_by_folded_anchor(self) -> dict[str, tuple[OnPremObject, ...]]:

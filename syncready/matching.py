@@ -297,10 +297,11 @@ def probable_duplicates(onprem_user: OnPremObject, index: Index,
 
     At most `limit` holders are read per key, so a common name costs no more than a rare one.
     """
-    table = index.cloud_by_name_key
+    keys = name_keys(onprem_user)
+    table = index.cloud_by_name_key(keys, lambda: _unmatched_keys(index))
     found: dict[int, tuple[int, CloudUser, str]] = {}
     total = 0
-    for key in sorted(name_keys(onprem_user)):
+    for key in sorted(keys):
         rank, why = _LIKENESS[key[0]]
         holders = table.get(key, ())
         total = max(total, len(holders))
@@ -310,6 +311,13 @@ def probable_duplicates(onprem_user: OnPremObject, index: Index,
                 found[id(user)] = (rank, user, why)
     ranked = sorted(found.values(), key=lambda item: (item[0], item[1].upn.lower()))
     return [(user, why) for _, user, why in ranked[:limit]], max(total, len(found))
+
+
+def _unmatched_keys(index: Index) -> set[str]:
+    """The name keys of the in-scope AD users predicted to join nobody: those orphan-onprem asks about."""
+    memo: dict[str, list[str]] = {}
+    return {key for obj in index.onprem_subjects() if predict_match(obj, index).user is None
+            for key in name_keys(obj, memo)}
 
 
 _LIKENESS = {"n": (0, "same name"), "l": (1, "same address local part"), "i": (2, "same initial and surname")}
