@@ -8,7 +8,7 @@ some checks need are built on first use, on the Index itself (never in a module-
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Set as AbstractSet
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -89,7 +89,7 @@ class Index:
         self.raw_predictions: dict[int, Match] = {}   # the same before rivals for one cloud user (matching)
         self.landings: dict[str, tuple[OnPremObject, ...]] | None = None   # cloud id → AD users predicted onto it
         self.pairings: dict[str, Pairing] | None = None   # cloud id → matching.pairing, for the cloud users landed on
-        # the name-key table and the keys it holds every holder of (None: all keys); cloud_by_name_key
+        # cloud_by_name_key's table, with the keys whose holders it holds (None: it holds every key)
         self._name_keys: tuple[frozenset[str] | None, dict[str, tuple[CloudUser, ...]]] | None = None
 
     def anchor(self, obj: OnPremObject) -> str | None:
@@ -167,15 +167,18 @@ class Index:
         return grouped((_lower(user.upn if primary == user.upn else primary), user)
                        for user in self.directory.cloud_users if (primary := user.primary_smtp))
 
-    def cloud_by_name_key(self, keys: set[str], wanted: Callable[[], set[str]]) -> dict[str, tuple[CloudUser, ...]]:
+    def cloud_by_name_key(self, keys: AbstractSet[str],
+                          wanted: Callable[[], AbstractSet[str] | None]) -> dict[str, tuple[CloudUser, ...]]:
         """Cloud users other than guests by the name keys of syncready.names (probable duplicates),
-        holding at least `keys`. Built on the first ask for those and `wanted()` only (the keys of the
-        AD users that can ask: 15k keys at 100k users, where every cloud user's would be 300k entries
-        and 16 MB kept to the end of the run); an ask beyond them builds it for every key, once."""
+        holding every holder of at least `keys`. Built on the first ask for those and `wanted()` only
+        (the keys orphan-onprem will ask about: 15k at 100k users, where every cloud user's keys are
+        300k entries, 16 MB kept to the end of the run), or for every key when `wanted()` is None; an
+        ask beyond the keys it holds builds it for every key, once."""
         found = self._name_keys
         if found is not None and (found[0] is None or keys <= found[0]):
             return found[1]
-        covered = None if found is not None else keys | wanted()
+        more = wanted() if found is None else None
+        covered = None if more is None else keys | more
         memo: dict[str, list[str]] = {}
         pairs = ((key, user) for user in self.directory.cloud_users if not user.is_guest
                  for key in name_keys(user, memo))

@@ -313,8 +313,12 @@ def probable_duplicates(onprem_user: OnPremObject, index: Index,
     return [(user, why) for _, user, why in ranked[:limit]], max(total, len(found))
 
 
-def _unmatched_keys(index: Index) -> set[str]:
-    """The name keys of the in-scope AD users predicted to join nobody: those orphan-onprem asks about."""
+def _unmatched_keys(index: Index) -> set[str] | None:
+    """The name keys of the in-scope AD users predicted to join nobody: those orphan-onprem asks about.
+    None before every AD user's prediction is made (a run of a few users: predicting all of them to
+    narrow the table would cost more than the table)."""
+    if index.landings is None:
+        return None
     memo: dict[str, list[str]] = {}
     return {key for obj in index.onprem_subjects() if predict_match(obj, index).user is None
             for key in name_keys(obj, memo)}

@@ -1,14 +1,15 @@
 """probable_duplicates agrees with a scan of every cloud user, whichever AD users ask and in what order.
 
-The Index builds its name-key table only for the keys of the AD users predicted to join nobody (the
-ones orphan-onprem asks about) and for every key once someone else asks; the reference below
-builds nothing: it scans all cloud users for each key.
+Once every AD user's prediction is made, the Index builds its name-key table only for the keys of
+the AD users predicted to join nobody (the ones orphan-onprem asks about), and for every key once
+someone else asks, or when asked before the predictions; the reference below builds nothing: it
+scans all cloud users for each key.
 """
 from hypothesis import given, settings, strategies as st
 
 from builders import cloud, directory, onprem
 from syncready.index import Index
-from syncready.matching import _LIKENESS, name_keys, predict_match, probable_duplicates
+from syncready.matching import _LIKENESS, _landings, name_keys, predict_match, probable_duplicates
 from syncready.model import CloudUser, Directory, OnPremObject
 
 GIVEN = ["John", "Jane", "Zoë", None]
@@ -30,9 +31,11 @@ def _display(given: str | None, surname: str | None, form: int) -> str | None:
 @st.composite
 def directories(draw) -> Directory:
     upns = draw(st.lists(addresses, min_size=1, max_size=8, unique_by=str.lower))
+    # sometimes a common name many cloud users share: past probable_duplicates' cap of 5 per key
+    upns += [f"namesake{n}@contoso.com" for n in range(draw(st.sampled_from([0, 0, 7])))]
     users = []
     for upn in upns:
-        given, surname, form = draw(names)
+        given, surname, form = ("John", "Smith", 1) if upn.startswith("namesake") else draw(names)
         users.append(cloud(upn, given_name=given, surname=surname, display_name=_display(given, surname, form),
                            user_type="Guest" if draw(st.integers(0, 6)) == 0 else "Member"))
     ad = []
@@ -63,9 +66,17 @@ def reference(obj: OnPremObject, users: list[CloudUser], limit: int = 5) -> tupl
 def test_probable_duplicates_agree_with_a_scan_of_every_cloud_user(d, data):
     index = Index(d)
     askers = data.draw(st.permutations(d.onprem))
-    unmatched_first = data.draw(st.booleans())
-    if unmatched_first:     # the order of a run: orphan-onprem asks only for the unmatched, in the directory's order
-        askers = [o for o in d.onprem if predict_match(o, index).user is None] + askers
+    if data.draw(st.booleans()):
+        # a run's order: every prediction made (the cloud users' pairing), then orphan-onprem asks
+        # about the unmatched, whose keys are then all the table holds
+        _landings(index)
+        unmatched = [o for o in d.onprem if predict_match(o, index).user is None]
+        for obj in unmatched:
+            found, count = probable_duplicates(obj, index)
+            assert ([(u.upn, why) for u, why in found], count) == reference(obj, d.cloud_users)
+        if unmatched:
+            covered = index._name_keys[0]
+            assert covered is not None and covered == set().union(*(name_keys(o) for o in unmatched))
     for obj in askers:
         found, count = probable_duplicates(obj, index)
         assert ([(u.upn, why) for u, why in found], count) == reference(obj, d.cloud_users)
