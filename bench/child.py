@@ -4,7 +4,7 @@ The command runs under a small launcher process that waits for it with os.wait4 
 rusage back: Linux copies a parent's RSS high-water mark into a child at exec (fs/exec.c:
 exec_mmap), so a command started straight from this benchmark — which may have just generated a
 million users or json.load-ed them for the floor — reported at least the benchmark's own peak
-(measured: a 1 GB parent's `python -c pass` "peaked" at 965 MB). The launcher is a fresh process
+(measured: a 1 GB parent's `python -c pass` "peaked" at 965–1,015 MB). The launcher is a fresh process
 of a few MB, so its child's peak is the child's own.
 """
 from __future__ import annotations
