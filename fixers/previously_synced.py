@@ -6,7 +6,9 @@ v1.0. Graph accepts only null for onPremisesObjectIdentifier, so that clearing c
 plan says so, the journal keeps the old value, and `undo` lists it as not undone. A stale ImmutableID
 that is another AD user's anchor is left alone (someone tied this account to that person: an
 administrator decides), as it is in federated domains, where Graph does not clear it; one cloud-only
-already plans to clear is not planned twice.
+already plans to clear is not planned twice. For the same reason the object identifier is left while
+the ImmutableID is the anchor of an in-scope AD user other than the counterpart: it is what blocks
+that user's hard match, and clearing it would join that user to this account.
 """
 from __future__ import annotations
 
@@ -36,6 +38,11 @@ def plan(subject: Subject, result: Result, ctx: FixContext) -> list[Change]:
     for prop, value in stale.items():
         if prop == IMMUTABLE_ID and not _clear_immutable_id(subject, ctx, value):
             continue
+        if prop == OBJECT_IDENTIFIER and (other := _hard_match_opened(subject, ctx)) is not None:
+            ctx.refuse(f"{OBJECT_IDENTIFIER} is left: clearing it would let {other.dn} hard-match this cloud user "
+                       f"(its anchor is the ImmutableID {user.immutable_id}), not {ad.dn} that has its "
+                       "userPrincipalName; decide which AD user is this person's first (single-match, cloud-only)")
+            continue
         if prop not in NOTES:
             ctx.refuse(f"{prop} is not cleared by this fixer")
             continue
@@ -43,6 +50,18 @@ def plan(subject: Subject, result: Result, ctx: FixContext) -> list[Change]:
                               op=Operation.PATCH, object=user.id, attribute=prop, remove=[value], add=[],
                               note=NOTES[prop].format(old=value, dn=ad.dn)))
     return changes
+
+
+def _hard_match_opened(subject: Subject, ctx: FixContext):
+    """The in-scope AD user other than the counterpart whose anchor is the cloud user's ImmutableID (as the
+    plan leaves it), or None: its hard match is what the stale object identifier blocks, so clearing the
+    identifier would join that AD user, not the one with the UPN, to this cloud user."""
+    user, ad = subject.obj, subject.counterpart
+    now = ctx.values(user, IMMUTABLE_ID, user.immutable_id)
+    if not now:
+        return None
+    index = ctx.index
+    return next((o for o in index.onprem_by_anchor.get(now[0], ()) if o is not ad and index.in_scope(o)), None)
 
 
 def _clear_immutable_id(subject: Subject, ctx: FixContext, value: str) -> bool:

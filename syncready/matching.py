@@ -78,12 +78,15 @@ def predict_match(onprem_user: OnPremObject, index: Index) -> Match:
 
 class Pairing(NamedTuple):
     """The AD user whose data sync will write to a cloud user: the one predicted to join it (`how`
-    "hard", "smtp" or "upn"), else its only same-UPN AD user (`how` None); `contenders` when several
-    in-scope AD users are predicted onto it and which one joins is not knowable (onprem then None)."""
+    "hard", "smtp" or "upn"), else its only same-UPN AD user (`how` None) unless that one is predicted
+    to join another cloud user (`joins_elsewhere`: it, that user and how; onprem then None, since writing
+    this cloud user's values onto it would change the other's); `contenders` when several in-scope AD
+    users are predicted onto it and which one joins is not knowable (onprem then None)."""
 
     onprem: OnPremObject | None
     how: str | None
     contenders: tuple[OnPremObject, ...] = ()
+    joins_elsewhere: tuple[OnPremObject, CloudUser, str] | None = None
 
 
 def pairing(cloud_user: CloudUser, index: Index) -> Pairing:
@@ -97,7 +100,12 @@ def pairing(cloud_user: CloudUser, index: Index) -> Pairing:
     if found is not None:
         return found
     holders = index.counterpart_tuple(cloud_user)
-    return Pairing(holders[0] if len(holders) == 1 else None, None)
+    if len(holders) != 1:
+        return Pairing(None, None)
+    holder = holders[0]
+    if index.in_scope(holder) and (elsewhere := _raw(holder, index)).user is not None:
+        return Pairing(None, None, joins_elsewhere=(holder, elsewhere.user, elsewhere.how or ""))
+    return Pairing(holder, None)
 
 
 def unpaired(found: Pairing, holders: list[OnPremObject]) -> Result:
@@ -107,6 +115,11 @@ def unpaired(found: Pairing, holders: list[OnPremObject]) -> Result:
         return skipped(f"{len(dns)} in-scope AD users are predicted to join this cloud user ({'; '.join(dns[:3])}): "
                        "which one does depends on the export order (see single-match)", onprem_dns=dns,
                        contenders=dns)
+    if found.joins_elsewhere is not None:
+        holder, other, how = found.joins_elsewhere
+        return skipped(f"{holder.dn}, which has this userPrincipalName, is predicted to join cloud user {other.upn} "
+                       f"by {LABELS[how]}, not this one: its data is compared with that user's (see "
+                       "single-match)", onprem_dns=[holder.dn], joins=other.upn)
     if not holders:
         return skipped("no on-prem user has this userPrincipalName (see upn-exists)")
     dns = [o.dn for o in holders]

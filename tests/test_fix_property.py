@@ -9,6 +9,7 @@ binary values and ImmutableIDs, which compare exactly; DNs compare case-insensit
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import uuid
 
@@ -411,3 +412,25 @@ def test_upn_exists_names_a_new_user_apart_from_an_existing_cn():
     plan = build_plan(Engine(directory, Config(scope=SCOPE)).run(), ["upn-exists"],
                       options={"create": {"enabled": True, "ou": STAFF}})
     assert [c.object for c in plan.changes] == [f"CN=Ann (ann),{STAFF}"]
+
+
+def test_previously_synced_leaves_the_object_identifier_that_blocks_another_users_hard_match():
+    """Found by the fix properties (seed 909): ann@'s ImmutableID is Cy's anchor and its stale object
+    identifier is what blocks Cy's hard match; clearing it would join Cy, not Ann (same UPN), to ann@."""
+    ann = CloudUser(id="c0", upn="ann@contoso.com", mail="ann@contoso.com", user_type="Member",
+                    proxy_addresses=("SMTP:ann@contoso.com",), account_enabled=True,
+                    immutable_id=anchor_from_bytes(GUIDS[5]), sync_enabled=False,
+                    object_identifier=str(uuid.UUID(bytes_le=GUIDS[4])))
+    ad_ann = OnPremObject(dn=f"CN=ann,{STAFF}", object_class="user", object_guid=GUIDS[0], upn="ann@contoso.com",
+                          sam="ann", mail="ann@contoso.com", uac=512)
+    ad_cy = OnPremObject(dn=f"CN=cy,{STAFF}", object_class="user", object_guid=GUIDS[2], consistency_guid=GUIDS[5],
+                         upn="cy@contoso.com", sam="cy", mail="cy@contoso.com", uac=512)
+    directory = Directory(cloud_users=[ann], onprem=[ad_ann, ad_cy], roles_known=True,
+                          domains=[Domain("contoso.com", True)])
+    plan = build_plan(Engine(directory, Config(scope=SCOPE)).run(), ["previously-synced"], unsafe=True)
+    assert plan.changes == []
+    reasons = " | ".join(r.guidance for r in plan.refused)
+    assert "onPremisesObjectIdentifier is left" in reasons and f"let CN=cy,{STAFF} hard-match" in reasons, reasons
+    directory.onprem[1] = dataclasses.replace(ad_cy, consistency_guid=None)   # no one's anchor: it is cleared
+    plan = build_plan(Engine(directory, Config(scope=SCOPE)).run(), ["previously-synced"], unsafe=True)
+    assert "onPremisesObjectIdentifier" in [c.attribute for c in plan.changes], plan.render()

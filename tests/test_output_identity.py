@@ -35,14 +35,14 @@ OUTPUTS = ("json", "markdown", "junit", "csv", "html")
 # recorded by running this file as a script (see the module docstring)
 DIGESTS: dict[str, dict[str, str]] = {
     "example": {
-        "json": "ecfd6a85b2fe7fa26062df898ed0abac604c990269fbc0f925745ddae7fd5549",
-        "json-schema-1": "a48ed210ed69f71ca9e41b54939540466358044efefa8b78eb0e6dafcc3f7b47",
-        "markdown": "d46d6de3feaaee0255c2a1c221dbff6d4f8ee6d4a8bb23e0dde1e610118d6612",
-        "junit": "21114e65b2b1281acd4c99fadabf8b865383b9ae2a921ff75ccde52c74d9b631",
-        "csv": "4a894368b09f1e7ebd9301c7bbacf13a322ab07b95ed2cf3e4662ecdfc29bd2a",
-        "html": "49642864361fc38b586a748e0d153272013198bc9aa6c80ca73ed2e433529660",
-        "html-data": "31d7085c285417db4f23ee2beaabbd65c0e04219e9672d65e73dd505f377be52",
-        "terminal": "4efb5454f5204ba655b18de21a0ca48da1a1435de709c3a79d24bbd59c0e0d18",
+        "json": "7a5d505d78932014cee2057ac611418ed3d02ddbc3906f906218de4fc2f38fdb",
+        "json-schema-1": "7fa0f1a83c3754b7463292df857a589af618bf5fba3d9abd7ec9ef07d69ea5fe",
+        "markdown": "a9ffcf676ae1aacd2a6391eaf0718591536b105b9ef9584903ac6af87943a5d5",
+        "junit": "8d25dba502f073de8892a48383cf27b5de71b5ec3c7b6e2146a33232350051ba",
+        "csv": "8f50c1abbab704a33913b44127ce96a1060c9fa69fd232122197e7a585ace850",
+        "html": "625fff27256bd383721419b6e9e8841840486961626d04e85a32f4d9d001ffc4",
+        "html-data": "dc971250938e93d946b0247ae8825627b99e78a24391dcfb497d11a04176c190",
+        "terminal": "2042ba358af4bdd9730109ac29a2e2309e27d99baa019bce22edadc05ed586a5",
     },
     "generated 10k": {
         "json": "de473cee0b4350ecfe8ffb0c903ac046c6dcf6b9bfe61ab818a06939dc2dafae",

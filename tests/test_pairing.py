@@ -1,13 +1,15 @@
 """Regressions found by `syncready verify` on the demo: two AD users predicted onto one cloud user, and
-data checks paired by UPN when sync joins the cloud user to another AD user (SMTP or hard match)."""
+data checks paired by UPN when sync joins the cloud user to another AD user (SMTP or hard match), or
+the same-UPN AD user to another cloud user (found by the fix properties, seed 909)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-from syncready.config import load_config
+from syncready.config import Config, Scope, load_config
 from syncready.engine import Engine
+from syncready.model import CloudUser, Directory, Domain, OnPremObject
 from syncready.sources.snapshot import read_snapshot
 
 CONTOSO = Path(__file__).resolve().parent.parent / "examples" / "contoso"
@@ -49,9 +51,27 @@ def test_data_checks_compare_the_pair_sync_will_join(demo):
         result = demo["hugo.test@contoso.com"][check]
         assert result.status == "fail" and result.evidence["onprem_dn"] == HUGO and "hard match" in result.message
     assert "SMTP:hugo.test@contoso.com" in demo["hugo.test@contoso.com"]["proxy-superset"].evidence["missing"]
-    # a cloud user nothing lands on keeps its same-UPN AD user, whose match single-match names
-    assert demo["chris.evans@contoso.com"]["proxy-superset"].evidence["onprem_dn"] == CHRIS
-    assert "paired with" not in demo["chris.evans@contoso.com"]["proxy-superset"].message
+    # a cloud user nothing lands on is not compared with its same-UPN AD user when sync joins that one
+    # to another cloud user: copying chris.evans@'s values onto Chris Evans would change support@'s
+    for name, dn, other in (("chris.evans@contoso.com", CHRIS, "support@"), ("hugo.lambert@contoso.com", HUGO,
+                                                                            "hugo.test@")):
+        for check in ("attribute-drift", "proxy-superset"):
+            result = demo[name][check]
+            assert result.status == "skip" and result.evidence["onprem_dns"] == [dn], result
+            assert f"predicted to join cloud user {other}" in result.message and "single-match" in result.message
+        assert demo[name]["single-match"].status == "fail"
+
+
+def test_a_cloud_user_whose_same_upn_ad_user_is_out_of_scope_keeps_it():
+    """Nothing syncs into it, but moving the AD user into scope would: the data checks still compare."""
+    ann = CloudUser(id="c0", upn="ann@contoso.com", mail="ann@contoso.com", display_name="Ann",
+                    proxy_addresses=("SMTP:ann@contoso.com",), account_enabled=True, user_type="Member")
+    ad = OnPremObject(dn="CN=ann,OU=Leavers,DC=contoso,DC=test", object_class="user", object_guid=b"\1" * 16,
+                      upn="ann@contoso.com", sam="ann", mail="ann@contoso.com", display_name="Ann B", uac=512)
+    run = Engine(Directory(cloud_users=[ann], onprem=[ad], roles_known=True, domains=[Domain("contoso.com", True)]),
+                 Config(scope=Scope(include=("OU=Staff,DC=contoso,DC=test",)))).run()
+    drift = next(s for s in run.subjects if s.name == "ann@contoso.com").results["attribute-drift"]
+    assert drift.status == "fail" and drift.evidence["onprem_dn"] == ad.dn, drift
 
 
 def test_fixers_do_not_copy_cloud_values_onto_a_join_by_another_name():
