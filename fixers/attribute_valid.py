@@ -80,6 +80,11 @@ def plan(subject: Subject, result: Result, ctx: FixContext) -> list[Change]:
         after = f"; syncready can then correct the other {rest} violation(s)" if rest > 0 else ""
         raise NotFixable(f"no single obvious correction for {shown}: correct {'it' if len(left) == 1 else 'them'} "
                          f"in AD{after}")
+    steered = _steers_smtp_match(view.primary_smtp, fixed.primary_smtp, subject.obj, ctx.index)
+    if steered is not None:
+        raise NotFixable(f"the correction makes {fixed.primary_smtp} the primary SMTP address of {ad.dn}, which "
+                         f"soft-matches it to cloud user {steered.upn} instead of {subject.name}: decide which "
+                         "address is this person's primary first (single-match)")
     clash = _held_elsewhere(fixed.smtp_addresses() - view.smtp_addresses(), subject.obj, ad, ctx.index)
     if clash:
         raise NotFixable(f"the corrected address {clash[0]} is already held by {clash[1]}; resolve that "
@@ -157,6 +162,14 @@ def _corrected_proxies(proxies, mail) -> list[str]:
         if len(same) == 1:
             out[same[0]] = f"SMTP:{out[same[0]][5:]}"
     return out
+
+
+def _steers_smtp_match(before, after, cloud_user, index):
+    """The other cloud user whose primary SMTP address the correction makes the AD user's, or None:
+    SMTP soft match comes before the UPN, so the join would move to that user."""
+    if not after or (before or "").lower() == after.lower():
+        return None
+    return next((u for u in index.cloud_by_primary_smtp.get(after.lower(), ()) if u is not cloud_user), None)
 
 
 def _held_elsewhere(addresses, cloud_user, ad, index):

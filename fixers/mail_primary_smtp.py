@@ -1,9 +1,10 @@
 """Sets `mail` and the `SMTP:` primary of the AD user to the cloud primary SMTP address.
 
 The old primary stays as a secondary `smtp:` value, so no address is lost; an existing secondary
-equal to the new primary is promoted rather than duplicated.
+equal to the new primary is promoted rather than duplicated. Refused while another object holds the
+address (the write would make the two clash: proxy-unique decides first).
 """
-from syncready.fixerapi import Change, FixContext, Result, Subject
+from syncready.fixerapi import Change, FixContext, NotFixable, Result, Subject
 
 from ._common import modify, set_single
 
@@ -11,6 +12,12 @@ from ._common import modify, set_single
 def plan(subject: Subject, result: Result, ctx: FixContext) -> list[Change]:
     user, ad = subject.obj, subject.counterpart
     new = user.primary_smtp
+    others = ctx.index.holders(new, besides=(user, ad))
+    if others:
+        held = others[0]
+        name = getattr(held, "dn", None) or getattr(held, "upn", None) or held.id
+        raise NotFixable(f"{new} is also held by {name}: two objects would then hold it (proxy-unique); decide whose "
+                         "address it is first")
     changes = []
     mail = ctx.values(ad, "mail", ad.mail)
     if not (len(mail) == 1 and mail[0].lower() == new.lower()):
@@ -26,3 +33,4 @@ def plan(subject: Subject, result: Result, ctx: FixContext) -> list[Change]:
     changes.append(modify("mail-primary-smtp", subject, ad, "proxyAddresses", primaries + promoted,
                           demoted + [f"SMTP:{new}"], note="old primary kept as a secondary"))
     return changes
+

@@ -15,11 +15,13 @@ from __future__ import annotations
 from syncready.addresses import domain_of
 from syncready.anchors import owners
 from syncready.checks._hardening import OBJECT_IDENTIFIER
+from syncready.immutableid import anchor_from_bytes
 from syncready.fixerapi import Change, FixContext, NotFixable, Operation, Result, Subject, Target
 
 from ._common import smtp_join_once_cleared
 
 IMMUTABLE_ID = "onPremisesImmutableId"
+CONSISTENCY_GUID = "mS-DS-ConsistencyGuid"
 NOTES = {
     OBJECT_IDENTIFIER: "Graph beta; only null is accepted, so undo cannot write {old} back (kept in the journal); "
                        "the next sync stamps the objectGUID of {dn}",
@@ -70,6 +72,9 @@ def _clear_immutable_id(subject: Subject, ctx: FixContext, value: str) -> bool:
     now = ctx.values(user, IMMUTABLE_ID, user.immutable_id)
     if not now or now[0] != value:
         return False                      # cloud-only's fixer already clears (or changes) it
+    planned = ctx.values(ad, CONSISTENCY_GUID, ad.consistency_guid)
+    if planned and isinstance(planned[0], bytes) and anchor_from_bytes(planned[0]) == value:
+        return False                      # cloud-only writes it into AD (write-to-ad): the counterpart's anchor now
     domain = ctx.index.domains.get(domain_of(user.upn))
     if domain is not None and domain.authentication_type.lower() == "federated":
         ctx.refuse(f"{domain.id} is federated: Graph does not clear the ImmutableID of its users; move the UPN to "

@@ -17,6 +17,7 @@ from ldap3.utils.dn import escape_rdn
 from syncready.addresses import is_onmicrosoft, split_proxy
 from syncready.config import normalize_dn
 from syncready.fixerapi import Change, FixContext, NotFixable, Operation, Result, Subject, Target
+from syncready.matching import pairing
 
 SAM_FORBIDDEN = re.compile(r'[\[\]\\"|,/:<>+=;?*\s@]')
 SPECIAL = {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "þ": "th", "œ": "oe"}
@@ -73,6 +74,11 @@ def plan(subject: Subject, result: Result, ctx: FixContext) -> list[Change]:
     if evidence.get("candidates"):
         raise NotFixable(f"{evidence['candidates'][0]['dn']} carries this user's address; set its UPN to "
                          f"{subject.name} instead of creating a duplicate")
+    joining = pairing(subject.obj, ctx.index)
+    if joining.onprem is not None or joining.contenders:
+        dn = joining.onprem.dn if joining.onprem is not None else joining.contenders[0].dn
+        raise NotFixable(f"{dn} is predicted to join this cloud user already; a new AD user with its UPN would "
+                         "match nobody and become a duplicate: decide which AD user is this person's (single-match)")
     options = ctx.options.get("create", {})
     if not options.get("enabled"):
         raise NotFixable("creating AD users is opt-in: set [fix.create] enabled = true and ou = \"OU=...\" "

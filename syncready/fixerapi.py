@@ -65,6 +65,7 @@ class FixContext:
     stamping: bool = True                            # plan fixes for passing results that want one
     _overlay: dict = field(default_factory=dict)
     _refusals: list = field(default_factory=list)
+    _by_dn: dict | None = None
 
     def refuse(self, reason: str) -> None:
         """Part of a failure cannot be fixed: the fixer plans the rest and the plan shows this reason."""
@@ -73,6 +74,13 @@ class FixContext:
     @property
     def index(self) -> Any:
         return self.run.index
+
+    def onprem_by_dn(self) -> dict[str, Any]:
+        """The AD objects read, by DN as a change names them (made once, when a fixer's change asks)."""
+        table = self._by_dn
+        if table is None:
+            table = self._by_dn = {o.dn: o for o in self.run.directory.onprem}
+        return table
 
     def values(self, obj: Any, attribute: str, current: Any) -> list:
         """The attribute's values once the changes planned so far are applied."""

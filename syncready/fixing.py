@@ -15,7 +15,8 @@ from .fixerapi import FixContext, Fixer, NotFixable, WantsFunction, fixer_from_m
 from .plan import Change, Manual, Plan
 from .registry import fixer_module, get_check
 from .summary import coverage_warnings, is_unread
-from .vocab import FAILING, PREVIEWED, Readiness, Safety
+from .matching import LABELS, predict_match
+from .vocab import FAILING, PREVIEWED, Operation, Readiness, Safety, SubjectKind, Target
 
 __all__ = ["FixContext", "NotFixable", "attach_previews", "build_plan", "load_fixer"]
 
@@ -94,6 +95,8 @@ def _plan_one(plan: Plan, fixer: Fixer, subject: Subject, result: Result, ctx: F
         for reason in ctx._refusals:
             refuse(reason)
         ctx._refusals.clear()
+    if subject.kind == SubjectKind.CLOUD_USER:
+        changes = _onto_other_joins(changes, fixer, subject, ctx, refuse)
     held: list[Change] = []
     for change in changes:
         if change.safety is None:
@@ -107,6 +110,41 @@ def _plan_one(plan: Plan, fixer: Fixer, subject: Subject, result: Result, ctx: F
         refuse(UNSAFE_REFUSAL if len(held) == len(changes) else
                f"not planned without --unsafe: {'; '.join(c.describe() for c in held)}; review and add "
                "--unsafe to plan it")
+
+
+STEERS_SMTP_MATCH = "mail-primary-smtp"   # its write makes the AD primary the cloud user's: the SMTP join moves back
+
+
+def _onto_other_joins(changes: list[Change], fixer: Fixer, subject: Subject, ctx: FixContext, refuse) -> list[Change]:
+    """The changes without those that write onto an AD user sync is predicted to join to another cloud
+    user than the subject (the write would change that person's account), each held back with the
+    reason; mail-primary-smtp may still write onto one joined by SMTP soft match, since its write is
+    what steers that match back. The one rule for every fixer of a cloud user's check."""
+    kept: list[Change] = []
+    for change in changes:
+        other = _other_join(change, subject, ctx)
+        if other is None or (other[1] == "smtp" and fixer.check == STEERS_SMTP_MATCH):
+            kept.append(change)
+            continue
+        user, how = other
+        refuse(f"not planned: {change.describe()} — sync is predicted to join {change.object} to cloud user "
+               f"{user.upn} ({LABELS.get(how, how)}), not to {subject.name}, so the write would change that account; "
+               "decide the match first (single-match)")
+    return kept
+
+
+def _other_join(change: Change, subject: Subject, ctx: FixContext) -> tuple[Any, str] | None:
+    """(the other cloud user, how) when the change writes an existing AD user predicted onto another one."""
+    if change.target != Target.ONPREM or change.op == Operation.CREATE:
+        return None
+    obj = ctx.onprem_by_dn().get(change.object)
+    if obj is None or not ctx.index.in_scope(obj):
+        return None
+    match = predict_match(obj, ctx.index)
+    user = match.user if match.user is not None else (match.candidate if match.rivals else None)
+    if user is None or user is subject.obj:
+        return None
+    return user, match.how or "contested"
 
 
 def _unread_guidance(fixer: Fixer, subject: Subject, result: Result, ctx: FixContext) -> str:

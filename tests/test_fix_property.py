@@ -179,7 +179,9 @@ def directories(draw):
         upn = f"{local}@contoso.com"
         proxies = [f"SMTP:{upn}"] + ([f"smtp:{local}.alias@contoso.com"] if draw(booleans) else [])
         proxies += [f"smtp:{local}@contoso.onmicrosoft.com"] if draw(rarely) else []
-        user = CloudUser(id=f"c{n}", upn=upn, mail=upn, proxy_addresses=tuple(proxies),
+        mailless = draw(rarely) and draw(booleans)          # no mailbox: no address at all (found by review)
+        user = CloudUser(id=f"c{n}", upn=upn, mail=None if mailless else upn,
+                         proxy_addresses=() if mailless else tuple(proxies),
                          display_name=draw(pick(*NAMES[:3], None)),
                          given_name=draw(pick("Ann", "ann", None)),
                          surname=draw(pick("Lee", None)),
@@ -205,7 +207,8 @@ def directories(draw):
         _exchange(draw, n, local, user, ad, mailboxes)
         user.immutable_id = draw(pick(
             None, None, None, ad.anchor, "c3RhbGU=", anchor_from_bytes(uuid.UUID(bytes_le=guid).bytes),
-            ad.anchor.swapcase(), anchor_from_bytes(GUIDS[4]), anchor_from_bytes(guid)))
+            ad.anchor.swapcase(), anchor_from_bytes(GUIDS[4]), anchor_from_bytes(guid),
+            anchor_from_bytes(GUIDS[(n + 1) % 3])))      # another person's AD account (found by review)
         if draw(rarely):    # an earlier sync's leftovers (SPEC §10): of this AD object, or of another one
             user.sync_enabled = False
             user.object_identifier = draw(pick(None, str(uuid.UUID(bytes_le=guid)), str(uuid.UUID(bytes_le=GUIDS[4]))))
