@@ -1,17 +1,18 @@
-from syncready.checkapi import PASS, CheckMeta, failed, skipped
+from syncready.checkapi import PASS, CheckMeta, Result, failed
 from syncready.mailboxes import exchange
-from syncready.vocab import FixAvailability, Safety, Severity, SubjectKind
+from syncready.vocab import FixAvailability, Safety, Severity, Status, SubjectKind
 
 from ._common import EXISTING_TENANT, GRAPH_USER
 
 META = CheckMeta(
     id="account-enabled", order=110, needs_counterpart=True,
-    inputs=("users.accountEnabled", "adUsers"),
+    inputs=("users.accountEnabled", "adUsers", "adUsers.userAccountControl"),
     title="The on-prem user is enabled exactly when the cloud user is",
     severity=Severity.WARNING, subject=SubjectKind.CLOUD_USER, fix=FixAvailability.SOMETIMES, safety=Safety.UNSAFE,
     description="When the cloud user's accountEnabled is true, the counterpart's userAccountControl must "
                 "not have the ACCOUNTDISABLE bit (0x2); when the cloud sign-in is blocked (accountEnabled "
-                "false), the counterpart must be disabled too. Skipped when either value was not read.",
+                "false), the counterpart must be disabled too. An error when either value was not read (never "
+                "a pass or a skip).",
     why="accountEnabled flows from AD after the match: a disabled AD account disables the cloud user at "
         "the first sync, which signs the person out of Microsoft 365 and stops their sign-ins; an enabled AD "
         "account enables a cloud user whose sign-in was blocked on purpose — a shared mailbox (Microsoft "
@@ -25,7 +26,10 @@ META = CheckMeta(
 )
 
 
-CLOUD_UNREAD = skipped("the cloud user's accountEnabled was not read")      # one Result for every such user
+# Not read is an error, never a skip (SPEC §8): a skip would leave the user ready although the first
+# sync may disable (or enable) the account. One Result for every such cloud user.
+CLOUD_UNREAD = Result(Status.ERROR, "not read: users.accountEnabled of this user (absent from its record)",
+                      {"unread": ["users.accountEnabled (absent from the user's record)"]})
 
 
 def check(cloud_user, counterpart, index):
@@ -33,7 +37,9 @@ def check(cloud_user, counterpart, index):
         return CLOUD_UNREAD
     enabled = counterpart.enabled
     if enabled is None:
-        return skipped("the on-prem user's userAccountControl was not read", onprem_dn=counterpart.dn)
+        unread = f"adUsers.userAccountControl of {counterpart.dn} (absent from its record)"
+        return Result(Status.ERROR, f"not read: {unread}, so whether the first sync disables or enables the cloud "
+                      "user is unknown", {"unread": [unread], "onprem_dn": counterpart.dn})
     if cloud_user.account_enabled is False:
         return _blocked_in_cloud(cloud_user, counterpart, index) if enabled else PASS
     if enabled:

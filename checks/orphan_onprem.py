@@ -47,6 +47,13 @@ def check(onprem_user, index):
         if unread:
             return Result(Status.ERROR, f"not read: {unread}, so whether {match.user.upn} is cloud-managed "
                           "(and then not taken over by sync) is unknown", {"unread": [unread]})
+        outside = index.cloud_scope_reason(match.user)
+        if outside:
+            return failed(f"{onprem_user.dn} is predicted to join cloud user {match.user.upn} ({match.reason}), "
+                          f"which is not checked ({outside}): what sync then overwrites on it (addresses, sign-in, "
+                          "mailbox) was not looked at; set [scope] include_onmicrosoft = true to check it",
+                          onprem_dn=onprem_user.dn, onprem_upn=onprem_user.upn, joins=ref(match.user),
+                          reason=match.reason, unchecked=outside)
         return PASS
     evidence = {"onprem_dn": onprem_user.dn, "onprem_upn": onprem_user.upn,
                 "onprem_primary_smtp": onprem_user.primary_smtp, "onprem_anchor": index.anchor(onprem_user),

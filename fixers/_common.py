@@ -52,7 +52,7 @@ def smtp_join_once_cleared(subject, index) -> str | None:
     would soft-match that one (SMTP is matched before the UPN) — a join of another person the fix
     would open. Shared by every fixer that clears onPremisesImmutableId."""
     user, ad = subject.obj, subject.counterpart
-    primary = user.primary_smtp
+    primary = user.soft_match_smtp
     if not primary or index.features.block_soft_match:
         return None
     for holder in index.holders(primary, besides=(ad,), cloud=False):

@@ -1,8 +1,9 @@
 """Manual: whether an unmatched AD user is a known person, a service account or a newcomer is a judgement.
 
-The guidance follows the evidence: a cloud user with the same UPN that will not match (resolve its
-single-match), a candidate Entra would refuse, probable duplicates (give the AD user that account's
-UPN and primary SMTP address), or none (move it out of scope, or waive the warning for it).
+The guidance follows the evidence: a join onto a cloud user that was not checked (check it), a cloud
+user with the same UPN that will not match (resolve its single-match), a candidate Entra would
+refuse, probable duplicates (give the AD user that account's UPN and primary SMTP address), or none
+(move it out of scope, or waive the warning for it).
 """
 import json
 
@@ -14,6 +15,10 @@ def guidance(subject: Subject, result: Result, ctx: FixContext) -> str:
     dn = subject.name
     reason = evidence.get("reason") or result.message or ""
     first = f"{evidence['upn_problem']}. Then: " if evidence.get("upn_problem") else ""
+    joins = evidence.get("joins")
+    if joins and evidence.get("unchecked"):
+        return (f"set [scope] include_onmicrosoft = true in syncready.toml and check again: sync joins {dn} to "
+                f"{joins['upn']}, whose cloud-user checks did not run ({evidence['unchecked']})")
     holder = evidence.get("upn_holder")
     if holder:
         return (f"{first}cloud user {holder['upn']} has this UPN but would not be matched; resolve its single-match "

@@ -162,10 +162,12 @@ class Index:
 
     @cached_property
     def cloud_by_primary_smtp(self) -> dict[str, tuple[CloudUser, ...]]:
-        """Cloud users by lower-cased primary SMTP address: what SMTP soft match compares. An address
-        equal to the UPN (most) is keyed by the UPN's string, not by the copy primary_smtp cuts."""
+        """Cloud users by lower-cased primary SMTP address: what SMTP soft match compares
+        (CloudUser.soft_match_smtp: not `mail` alone, SPEC §3's fallback, right for AD, where sync
+        derives the primary from it). An address equal to the UPN (most) is keyed by the UPN's
+        string, not by the copy primary_smtp cuts."""
         return grouped((_lower(user.upn if primary == user.upn else primary), user)
-                       for user in self.directory.cloud_users if (primary := user.primary_smtp))
+                       for user in self.directory.cloud_users if (primary := user.soft_match_smtp))
 
     def cloud_by_name_key(self, keys: AbstractSet[str],
                           wanted: Callable[[], AbstractSet[str] | None]) -> dict[str, tuple[CloudUser, ...]]:

@@ -64,6 +64,13 @@ class CloudUser:
     def primary_smtp(self) -> str | None:
         return primary_smtp(self.proxy_addresses, self.mail)
 
+    @property
+    def soft_match_smtp(self) -> str | None:
+        """The address SMTP soft match compares: the `SMTP:` proxyAddresses value only. Without
+        proxyAddresses the user has no Exchange Online mailbox, and SMTP matching needs one
+        (MICROSOFT-RULES, Matching): its `mail` alone is not matched on."""
+        return primary_smtp(self.proxy_addresses, None) if self.proxy_addresses else None
+
     def smtp_addresses(self) -> set[str]:
         return smtp_addresses(self.proxy_addresses, self.mail)
 

@@ -39,6 +39,13 @@ def _field(result: Any, name: str):
     return result.get(name) if isinstance(result, dict) else getattr(result, name, None)
 
 
+def _joins_unchecked(result: Any) -> bool:
+    """orphan-onprem's failure for a join onto a cloud user that is not a subject (an onmicrosoft.com
+    UPN): the AD user matches an existing cloud user, so it is counted as matched, not as new."""
+    evidence = _field(result, "evidence")
+    return isinstance(evidence, dict) and "unchecked" in evidence
+
+
 def is_unread(result: Any) -> bool:
     """An `error` because the check's inputs were not read (SPEC §8), not because anything failed."""
     if _field(result, "status") != Status.ERROR:
@@ -88,8 +95,9 @@ def count_people(subjects: Iterable[tuple[str, str, bool, Mapping[str, Any]]], o
         key = readiness.replace("-", "_") if readiness in READINESS else Readiness.BLOCKED.value
         group[key] += 1
         if kind == SubjectKind.ONPREM_USER:
-            status = _field(results.get(ORPHAN_CHECK), "status")
-            if status == Status.PASS:
+            orphan = results.get(ORPHAN_CHECK)
+            status = _field(orphan, "status")
+            if status == Status.PASS or (status in (Status.FAIL, Status.WAIVED) and _joins_unchecked(orphan)):
                 onprem["matched"] += 1
             elif status in (Status.FAIL, Status.WAIVED):
                 onprem["new_cloud_users"] += 1

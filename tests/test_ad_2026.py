@@ -39,7 +39,8 @@ EXCHANGE_TYPES = ["msExchMailboxGuid", "msExchRecipientTypeDetails", "msExchRemo
 
 
 def exchange_user(**extra) -> dict[str, list[bytes]]:
-    attrs = {"objectClass": USER, "objectSid": [sid_from_text(SID)], "pwdLastSet": [b"0"],
+    attrs = {"objectClass": USER, "userAccountControl": [b"512"], "objectSid": [sid_from_text(SID)],
+             "pwdLastSet": [b"0"],
              "accountExpires": [str(NEVER).encode()], "lastLogonTimestamp": [b"133500000000000000"],
              "msExchMailboxGuid": [MAILBOX_GUID.bytes_le], "msExchRecipientTypeDetails": [str(REMOTE_USER).encode()],
              "msExchRemoteRecipientType": [b"4"], "targetAddress": [b"SMTP:alice@contoso.mail.onmicrosoft.com"],
@@ -126,7 +127,8 @@ def test_an_export_without_an_attribute_leaves_it_not_read():
 
 
 def test_no_exchange_attribute_anywhere_means_no_exchange_schema():
-    users = [onprem_from_attributes(f"CN={n},DC=x", {"objectClass": USER, "objectSid": [sid_from_text(f"{SID}{n}")],
+    users = [onprem_from_attributes(f"CN={n},DC=x", {"objectClass": USER, "userAccountControl": [b"512"],
+                                                     "objectSid": [sid_from_text(f"{SID}{n}")],
                                                      "pwdLastSet": [b"0"], "accountExpires": [b"0"],
                                                      "lastLogonTimestamp": [b"1"]}) for n in range(3)]
     group = onprem_from_attributes("CN=G,DC=x", {"objectClass": GROUP, "objectSid": [sid_from_text(SID)]})

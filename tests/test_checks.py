@@ -262,14 +262,18 @@ def test_attribute_valid_without_domains_skips_the_domain_rule():
 # account-enabled --------------------------------------------------------------------------------
 @pytest.mark.parametrize("cloud_enabled,uac,status", [
     (True, 512, "pass"), (True, 514, "fail"), (True, 66050, "fail"), (False, 514, "pass"),
-    (None, 514, "skip"), (True, None, "skip"),
+    (None, 514, "error"), (True, None, "error"),
 ])
 def test_account_enabled(cloud_enabled, uac, status):
+    """A value not read is an error, never a skip that would leave the user ready (SPEC §8)."""
     d = directory([cloud(UPN, account_enabled=cloud_enabled)], [onprem(UPN, uac=uac)])
     result = outcome(d, "account-enabled", UPN)
     assert result.status == status
     if status == "fail":
         assert "disabled" in result.message and result.evidence["onprem_uac"] == uac
+    if status == "error":
+        assert result.message.startswith("not read: ") and result.evidence["unread"], result.message
+        assert run(d, select=["account-enabled"]).subjects[0].readiness != "ready"
 
 
 def test_account_enabled_is_a_warning():

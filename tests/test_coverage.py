@@ -460,3 +460,21 @@ def test_already_synchronized_users_stay_skipped_when_inputs_were_not_read(snap)
     cloud(snap, "groups").unlink()
     run = Engine(read_snapshot(snap), Config()).run(users=[records[0]["userPrincipalName"]])
     assert {r.status for r in run.subjects[0].results.values()} == {"skip"}
+
+
+def test_an_export_without_user_account_control_leaves_no_user_ready_on_it(tmp_path):
+    """Found by review: without userAccountControl in the LDIF, account-enabled skipped and Ben Carter,
+    whose AD account is disabled (the first sync would disable his cloud user), became ready."""
+    snapshot = tmp_path / "contoso"
+    shutil.copytree(EXAMPLE, snapshot)
+    ldif = snapshot / "onprem" / "ad.ldif"
+    lines = ldif.read_text(encoding="utf-8").splitlines(keepends=True)
+    ldif.write_text("".join(line for line in lines if not line.startswith("userAccountControl:")), encoding="utf-8")
+    directory = read_snapshot(snapshot)
+    assert "userAccountControl" in directory.coverage.get("adUsers").missing
+    run = Engine(directory, load_config(None, str(snapshot))).run()
+    ben = next(s for s in run.subjects if s.name == "ben.carter@contoso.com")
+    result = ben.results["account-enabled"]
+    assert result.status == "error" and "adUsers.userAccountControl" in result.message and ben.readiness != "ready"
+    assert not [s.name for s in run.subjects if s.results.get("account-enabled") is not None
+                and s.results["account-enabled"].status == "pass"]

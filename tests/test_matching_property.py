@@ -113,11 +113,8 @@ def reference_match(ad: OnPremObject, d: Directory, sync: SyncSettings):
         ad_primary = ad.mail
     if ad_primary:
         smtp = []
-        for u in d.cloud_users:
-            if u.proxy_addresses:
-                primary = next((p[5:] for p in u.proxy_addresses if p.startswith("SMTP:")), None)
-            else:
-                primary = u.mail
+        for u in d.cloud_users:     # "only the proxyAddresses value with prefix SMTP: counts" (no mailbox: none)
+            primary = next((p[5:] for p in u.proxy_addresses if p.startswith("SMTP:")), None)
             if primary and primary.lower() == ad_primary.lower():
                 smtp.append(u)
         if smtp:

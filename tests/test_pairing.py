@@ -9,7 +9,7 @@ import pytest
 
 from syncready.config import Config, Scope, load_config
 from syncready.engine import Engine
-from syncready.model import CloudUser, Directory, Domain, OnPremObject
+from syncready.model import CloudUser, Directory, Domain, OnPremObject, SyncFeatures
 from syncready.sources.snapshot import read_snapshot
 
 CONTOSO = Path(__file__).resolve().parent.parent / "examples" / "contoso"
@@ -104,3 +104,43 @@ def test_a_join_tells_its_reason_though_it_keeps_no_text(demo):
     assert match.reason == (f"hard match on anchor {run.index.anchor(hugo)} (objectGUID) with cloud user "
                             "hugo.test@contoso.com")
     assert match.reason in demo["hugo.lambert@contoso.com"]["single-match"].message
+
+
+def test_no_smtp_soft_match_onto_a_cloud_user_without_a_mailbox():
+    """Found by review: a cloud user with `mail` but no proxyAddresses has no Exchange Online mailbox, and
+    SMTP matching needs one; with UPN soft match off, Entra creates a second user, so it is not ready."""
+    ann = CloudUser(id="c0", upn="ann@contoso.com", mail="ann@contoso.com", account_enabled=True, user_type="Member")
+    ad = OnPremObject(dn="CN=ann,OU=Staff,DC=contoso,DC=test", object_class="user", object_guid=b"\1" * 16,
+                      upn="ann@contoso.com", sam="ann", mail="ann@contoso.com", uac=512)
+    directory = Directory(cloud_users=[ann], onprem=[ad], roles_known=True, domains=[Domain("contoso.com", True)],
+                          features=SyncFeatures(soft_match_on_upn=False))
+    run = Engine(directory, Config()).run()
+    subject = next(s for s in run.subjects if s.name == "ann@contoso.com")
+    assert subject.results["single-match"].status == "fail" and subject.readiness == "blocked"
+    with_mailbox = Directory(cloud_users=[CloudUser(id="c0", upn="ann@contoso.com", mail="ann@contoso.com",
+                                                    proxy_addresses=("SMTP:ann@contoso.com",), account_enabled=True,
+                                                    user_type="Member")],
+                             onprem=[ad], roles_known=True, domains=[Domain("contoso.com", True)],
+                             features=SyncFeatures(soft_match_on_upn=False))
+    assert next(s for s in Engine(with_mailbox, Config()).run().subjects
+                if s.name == "ann@contoso.com").results["single-match"].status == "pass"
+
+
+def test_a_join_onto_an_onmicrosoft_cloud_user_is_not_ready_unchecked():
+    """Found by review: ann@contoso.onmicrosoft.com is not a subject by default (SPEC §3), yet AD ann
+    soft-matches it by its vanity address; its checks never ran, so the AD user must not be ready."""
+    ann = CloudUser(id="c0", upn="ann@contoso.onmicrosoft.com", mail="ann@contoso.com", account_enabled=True,
+                    proxy_addresses=("SMTP:ann@contoso.com", "smtp:ann.alias@contoso.com"), user_type="Member")
+    ad = OnPremObject(dn="CN=ann,OU=Staff,DC=contoso,DC=test", object_class="user", object_guid=b"\1" * 16,
+                      upn="ann@contoso.com", sam="ann", mail="ann@contoso.com", uac=514)
+    directory = Directory(cloud_users=[ann], onprem=[ad], roles_known=True, domains=[Domain("contoso.com", True)])
+    run = Engine(directory, Config()).run()
+    orphan = next(s for s in run.subjects if s.name == ad.dn)
+    result = orphan.results["orphan-onprem"]
+    assert result.status == "fail" and orphan.readiness != "ready" and "include_onmicrosoft" in result.message
+    people = run.summary()["onprem_users"]
+    assert (people["matched"], people["new_cloud_users"]) == (1, 0)
+    checked = Engine(directory, Config(scope=Scope(include_onmicrosoft=True))).run()
+    subject = next(s for s in checked.subjects if s.name == ann.upn)
+    assert subject.results["proxy-superset"].status == "fail"        # now its checks run: the alias is lost
+    assert next(s for s in checked.subjects if s.name == ad.dn).results["orphan-onprem"].status == "pass"

@@ -57,14 +57,15 @@ EXCHANGE_ATTRIBUTES = ("msExchMailboxGuid", "msExchRecipientTypeDetails", "msExc
 # its own, msExchAssistantName for one, and legacyExchangeDN): their absence means no Exchange schema.
 EXCHANGE_MARKERS = ("msExchMailboxGuid", "msExchRecipientTypeDetails", "msExchRemoteRecipientType")
 SPARSE_PROPERTIES: dict[Collection, tuple[str, ...]] = {
-    Collection.AD_USERS: ("objectSid", "pwdLastSet", "accountExpires", "lastLogonTimestamp",
+    Collection.AD_USERS: ("userAccountControl", "objectSid", "pwdLastSet", "accountExpires", "lastLogonTimestamp",
                           *EXCHANGE_ATTRIBUTES),
     Collection.AD_GROUPS: ("objectSid", "groupType", "msExchRecipientTypeDetails", "legacyExchangeDN"),
     Collection.AD_CONTACTS: ("msExchRecipientTypeDetails", "targetAddress", "legacyExchangeDN"),
 }
 # The OnPremObject field of each of them.
-FIELDS = {"objectSid": "object_sid", "pwdLastSet": "pwd_last_set", "accountExpires": "account_expires",
-          "lastLogonTimestamp": "last_logon_timestamp", "msExchMailboxGuid": "exch_mailbox_guid",
+FIELDS = {"userAccountControl": "uac", "objectSid": "object_sid", "pwdLastSet": "pwd_last_set",
+          "accountExpires": "account_expires", "lastLogonTimestamp": "last_logon_timestamp",
+          "msExchMailboxGuid": "exch_mailbox_guid",
           "msExchRecipientTypeDetails": "exch_recipient_type_details",
           "msExchRemoteRecipientType": "exch_remote_recipient_type", "targetAddress": "target_address",
           "homeMDB": "home_mdb", "legacyExchangeDN": "legacy_exchange_dn", "groupType": "group_type"}
