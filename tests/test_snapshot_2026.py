@@ -169,6 +169,20 @@ def test_absent_from_every_record_is_not_read_and_null_is_read(tmp_path):
     assert "missing_properties" not in users_coverage(tmp_path / "null")
 
 
+def test_a_required_property_absent_from_some_records_is_not_read(tmp_path):
+    """Found by review: one page exported without proxyAddresses and accountEnabled in its $select read
+    as empty values, so a cloud alias AD lacks passed. As the live reader does, such a property is
+    not read (for every user: coverage is per collection), and a note names it."""
+    partial = {k: v for k, v in graph_user(2).items() if k not in ("proxyAddresses", "accountEnabled")}
+    cloud_snapshot(tmp_path, [{"value": [graph_user(1)]}, {"value": [partial]}])
+    directory = read_snapshot(tmp_path, parts=("cloud",))
+    assert set(directory.coverage.get("users").missing) >= {"proxyAddresses", "accountEnabled"}
+    assert any("some user records lack accountEnabled, proxyAddresses" in note for note in directory.coverage.notes)
+    cloud_snapshot(tmp_path / "whole", [{"value": [graph_user(1)]}, {"value": [graph_user(2)]}])
+    whole = read_snapshot(tmp_path / "whole", parts=("cloud",)).coverage
+    assert not {"proxyAddresses", "accountEnabled"} & set(whole.get("users").missing)
+
+
 def test_a_per_user_property_on_some_users_is_read_and_the_others_stay_none(tmp_path):
     synced = graph_user(1, **SPARSE, onPremisesSyncEnabled=False, onPremisesSyncBehavior={"isCloudManaged": True},
                         mailboxSettings={"userPurpose": "shared"})

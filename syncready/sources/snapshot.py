@@ -28,7 +28,7 @@ from .snapshot_layout import (AD, CONTACTS, DOMAINS, FILES, GROUP_MEMBERS, GROUP
                               ROLE_ASSIGNMENTS, ROLE_ELIGIBILITY, SNAPSHOT_FILES, SYNC, USERS)
 from .snapshot_manifest import (MANIFEST_SCHEMA, MANIFEST_STATUSES, check_count, manifest_document, previous_manifest,
                                 read_manifest, unavailable, write_manifest)
-from .snapshot_users import absent_user_properties, empty_export, refuse_duplicate_ids
+from .snapshot_users import absent_user_properties, empty_export, refuse_duplicate_ids, required_absent_from_some
 from .snapshot_write import write_snapshot
 
 __all__ = ["AD", "CONTACTS", "DOMAINS", "FILES", "GROUP_MEMBERS", "GROUPS", "HOW", "MAILBOXES", "MANIFEST",
@@ -97,7 +97,11 @@ def _read_cloud(root: Path, directory: Directory, extra: tuple[str, ...], manife
     segments = load_json(root / USERS, USERS)
     directory.cloud_users = map_segments(segments, USERS, partial(cloud_user_from_graph, extra_props=extra),
                                          _told(tick), _TICK_EVERY)
-    optional_missing = absent_user_properties(segments, extra, manifest.get(C.USERS))
+    lacking = required_absent_from_some(segments)
+    optional_missing = absent_user_properties(segments, extra, manifest.get(C.USERS), lacking)
+    if lacking:
+        coverage.notes.append(f"{USERS}: some user records lack {', '.join(lacking)} (pages exported with another "
+                              "$select?), so they are not read for any user; export every page with the same $select")
     check_count(manifest, C.USERS, len(directory.cloud_users))
     notes, empty = empty_export(directory.cloud_users)
     coverage.read(C.USERS, len(directory.cloud_users), USERS, missing=[*optional_missing, *empty])
