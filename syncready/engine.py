@@ -23,7 +23,7 @@ from .matching import pairing, unpaired
 from .model import Directory, OnPremObject
 from .registry import Check, get_check, select_checks
 from .subjectresults import Layout, Results, tally
-from .summary import run_people
+from .summary import is_unread, run_people
 from .vocab import FAILING, Readiness, Severity, Status, SubjectKind, gates
 
 # FAILING and gates are defined in vocab; `from syncready.engine import FAILING, gates` keeps working
@@ -201,8 +201,9 @@ class Engine:
             result = _no_counterpart(subject, needs_counterpart)
         else:
             result = _call(func, arguments)
-        if self.waivers and result.status in FAILING and unread is None:
-            # a waiver accepts a known failure; it never stands in for data that was not read
+        if self.waivers and result.status in FAILING and unread is None and not is_unread(result):
+            # a waiver accepts a known failure; it never stands in for data that was not read, whether
+            # the engine found the inputs unread or the check did (SPEC §8)
             result = self._waive(check_id, subject.name, result)
         return result
 

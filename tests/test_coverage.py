@@ -478,3 +478,22 @@ def test_an_export_without_user_account_control_leaves_no_user_ready_on_it(tmp_p
     assert result.status == "error" and "adUsers.userAccountControl" in result.message and ben.readiness != "ready"
     assert not [s.name for s in run.subjects if s.results.get("account-enabled") is not None
                 and s.results["account-enabled"].status == "pass"]
+
+
+def test_a_waiver_never_covers_a_check_that_could_not_look_itself():
+    """Found by review: a refused per-user read (onPremisesSyncBehavior, 403) makes cloud-managed and
+    single-match return `not read` errors of their own, and a waiver of every check for the user
+    turned them into waived, so the user became ready on data nobody read."""
+    from syncready.config import Waiver
+    from syncready.model import CloudUser, Directory, Domain, OnPremObject
+
+    ann = CloudUser(id="c0", upn="ann@contoso.com", mail="ann@contoso.com", proxy_addresses=("SMTP:ann@contoso.com",),
+                    account_enabled=True, user_type="Member", sync_enabled=False)
+    ad = OnPremObject(dn="CN=ann,OU=Staff,DC=contoso,DC=test", object_class="user", object_guid=b"\1" * 16,
+                      upn="ann@contoso.com", sam="ann", mail="ann@contoso.com", uac=512)
+    directory = Directory(cloud_users=[ann], onprem=[ad], roles_known=True, domains=[Domain("contoso.com", True)])
+    directory.coverage.not_read("users.onPremisesSyncBehavior", "403 Authorization_RequestDenied for 1 of 1 users")
+    waived = Config(waivers=(Waiver("*", ("ann@*",), "accepted (CHG-2)"),))
+    subject = next(s for s in Engine(directory, waived).run().subjects if s.name == ann.upn)
+    errors = {cid: r.status for cid, r in subject.results.items() if r.status == "error"}
+    assert "cloud-managed" in errors and subject.readiness != "ready", errors
