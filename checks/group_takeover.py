@@ -25,7 +25,8 @@ SECURITY_BIT = 0x80000000
 
 META = CheckMeta(
     id="group-takeover", order=240,
-    inputs=("adGroups", "adContacts", "groups", "contacts"),
+    inputs=("adGroups", "adContacts", "groups", "groups.mail", "groups.proxyAddresses", "contacts", "contacts.mail",
+            "contacts.proxyAddresses"),
     title="No AD group or contact takes over or duplicates a cloud group unnoticed",
     severity=Severity.WARNING, subject=SubjectKind.ONPREM_GROUP, fix=FixAvailability.MANUAL,
     description="For every AD group and contact inside the sync scope: a mail-enabled one (an SMTP address in "

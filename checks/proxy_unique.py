@@ -5,8 +5,8 @@ from ._common import DUPLICATE_RESILIENCY, PROXY_CALCULATION, SYNC_ERRORS, descr
 
 META = CheckMeta(
     id="proxy-unique", order=50, needs_counterpart=True,
-    inputs=("users", "users.mail", "users.proxyAddresses", "groups", "contacts", "adUsers", "adGroups",
-            "adContacts"),
+    inputs=("users", "users.mail", "users.proxyAddresses", "groups", "groups.mail", "groups.proxyAddresses",
+            "contacts", "contacts.mail", "contacts.proxyAddresses", "adUsers", "adGroups", "adContacts"),
     title="No other object holds an SMTP address of the on-prem user",
     severity=Severity.BLOCKER, subject=SubjectKind.CLOUD_USER, fix=FixAvailability.MANUAL,
     description="Every SMTP address the counterpart will carry in the cloud — its `mail`, its SMTP "

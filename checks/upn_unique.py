@@ -5,8 +5,8 @@ from ._common import DUPLICATE_RESILIENCY, SYNC_ERRORS, describe, ref
 
 META = CheckMeta(
     id="upn-unique", order=40,
-    inputs=("users", "users.mail", "users.proxyAddresses", "groups", "contacts", "adUsers", "adGroups",
-            "adContacts"),
+    inputs=("users", "users.mail", "users.proxyAddresses", "groups", "groups.mail", "groups.proxyAddresses",
+            "contacts", "contacts.mail", "contacts.proxyAddresses", "adUsers", "adGroups", "adContacts"),
     title="No other object holds the user's UPN",
     severity=Severity.BLOCKER, subject=SubjectKind.CLOUD_USER, fix=FixAvailability.MANUAL,
     description="No other on-prem object has the cloud user's UPN as userPrincipalName, and no other cloud "

@@ -379,3 +379,17 @@ def test_a_live_cloud_takes_the_mailboxes_from_the_snapshot_folder(graph_server,
     assert doc["coverage"]["collections"]["mailboxes"]["status"] == "read"
     assert doc["coverage"]["collections"]["mailboxes"]["count"] == 2
     assert doc["sources"]["cloud"] == f"graph:{graph_server.url}"
+
+
+def test_groups_and_contacts_exported_without_addresses_are_not_read_for_them(tmp_path):
+    """Found by review: groups.json of id and displayName only said no group holds any address, so the
+    uniqueness checks passed. A key absent from a record was not selected (Graph returns null)."""
+    bare = [{"id": "g1", "displayName": "Sales"}]
+    addressed = [{"id": "g1", "displayName": "Sales", "mail": None, "proxyAddresses": []}]
+    for groups, missing in ((bare, ["mail", "proxyAddresses"]), (addressed, [])):
+        folder = tmp_path / str(len(missing))
+        cloud_snapshot(folder, [graph_user(1)], **{"cloud/groups.json": groups, "cloud/contacts.json": []})
+        coverage = read_snapshot(folder, parts=("cloud",)).coverage
+        assert list(coverage.get("groups").missing) == missing
+        assert coverage.unread(["groups.proxyAddresses"]) == (
+            ["groups.proxyAddresses (absent or empty in every record: not selected in the export)"] if missing else [])

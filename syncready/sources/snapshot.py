@@ -23,12 +23,13 @@ from .graphmap import (cloud_contact_from_graph, cloud_group_from_graph, cloud_u
                        features_from_graph, group_members_from_graph, role_assignment_from_graph, tenant_id_from_sync)
 from .exomap import mailbox_from_exo
 from .ldif import iter_ldif_entries, iter_ldif_records, printable
-from .snapshot_json import Segment, load_json, map_file, map_segments
+from .snapshot_json import Segment, load_json, map_segments
 from .snapshot_layout import (AD, CONTACTS, DOMAINS, FILES, GROUP_MEMBERS, GROUPS, HOW, MAILBOXES, MANIFEST, PARTS,
                               ROLE_ASSIGNMENTS, ROLE_ELIGIBILITY, SNAPSHOT_FILES, SYNC, USERS)
 from .snapshot_manifest import (MANIFEST_SCHEMA, MANIFEST_STATUSES, check_count, manifest_document, previous_manifest,
                                 read_manifest, unavailable, write_manifest)
-from .snapshot_users import absent_user_properties, empty_export, refuse_duplicate_ids, required_absent_from_some
+from .snapshot_users import (ADDRESSED, absent_keys, absent_user_properties, empty_export, refuse_duplicate_ids,
+                             required_absent_from_some)
 from .snapshot_write import write_snapshot
 
 __all__ = ["AD", "CONTACTS", "DOMAINS", "FILES", "GROUP_MEMBERS", "GROUPS", "HOW", "MAILBOXES", "MANIFEST",
@@ -120,9 +121,10 @@ def _read_cloud(root: Path, directory: Directory, extra: tuple[str, ...], manife
             coverage.not_read(name, f"{rel} absent", HOW.get(name))
             return None
         tick(rel, 0)
-        found = map_file(root, rel, convert, _told(tick), _TICK_EVERY)
+        segments = load_json(root / rel, rel)
+        found = map_segments(segments, rel, convert, _told(tick), _TICK_EVERY)
         check_count(manifest, name, len(found))
-        coverage.read(name, len(found), rel)
+        coverage.read(name, len(found), rel, missing=absent_keys(segments, ADDRESSED.get(name, ())))
         return found
 
     directory.cloud_groups = optional(C.GROUPS, cloud_group_from_graph) or []

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..errors import SourceError
+from ..coverage import Collection
 from ..model import CloudUser, Directory
 from .graphmap import MAILBOX_SETTINGS, SYNC_BEHAVIOR, USER_PER_USER, USER_REQUIRED, user_select
 from .snapshot_json import Segment
@@ -122,3 +123,23 @@ def refuse_duplicate_ids(directory: Directory) -> None:
                                   f"the id of {earlier}; object ids are unique, so the export repeated an object")
             seen[obj.id] = (rel, number)
 
+
+
+# The properties of cloud groups and contacts the uniqueness checks read: an export without them
+# (groups.json of id and displayName only) would otherwise say no group holds any address.
+ADDRESSED = {Collection.GROUPS: ("mail", "proxyAddresses"), Collection.CONTACTS: ("mail", "proxyAddresses")}
+
+
+def absent_keys(segments: list[Segment], wanted: tuple[str, ...]) -> list[str]:
+    """The `wanted` keys some record lacks: not selected for it (Graph returns a selected property as
+    null, so an absent key was not asked for), so not read for the collection, as the live reader
+    records a selected property absent from any record."""
+    if not wanted:
+        return []
+    keys = frozenset(wanted)
+    lacking: set[str] = set()
+    for records, _ in segments:
+        for record in records:
+            if type(record) is dict and not keys.issubset(record):
+                lacking.update(keys.difference(record))
+    return sorted(lacking)
