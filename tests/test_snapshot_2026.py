@@ -192,6 +192,18 @@ def test_a_per_user_property_on_some_users_is_read_and_the_others_stay_none(tmp_
     assert "missing_properties" not in directory.coverage.get("users").to_json()
 
 
+def test_a_per_user_property_some_users_that_need_it_lack_is_not_read(tmp_path):
+    """Found by review: bob@'s record lacked mailboxSettings while alice@'s had it, and bob@ read as having
+    no mailbox, so the Exchange checks skipped him. Without a manifest that claims the read, it is not read."""
+    alice = graph_user(1, **SPARSE, mailboxSettings={"userPurpose": "user"})
+    cloud_snapshot(tmp_path, [alice, graph_user(2, **SPARSE)])
+    entry = read_snapshot(tmp_path, parts=("cloud",)).coverage.collections.get("users.mailboxSettings")
+    assert entry is not None and entry.to_json()["status"] == "not-read" and "1 user(s)" in entry.reason
+    mailless = graph_user(2, **SPARSE) | {"mail": None, "proxyAddresses": []}
+    cloud_snapshot(tmp_path / "mailless", [alice, mailless])       # no address: no mailbox to read
+    assert "users.mailboxSettings" not in read_snapshot(tmp_path / "mailless", parts=("cloud",)).coverage.collections
+
+
 def test_the_manifest_says_which_per_user_reads_were_made_or_refused(tmp_path):
     cloud_snapshot(tmp_path, [graph_user(1, **SPARSE)])
     manifest = {"collections": {

@@ -28,8 +28,8 @@ from .snapshot_layout import (AD, CONTACTS, DOMAINS, FILES, GROUP_MEMBERS, GROUP
                               ROLE_ASSIGNMENTS, ROLE_ELIGIBILITY, SNAPSHOT_FILES, SYNC, USERS)
 from .snapshot_manifest import (MANIFEST_SCHEMA, MANIFEST_STATUSES, check_count, manifest_document, previous_manifest,
                                 read_manifest, unavailable, write_manifest)
-from .snapshot_users import (ADDRESSED, absent_keys, absent_user_properties, empty_export, refuse_duplicate_ids,
-                             required_absent_from_some)
+from .snapshot_users import (ADDRESSED, absent_keys, absent_user_properties, empty_export, per_user_gaps,
+                             refuse_duplicate_ids, required_absent_from_some)
 from .snapshot_write import write_snapshot
 
 __all__ = ["AD", "CONTACTS", "DOMAINS", "FILES", "GROUP_MEMBERS", "GROUPS", "HOW", "MAILBOXES", "MANIFEST",
@@ -110,6 +110,11 @@ def _read_cloud(root: Path, directory: Directory, extra: tuple[str, ...], manife
     for name in manifest:
         if name.startswith(f"{C.USERS}."):
             unavailable(manifest, name, coverage)     # a per-user read refused for some users (SPEC §10)
+    for prop, count in per_user_gaps(segments, directory.cloud_users, manifest.get(C.USERS)).items():
+        name = f"{C.USERS}.{prop}"
+        if name not in coverage.collections:
+            coverage.not_read(name, f"absent from the records of {count:,} user(s) that need it, which others carry",
+                              f"export {prop} for every user that needs it (syncready snapshot does)")
 
     def optional(name: C, convert: Callable) -> list | None:
         rel = FILES[name]

@@ -143,3 +143,26 @@ def absent_keys(segments: list[Segment], wanted: tuple[str, ...]) -> list[str]:
             if type(record) is dict and not keys.issubset(record):
                 lacking.update(keys.difference(record))
     return sorted(lacking)
+
+
+def per_user_gaps(segments: list[Segment], users: list[CloudUser], listed: Mapping | None = None) -> dict[str, int]:
+    """Per-user properties (SPEC §10) some records carry but others that need them lack, with how
+    many lack them: read for some users and not for others, as a per-user read refused for some.
+    A user needs onPremisesSyncBehavior when it may be cloud-managed, mailboxSettings when it has an
+    address (one without any has no mailbox). `users` are the records' users, in order. A property
+    the manifest's users entry lists (`listed`) was read for every user that needed it: no gap."""
+    records = [r for records, _ in segments for r in records if type(r) is dict]
+    if len(records) != len(users):
+        return {}
+    properties = (listed or {}).get("properties")
+    claimed = set(properties) if type(properties) is list else set()
+    needs = {SYNC_BEHAVIOR: lambda u: u.may_be_cloud_managed,
+             MAILBOX_SETTINGS: lambda u: bool(u.mail or u.proxy_addresses)}
+    gaps: dict[str, int] = {}
+    for prop, needed in needs.items():
+        if prop in claimed or not any(prop in r for r in records):
+            continue                      # absent from every record: absent_user_properties says not read
+        lacking = sum(1 for r, u in zip(records, users, strict=True) if prop not in r and needed(u))
+        if lacking:
+            gaps[prop] = lacking
+    return gaps
