@@ -31,9 +31,9 @@ META = CheckMeta(
     severity=Severity.WARNING, subject=SubjectKind.ONPREM_GROUP, fix=FixAvailability.MANUAL,
     description="For every AD group and contact inside the sync scope: a mail-enabled one (an SMTP address in "
                 "mail or proxyAddresses) whose SMTP address is also a cloud group's or contact's address "
-                "will take that cloud object over; a group that is not mail-enabled whose displayName "
-                "(else cn) equals a cloud security group's (a cloud group that is not mail-enabled: "
-                "securityEnabled is not read) cannot match and becomes a second group. Groups that are "
+                "will take that cloud object over, and one whose address a cloud user holds collides (a "
+                "group or contact never matches a user); a group that is not mail-enabled whose displayName "
+                "(else cn) equals a cloud group's cannot match and becomes a second group. Groups that are "
                 "neither security groups (groupType 0x80000000) nor mail-enabled are not synchronized.",
     why="After the takeover the cloud group's or contact's attributes, membership included, come from AD: "
         "members added in the cloud are replaced by the AD group's members at the first sync. A "
@@ -60,12 +60,13 @@ def check(onprem_group, index):
     if obj.group_type is not None and not obj.group_type & SECURITY_BIT:
         return passed("a distribution group without an address is not synchronized")
     name = display_name(obj)
-    namesakes = [g for g in index.cloud_groups_by_name.get(name.strip().lower(), ()) if _security(g)]
+    namesakes = list(index.cloud_groups_by_name.get(name.strip().lower(), ()))
     if not namesakes:
         return passed()
     shown = ", ".join(f"{g.display_name} ({g.id})" for g in namesakes[:3])
     unknown = " (groupType not read: taken as a security group)" if obj.group_type is None else ""
-    return failed(f"{obj.dn} is not mail-enabled{unknown}, and cloud security group {shown} has its name "
+    what = "security group" if all(map(_security, namesakes)) else "group"
+    return failed(f"{obj.dn} is not mail-enabled{unknown}, and cloud {what} {shown} has its name "
                   f"{name!r}: no match possible; a second group will be created beside the cloud one",
                   **evidence, displayName=name, namesakes=[ref(g) for g in namesakes])
 
@@ -75,9 +76,10 @@ def _takeover(obj, addresses: list[str], index, evidence: dict):
     collisions: list[tuple[str, CloudObject]] = []
     for address in addresses:
         for holder in index.holders(address, besides=(obj,), onprem="none"):
-            if not isinstance(holder, CloudObject):
-                continue                     # a cloud user holding it: proxy-unique's concern
-            (taken if holder.kind == obj.object_class else collisions).append((address, holder))
+            # a cloud user holding it collides too: a group or contact never matches a user, and a
+            # cloud-only mailbox (no AD counterpart) is seen by no user check
+            kind = holder.kind if isinstance(holder, CloudObject) else "user"
+            (taken if kind == obj.object_class else collisions).append((address, holder))
     if not taken and not collisions:
         return passed()
     parts = []
@@ -92,8 +94,9 @@ def _takeover(obj, addresses: list[str], index, evidence: dict):
                    if holder.kind == "group" else "")
         parts.append(f"will take over cloud {holder.kind} {_name(holder)} by {address}; {what}{unified}")
     for address, holder in collisions:
-        parts.append(f"{address} is also cloud {holder.kind} {_name(holder)}'s: a {obj.object_class} never "
-                     f"matches a {holder.kind}, so the address collides (duplicate attribute)")
+        kind = holder.kind if isinstance(holder, CloudObject) else "user"
+        parts.append(f"{address} is also cloud {kind} {_name(holder)}'s: a {obj.object_class} never "
+                     f"matches a {kind}, so the address collides (duplicate attribute)")
     return failed(f"{obj.dn} " + "; ".join(parts),
                   **evidence, takes_over=[dict(ref(h), address=a) for a, h in taken],
                   collides_with=[dict(ref(h), address=a) for a, h in collisions])

@@ -71,6 +71,27 @@ def test_a_non_mail_enabled_ad_group_named_like_a_cloud_security_group_becomes_a
     assert subjects[f"CN=Unrelated,OU=Groups,{BASE}"].results["group-takeover"].status == Status.PASS
 
 
+def test_an_ad_group_with_a_cloud_only_mailboxs_address_collides():
+    """Found by review: a cloud user holding the group's address was left to proxy-unique, which never
+    looks at a cloud-only shared mailbox (no AD counterpart), so nothing reported the collision."""
+    shared = cloud("sales@contoso.com", mailbox_purpose="shared")
+    d = directory([shared], [ad_group("Sales", mail="sales@contoso.com", group_type=DISTRIBUTION_UNIVERSAL)])
+    _, subjects = group_results(d)
+    result = subjects[f"CN=Sales,OU=Groups,{BASE}"].results["group-takeover"]
+    assert result.status == Status.FAIL and "cloud user sales@contoso.com" in result.message
+    assert "a group never matches a user" in result.message and result.evidence["collides_with"]
+
+
+def test_a_non_mail_enabled_ad_group_named_like_a_mail_enabled_cloud_group_becomes_a_second_group():
+    """Found by review: only cloud security groups were compared by name; a mail-enabled one of the
+    same name is duplicated as well (groups that are not mail-enabled never match)."""
+    team = group("team@contoso.com")
+    team.display_name, team.mail_enabled = "Sales Team", True
+    _, subjects = group_results(directory([cloud("alice@contoso.com")], [ad_group("Sales Team")], groups=[team]))
+    result = subjects[f"CN=Sales Team,OU=Groups,{BASE}"].results["group-takeover"]
+    assert result.status == Status.FAIL and "cloud group Sales Team" in result.message
+
+
 def test_group_subjects_are_on_prem_groups_and_contacts_in_scope_only():
     d = scenario()
     d.onprem += [ad_group("Partner", mail="partner@fabrikam.com", object_class="contact"),

@@ -35,22 +35,22 @@ OUTPUTS = ("json", "markdown", "junit", "csv", "html")
 # recorded by running this file as a script (see the module docstring)
 DIGESTS: dict[str, dict[str, str]] = {
     "example": {
-        "json": "8ac563ae9f3d8f5aead19609d5fd26363189b0b1f06e899d1b881de88a320b16",
-        "json-schema-1": "7b8b2243eacbf18e1c31cc39a6254d023e71efd82cc5ed5b8a87be1c92dd0de7",
+        "json": "58186d1d9c3efac27ce36e44b63bfa03711d0df69e266c0742241984a76a5bb7",
+        "json-schema-1": "bbb50599820b840a409844840182a878bc553e83e0f0254b2c4f745de524fde7",
         "markdown": "1d2e99db5ee17e5c37f51c34f22e36f45ed8ef34bed00ef6bcbe9a69cec9d36c",
         "junit": "073881027dcd6d5bd36fa509d4debc6db9cdbc54e0e005288ed623dd46a2c7c1",
         "csv": "c47dc6ea708bc6e53a890744e9ed5a4fa1977aadfba55227da57f3a70ef5785b",
-        "html": "21b6f563556908ace38a36cd89fe405beadd2cb4b7e6b19c99524601d4a2c377",
+        "html": "14f9f6af2da3e0006e059d8ef872a8d62e361e6baff42c39fe8f854ba104ed45",
         "html-data": "7a3b553f073598f672827d3811b4216c16b9ffc530ff3f96b08056ad3b5505f8",
         "terminal": "2042ba358af4bdd9730109ac29a2e2309e27d99baa019bce22edadc05ed586a5",
     },
     "generated 10k": {
-        "json": "b4f09933ccab68f766ec9262b55781073a25fdcafd35ba00e9615f94d052565c",
-        "json-schema-1": "b722574883da04f57b01be9a76cadf2936205079874149dce4f0706fcf53119b",
+        "json": "815888573e73204017479a2d143ca91c7897fe2d3b08bba987d47bd8d50eddf0",
+        "json-schema-1": "f08ad7e74ef7af92da791dd960775e455b14474598cbebeeae55d5b1f8fcd314",
         "markdown": "228520863c15d793d5f7b5e4af09c7a989150f321b8c37c722f9ba81a4aa83a6",
         "junit": "19f9c526e10788cef158b76e05b8e71a4a1d607a4845ca2a9b8c49d764e30a33",
         "csv": "fd5df8a5ae8f59501215a7cc73f74cd4339686f325553c3c8e22a955a24f0afe",
-        "html": "361527fba56a8936a70cf9d477e3b0de8efdc8f8125aaffa1de99d89372ed9a8",
+        "html": "d24212d1efb3f76e08ef2f31d8d21080f50f465241f0dde4cdc38c920cc325fe",
         "html-data": "d5df4f81de0530808c96ccb7a636c005ef8d1456569c4e844ca009c7b0029dff",
         "terminal": "02eeb812634f6b099d61bd9f5570e70df90db1050063b253cb31b4f8a1ac7ad3",
     },
