@@ -85,7 +85,7 @@ def plan(subject: Subject, result: Result, ctx: FixContext) -> list[Change]:
         raise NotFixable(f"the correction makes {fixed.primary_smtp} the primary SMTP address of {ad.dn}, which "
                          f"soft-matches it to cloud user {steered.upn} instead of {subject.name}: decide which "
                          "address is this person's primary first (single-match)")
-    clash = _held_elsewhere(fixed.smtp_addresses() - view.smtp_addresses(), subject.obj, ad, ctx.index)
+    clash = _held_elsewhere(fixed.smtp_addresses() - view.smtp_addresses(), subject.obj, ad, ctx)
     if clash:
         raise NotFixable(f"the corrected address {clash[0]} is already held by {clash[1]}; resolve that "
                          "(proxy-unique) before correcting it here")
@@ -172,10 +172,14 @@ def _steers_smtp_match(before, after, cloud_user, index):
     return next((u for u in index.cloud_by_primary_smtp.get(after.lower(), ()) if u is not cloud_user), None)
 
 
-def _held_elsewhere(addresses, cloud_user, ad, index):
-    """(address, holder) for the first new address another object already has, or None."""
+def _held_elsewhere(addresses, cloud_user, ad, ctx):
+    """(address, holder) for the first new address another object already has, or that a change
+    planned before this one gives another object (two subjects' trims of one address), or None."""
     for address in sorted(addresses):
-        holders = index.holders(address, besides=(cloud_user, ad))
+        holders = ctx.index.holders(address, besides=(cloud_user, ad))
         if holders:
             return address, describe(holders[0])
+        planned = ctx.planned_holders(address, ad.dn)
+        if planned:
+            return address, f"{planned[0]} (a change planned before this one)"
     return None

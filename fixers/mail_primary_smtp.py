@@ -24,6 +24,11 @@ def plan(subject: Subject, result: Result, ctx: FixContext) -> list[Change]:
         changes += set_single("mail-primary-smtp", subject, ctx, ad, "mail", ad.mail, new)
     proxies = ctx.values(ad, "proxyAddresses", ad.proxy_addresses)
     if not proxies:
+        old = mail[0] if len(mail) == 1 else None
+        if old and old.lower() != new.lower():
+            # `mail` was the primary (proxyAddresses empty): keep it as a secondary, or it is lost
+            changes.append(modify("mail-primary-smtp", subject, ad, "proxyAddresses", [],
+                                  [f"SMTP:{new}", f"smtp:{old}"], note="old primary (mail) kept as a secondary"))
         return changes
     primaries = [p for p in proxies if p.startswith("SMTP:")]
     if len(primaries) == 1 and primaries[0][5:].lower() == new.lower():

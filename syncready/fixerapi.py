@@ -66,6 +66,7 @@ class FixContext:
     _overlay: dict = field(default_factory=dict)
     _refusals: list = field(default_factory=list)
     _by_dn: dict | None = None
+    _added: dict = field(default_factory=dict)       # SMTP address → objects planned changes give it
 
     def refuse(self, reason: str) -> None:
         """Part of a failure cannot be fixed: the fixer plans the rest and the plan shows this reason."""
@@ -93,7 +94,20 @@ class FixContext:
             self._overlay[key] = list(current)
         return list(self._overlay[key])
 
+    def planned_holders(self, address: str, besides: str) -> list[str]:
+        """The objects (DN or id) other than `besides` that changes planned so far give this SMTP
+        address: a second subject's fix must not add it again (the Index knows only what was read)."""
+        return sorted(self._added.get(address.strip().lower(), set()) - {besides})
+
     def record(self, change: Change) -> None:
+        attribute = change.attribute.lower()
+        if attribute in ("proxyaddresses", "mail"):
+            for value in change.add:
+                if isinstance(value, str):
+                    prefix, sep, rest = value.partition(":")
+                    address = rest if sep and prefix.lower() == "smtp" else (value if not sep else None)
+                    if address:
+                        self._added.setdefault(address.strip().lower(), set()).add(change.object)
         key = (change.object, change.attribute.lower())
         if key not in self._overlay:
             return

@@ -15,7 +15,7 @@ from .fixerapi import FixContext, Fixer, NotFixable, WantsFunction, fixer_from_m
 from .plan import Change, Manual, Plan
 from .registry import fixer_module, get_check
 from .summary import coverage_warnings, is_unread
-from .matching import LABELS, predict_match
+from .matching import LABELS, pairing, predict_match
 from .vocab import FAILING, PREVIEWED, Operation, Readiness, Safety, SubjectKind, Target
 
 __all__ = ["FixContext", "NotFixable", "attach_previews", "build_plan", "load_fixer"]
@@ -117,24 +117,22 @@ STEERS_SMTP_MATCH = "mail-primary-smtp"   # its write makes the AD primary the c
 
 def _onto_other_joins(changes: list[Change], fixer: Fixer, subject: Subject, ctx: FixContext, refuse) -> list[Change]:
     """The changes without those that write onto an AD user sync is predicted to join to another cloud
-    user than the subject (the write would change that person's account), each held back with the
-    reason; mail-primary-smtp may still write onto one joined by SMTP soft match, since its write is
-    what steers that match back. The one rule for every fixer of a cloud user's check."""
+    user than the subject (the write would change that person's account), or onto one that joins
+    nobody while another AD user joins the subject (the write fixes an account sync ignores), each
+    held back with the reason; mail-primary-smtp may still write onto one joined by SMTP soft match,
+    since its write is what steers that match back. The one rule for every fixer of a cloud user's check."""
     kept: list[Change] = []
     for change in changes:
-        other = _other_join(change, subject, ctx)
-        if other is None or (other[1] == "smtp" and fixer.check == STEERS_SMTP_MATCH):
+        why = _wrong_account(change, subject, ctx, steers=fixer.check == STEERS_SMTP_MATCH)
+        if why is None:
             kept.append(change)
-            continue
-        user, how = other
-        refuse(f"not planned: {change.describe()} — sync is predicted to join {change.object} to cloud user "
-               f"{user.upn} ({LABELS.get(how, how)}), not to {subject.name}, so the write would change that account; "
-               "decide the match first (single-match)")
+        else:
+            refuse(f"not planned: {change.describe()} — {why}; decide the match first (single-match)")
     return kept
 
 
-def _other_join(change: Change, subject: Subject, ctx: FixContext) -> tuple[Any, str] | None:
-    """(the other cloud user, how) when the change writes an existing AD user predicted onto another one."""
+def _wrong_account(change: Change, subject: Subject, ctx: FixContext, steers: bool) -> str | None:
+    """Why the change writes the wrong AD account for the subject, or None."""
     if change.target != Target.ONPREM or change.op == Operation.CREATE:
         return None
     obj = ctx.onprem_by_dn().get(change.object)
@@ -142,9 +140,20 @@ def _other_join(change: Change, subject: Subject, ctx: FixContext) -> tuple[Any,
         return None
     match = predict_match(obj, ctx.index)
     user = match.user if match.user is not None else (match.candidate if match.rivals else None)
-    if user is None or user is subject.obj:
+    if user is subject.obj:
         return None
-    return user, match.how or "contested"
+    if user is not None:
+        how = match.how or "contested"
+        if steers and how == "smtp":
+            return None
+        return (f"sync is predicted to join {obj.dn} to cloud user {user.upn} ({LABELS.get(how, how)}), not to "
+                f"{subject.name}, so the write would change that account")
+    joined = pairing(subject.obj, ctx.index)
+    if joined.how is not None and joined.onprem is not None and joined.onprem is not obj:
+        how = LABELS.get(joined.how, joined.how)
+        return (f"sync is predicted to join {joined.onprem.dn} to {subject.name} ({how}), and {obj.dn} to no cloud "
+                f"user, so the write would not reach {subject.name}")
+    return None
 
 
 def _unread_guidance(fixer: Fixer, subject: Subject, result: Result, ctx: FixContext) -> str:

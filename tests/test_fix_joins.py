@@ -10,7 +10,7 @@ from syncready.engine import FAILING, Engine
 from syncready.fixing import build_plan
 from syncready.immutableid import anchor_from_bytes
 from syncready.matching import predict_match
-from syncready.model import CloudUser, Directory, Domain, Mailbox, OnPremObject
+from syncready.model import CloudUser, Directory, Domain, Mailbox, OnPremObject, SyncFeatures
 from tests.test_fix_property import FIXABLE, GUIDS, SCOPE, STAFF, Simulator, evidence
 
 DOMAINS = [Domain("contoso.com", True), Domain("contoso.onmicrosoft.com", True, is_initial=True)]
@@ -144,3 +144,45 @@ def test_previously_synced_keeps_the_immutable_id_write_to_ad_makes_the_anchor()
     run, plan, worse = plan_and_apply(directory, {"stale_immutable_id": "write-to-ad"})
     assert [(c.check, c.attribute) for c in plan.changes] == [("cloud-only", "mS-DS-ConsistencyGuid")], plan.render()
     assert worse == {}
+
+
+def test_two_subjects_trims_do_not_give_two_objects_one_address():
+    """Found by a second review: AD ann holds 'smtp:shared@ ' and AD cy 'smtp: shared@'; each trim alone
+    is safe, both together give two objects one address (proxy-unique then fails for both)."""
+    ann = onprem(0, "ann", proxy_addresses=("SMTP:ann@contoso.com", "smtp:shared@contoso.com "))
+    cy = onprem(2, "cy", proxy_addresses=("SMTP:cy@contoso.com", "smtp: shared@contoso.com"))
+    directory = Directory(cloud_users=[cloud(0, "ann"), cloud(2, "cy")], onprem=[ann, cy], roles_known=True,
+                          domains=DOMAINS)
+    run, plan, worse = plan_and_apply(directory)
+    assert worse == {}, plan.render()
+    trims = [c.subject for c in plan.changes if c.check == "attribute-valid"]
+    assert len(trims) == 1 and any("a change planned before this one" in r.guidance for r in plan.refused)
+
+
+def test_mail_primary_smtp_keeps_the_old_primary_when_proxy_addresses_is_empty():
+    """Found by a second review: with proxyAddresses empty, `mail` is the primary; rewriting mail alone
+    lost the old address everywhere. It stays as a secondary smtp: value."""
+    directory = Directory(cloud_users=[cloud(0, "ann")], onprem=[onprem(0, "ann", mail="ann.lee@contoso.com",
+                                                                        proxy_addresses=())],
+                          roles_known=True, domains=DOMAINS)
+    run, plan, worse = plan_and_apply(directory)
+    written = {c.attribute: c.add for c in plan.changes if c.check == "mail-primary-smtp"}
+    assert written == {"mail": ["ann@contoso.com"],
+                       "proxyAddresses": ["SMTP:ann@contoso.com", "smtp:ann.lee@contoso.com"]} and worse == {}
+
+
+def test_no_fix_written_onto_the_same_upn_account_when_another_ad_user_joins_the_subject():
+    """Found by a second review: CN=spare SMTP-joins the shared mailbox ann@ and CN=ann (its UPN) joins
+    nobody; enabling CN=ann and making it a remote shared mailbox would fix an account sync ignores."""
+    ann = cloud(0, "ann", mailbox_purpose="shared")
+    ad_ann = onprem(0, "ann", mail="ann.old@contoso.com", uac=514, exch_recipient_type_details=2147483648,
+                    exch_remote_recipient_type=4)
+    spare = onprem(4, "spare", mail="ann@contoso.com", exch_recipient_type_details=2147483648,
+                   exch_remote_recipient_type=4)
+    box = Mailbox("ann@contoso.com", "ann@contoso.com", "SharedMailbox", "00000000-0000-0000-0000-000000002000",
+                  "/o=X/cn=ann", ("SMTP:ann@contoso.com", "smtp:ann@contoso.mail.onmicrosoft.com"))
+    directory = Directory(cloud_users=[ann], onprem=[ad_ann, spare], roles_known=True, mailboxes=[box],
+                          domains=DOMAINS, features=SyncFeatures(soft_match_on_upn=False))
+    run, plan, worse = plan_and_apply(directory)
+    assert not [c for c in plan.changes if c.object == ad_ann.dn], plan.render()
+    assert any(f"and {ad_ann.dn} to no cloud user" in r.guidance for r in plan.refused)
