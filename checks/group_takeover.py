@@ -78,8 +78,7 @@ def _takeover(obj, addresses: list[str], index, evidence: dict):
         for holder in index.holders(address, besides=(obj,), onprem="none"):
             # a cloud user holding it collides too: a group or contact never matches a user, and a
             # cloud-only mailbox (no AD counterpart) is seen by no user check
-            kind = holder.kind if isinstance(holder, CloudObject) else "user"
-            (taken if kind == obj.object_class else collisions).append((address, holder))
+            (taken if _kind(holder) == obj.object_class else collisions).append((address, holder))
     if not taken and not collisions:
         return passed()
     parts = []
@@ -94,7 +93,7 @@ def _takeover(obj, addresses: list[str], index, evidence: dict):
                    if holder.kind == "group" else "")
         parts.append(f"will take over cloud {holder.kind} {_name(holder)} by {address}; {what}{unified}")
     for address, holder in collisions:
-        kind = holder.kind if isinstance(holder, CloudObject) else "user"
+        kind = _kind(holder)
         parts.append(f"{address} is also cloud {kind} {_name(holder)}'s: a {obj.object_class} never "
                      f"matches a {kind}, so the address collides (duplicate attribute)")
     return failed(f"{obj.dn} " + "; ".join(parts),
@@ -114,6 +113,11 @@ def display_name(obj) -> str:
 def _security(group: CloudObject) -> bool:
     """Not mail-enabled: a security group (cloud securityEnabled is not in the model)."""
     return group.mail_enabled is False or (group.mail_enabled is None and not group.smtp_addresses())
+
+
+def _kind(holder) -> str:
+    """"group" or "contact" for a cloud object, "user" for a cloud user."""
+    return holder.kind if isinstance(holder, CloudObject) else "user"
 
 
 def _name(holder: CloudObject) -> str:

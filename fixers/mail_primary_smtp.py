@@ -38,4 +38,3 @@ def plan(subject: Subject, result: Result, ctx: FixContext) -> list[Change]:
     changes.append(modify("mail-primary-smtp", subject, ad, "proxyAddresses", primaries + promoted,
                           demoted + [f"SMTP:{new}"], note="old primary kept as a secondary"))
     return changes
-

@@ -37,6 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .addresses import split_proxy
 from .checkapi import CheckMeta, Result
 from .engine import Run, Subject
 from .plan import Change
@@ -104,9 +105,8 @@ class FixContext:
         if attribute in ("proxyaddresses", "mail"):
             for value in change.add:
                 if isinstance(value, str):
-                    prefix, sep, rest = value.partition(":")
-                    address = rest if sep and prefix.lower() == "smtp" else (value if not sep else None)
-                    if address:
+                    prefix, address = split_proxy(value)
+                    if address and (prefix.lower() == "smtp" or address == value):    # SMTP, or mail
                         self._added.setdefault(address.strip().lower(), set()).add(change.object)
         key = (change.object, change.attribute.lower())
         if key not in self._overlay:

@@ -99,13 +99,13 @@ def _read_cloud(root: Path, directory: Directory, extra: tuple[str, ...], manife
     directory.cloud_users = map_segments(segments, USERS, partial(cloud_user_from_graph, extra_props=extra),
                                          _told(tick), _TICK_EVERY)
     lacking = required_absent_from_some(segments)
-    optional_missing = absent_user_properties(segments, extra, manifest.get(C.USERS), lacking)
+    optional_missing = absent_user_properties(segments, extra, manifest.get(C.USERS))
     if lacking:
         coverage.notes.append(f"{USERS}: some user records lack {', '.join(lacking)} (pages exported with another "
                               "$select?), so they are not read for any user; export every page with the same $select")
     check_count(manifest, C.USERS, len(directory.cloud_users))
     notes, empty = empty_export(directory.cloud_users)
-    coverage.read(C.USERS, len(directory.cloud_users), USERS, missing=[*optional_missing, *empty])
+    coverage.read(C.USERS, len(directory.cloud_users), USERS, missing=[*optional_missing, *lacking, *empty])
     coverage.notes.extend(notes)
     for name in manifest:
         if name.startswith(f"{C.USERS}."):

@@ -16,19 +16,17 @@ _GRAPH = "https://graph.microsoft.com/v1.0"
 
 
 def absent_user_properties(segments: list[Segment], extra: tuple[str, ...],
-                           listed: Mapping | None = None, partial: list[str] | None = None) -> list[str]:
+                           listed: Mapping | None = None) -> list[str]:
     """The selectable user properties, and the per-user ones (USER_PER_USER), that no record has.
 
     A required one is a SourceError naming every absent property and the export that selects
     them; the optional ones are returned, for coverage. Graph returns a selected property as null
     when it has no value, so a key absent from every record was not selected. A per-user property
     the manifest's users entry lists (`listed`: its "properties") was read for every user that
-    needed it, even when no record carries it. A required property some records lack (`partial`,
-    required_absent_from_some) is returned too: not read.
+    needed it, even when no record carries it.
     """
     wanted = user_select(extra)
     absent = set(wanted).union(USER_PER_USER)
-    partial = required_absent_from_some(segments) if partial is None else partial
     seen = False
     for records, _ in segments:
         for record in records:
@@ -36,7 +34,7 @@ def absent_user_properties(segments: list[Segment], extra: tuple[str, ...],
                 seen = True
                 absent.difference_update(record)
                 if not absent:
-                    return partial
+                    return []
     if not seen:
         return []
     required = [p for p in USER_REQUIRED if p in absent]
@@ -48,24 +46,13 @@ def absent_user_properties(segments: list[Segment], extra: tuple[str, ...],
     properties = (listed or {}).get("properties")
     if type(properties) is list:
         absent.difference_update(p for p in USER_PER_USER if p in properties)
-    return sorted(absent.union(partial))
-
-
-_REQUIRED = frozenset(USER_REQUIRED)
+    return sorted(absent)
 
 
 def required_absent_from_some(segments: list[Segment]) -> list[str]:
-    """The required properties some records lack (pages exported with different $select): not read,
-    as the live reader records a selected property absent from any record (Graph returns a selected
-    property as null, so a record without the key was not selected). Checked in C per page."""
-    lacking: set[str] = set()
-    for records, _ in segments:
-        if all(type(r) is dict for r in records) and all(map(_REQUIRED.issubset, records)):
-            continue
-        for record in records:
-            if type(record) is dict:
-                lacking.update(_REQUIRED.difference(record))
-    return sorted(lacking)
+    """The required properties some records lack (pages exported with different $select): not read
+    (absent_keys)."""
+    return absent_keys(segments, USER_REQUIRED)
 
 
 def per_user_read(records: list[dict], users: list[CloudUser]) -> list[str]:
@@ -133,14 +120,16 @@ ADDRESSED = {Collection.GROUPS: ("mail", "proxyAddresses"), Collection.CONTACTS:
 def absent_keys(segments: list[Segment], wanted: tuple[str, ...]) -> list[str]:
     """The `wanted` keys some record lacks: not selected for it (Graph returns a selected property as
     null, so an absent key was not asked for), so not read for the collection, as the live reader
-    records a selected property absent from any record."""
+    records a selected property absent from any record. Checked in C per page."""
     if not wanted:
         return []
     keys = frozenset(wanted)
     lacking: set[str] = set()
     for records, _ in segments:
+        if all(type(r) is dict for r in records) and all(map(keys.issubset, records)):
+            continue
         for record in records:
-            if type(record) is dict and not keys.issubset(record):
+            if type(record) is dict:
                 lacking.update(keys.difference(record))
     return sorted(lacking)
 
